@@ -1,0 +1,160 @@
+/**
+ * The one typed message protocol between the UI (main thread) and the training worker.
+ * Everything that crosses the boundary is plain, structured-cloneable data.
+ */
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
+
+export type Phase = 'idle' | 'warmup' | 'pruning' | 'repair' | 'finetune' | 'done';
+
+export type ResourceName = 'flash' | 'ram' | 'latency' | 'macs';
+export const RESOURCE_NAMES: readonly ResourceName[] = ['flash', 'ram', 'latency', 'macs'];
+
+/** Budgets in bytes (flash, ram), milliseconds (latency) and MACs. Undefined: no limit. */
+export type Budgets = Partial<Record<ResourceName, number>>;
+
+export type ResourceFigures = Record<ResourceName, number>;
+
+export type DatasetSpec =
+  | { kind: 'mnist' }
+  | { kind: 'generated'; seed: number; classes: number; size: number; samples: number }
+  | { kind: 'upload'; format: UploadFormat; files: UploadFile[] };
+
+export type UploadFormat = 'image-folder' | 'zip' | 'cifar10' | 'mnist-idx' | 'wav-folder';
+
+export interface UploadFile {
+  /** Path inside the chosen folder, e.g. "cats/001.png" (webkitRelativePath or zip path). */
+  path: string;
+  file: Blob;
+}
+
+export interface ScheduleConfig {
+  totalSteps: number;
+  warmupFraction: number;
+  pruneFraction: number;
+  /** The rest is fine-tuning of the physically pruned network. */
+}
+
+export interface RunConfig {
+  dataset: DatasetSpec;
+  modelId: string;
+  widthMultiplier: number;
+  boardId: string;
+  budgets: Budgets;
+  schedule: ScheduleConfig;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Backends to try in order; the first that works is used. */
+  backends?: BackendName[];
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  inputShape: [number, number, number];
+  numClasses: number;
+  classNames: string[];
+  trainCount: number;
+  validationCount: number;
+  warnings: string[];
+  /** A few samples for the preview grid, normalised to [0, 1]. */
+  preview: { x: Float32Array; y: Uint8Array; count: number };
+}
+
+export interface GroupSnapshot {
+  name: string;
+  size: number;
+  prunable: boolean;
+  /** Size proportion π in [1/C, 1]. */
+  sizeProportion: number;
+  kept: number;
+  /** Importance per channel (EMA of |dL/dm|), in channel order. */
+  importance: number[];
+  /** 1 for channels kept by the hard mask, 0 for pruned ones, in channel order. */
+  mask: number[];
+}
+
+export interface LayerFigures {
+  node: string;
+  op: string;
+  flashBytes: number;
+  macs: number;
+  latencyMs: number;
+  /** Live arena bytes while this operator runs. */
+  liveBytes: number;
+}
+
+export interface StepMetrics {
+  step: number;
+  totalSteps: number;
+  phase: Phase;
+  loss: number;
+  accuracy: number;
+  validationAccuracy?: number;
+  resources: ResourceFigures;
+  unpruned: ResourceFigures;
+  budgets: Budgets;
+  lambdas: Partial<Record<ResourceName, number>>;
+  groups: GroupSnapshot[];
+  layers: LayerFigures[];
+  ramPeakNode: string;
+  stepMs: number;
+  samplesPerSecond: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export interface RunSummary {
+  id: string;
+  finishedAt: string;
+  config: RunConfig;
+  datasetName: string;
+  modelName: string;
+  boardName: string;
+  validationAccuracy: number;
+  unprunedValidationAccuracy?: number;
+  resources: ResourceFigures;
+  unpruned: ResourceFigures;
+  keptPerGroup: { name: string; kept: number; size: number }[];
+  backend: BackendName;
+  steps: number;
+  durationMs: number;
+}
+
+export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
+
+/** UI → worker. */
+export type WorkerCommand =
+  | {
+      type: 'init';
+      backends?: BackendName[];
+      /** Fault injection (from the page's ?simulate= query): backends to treat as failing. */
+      simulatedFailures?: Partial<Record<BackendName, string>>;
+    }
+  | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
+  | { type: 'start'; config: RunConfig }
+  | { type: 'setBudgets'; budgets: Budgets }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'export'; format: ExportFormat; requestId: number };
+
+/** Worker → UI. */
+export type WorkerEvent =
+  | { type: 'backend'; active: BackendName; skipped: { name: BackendName; reason: string }[] }
+  | { type: 'dataset'; requestId: number; summary: DatasetSummary }
+  | { type: 'datasetError'; requestId: number; message: string; file?: string }
+  | { type: 'runState'; state: 'running' | 'paused' | 'stopped' | 'finished' }
+  | { type: 'metrics'; metrics: StepMetrics }
+  | { type: 'finished'; summary: RunSummary }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+  | {
+      type: 'exported';
+      requestId: number;
+      format: ExportFormat;
+      filename: string;
+      mime: string;
+      bytes: ArrayBuffer;
+    }
+  | { type: 'exportError'; requestId: number; message: string };
