@@ -1,0 +1,462 @@
+/**
+ * How a graph becomes a TFLite Micro operator list: THE one place for fusion rules.
+ * The int8 .tflite exporter follows exactly these rules, so the resource model and the
+ * exported file agree (operator count, tensors, constant buffers).
+ *
+ * Fusion rules (checked in topological order):
+ *  F1. batchNorm folds into the conv2d / depthwiseConv2d / dense that produces its input
+ *      when that layer's only reader is the batchNorm and the layer is not the network
+ *      output. It then has no operator, no tensor and no flash of its own (its scale goes
+ *      into the weights, its shift into the bias).
+ *  F2. relu / relu6 fuse (as fused_activation_function) into the operator that produces
+ *      their input when that operator is a conv2d, depthwiseConv2d, dense, add or a
+ *      standalone batchNorm (F5), possibly already extended by F1, the producer's only
+ *      reader is the activation, and the producer is not the network output.
+ *  F3. flatten is a RESHAPE operator (with an int32 [1, N] new_shape constant in 'tflm').
+ *      Its output may share its input's buffer (in-place reshape option).
+ *  F4. globalAvgPool is a MEAN over H, W; maxPool/avgPool are MAX_POOL_2D/AVERAGE_POOL_2D;
+ *      concat is CONCATENATION; softmax is SOFTMAX; an unfused relu/relu6 is RELU/RELU6.
+ *  F5. a batchNorm that F1 cannot fold is MUL then ADD with per-channel int8 constants.
+ *  F6. the network input is a tensor, not an operator.
+ *  Bias: in 'tflm' every conv/depthwise/dense has an int32 bias (the converter materialises
+ *  a zero bias, and a folded batchNorm needs one anyway); in 'unas' a bias exists when the
+ *  layer has useBias or a folded batchNorm.
+ */
+import type { GraphNode } from './graph';
+import type { AnalysedGraph } from './graphAnalysis';
+import {
+  channelSum,
+  constantForm,
+  term,
+  type CostPolynomial,
+  type LinearForm,
+  type ProductTerm,
+} from './linearForms';
+
+export type ResourceConvention = 'tflm' | 'unas';
+
+export type TfliteOperatorKind =
+  | 'CONV_2D'
+  | 'DEPTHWISE_CONV_2D'
+  | 'FULLY_CONNECTED'
+  | 'MAX_POOL_2D'
+  | 'AVERAGE_POOL_2D'
+  | 'MEAN'
+  | 'ADD'
+  | 'MUL'
+  | 'CONCATENATION'
+  | 'RESHAPE'
+  | 'RELU'
+  | 'RELU6'
+  | 'SOFTMAX';
+
+/** Which latency constant an operator's work is charged with. */
+export type CostClass = 'conv' | 'depthwise' | 'dense' | 'pool' | 'add' | 'elementwise';
+
+export interface DeployedTensor {
+  readonly index: number;
+  /** Graph node whose output it is (a synthetic name for the MUL→ADD intermediate). */
+  readonly name: string;
+  /** Elements as a linear form in the group widths (positions · Σ segment widths). */
+  readonly elements: LinearForm;
+  readonly isModelInput: boolean;
+  readonly isModelOutput: boolean;
+}
+
+/** Sizes of one operator as polynomials in the widths; constants are applied later. */
+export interface DeployedOperator {
+  readonly index: number;
+  readonly kind: TfliteOperatorKind;
+  readonly costClass: CostClass;
+  /** Graph nodes this operator implements (leader first, then folded/fused ones). */
+  readonly nodes: string[];
+  /** Display label, e.g. "conv1+bn1+relu1". */
+  readonly label: string;
+  readonly inputs: number[];
+  readonly output: number;
+  /** Inputs whose buffer the output may take over at their last use (in-place option). */
+  readonly inPlaceCandidates: number[];
+  readonly inPlaceKind: 'add' | 'reshape' | null;
+  /** int8 weight elements (incl. batchNorm MUL/ADD constant vectors). */
+  readonly weightElements: CostPolynomial;
+  readonly biasElements: CostPolynomial;
+  /** Channels that carry per-channel quantisation parameters, summed over tensors. */
+  readonly perChannelQuantChannels: CostPolynomial;
+  /** Constant tensors (weights, bias, batchNorm vectors, reshape shape). */
+  readonly constantTensorCount: number;
+  /** Bytes of constant int32 side tensors (RESHAPE new_shape). */
+  readonly shapeTensorBytes: number;
+  readonly macs: CostPolynomial;
+  /** Elements touched by an operator without MACs (activation, copy, softmax, MUL/ADD of BN). */
+  readonly elementwiseWork: CostPolynomial;
+  /** CMSIS-NN / TFLM kernel scratch buffer bytes while the operator runs. */
+  readonly scratchBytes: CostPolynomial;
+  /** Output channels whose requantisation multiplier+shift TFLM keeps in the arena. */
+  readonly requantChannels: CostPolynomial;
+}
+
+export interface DeployedModel {
+  readonly convention: ResourceConvention;
+  readonly tensors: DeployedTensor[];
+  /** In topological order of their leading node (a valid execution order). */
+  readonly operators: DeployedOperator[];
+  /** Tensor holding each graph node's output. */
+  readonly nodeTensor: Map<string, number>;
+}
+
+const WEIGHTED_OPS = new Set<GraphNode['op']>(['conv2d', 'depthwiseConv2d', 'dense']);
+const ACTIVATION_HOSTS = new Set<GraphNode['op']>([
+  'conv2d',
+  'depthwiseConv2d',
+  'dense',
+  'add',
+  'batchNorm',
+]);
+
+/** For each graph node, the node that leads the operator it belongs to (F1, F2). */
+export function fusedInto(analysed: AnalysedGraph): Map<string, string> {
+  const leader = new Map<string, string>();
+  const { nodes, consumers, graph } = analysed;
+  const soleReaderIs = (producer: string, reader: string): boolean => {
+    const readers = consumers.get(producer)!;
+    return readers.length === 1 && readers[0] === reader && producer !== graph.output;
+  };
+  for (const id of analysed.topoOrder) {
+    const node = nodes.get(id)!;
+    leader.set(id, id);
+    if (node.op !== 'batchNorm' && node.op !== 'relu' && node.op !== 'relu6') continue;
+    const producer = node.inputs[0];
+    const head = leader.get(producer)!;
+    const headOp = nodes.get(head)!.op;
+    if (!soleReaderIs(producer, id)) continue;
+    if (node.op === 'batchNorm') {
+      if (head === producer && WEIGHTED_OPS.has(headOp)) leader.set(id, head);
+    } else {
+      const producerIsActivation = ['relu', 'relu6'].includes(nodes.get(producer)!.op);
+      if (ACTIVATION_HOSTS.has(headOp) && !producerIsActivation) leader.set(id, head);
+    }
+  }
+  return leader;
+}
+
+/** Lowers an analysed graph to the operator list its int8 TFLite export will have. */
+export function deployGraph(
+  analysed: AnalysedGraph,
+  convention: ResourceConvention,
+): DeployedModel {
+  const leader = fusedInto(analysed);
+  const builder = new ModelBuilder(analysed, convention);
+  const chains = new Map<string, string[]>();
+  for (const id of analysed.topoOrder) {
+    const head = leader.get(id)!;
+    chains.set(head, [...(chains.get(head) ?? []), id]);
+  }
+  for (const id of analysed.topoOrder) {
+    if (leader.get(id) !== id) continue;
+    builder.lower(chains.get(id)!);
+  }
+  return builder.result();
+}
+
+class ModelBuilder {
+  private readonly tensors: DeployedTensor[] = [];
+  private readonly operators: DeployedOperator[] = [];
+  private readonly nodeTensor = new Map<string, number>();
+
+  constructor(
+    private readonly analysed: AnalysedGraph,
+    private readonly convention: ResourceConvention,
+  ) {}
+
+  result(): DeployedModel {
+    return {
+      convention: this.convention,
+      tensors: this.tensors,
+      operators: this.operators,
+      nodeTensor: this.nodeTensor,
+    };
+  }
+
+  lower(chain: string[]): void {
+    const head = this.node(chain[0]);
+    if (head.op === 'input') {
+      this.nodeTensor.set(head.id, this.addTensor(head.id, this.elementsOf(head.id)));
+      return;
+    }
+    if (head.op === 'batchNorm') return this.lowerStandaloneBatchNorm(chain);
+    const tail = chain[chain.length - 1];
+    const out = this.addTensor(tail, this.elementsOf(tail));
+    for (const id of chain) this.nodeTensor.set(id, out);
+    const inputs = [...new Set(head.inputs.map((i) => this.nodeTensor.get(i)!))];
+    this.operators.push(this.describe(head, chain, inputs, out));
+  }
+
+  private node(id: string): GraphNode {
+    return this.analysed.nodes.get(id)!;
+  }
+
+  private groupsOf(id: string): number[] {
+    return this.analysed.channelSegments.get(id)!.map((s) => s.group);
+  }
+
+  /** Σ channel widths of a node's output (per position). */
+  private channelsOf(id: string, scale = 1): LinearForm {
+    return channelSum(this.groupsOf(id), scale);
+  }
+
+  private elementsOf(id: string): LinearForm {
+    return this.channelsOf(id, this.analysed.positionsPerChannel.get(id)!);
+  }
+
+  private spatialSize(id: string): number {
+    const shape = this.analysed.shapes.get(id)!;
+    return shape.length === 3 ? shape[0] * shape[1] : 1;
+  }
+
+  private addTensor(name: string, elements: LinearForm): number {
+    const index = this.tensors.length;
+    const graph = this.analysed.graph;
+    this.tensors.push({
+      index,
+      name,
+      elements,
+      isModelInput: this.analysed.inputIds.includes(name),
+      isModelOutput: name === graph.output,
+    });
+    return index;
+  }
+
+  private hasBias(node: GraphNode, chain: string[]): boolean {
+    if (this.convention === 'tflm') return true;
+    const folded = chain.some((id) => this.node(id).op === 'batchNorm');
+    return folded || ('useBias' in node && node.useBias === true);
+  }
+
+  private lowerStandaloneBatchNorm(chain: string[]): void {
+    const bn = chain[0];
+    const input = this.nodeTensor.get(this.node(bn).inputs[0])!;
+    const channels = this.channelsOf(bn);
+    const elements = this.elementsOf(bn);
+    const scaled = this.addTensor(`${bn}/mul`, elements);
+    const tail = chain[chain.length - 1];
+    const out = this.addTensor(tail, elements);
+    for (const id of chain) this.nodeTensor.set(id, out);
+    const base = this.emptyOperator();
+    const vector: CostPolynomial = [term(1, channels)];
+    const work: CostPolynomial = [term(1, elements)];
+    this.pushOperator({
+      ...base,
+      kind: 'MUL',
+      costClass: 'elementwise',
+      nodes: [bn],
+      inputs: [input],
+      output: scaled,
+      weightElements: vector,
+      constantTensorCount: 1,
+      elementwiseWork: work,
+    });
+    this.pushOperator({
+      ...base,
+      kind: 'ADD',
+      costClass: 'elementwise',
+      nodes: chain,
+      inputs: [scaled],
+      output: out,
+      weightElements: vector,
+      constantTensorCount: 1,
+      elementwiseWork: work,
+    });
+  }
+
+  private pushOperator(op: Omit<DeployedOperator, 'index' | 'label'>): void {
+    this.operators.push({ ...op, index: this.operators.length, label: op.nodes.join('+') });
+  }
+
+  private emptyOperator(): Omit<
+    DeployedOperator,
+    'index' | 'label' | 'kind' | 'costClass' | 'nodes' | 'inputs' | 'output'
+  > {
+    return {
+      inPlaceCandidates: [],
+      inPlaceKind: null,
+      weightElements: [],
+      biasElements: [],
+      perChannelQuantChannels: [],
+      constantTensorCount: 0,
+      shapeTensorBytes: 0,
+      macs: [],
+      elementwiseWork: [],
+      scratchBytes: [],
+      requantChannels: [],
+    };
+  }
+
+  private describe(
+    head: GraphNode,
+    chain: string[],
+    inputs: number[],
+    output: number,
+  ): DeployedOperator {
+    const common = {
+      ...this.emptyOperator(),
+      index: this.operators.length,
+      label: chain.join('+'),
+      nodes: chain,
+      inputs,
+      output,
+    };
+    const spec = this.operatorSpec(head, chain, inputs, output);
+    return { ...common, ...spec };
+  }
+
+  private operatorSpec(
+    head: GraphNode,
+    chain: string[],
+    inputs: number[],
+    output: number,
+  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+    const inId = head.inputs[0];
+    const outElements = this.tensors[output].elements;
+    switch (head.op) {
+      case 'conv2d':
+        return this.convSpec(head, chain);
+      case 'depthwiseConv2d':
+        return this.depthwiseSpec(head, chain);
+      case 'dense':
+        return this.denseSpec(head, chain);
+      case 'maxPool':
+      case 'avgPool': {
+        const [ph, pw] = head.poolSize;
+        const isAvg = head.op === 'avgPool';
+        return {
+          kind: isAvg ? 'AVERAGE_POOL_2D' : 'MAX_POOL_2D',
+          costClass: 'pool',
+          macs: [term(this.spatialSize(head.id) * ph * pw, this.channelsOf(head.id))],
+          scratchBytes: isAvg && this.convention === 'tflm' ? [term(4, this.channelsOf(inId))] : [],
+        };
+      }
+      case 'globalAvgPool':
+        return {
+          kind: 'MEAN',
+          costClass: 'pool',
+          constantTensorCount: this.convention === 'tflm' ? 1 : 0,
+          shapeTensorBytes: this.convention === 'tflm' ? 8 : 0,
+          macs: [term(this.spatialSize(inId), this.channelsOf(inId))],
+          scratchBytes: this.convention === 'tflm' ? [term(4, this.channelsOf(head.id))] : [],
+        };
+      case 'add':
+        return {
+          kind: 'ADD',
+          costClass: 'add',
+          macs: [term(inputs.length - 1, outElements)],
+          inPlaceCandidates: inputs,
+          inPlaceKind: 'add',
+        };
+      case 'concat':
+        return {
+          kind: 'CONCATENATION',
+          costClass: 'elementwise',
+          elementwiseWork: [term(1, outElements)],
+        };
+      case 'flatten':
+        return {
+          kind: 'RESHAPE',
+          costClass: 'elementwise',
+          constantTensorCount: this.convention === 'tflm' ? 1 : 0,
+          shapeTensorBytes: this.convention === 'tflm' ? 8 : 0,
+          elementwiseWork: [term(1, outElements)],
+          inPlaceCandidates: inputs,
+          inPlaceKind: 'reshape',
+        };
+      case 'softmax':
+        return {
+          kind: 'SOFTMAX',
+          costClass: 'elementwise',
+          elementwiseWork: [term(1, outElements)],
+        };
+      case 'relu':
+      case 'relu6':
+        return {
+          kind: head.op === 'relu6' ? 'RELU6' : 'RELU',
+          costClass: 'elementwise',
+          elementwiseWork: [term(1, outElements)],
+        };
+      case 'input':
+      case 'batchNorm':
+        throw new Error(`internal: ${head.op} is lowered elsewhere`);
+    }
+  }
+
+  /** Per-channel quantisation of weights and (if present) bias, in 'tflm' only. */
+  private perChannelQuant(channels: LinearForm, bias: boolean): ProductTerm[] {
+    if (this.convention !== 'tflm') return [];
+    return [term(bias ? 2 : 1, channels)];
+  }
+
+  private convSpec(
+    node: Extract<GraphNode, { op: 'conv2d' }>,
+    chain: string[],
+  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+    const [kh, kw] = node.kernelSize;
+    const cin = this.channelsOf(node.inputs[0]);
+    const cout = this.channelsOf(node.id);
+    const bias = this.hasBias(node, chain);
+    const pointwise = kh === 1 && kw === 1 && node.strides[0] === 1 && node.strides[1] === 1;
+    return {
+      kind: 'CONV_2D',
+      costClass: 'conv',
+      weightElements: [term(kh * kw, cin, cout)],
+      biasElements: bias ? [term(1, cout)] : [],
+      perChannelQuantChannels: this.perChannelQuant(cout, bias),
+      constantTensorCount: bias ? 2 : 1,
+      macs: [term(this.spatialSize(node.id) * kh * kw, cin, cout)],
+      // CMSIS-NN arm_convolve_s8 im2col buffer: 2 columns of K·K·C_in int16 (DSP cores);
+      // the 1×1 stride-1 kernel needs none.
+      scratchBytes: this.convention === 'tflm' && !pointwise ? [term(4 * kh * kw, cin)] : [],
+      requantChannels: this.convention === 'tflm' ? [term(1, cout)] : [],
+    };
+  }
+
+  private depthwiseSpec(
+    node: Extract<GraphNode, { op: 'depthwiseConv2d' }>,
+    chain: string[],
+  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+    const [kh, kw] = node.kernelSize;
+    const channels = this.channelsOf(node.id);
+    const bias = this.hasBias(node, chain);
+    const is3x3 = kh === 3 && kw === 3;
+    return {
+      kind: 'DEPTHWISE_CONV_2D',
+      costClass: 'depthwise',
+      weightElements: [term(kh * kw, channels)],
+      biasElements: bias ? [term(1, channels)] : [],
+      perChannelQuantChannels: this.perChannelQuant(channels, bias),
+      constantTensorCount: bias ? 2 : 1,
+      macs: [term(this.spatialSize(node.id) * kh * kw, channels)],
+      // CMSIS-NN: the 3×3 kernel needs no buffer, the generic optimised one K·K·C int16.
+      scratchBytes: this.convention === 'tflm' && !is3x3 ? [term(2 * kh * kw, channels)] : [],
+      requantChannels: this.convention === 'tflm' ? [term(1, channels)] : [],
+    };
+  }
+
+  private denseSpec(
+    node: Extract<GraphNode, { op: 'dense' }>,
+    chain: string[],
+  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+    const inId = node.inputs[0];
+    const fanIn = this.channelsOf(inId, this.analysed.positionsPerChannel.get(inId)!);
+    const units = this.channelsOf(node.id);
+    const bias = this.hasBias(node, chain);
+    return {
+      kind: 'FULLY_CONNECTED',
+      costClass: 'dense',
+      weightElements: [term(1, fanIn, units)],
+      biasElements: bias ? [term(1, units)] : [],
+      // The converter quantises FULLY_CONNECTED weights per tensor: no per-channel params.
+      perChannelQuantChannels: [],
+      constantTensorCount: bias ? 2 : 1,
+      macs: [term(1, fanIn, units)],
+      requantChannels: this.convention === 'tflm' ? [term(1, constantForm(1))] : [],
+    };
+  }
+}

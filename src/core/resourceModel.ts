@@ -1,0 +1,556 @@
+/**
+ * The MCU resource model (METHOD.md §4): flash, RAM (tensor arena), MACs and latency of
+ * the deployed int8 network as closed-form functions of the per-group channel widths c_g,
+ * with analytic gradients.
+ *
+ * Widths: one entry per channel group (AnalysedGraph.groups order), continuous or integer;
+ * entries of non-prunable groups are ignored (their full size is used) and their gradient
+ * is 0.
+ *
+ * Speed: the graph is lowered and compiled once (createResourceModel); an evaluation is a
+ * pass over a few typed arrays. The RAM-optimal operator order depends on the widths: it
+ * is searched at the widths rounded to integers and cached per rounded width vector (a
+ * graph with a single valid order skips the search). The RAM value and gradient are then
+ * exact for that order at the given continuous widths.
+ */
+import type { AnalysedGraph } from './graphAnalysis';
+import {
+  deployGraph,
+  type CostClass,
+  type DeployedModel,
+  type DeployedOperator,
+  type ResourceConvention,
+  type TfliteOperatorKind,
+} from './deployment';
+import { BOARDS, CORE_TIMINGS, type BoardProfile, type CoreTiming } from './hardware';
+import {
+  CompiledPolynomials,
+  term,
+  constantForm,
+  type CostPolynomial,
+  type ProductTerm,
+} from './linearForms';
+import {
+  arenaSteps,
+  findMinPeakOrder,
+  hasSingleOrder,
+  stepBytes,
+  type ArenaProblem,
+  type ArenaStep,
+} from './arenaSchedule';
+import {
+  CONVENTION_RULES,
+  TFLITE_FLASH_OVERHEAD,
+  TFLM_ARENA_OVERHEAD,
+  type ArenaOverheadConstants,
+  type ConventionRules,
+  type FlashOverheadConstants,
+} from './resourceConstants';
+
+export interface ResourceOptions {
+  /** 'tflm' (default): int8 TFLite Micro; 'unas': the uNAS resource model's conventions. */
+  readonly convention?: ResourceConvention;
+  /** Board for latency (core constants and clock). Default: STM32F746G-DISCO. */
+  readonly board?: BoardProfile;
+  /** An ADD may write into an input of the same shape at that input's last use. Default false. */
+  readonly inPlaceAdd?: boolean;
+  /** A RESHAPE output may share its input's buffer. Default: true in 'unas', false in 'tflm'. */
+  readonly inPlaceReshape?: boolean;
+  /** Count the model input in the arena. Default: true in 'tflm', false in 'unas'. */
+  readonly countInputInRam?: boolean;
+  readonly flashOverhead?: Partial<FlashOverheadConstants>;
+  readonly arenaOverhead?: Partial<ArenaOverheadConstants>;
+  /** Memoised order-search states before falling back to a greedy order. Default 20,000. */
+  readonly orderSearchStateLimit?: number;
+}
+
+export interface ResourceFigures {
+  readonly flashBytes: number;
+  readonly ramBytes: number;
+  readonly macs: number;
+  readonly latencyMs: number;
+}
+
+/** d(figure)/dc_g per group (0 for non-prunable groups). */
+export interface ResourceGradients {
+  readonly flashBytes: Float64Array;
+  readonly ramBytes: Float64Array;
+  readonly macs: Float64Array;
+  readonly latencyMs: Float64Array;
+}
+
+export interface OperatorCost {
+  readonly index: number;
+  readonly kind: TfliteOperatorKind;
+  readonly label: string;
+  readonly nodes: string[];
+  /** Constant data + flatbuffer overhead of the operator and its output tensor. */
+  readonly flashBytes: number;
+  readonly macs: number;
+  readonly latencyMs: number;
+  /** Activation bytes in the arena while it runs (live tensors, scratch, alignment). */
+  readonly liveBytes: number;
+  readonly scratchBytes: number;
+  readonly outputBytes: number;
+}
+
+export interface ResourceReport extends ResourceFigures {
+  readonly convention: ResourceConvention;
+  readonly board: BoardProfile;
+  /** Operators in execution order. */
+  readonly operators: OperatorCost[];
+  /** Operator labels in the RAM-optimal execution order (the exporter's order). */
+  readonly executionOrder: string[];
+  /** False when the order search hit its limit and a greedy order was used. */
+  readonly orderIsOptimal: boolean;
+  /** Flash not attributed to one operator: model tables, operator codes, input tensor. */
+  readonly modelOverheadFlashBytes: number;
+  /** Arena bytes held for the whole run (TFLM bookkeeping); ramBytes = this + peak. */
+  readonly persistentArenaBytes: number;
+  readonly peakActivationBytes: number;
+  readonly peakOperator: string;
+  readonly largestFlashOperator: string;
+  readonly slowestOperator: string;
+  /** Shown separately, not included in flashBytes / ramBytes. */
+  readonly runtimeFlashBytes: number;
+  readonly runtimeRamBytes: number;
+}
+
+interface ResolvedOptions {
+  convention: ResourceConvention;
+  rules: ConventionRules;
+  board: BoardProfile;
+  core: CoreTiming;
+  inPlaceAdd: boolean;
+  inPlaceReshape: boolean;
+  countInputInRam: boolean;
+  flash: FlashOverheadConstants;
+  arena: ArenaOverheadConstants;
+  stateLimit: number;
+}
+
+function resolveOptions(options: ResourceOptions): ResolvedOptions {
+  const convention = options.convention ?? 'tflm';
+  const rules = CONVENTION_RULES[convention];
+  const board = options.board ?? BOARDS[0];
+  return {
+    convention,
+    rules,
+    board,
+    core: CORE_TIMINGS[board.core],
+    inPlaceAdd: options.inPlaceAdd ?? false,
+    inPlaceReshape: options.inPlaceReshape ?? rules.inPlaceReshapeByDefault,
+    countInputInRam: options.countInputInRam ?? rules.countInputInRamByDefault,
+    flash: { ...TFLITE_FLASH_OVERHEAD, ...options.flashOverhead },
+    arena: { ...TFLM_ARENA_OVERHEAD, ...options.arenaOverhead },
+    stateLimit: options.orderSearchStateLimit ?? 20_000,
+  };
+}
+
+function scaled(poly: CostPolynomial, factor: number): ProductTerm[] {
+  return factor === 0 ? [] : poly.map((t) => ({ ...t, coef: t.coef * factor }));
+}
+
+function cyclesPerMac(core: CoreTiming, costClass: CostClass): number {
+  switch (costClass) {
+    case 'conv':
+      return core.convCyclesPerMac;
+    case 'depthwise':
+      return core.depthwiseCyclesPerMac;
+    case 'dense':
+      return core.denseCyclesPerMac;
+    case 'pool':
+      return core.poolCyclesPerMac;
+    case 'add':
+      return core.addCyclesPerMac;
+    case 'elementwise':
+      return 0;
+  }
+}
+
+/** Index ranges of the compiled quantities. */
+interface Layout {
+  flash: number; // per operator
+  macs: number;
+  latency: number; // per operator, in cycles
+  scratch: number;
+  tensors: number; // per tensor, bytes
+  persistent: number; // one quantity
+  modelFlash: number; // one quantity
+  total: number;
+}
+
+/** Compiled resource model of one graph under one set of options. */
+export class ResourceModel {
+  readonly analysed: AnalysedGraph;
+  readonly deployed: DeployedModel;
+  private readonly opts: ResolvedOptions;
+  private readonly compiled: CompiledPolynomials;
+  private readonly layout: Layout;
+  private readonly values: Float64Array;
+  private readonly arenaProblem: ArenaProblem;
+  private readonly fixedOrder: number[] | null;
+  private readonly orderCache = new Map<string, { steps: ArenaStep[]; optimal: boolean }>();
+  private readonly widthsBuffer: Float64Array;
+
+  constructor(analysed: AnalysedGraph, options: ResourceOptions = {}) {
+    this.analysed = analysed;
+    this.opts = resolveOptions(options);
+    this.deployed = deployGraph(analysed, this.opts.convention);
+    const { quantities, layout } = this.buildQuantities();
+    this.layout = layout;
+    this.compiled = new CompiledPolynomials(quantities);
+    this.values = new Float64Array(layout.total);
+    this.widthsBuffer = new Float64Array(analysed.groups.length);
+    this.arenaProblem = this.buildArenaProblem();
+    this.fixedOrder = hasSingleOrder(this.arenaProblem)
+      ? this.deployed.operators.map((op) => op.index)
+      : null;
+  }
+
+  get board(): BoardProfile {
+    return this.opts.board;
+  }
+
+  private buildQuantities(): { quantities: CostPolynomial[]; layout: Layout } {
+    const ops = this.deployed.operators;
+    const n = ops.length;
+    const layout: Layout = {
+      flash: 0,
+      macs: n,
+      latency: 2 * n,
+      scratch: 3 * n,
+      tensors: 4 * n,
+      persistent: 4 * n + this.deployed.tensors.length,
+      modelFlash: 4 * n + this.deployed.tensors.length + 1,
+      total: 4 * n + this.deployed.tensors.length + 2,
+    };
+    const quantities: CostPolynomial[] = [
+      ...ops.map((op) => this.operatorFlash(op)),
+      ...ops.map((op) => op.macs),
+      ...ops.map((op) => this.operatorCycles(op)),
+      ...ops.map((op) => (this.opts.rules.arenaOverheads ? op.scratchBytes : [])),
+      ...this.deployed.tensors.map((t) => [
+        term(this.opts.rules.activationBytesPerElement, t.elements),
+      ]),
+      this.persistentArena(),
+      this.modelFlash(),
+    ];
+    return { quantities, layout };
+  }
+
+  private operatorFlash(op: DeployedOperator): CostPolynomial {
+    const { rules, flash } = this.opts;
+    const terms: ProductTerm[] = [
+      ...scaled(op.weightElements, rules.weightBytesPerElement),
+      ...scaled(op.biasElements, rules.biasBytesPerElement),
+    ];
+    if (!rules.flashOverheads) return terms;
+    const fixed =
+      flash.perOperatorBytes +
+      (op.constantTensorCount + 1) * flash.perTensorBytes +
+      op.constantTensorCount * flash.perConstantBufferBytes +
+      op.shapeTensorBytes;
+    return [
+      ...terms,
+      ...scaled(op.perChannelQuantChannels, flash.quantBytesPerChannel),
+      term(fixed, constantForm(1)),
+    ];
+  }
+
+  private modelFlash(): CostPolynomial {
+    const { rules, flash } = this.opts;
+    if (!rules.flashOverheads) return [];
+    const kinds = new Set(this.deployed.operators.map((op) => op.kind)).size;
+    const inputs = this.deployed.tensors.filter((t) => t.isModelInput).length;
+    const bytes =
+      flash.modelBytes + kinds * flash.perOperatorCodeBytes + inputs * flash.perTensorBytes;
+    return [term(bytes, constantForm(1))];
+  }
+
+  private operatorCycles(op: DeployedOperator): CostPolynomial {
+    const core = this.opts.core;
+    const copyElided = op.kind === 'RESHAPE' && this.opts.inPlaceReshape;
+    return [
+      ...scaled(op.macs, cyclesPerMac(core, op.costClass)),
+      ...scaled(op.elementwiseWork, copyElided ? 0 : core.elementwiseCyclesPerElement),
+      term(core.operatorOverheadCycles, constantForm(1)),
+    ];
+  }
+
+  private persistentArena(): CostPolynomial {
+    const { rules, arena } = this.opts;
+    if (!rules.arenaOverheads) return [];
+    const ops = this.deployed.operators;
+    const tensors =
+      this.deployed.tensors.length + ops.reduce((n, op) => n + op.constantTensorCount, 0);
+    const fixed =
+      arena.fixedBytes + tensors * arena.perTensorBytes + ops.length * arena.perOperatorBytes;
+    return [
+      term(fixed, constantForm(1)),
+      ...ops.flatMap((op) => scaled(op.requantChannels, arena.perRequantChannelBytes)),
+    ];
+  }
+
+  private buildArenaProblem(): ArenaProblem {
+    const { tensors, operators } = this.deployed;
+    const inputs = tensors.filter((t) => t.isModelInput).map((t) => t.index);
+    const inPlaceAllowed = (op: DeployedOperator): boolean =>
+      (op.inPlaceKind === 'add' && this.opts.inPlaceAdd) ||
+      (op.inPlaceKind === 'reshape' && this.opts.inPlaceReshape);
+    return {
+      operatorInputs: operators.map((op) => op.inputs),
+      operatorOutputs: operators.map((op) => op.output),
+      inPlaceCandidates: operators.map((op) => (inPlaceAllowed(op) ? op.inPlaceCandidates : [])),
+      tensorCount: tensors.length,
+      initialTensors: this.opts.countInputInRam ? inputs : [],
+      excludedTensors: this.opts.countInputInRam ? [] : inputs,
+      finalTensors: tensors.filter((t) => t.isModelOutput).map((t) => t.index),
+    };
+  }
+
+  /** Widths with non-prunable groups at full size; validated. */
+  private effectiveWidths(widths: ArrayLike<number>): Float64Array {
+    const groups = this.analysed.groups;
+    if (widths.length !== groups.length) {
+      throw new Error(`expected ${groups.length} group widths, got ${widths.length}`);
+    }
+    const w = this.widthsBuffer;
+    for (let g = 0; g < groups.length; g++) {
+      const value = groups[g].prunable ? widths[g] : groups[g].size;
+      if (!Number.isFinite(value))
+        throw new Error(`width of group "${groups[g].name}" is not finite`);
+      w[g] = value;
+    }
+    return w;
+  }
+
+  private perLiveTensorBytes(): number {
+    return this.opts.rules.arenaOverheads ? this.opts.arena.bufferAlignmentBytes : 0;
+  }
+
+  /** Arena steps of the RAM-optimal order at these widths (searched at rounded widths). */
+  private stepsFor(widths: Float64Array): { steps: ArenaStep[]; optimal: boolean } {
+    const key =
+      this.fixedOrder === null
+        ? Array.from(widths, (c) => Math.max(1, Math.round(c))).join(',')
+        : '';
+    const cached = this.orderCache.get(key);
+    if (cached !== undefined) return cached;
+    let order = this.fixedOrder;
+    let optimal = true;
+    if (order === null) {
+      const rounded = Float64Array.from(widths, (c) => Math.max(1, Math.round(c)));
+      const values = this.compiled.evaluate(rounded, new Float64Array(this.layout.total));
+      const { tensors, scratch } = this.layout;
+      const result = findMinPeakOrder(
+        this.arenaProblem,
+        {
+          tensorBytes: values.subarray(tensors, tensors + this.deployed.tensors.length),
+          scratchBytes: values.subarray(scratch, scratch + this.deployed.operators.length),
+          perLiveTensorBytes: this.perLiveTensorBytes(),
+        },
+        this.opts.stateLimit,
+      );
+      order = result.order;
+      optimal = result.optimal;
+    }
+    const entry = { steps: arenaSteps(this.arenaProblem, order), optimal };
+    if (this.orderCache.size >= 256) this.orderCache.clear();
+    this.orderCache.set(key, entry);
+    return entry;
+  }
+
+  private sumRange(start: number, count: number): number {
+    let s = 0;
+    for (let i = start; i < start + count; i++) s += this.values[i];
+    return s;
+  }
+
+  /** Evaluates everything at the widths; returns per-step live bytes too. */
+  private run(widths: ArrayLike<number>): {
+    figures: ResourceFigures;
+    steps: ArenaStep[];
+    live: number[];
+    optimal: boolean;
+  } {
+    const w = this.effectiveWidths(widths);
+    const { steps, optimal } = this.stepsFor(w);
+    this.compiled.evaluate(w, this.values);
+    const n = this.deployed.operators.length;
+    const L = this.layout;
+    const live = stepBytes(steps, {
+      tensorBytes: this.values.subarray(L.tensors, L.tensors + this.deployed.tensors.length),
+      scratchBytes: this.values.subarray(L.scratch, L.scratch + n),
+      perLiveTensorBytes: this.perLiveTensorBytes(),
+    });
+    const peak = live.length === 0 ? 0 : Math.max(...live);
+    const cycles = this.sumRange(L.latency, n);
+    return {
+      figures: {
+        flashBytes: this.sumRange(L.flash, n) + this.values[L.modelFlash],
+        ramBytes: peak + this.values[L.persistent],
+        macs: this.sumRange(L.macs, n),
+        latencyMs: cycles / (this.opts.board.clockMHz * 1000),
+      },
+      steps,
+      live,
+      optimal,
+    };
+  }
+
+  /** Flash, RAM, MACs and latency at the given per-group widths. */
+  evaluate(widths: ArrayLike<number>): ResourceFigures {
+    return this.run(widths).figures;
+  }
+
+  /** Figures and their analytic gradients w.r.t. the per-group widths c_g. */
+  evaluateWithGradients(widths: ArrayLike<number>): {
+    figures: ResourceFigures;
+    gradients: ResourceGradients;
+  } {
+    const { figures, steps, live } = this.run(widths);
+    const L = this.layout;
+    const n = this.deployed.operators.length;
+    const gradientOf = (fill: (weights: Float64Array) => void): Float64Array => {
+      const weights = new Float64Array(L.total);
+      fill(weights);
+      const grad = new Float64Array(this.analysed.groups.length);
+      this.compiled.accumulateGradient(weights, grad);
+      this.analysed.groups.forEach((g) => {
+        if (!g.prunable) grad[g.index] = 0;
+      });
+      return grad;
+    };
+    const perMs = 1 / (this.opts.board.clockMHz * 1000);
+    const gradients: ResourceGradients = {
+      flashBytes: gradientOf((w) => {
+        w.fill(1, L.flash, L.flash + n);
+        w[L.modelFlash] = 1;
+      }),
+      macs: gradientOf((w) => w.fill(1, L.macs, L.macs + n)),
+      latencyMs: gradientOf((w) => w.fill(perMs, L.latency, L.latency + n)),
+      ramBytes: gradientOf((w) => this.fillPeakWeights(w, steps, live)),
+    };
+    return { figures, gradients };
+  }
+
+  /** Subgradient of the peak: the average over the steps attaining it. */
+  private fillPeakWeights(weights: Float64Array, steps: ArenaStep[], live: number[]): void {
+    const L = this.layout;
+    weights[L.persistent] = 1;
+    if (live.length === 0) return;
+    const peak = Math.max(...live);
+    const tolerance = 1e-9 * Math.max(1, Math.abs(peak));
+    const peakSteps = steps.filter((_, k) => live[k] >= peak - tolerance);
+    const share = 1 / peakSteps.length;
+    for (const step of peakSteps) {
+      weights[L.scratch + step.operator] += share;
+      for (const t of step.liveTensors) weights[L.tensors + t] += share;
+    }
+  }
+
+  /** Full breakdown: per-operator flash, MACs, latency, live bytes; peaks and order. */
+  report(widths: ArrayLike<number>): ResourceReport {
+    const { figures, steps, live, optimal } = this.run(widths);
+    const L = this.layout;
+    const ops = this.deployed.operators;
+    const perMs = 1 / (this.opts.board.clockMHz * 1000);
+    const operators: OperatorCost[] = steps.map((step, k) => {
+      const op = ops[step.operator];
+      return {
+        index: op.index,
+        kind: op.kind,
+        label: op.label,
+        nodes: op.nodes,
+        flashBytes: this.values[L.flash + op.index],
+        macs: this.values[L.macs + op.index],
+        latencyMs: this.values[L.latency + op.index] * perMs,
+        liveBytes: live[k],
+        scratchBytes: this.values[L.scratch + op.index],
+        outputBytes: this.values[L.tensors + op.output],
+      };
+    });
+    const argmax = (key: (o: OperatorCost) => number): string =>
+      operators.reduce((best, o) => (key(o) > key(best) ? o : best), operators[0])?.label ?? '';
+    return {
+      ...figures,
+      convention: this.opts.convention,
+      board: this.opts.board,
+      operators,
+      executionOrder: operators.map((o) => o.label),
+      orderIsOptimal: optimal,
+      modelOverheadFlashBytes: this.values[L.modelFlash],
+      persistentArenaBytes: this.values[L.persistent],
+      peakActivationBytes: figures.ramBytes - this.values[L.persistent],
+      peakOperator: argmax((o) => o.liveBytes),
+      largestFlashOperator: argmax((o) => o.flashBytes),
+      slowestOperator: argmax((o) => o.latencyMs),
+      runtimeFlashBytes: this.opts.board.runtimeFlashBytes,
+      runtimeRamBytes: this.opts.board.runtimeRamBytes,
+    };
+  }
+}
+
+export function createResourceModel(
+  analysed: AnalysedGraph,
+  options: ResourceOptions = {},
+): ResourceModel {
+  return new ResourceModel(analysed, options);
+}
+
+/** One-off full report (compiles a model; keep a ResourceModel for repeated calls). */
+export function estimateResources(
+  analysed: AnalysedGraph,
+  widths: ArrayLike<number>,
+  options: ResourceOptions = {},
+): ResourceReport {
+  return new ResourceModel(analysed, options).report(widths);
+}
+
+/** Tensor-arena bytes (persistent + peak activations) at the widths. */
+export function peakArenaBytes(
+  analysed: AnalysedGraph,
+  widths: ArrayLike<number>,
+  options: ResourceOptions = {},
+): number {
+  return new ResourceModel(analysed, options).evaluate(widths).ramBytes;
+}
+
+/** Every group at its full size C_g (the unpruned network). */
+export function fullWidths(analysed: AnalysedGraph): Float64Array {
+  return Float64Array.from(analysed.groups, (g) => g.size);
+}
+
+/** c_g = π_g · C_g (non-prunable groups: C_g). */
+export function widthsFromProportions(
+  analysed: AnalysedGraph,
+  proportions: ArrayLike<number>,
+): Float64Array {
+  return Float64Array.from(analysed.groups, (g) =>
+    g.prunable ? proportions[g.index] * g.size : g.size,
+  );
+}
+
+/** d/dπ_g = C_g · d/dc_g (0 for non-prunable groups). */
+export function proportionGradient(
+  analysed: AnalysedGraph,
+  widthGradient: ArrayLike<number>,
+): Float64Array {
+  return Float64Array.from(analysed.groups, (g) =>
+    g.prunable ? g.size * widthGradient[g.index] : 0,
+  );
+}
+
+/** All four gradients w.r.t. the size proportions π. */
+export function proportionGradients(
+  analysed: AnalysedGraph,
+  gradients: ResourceGradients,
+): ResourceGradients {
+  return {
+    flashBytes: proportionGradient(analysed, gradients.flashBytes),
+    ramBytes: proportionGradient(analysed, gradients.ramBytes),
+    macs: proportionGradient(analysed, gradients.macs),
+    latencyMs: proportionGradient(analysed, gradients.latencyMs),
+  };
+}
