@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PruningController,
+  VectorAdam,
+  dualAscent,
+  hardMask,
+  keptChannelCount,
+  phaseAt,
+  rankChannels,
+  relaxedMask,
+  repairToBudget,
+  sizeProportionGradient,
+  type ResourceEvaluation,
+  type ResourceKey,
+} from './pruning';
+
+describe('channel counts and ranks', () => {
+  it('keeps round(π·C) channels, at least one and at most C', () => {
+    expect(keptChannelCount(0.5, 32)).toBe(16);
+    expect(keptChannelCount(0.001, 32)).toBe(1);
+    expect(keptChannelCount(1.7, 8)).toBe(8);
+    expect(keptChannelCount(0.34, 10)).toBe(3);
+  });
+
+  it('ranks the most important channel 0 and breaks ties by index', () => {
+    expect(Array.from(rankChannels([0.1, 0.5, 0.1, 0.9]))).toEqual([2, 1, 3, 0]);
+  });
+
+  it('hard mask keeps exactly the k best-ranked channels', () => {
+    const ranks = rankChannels([0.3, 0.1, 0.7, 0.2]);
+    expect(Array.from(hardMask(ranks, 2))).toEqual([1, 0, 1, 0]);
+  });
+});
+
+describe('relaxed mask feedback', () => {
+  it('dL/dπ matches the finite difference of Σ g_c·m̃_c(π)', () => {
+    const g = [0.3, -0.2, 0.05, -0.4, 0.1, 0.2];
+    const ranks = rankChannels([6, 5, 4, 3, 2, 1]);
+    for (const pi of [0.2, 0.5, 0.77]) {
+      const f = (p: number) => relaxedMask(ranks, p, 1).reduce((s, m, c) => s + g[c] * m, 0);
+      const h = 1e-5;
+      const numeric = (f(pi + h) - f(pi - h)) / (2 * h);
+      expect(sizeProportionGradient(g, ranks, pi, 1)).toBeCloseTo(numeric, 6);
+    }
+  });
+
+  it('concentrates the feedback on channels near the cut', () => {
+    const ranks = rankChannels(Array.from({ length: 32 }, (_, c) => 32 - c));
+    const farOnly = new Float64Array(32);
+    farOnly[0] = 1; // the most important channel, far from a cut at 16
+    const nearOnly = new Float64Array(32);
+    nearOnly[16] = 1; // the first channel below the cut
+    expect(Math.abs(sizeProportionGradient(farOnly, ranks, 0.5, 1))).toBeLessThan(1e-5);
+    expect(Math.abs(sizeProportionGradient(nearOnly, ranks, 0.5, 1))).toBeGreaterThan(1);
+  });
+});
+
+describe('dual ascent and Adam', () => {
+  it('raises λ while violated, lowers it when met, never below zero', () => {
+    expect(dualAscent(0, 0.5, 0.1)).toBeCloseTo(0.05);
+    expect(dualAscent(0.05, -0.2, 0.1)).toBeCloseTo(0.03);
+    expect(dualAscent(0.01, -1, 0.1)).toBe(0);
+  });
+
+  it('Adam minimises a badly scaled quadratic in both coordinates', () => {
+    const x = Float64Array.from([1, 1]);
+    const adam = new VectorAdam(2, 0.05);
+    for (let i = 0; i < 400; i++) adam.step(x, [2000 * x[0], 0.002 * x[1]]);
+    expect(Math.abs(x[0])).toBeLessThan(0.05);
+    expect(Math.abs(x[1])).toBeLessThan(0.05);
+  });
+});
+
+/** A toy resource model: flash = Σ c_g² (like weights between layers of equal width). */
+function quadraticFlash(widths: readonly number[]): ResourceEvaluation {
+  const zero = () => new Float64Array(widths.length);
+  const gradients = { flash: zero(), ram: zero(), latency: zero(), macs: zero() };
+  widths.forEach((c, g) => (gradients.flash[g] = 2 * c));
+  const values: Record<ResourceKey, number> = {
+    flash: widths.reduce((s, c) => s + c * c, 0),
+    ram: 0,
+    latency: 0,
+    macs: 0,
+  };
+  return { values, gradients };
+}
+
+describe('PruningController', () => {
+  it('settles π at the flash budget when the task pushes for more channels', () => {
+    const groups = [
+      { size: 32, prunable: true },
+      { size: 64, prunable: true },
+      { size: 10, prunable: false },
+    ];
+    const ctl = new PruningController(groups, {
+      importanceDecay: 0.9,
+      temperature: 1,
+      piLearningRate: 0.02,
+      lambdaRate: 0.05,
+    });
+    const budget = quadraticFlash([32, 64, 10]).values.flash / 4;
+    // Every channel lowers the loss a little: the task alone would keep all of them.
+    const task = groups.map((g) => new Float64Array(g.size).fill(-0.01));
+    for (let step = 0; step < 300; step++) {
+      ctl.observe(task);
+      ctl.updateSizes(task, quadraticFlash(ctl.continuousWidths()), { flash: budget });
+    }
+    const final = quadraticFlash(ctl.keptCounts()).values.flash;
+    expect(final).toBeLessThanOrEqual(budget * 1.05);
+    expect(final).toBeGreaterThan(budget * 0.8);
+    expect(ctl.keptCounts()[2]).toBe(10);
+    expect(ctl.lambdas.flash).toBeGreaterThan(0);
+  });
+
+  it('keeps the channels with the largest |dL/dm| in its masks', () => {
+    const ctl = new PruningController([{ size: 4, prunable: true }]);
+    ctl.observe([[0.01, -0.9, 0.3, 0.02]]);
+    ctl.setKept([2]);
+    expect(Array.from(ctl.masks()[0])).toEqual([0, 1, 1, 0]);
+  });
+
+  it('restores its exact state from a checkpoint', () => {
+    const groups = [{ size: 8, prunable: true }];
+    const a = new PruningController(groups);
+    const grads = [[0.1, 0.2, -0.3, 0.05, 0.5, -0.1, 0.0, 0.2]];
+    for (let i = 0; i < 5; i++) {
+      a.observe(grads);
+      a.updateSizes(grads, quadraticFlash(a.continuousWidths()), { flash: 20 });
+    }
+    const b = new PruningController(groups);
+    b.restore(JSON.parse(JSON.stringify(a.state())));
+    a.observe(grads);
+    b.observe(grads);
+    a.updateSizes(grads, quadraticFlash(a.continuousWidths()), { flash: 20 });
+    b.updateSizes(grads, quadraticFlash(b.continuousWidths()), { flash: 20 });
+    expect(Array.from(b.sizeProportions)).toEqual(Array.from(a.sizeProportions));
+  });
+});
+
+describe('repairToBudget', () => {
+  it('removes least-important channels until every budget is met', () => {
+    const groups = [
+      { size: 4, prunable: true },
+      { size: 4, prunable: true },
+    ];
+    const importances = [Float64Array.from([4, 3, 2, 1]), Float64Array.from([40, 30, 20, 10])];
+    const ranks = importances.map((i) => rankChannels(i));
+    const evaluate = (kept: readonly number[]) => quadraticFlash(kept).values;
+    const result = repairToBudget(groups, [4, 4], importances, ranks, { flash: 20 }, evaluate);
+    expect(result.feasible).toBe(true);
+    expect(evaluate(result.kept).flash).toBeLessThanOrEqual(20);
+    // Group 0's channels are ten times less important, so it gives up more.
+    expect(result.kept[0]).toBeLessThan(result.kept[1]);
+  });
+
+  it('reports infeasible when one channel per group still does not fit', () => {
+    const groups = [{ size: 4, prunable: true }];
+    const imp = [Float64Array.from([1, 1, 1, 1])];
+    const result = repairToBudget(
+      groups,
+      [4],
+      imp,
+      imp.map((i) => rankChannels(i)),
+      { flash: 0.5 },
+      (kept) => quadraticFlash(kept).values,
+    );
+    expect(result.feasible).toBe(false);
+    expect(result.kept).toEqual([1]);
+  });
+});
+
+describe('schedule', () => {
+  it('splits steps into warm-up, pruning and fine-tune', () => {
+    const f = { warmupFraction: 0.2, pruneFraction: 0.5 };
+    expect(phaseAt(0, 100, f)).toBe('warmup');
+    expect(phaseAt(19, 100, f)).toBe('warmup');
+    expect(phaseAt(20, 100, f)).toBe('pruning');
+    expect(phaseAt(69, 100, f)).toBe('pruning');
+    expect(phaseAt(70, 100, f)).toBe('finetune');
+  });
+});

@@ -1,0 +1,378 @@
+/**
+ * The π maths of METHOD.md §2, §3, §5, §6: importances, ranks, hard and relaxed masks, the
+ * task feedback dL/dπ, dual ascent on the budgets and Adam on π. Pure TypeScript, so the same
+ * code drives training in the worker and is tested in Node without tfjs.
+ */
+
+export type ResourceKey = 'flash' | 'ram' | 'latency' | 'macs';
+export const RESOURCE_KEYS: readonly ResourceKey[] = ['flash', 'ram', 'latency', 'macs'];
+
+/** Channels kept for a size proportion: k = clamp(round(π·C), 1, C). */
+export function keptChannelCount(sizeProportion: number, size: number): number {
+  return Math.min(size, Math.max(1, Math.round(sizeProportion * size)));
+}
+
+/** π lives in [1/C, 1]. */
+export function clampSizeProportion(sizeProportion: number, size: number): number {
+  return Math.min(1, Math.max(1 / size, sizeProportion));
+}
+
+/**
+ * Rank of every channel by importance, descending: rank 0 is the most important. Ties are
+ * broken by channel index so that ranks are deterministic.
+ */
+export function rankChannels(importance: ArrayLike<number>): Int32Array {
+  const order = Array.from({ length: importance.length }, (_, c) => c);
+  order.sort((a, b) => importance[b] - importance[a] || a - b);
+  const ranks = new Int32Array(importance.length);
+  order.forEach((channel, rank) => (ranks[channel] = rank));
+  return ranks;
+}
+
+/** Hard mask: 1 for the `kept` most important channels, 0 otherwise. */
+export function hardMask(ranks: ArrayLike<number>, kept: number): Float32Array {
+  const mask = new Float32Array(ranks.length);
+  for (let c = 0; c < ranks.length; c++) mask[c] = ranks[c] < kept ? 1 : 0;
+  return mask;
+}
+
+/** Exponential moving average of |dL/dm| (METHOD §2), updated in place. */
+export function updateImportance(
+  importance: Float64Array,
+  maskGradient: ArrayLike<number>,
+  beta: number,
+): void {
+  for (let c = 0; c < importance.length; c++) {
+    importance[c] = beta * importance[c] + (1 - beta) * Math.abs(maskGradient[c]);
+  }
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Relaxed mask m̃_c(π) = σ((π·C − r_c − ½)/τ) (METHOD §3). */
+export function relaxedMask(
+  ranks: ArrayLike<number>,
+  sizeProportion: number,
+  temperature: number,
+): Float64Array {
+  const size = ranks.length;
+  const m = new Float64Array(size);
+  for (let c = 0; c < size; c++) {
+    m[c] = sigmoid((sizeProportion * size - ranks[c] - 0.5) / temperature);
+  }
+  return m;
+}
+
+/**
+ * dL/dπ_g = Σ_c g_c · dm̃_c/dπ_g = Σ_c g_c · C·σ'(·)/τ: the task feedback on one group's size,
+ * concentrated on the channels near the cut.
+ */
+export function sizeProportionGradient(
+  maskGradient: ArrayLike<number>,
+  ranks: ArrayLike<number>,
+  sizeProportion: number,
+  temperature: number,
+): number {
+  const size = ranks.length;
+  let sum = 0;
+  for (let c = 0; c < size; c++) {
+    const s = sigmoid((sizeProportion * size - ranks[c] - 0.5) / temperature);
+    sum += maskGradient[c] * ((size * s * (1 - s)) / temperature);
+  }
+  return sum;
+}
+
+/** Dual ascent on one budget's multiplier: λ ← max(0, λ + η·v), v = R/B − 1. */
+export function dualAscent(lambda: number, violation: number, rate: number): number {
+  return Math.max(0, lambda + rate * violation);
+}
+
+export interface AdamState {
+  m: number[];
+  v: number[];
+  t: number;
+}
+
+/** Adam on a small vector (π): it normalises the very different scales of the two feedbacks. */
+export class VectorAdam {
+  m: Float64Array;
+  v: Float64Array;
+  t = 0;
+
+  constructor(
+    size: number,
+    public learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
+  ) {
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(size);
+  }
+
+  /** One descent step on `params`, in place. */
+  step(params: Float64Array, gradient: ArrayLike<number>): void {
+    this.t += 1;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    for (let i = 0; i < params.length; i++) {
+      this.m[i] = this.beta1 * this.m[i] + (1 - this.beta1) * gradient[i];
+      this.v[i] = this.beta2 * this.v[i] + (1 - this.beta2) * gradient[i] * gradient[i];
+      params[i] -=
+        (this.learningRate * (this.m[i] / c1)) / (Math.sqrt(this.v[i] / c2) + this.epsilon);
+    }
+  }
+
+  state(): AdamState {
+    return { m: Array.from(this.m), v: Array.from(this.v), t: this.t };
+  }
+
+  restore(state: AdamState): void {
+    this.m = Float64Array.from(state.m);
+    this.v = Float64Array.from(state.v);
+    this.t = state.t;
+  }
+}
+
+/** Resource figures and their gradients w.r.t. each group's (continuous) channel count. */
+export interface ResourceEvaluation {
+  values: Record<ResourceKey, number>;
+  /** d value / d c_g for every group (zero for groups that are not prunable). */
+  gradients: Record<ResourceKey, Float64Array>;
+}
+
+export type Budgets = Partial<Record<ResourceKey, number>>;
+
+/** v_r = R_r/B_r − 1 for every resource that has a budget. */
+export function violations(
+  values: Record<ResourceKey, number>,
+  budgets: Budgets,
+): Partial<Record<ResourceKey, number>> {
+  const v: Partial<Record<ResourceKey, number>> = {};
+  for (const r of RESOURCE_KEYS) {
+    const b = budgets[r];
+    if (b !== undefined && b > 0) v[r] = values[r] / b - 1;
+  }
+  return v;
+}
+
+export interface GroupState {
+  size: number;
+  prunable: boolean;
+}
+
+export interface PruningControllerOptions {
+  importanceDecay: number;
+  temperature: number;
+  piLearningRate: number;
+  lambdaRate: number;
+}
+
+export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
+  importanceDecay: 0.9,
+  temperature: 1,
+  piLearningRate: 0.02,
+  lambdaRate: 0.05,
+};
+
+export interface PruningControllerState {
+  sizeProportions: number[];
+  importances: number[][];
+  lambdas: Partial<Record<ResourceKey, number>>;
+  adam: AdamState;
+  observedSteps: number;
+}
+
+/**
+ * Holds π, the importances and the multipliers, and turns each step's mask gradients and
+ * resource evaluation into new π (METHOD §5): ∇J = dL/dπ + Σ_r λ_r·[v_r > 0]·(dR_r/dπ)/B_r.
+ */
+export class PruningController {
+  readonly sizeProportions: Float64Array;
+  readonly importances: Float64Array[];
+  ranks: Int32Array[];
+  lambdas: Partial<Record<ResourceKey, number>> = {};
+  observedSteps = 0;
+  private readonly adam: VectorAdam;
+
+  constructor(
+    readonly groups: readonly GroupState[],
+    readonly options: PruningControllerOptions = DEFAULT_PRUNING_OPTIONS,
+  ) {
+    this.sizeProportions = new Float64Array(groups.length).fill(1);
+    this.importances = groups.map((g) => new Float64Array(g.size));
+    this.ranks = groups.map((g) => rankChannels(new Float64Array(g.size)));
+    this.adam = new VectorAdam(groups.length, options.piLearningRate);
+  }
+
+  /** Channels kept per group at the current π (non-prunable groups keep all). */
+  keptCounts(): number[] {
+    return this.groups.map((g, i) =>
+      g.prunable ? keptChannelCount(this.sizeProportions[i], g.size) : g.size,
+    );
+  }
+
+  /** Continuous widths c_g = π_g·C_g, the resource model's input for gradients. */
+  continuousWidths(): number[] {
+    return this.groups.map((g, i) => (g.prunable ? this.sizeProportions[i] * g.size : g.size));
+  }
+
+  /** Hard masks for the current π and ranks. */
+  masks(): Float32Array[] {
+    const kept = this.keptCounts();
+    return this.ranks.map((r, i) => hardMask(r, kept[i]));
+  }
+
+  /** Accumulates importances from one step's mask gradients and re-ranks (METHOD §2). */
+  observe(maskGradients: readonly ArrayLike<number>[]): void {
+    this.observedSteps += 1;
+    // Bias-correct the EMA's start: the first observation is taken as is.
+    const beta = this.observedSteps === 1 ? 0 : this.options.importanceDecay;
+    maskGradients.forEach((g, i) => updateImportance(this.importances[i], g, beta));
+    this.ranks = this.importances.map((imp) => rankChannels(imp));
+  }
+
+  /**
+   * One π update from the task feedback (mask gradients at the current ranks) and the resource
+   * feedback evaluated at the current continuous widths. Returns the gradient used.
+   */
+  updateSizes(
+    maskGradients: readonly ArrayLike<number>[],
+    evaluation: ResourceEvaluation,
+    budgets: Budgets,
+  ): Float64Array {
+    const v = violations(evaluation.values, budgets);
+    for (const r of RESOURCE_KEYS) {
+      const vr = v[r];
+      if (vr === undefined) delete this.lambdas[r];
+      else this.lambdas[r] = dualAscent(this.lambdas[r] ?? 0, vr, this.options.lambdaRate);
+    }
+    const gradient = new Float64Array(this.groups.length);
+    this.groups.forEach((group, g) => {
+      if (!group.prunable) return;
+      let grad = sizeProportionGradient(
+        maskGradients[g],
+        this.ranks[g],
+        this.sizeProportions[g],
+        this.options.temperature,
+      );
+      for (const r of RESOURCE_KEYS) {
+        const vr = v[r];
+        const lambda = this.lambdas[r] ?? 0;
+        const budget = budgets[r];
+        if (vr === undefined || vr <= 0 || budget === undefined) continue;
+        // d(R/B)/dπ_g = C_g · (dR/dc_g) / B
+        grad += (lambda * group.size * evaluation.gradients[r][g]) / budget;
+      }
+      gradient[g] = grad;
+    });
+    this.adam.step(this.sizeProportions, gradient);
+    this.groups.forEach((group, g) => {
+      this.sizeProportions[g] = group.prunable
+        ? clampSizeProportion(this.sizeProportions[g], group.size)
+        : 1;
+    });
+    return gradient;
+  }
+
+  setLearningRate(rate: number): void {
+    this.adam.learningRate = rate;
+  }
+
+  /** Sets π so that exactly `kept[g]` channels are kept (used after feasibility repair). */
+  setKept(kept: readonly number[]): void {
+    kept.forEach((k, g) => (this.sizeProportions[g] = k / this.groups[g].size));
+  }
+
+  state(): PruningControllerState {
+    return {
+      sizeProportions: Array.from(this.sizeProportions),
+      importances: this.importances.map((imp) => Array.from(imp)),
+      lambdas: { ...this.lambdas },
+      adam: this.adam.state(),
+      observedSteps: this.observedSteps,
+    };
+  }
+
+  restore(state: PruningControllerState): void {
+    this.sizeProportions.set(state.sizeProportions);
+    state.importances.forEach((imp, g) => this.importances[g].set(imp));
+    this.ranks = this.importances.map((imp) => rankChannels(imp));
+    this.lambdas = { ...state.lambdas };
+    this.adam.restore(state.adam);
+    this.observedSteps = state.observedSteps;
+  }
+}
+
+/**
+ * Feasibility repair (METHOD §6): while a budget is exceeded, remove the kept channel with the
+ * least importance per unit of the violated resource it frees. `evaluate` gives the resource
+ * figures for integer channel counts. Returns the new counts and whether all budgets are met.
+ */
+export function repairToBudget(
+  groups: readonly GroupState[],
+  kept: readonly number[],
+  importances: readonly Float64Array[],
+  ranks: readonly Int32Array[],
+  budgets: Budgets,
+  evaluate: (kept: readonly number[]) => Record<ResourceKey, number>,
+  maxRemovals = 100_000,
+): { kept: number[]; feasible: boolean; removed: number } {
+  const current = [...kept];
+  let values = evaluate(current);
+  let removed = 0;
+  const violated = () =>
+    RESOURCE_KEYS.filter((r) => budgets[r] !== undefined && values[r] > (budgets[r] as number));
+  while (removed < maxRemovals) {
+    const over = violated();
+    if (over.length === 0) return { kept: current, feasible: true, removed };
+    let best = -1;
+    let bestScore = Infinity;
+    let bestValues = values;
+    groups.forEach((group, g) => {
+      if (!group.prunable || current[g] <= 1) return;
+      const trial = [...current];
+      trial[g] -= 1;
+      const trialValues = evaluate(trial);
+      // Relative saving on the violated resources, so bytes and cycles are comparable.
+      let saving = 0;
+      for (const r of over) saving += (values[r] - trialValues[r]) / (budgets[r] as number);
+      if (saving <= 0) return;
+      const leastKept = ranks[g].indexOf(current[g] - 1);
+      const score = importances[g][leastKept] / saving;
+      if (score < bestScore) {
+        bestScore = score;
+        best = g;
+        bestValues = trialValues;
+      }
+    });
+    if (best < 0) return { kept: current, feasible: false, removed };
+    current[best] -= 1;
+    values = bestValues;
+    removed += 1;
+  }
+  return { kept: current, feasible: violated().length === 0, removed };
+}
+
+export type SchedulePhase = 'warmup' | 'pruning' | 'finetune';
+
+export interface ScheduleFractions {
+  warmupFraction: number;
+  pruneFraction: number;
+}
+
+/** Step boundaries of the schedule (METHOD §6): [0, warmupEnd) warm-up, then pruning, then fine-tune. */
+export function scheduleBoundaries(totalSteps: number, f: ScheduleFractions) {
+  const warmupEnd = Math.round(totalSteps * f.warmupFraction);
+  const pruneEnd = Math.min(totalSteps, warmupEnd + Math.round(totalSteps * f.pruneFraction));
+  return { warmupEnd, pruneEnd };
+}
+
+export function phaseAt(step: number, totalSteps: number, f: ScheduleFractions): SchedulePhase {
+  const { warmupEnd, pruneEnd } = scheduleBoundaries(totalSteps, f);
+  if (step < warmupEnd) return 'warmup';
+  if (step < pruneEnd) return 'pruning';
+  return 'finetune';
+}
