@@ -1,0 +1,65 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { SampleGrid } from '../ui/SampleGrid';
+import type { Dataset } from './dataset';
+import { generateShapes } from './generated';
+import { gridIndices, heatColour, sampleImage } from './render';
+
+function tinyDataset(x: Uint8Array | Float32Array, shape: [number, number, number]): Dataset {
+  const split = { x, y: new Uint8Array([1]), count: 1 };
+  return {
+    id: 't',
+    name: 'tiny',
+    source: 'generated',
+    inputShape: shape,
+    numClasses: 2,
+    classNames: ['zero', 'one'],
+    train: split,
+    validation: split,
+    normalisation: { scale: 1, offset: 0 },
+  };
+}
+
+describe('sampleImage', () => {
+  it('draws gray as equal RGB and RGB as is, opaque', () => {
+    const gray = sampleImage(tinyDataset(new Uint8Array([10, 20]), [1, 2, 1]), 'train', 0);
+    expect([...gray.data]).toEqual([10, 10, 10, 255, 20, 20, 20, 255]);
+    const rgb = sampleImage(tinyDataset(new Uint8Array([1, 2, 3]), [1, 1, 3]), 'train', 0);
+    expect([...rgb.data]).toEqual([1, 2, 3, 255]);
+  });
+
+  it('draws float features as a heat map with time across and coefficient 0 at the bottom', () => {
+    // 2 frames × 3 coefficients.
+    const image = sampleImage(
+      tinyDataset(Float32Array.of(0, 1, 2, 3, 4, 5), [2, 3, 1]),
+      'train',
+      0,
+    );
+    expect([image.width, image.height]).toEqual([2, 3]);
+    const pixel = (x: number, y: number) => [
+      ...image.data.subarray((y * 2 + x) * 4, (y * 2 + x) * 4 + 3),
+    ];
+    expect(pixel(0, 2)).toEqual(heatColour(0)); // frame 0, coefficient 0 (minimum)
+    expect(pixel(1, 0)).toEqual(heatColour(1)); // frame 1, coefficient 2 (maximum)
+  });
+
+  it('spreads grid indices over the split', () => {
+    expect(gridIndices(10, 5)).toEqual([0, 2, 4, 6, 8]);
+    expect(gridIndices(3, 5)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('SampleGrid', () => {
+  it('renders one labelled canvas per sample under data-testid="sample-grid"', () => {
+    const dataset = generateShapes({ classes: 4, samples: 40, seed: 1 });
+    const html = renderToStaticMarkup(
+      createElement(SampleGrid, { dataset, count: 6, split: 'validation' }),
+    );
+    expect(html).toContain('data-testid="sample-grid"');
+    expect(html).toContain(`aria-label="6 validation samples from ${dataset.name}"`);
+    expect(html.match(/<canvas/g)).toHaveLength(6);
+    const first = dataset.classNames[dataset.validation.y[0]];
+    expect(html).toContain(`aria-label="Image of sample 1, class ${first}"`);
+  });
+});

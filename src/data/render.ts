@@ -1,0 +1,78 @@
+/**
+ * Turns one stored sample into RGBA pixels for display (SampleGrid), without a DOM:
+ * uint8 gray or RGB images as they are; float features (MFCCs) as a heat map, time running
+ * left to right (H = frames becomes the x axis), coefficient 0 at the bottom, each sample
+ * scaled to its own min…max.
+ */
+import type { Dataset } from './dataset';
+
+export interface SampleImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** A perceptually ordered dark-blue → teal → yellow ramp (viridis-like, 5 stops). */
+const HEAT_STOPS: [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
+export function heatColour(t: number): [number, number, number] {
+  const u = Math.min(1, Math.max(0, t)) * (HEAT_STOPS.length - 1);
+  const i = Math.min(HEAT_STOPS.length - 2, Math.floor(u));
+  const f = u - i;
+  const [a, b] = [HEAT_STOPS[i], HEAT_STOPS[i + 1]];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}
+
+export function sampleImage(
+  dataset: Dataset,
+  split: 'train' | 'validation',
+  index: number,
+): SampleImage {
+  const [h, w, c] = dataset.inputShape;
+  const { x } = dataset[split];
+  const n = h * w * c;
+  const values = x.subarray(index * n, (index + 1) * n);
+  if (x instanceof Float32Array) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i += c) {
+      if (values[i] < min) min = values[i];
+      if (values[i] > max) max = values[i];
+    }
+    const range = max - min || 1;
+    const data = new Uint8ClampedArray(h * w * 4);
+    // Output image: width = frames (h), height = coefficients (w), low coefficients at the bottom.
+    for (let frame = 0; frame < h; frame++) {
+      for (let coeff = 0; coeff < w; coeff++) {
+        const [r, g, b] = heatColour((values[(frame * w + coeff) * c] - min) / range);
+        const at = ((w - 1 - coeff) * h + frame) * 4;
+        data[at] = r;
+        data[at + 1] = g;
+        data[at + 2] = b;
+        data[at + 3] = 255;
+      }
+    }
+    return { width: h, height: w, data };
+  }
+  const data = new Uint8ClampedArray(h * w * 4);
+  for (let p = 0; p < h * w; p++) {
+    const r = values[p * c];
+    data[p * 4] = r;
+    data[p * 4 + 1] = c >= 3 ? values[p * c + 1] : r;
+    data[p * 4 + 2] = c >= 3 ? values[p * c + 2] : r;
+    data[p * 4 + 3] = 255;
+  }
+  return { width: w, height: h, data };
+}
+
+/** Which samples a grid of `count` shows: spread evenly over the split, in order. */
+export function gridIndices(total: number, count: number): number[] {
+  const n = Math.max(0, Math.min(count, total));
+  return Array.from({ length: n }, (_, k) => Math.floor((k * total) / n));
+}

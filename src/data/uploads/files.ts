@@ -1,0 +1,230 @@
+/**
+ * What every upload parser shares: the file abstraction, the byte limits checked before a file
+ * is read, class-folder layout and the stratified split of the result.
+ */
+import { gatherSplit, stratifiedSplit } from '../batches';
+import { DatasetError, type Dataset, type DatasetSplit } from '../dataset';
+
+/** One uploaded file; `path` is webkitRelativePath (e.g. "root/cat/001.png") or the name. */
+export interface UploadFile {
+  path: string;
+  size: number;
+  bytes: () => Promise<ArrayBuffer>;
+}
+
+/** What an upload parser returns: the dataset and the problems it worked around. */
+export interface UploadResult {
+  dataset: Dataset;
+  /** Human-readable notes (skipped files, padded clips …), each naming its file. */
+  warnings: string[];
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Byte limits, checked against `UploadFile.size` *before* a file is read, and again on the
+ * bytes read. They keep one tab well under the ~2–4 GB a browser gives it:
+ * - imageFileBytes 16 MiB: a photo; the dataset keeps only its resized copy.
+ * - audioFileBytes 16 MiB: ~8 min of 16-bit 16 kHz mono; keyword clips are ~32 kB.
+ * - batchFileBytes 256 MiB: one CIFAR-10 batch is 30.7 MB; MNIST train images (IDX) 47 MB.
+ * - archiveBytes 512 MiB: a zip, and also the sum of its uncompressed entries.
+ * - datasetBytes 768 MiB: the stored samples of the whole dataset (uint8 images or float32
+ *   features), e.g. all of CIFAR-10 (60,000 · 3,072 B ≈ 184 MB) fits.
+ */
+export const UPLOAD_LIMITS = {
+  imageFileBytes: 16 * MiB,
+  audioFileBytes: 16 * MiB,
+  batchFileBytes: 256 * MiB,
+  archiveBytes: 512 * MiB,
+  datasetBytes: 768 * MiB,
+} as const;
+
+export type UploadLimits = { -readonly [K in keyof typeof UPLOAD_LIMITS]: number };
+
+export function resolveLimits(overrides?: Partial<UploadLimits>): UploadLimits {
+  return { ...UPLOAD_LIMITS, ...overrides };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** Reads a file after checking its declared size, then checks the size actually read. */
+export async function readWithinLimit(
+  file: UploadFile,
+  limit: number,
+  what: string,
+): Promise<ArrayBuffer> {
+  const over = (size: number) =>
+    new DatasetError(
+      `is ${formatBytes(size)}, over the ${formatBytes(limit)} limit for ${what}; use a smaller file`,
+      file.path,
+    );
+  if (!(file.size <= limit)) throw over(file.size);
+  let buf: ArrayBuffer;
+  try {
+    buf = await file.bytes();
+  } catch (err) {
+    throw new DatasetError(`could not be read: ${(err as Error).message}`, file.path);
+  }
+  if (buf.byteLength > limit) throw over(buf.byteLength);
+  return buf;
+}
+
+/** Throws when a dataset of `bytes` stored bytes would exceed the limit. */
+export function checkDatasetBytes(bytes: number, limit: number, what: string): void {
+  if (bytes > limit) {
+    throw new DatasetError(
+      `${what} would take ${formatBytes(bytes)} in memory, over the ${formatBytes(limit)} limit; use fewer files or a smaller target size`,
+    );
+  }
+}
+
+/** Wraps browser File objects (from <input webkitdirectory> or drag and drop). */
+export function fromBrowserFiles(files: Iterable<File>): UploadFile[] {
+  return Array.from(files, (file) => ({
+    path: file.webkitRelativePath || file.name,
+    size: file.size,
+    bytes: () => file.arrayBuffer(),
+  }));
+}
+
+/** Splits a path into its components: "/" or "\" separated, without "." or empty parts. */
+export function pathParts(path: string): string[] {
+  return path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+}
+
+export function baseName(path: string): string {
+  const parts = pathParts(path);
+  return parts[parts.length - 1] ?? '';
+}
+
+export function extensionOf(path: string): string {
+  const name = baseName(path);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+}
+
+/** OS litter that is never data: dot files, macOS resource forks, Windows thumbnails. */
+export function isSystemFile(path: string): boolean {
+  const parts = pathParts(path);
+  const name = parts[parts.length - 1] ?? '';
+  return (
+    parts.some((p) => p.startsWith('.') || p === '__MACOSX') ||
+    name.toLowerCase() === 'thumbs.db' ||
+    name.toLowerCase() === 'desktop.ini'
+  );
+}
+
+export interface ClassFolders {
+  /** Class name → its files, class names sorted (so label ids are stable). */
+  classes: Map<string, UploadFile[]>;
+  /** Files that were not in any class folder, or had the wrong type. */
+  warnings: string[];
+}
+
+/**
+ * Groups files by class folder. The layout is root/<class>/<file> (folder upload) or
+ * <class>/<file> (zip without a root folder); leading folders shared by every file are
+ * stripped while some file stays inside a sub-folder. Files deeper down count for their
+ * top class folder. `accept(path)` says whether a file has the right type; others are skipped
+ * with a warning. `skipFolder` names folders to ignore (e.g. "_background_noise_").
+ */
+export function groupByClassFolder(
+  files: readonly UploadFile[],
+  accept: (path: string) => boolean,
+  kind: string,
+  skipFolder: (name: string) => boolean = () => false,
+): ClassFolders {
+  const warnings: string[] = [];
+  const useful = files.filter((f) => !isSystemFile(f.path));
+  if (useful.length === 0) {
+    throw new DatasetError(
+      `the folder is empty: expected one sub-folder of ${kind} files per class`,
+    );
+  }
+  const split = useful.map((f) => ({ file: f, parts: pathParts(f.path) }));
+  // Strip leading folders common to every file while some file is still below a class folder
+  // (files left directly in the root, like a README, are then skipped with a warning).
+  for (;;) {
+    const first = split[0].parts[0];
+    if (
+      split.every((s) => s.parts.length >= 2 && s.parts[0] === first) &&
+      split.some((s) => s.parts.length >= 3)
+    ) {
+      for (const s of split) s.parts = s.parts.slice(1);
+    } else break;
+  }
+  const classes = new Map<string, UploadFile[]>();
+  const skippedTypes = new Map<string, number>();
+  for (const { file, parts } of split) {
+    if (parts.length < 2) {
+      warnings.push(`${file.path}: skipped, not inside a class folder`);
+      continue;
+    }
+    if (skipFolder(parts[0])) continue;
+    if (!accept(file.path)) {
+      warnings.push(
+        `${file.path}: skipped, not ${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind} file`,
+      );
+      const ext = extensionOf(file.path) || '(none)';
+      skippedTypes.set(ext, (skippedTypes.get(ext) ?? 0) + 1);
+      continue;
+    }
+    const members = classes.get(parts[0]);
+    if (members) members.push(file);
+    else classes.set(parts[0], [file]);
+  }
+  if (classes.size === 0) {
+    const types = [...skippedTypes.keys()].join(', ');
+    throw new DatasetError(
+      `no ${kind} files found in class folders${types ? ` (found only: ${types})` : ''}`,
+    );
+  }
+  if (classes.size === 1) {
+    const [only] = classes.keys();
+    throw new DatasetError(
+      `only one class ("${only}"): choose the folder that holds one sub-folder per class, at least two`,
+    );
+  }
+  if (classes.size > 255) {
+    throw new DatasetError(`${classes.size} class folders; at most 255 are supported`);
+  }
+  const sorted = new Map([...classes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { classes: sorted, warnings };
+}
+
+/** Stratified, seeded train/validation split of a whole (x, y) set. */
+export function splitStratified(
+  x: Uint8Array | Float32Array,
+  y: Uint8Array,
+  sampleLength: number,
+  numClasses: number,
+  validationFraction: number,
+  seed: number,
+): { train: DatasetSplit; validation: DatasetSplit } {
+  if (!(validationFraction > 0 && validationFraction < 1)) {
+    throw new DatasetError(`validationFraction must be in (0, 1), got ${validationFraction}`);
+  }
+  const { train, validation } = stratifiedSplit(y, numClasses, validationFraction, seed);
+  if (validation.length === 0) {
+    throw new DatasetError(
+      `too few samples (${y.length}) to hold out ${Math.round(validationFraction * 100)}% for validation`,
+    );
+  }
+  return {
+    train: gatherSplit(x, y, sampleLength, train),
+    validation: gatherSplit(x, y, sampleLength, validation),
+  };
+}
+
+/** An id for an uploaded dataset: its kind plus a slug of its name. */
+export function uploadId(kind: string, name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  return `upload-${kind}${slug ? `-${slug}` : ''}`;
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { DatasetError } from '../dataset';
+import { makeWav, memoryFile, tone } from '../testing/fixtures';
+import { loadWavFolder, loudestWindow } from './wavFolder';
+
+function clip(hz: number, seconds = 1, rate = 16000, seed = 0) {
+  const samples = tone(hz * (1 + seed * 0.01), rate, Math.round(seconds * rate), 0.4);
+  return makeWav([samples], rate);
+}
+
+function speechFolder(perClass = 5) {
+  const files = [];
+  for (let i = 0; i < perClass; i++) {
+    files.push(memoryFile(`kws/yes/yes_${i}.wav`, clip(400, 1, 16000, i)));
+    files.push(memoryFile(`kws/no/no_${i}.wav`, clip(2500, 1, 16000, i)));
+  }
+  return files;
+}
+
+describe('loadWavFolder', () => {
+  it('turns a Speech Commands folder into 49×10×1 MFCC features', async () => {
+    const { dataset, warnings } = await loadWavFolder(speechFolder(), { seed: 2 });
+    expect(dataset.inputShape).toEqual([49, 10, 1]);
+    expect(dataset.classNames).toEqual(['no', 'yes']);
+    expect(dataset.train.x).toBeInstanceOf(Float32Array);
+    expect(dataset.train.count + dataset.validation.count).toBe(10);
+    expect(dataset.validation.count).toBe(2);
+    expect(warnings).toEqual([]);
+    // Training features standardised: mean ≈ 0, deviation ≈ 1 after normalisation.
+    const { scale, offset } = dataset.normalisation;
+    const normalised = Array.from(dataset.train.x, (v) => v * scale + offset);
+    const mean = normalised.reduce((s, v) => s + v, 0) / normalised.length;
+    const variance = normalised.reduce((s, v) => s + (v - mean) ** 2, 0) / normalised.length;
+    expect(mean).toBeCloseTo(0, 4);
+    expect(variance).toBeCloseTo(1, 3);
+  });
+
+  it('resamples 44.1 kHz stereo and 8 kHz clips to the same features as 16 kHz ones', async () => {
+    const at16 = await loadWavFolder(
+      [
+        memoryFile('k/a/1.wav', clip(1000)),
+        memoryFile('k/b/1.wav', clip(3000)),
+        memoryFile('k/a/2.wav', clip(1000)),
+        memoryFile('k/b/2.wav', clip(3000)),
+      ],
+      { validationFraction: 0.5 },
+    );
+    const stereo = makeWav([tone(1000, 44100, 44100, 0.4), tone(1000, 44100, 44100, 0.4)], 44100);
+    const other = await loadWavFolder(
+      [
+        memoryFile('k/a/1.wav', stereo),
+        memoryFile('k/b/1.wav', clip(3000, 1, 8000)),
+        memoryFile('k/a/2.wav', stereo),
+        memoryFile('k/b/2.wav', clip(3000, 1, 8000)),
+      ],
+      { validationFraction: 0.5 },
+    );
+    // Compare the middle frame's c0..c3 of class "a".
+    const frame = (x: Float32Array) => Array.from(x.subarray(24 * 10, 24 * 10 + 4));
+    const pick = (ds: typeof at16.dataset) => {
+      const i = Array.from(ds.train.y).indexOf(0);
+      return frame(ds.train.x.subarray(i * 490, (i + 1) * 490) as Float32Array);
+    };
+    pick(other.dataset).forEach((v, k) => expect(v).toBeCloseTo(pick(at16.dataset)[k], 0));
+  });
+
+  it('pads short clips with a warning, or rejects them when configured', async () => {
+    const files = [...speechFolder(2), memoryFile('kws/yes/short.wav', clip(400, 0.5))];
+    const { warnings } = await loadWavFolder(files, { validationFraction: 0.3 });
+    expect(warnings).toEqual(['kws/yes/short.wav: 0.50 s, zero-padded to 1.00 s']);
+    await expect(loadWavFolder(files, { shortClips: 'reject' })).rejects.toThrow(
+      /kws\/yes\/short.wav.*0.50 s long, shorter than the 1.00 s/,
+    );
+  });
+
+  it('keeps the loudest second of a longer clip', () => {
+    const samples = new Float32Array(32000);
+    samples.fill(0.5, 20000, 21000);
+    const window = loudestWindow(samples, 16000, 320);
+    expect(window.length).toBe(16000);
+    expect(window.reduce((s, v) => s + v, 0)).toBeCloseTo(500, 3);
+  });
+
+  it('uses validation_list.txt and ignores _background_noise_', async () => {
+    const files = [
+      ...speechFolder(3),
+      memoryFile('kws/validation_list.txt', 'yes/yes_0.wav\nno/no_1.wav\n'),
+      memoryFile('kws/_background_noise_/noise.wav', clip(50)),
+    ];
+    const { dataset, warnings } = await loadWavFolder(files);
+    expect(dataset.validation.count).toBe(2);
+    expect(dataset.train.count).toBe(4);
+    expect(dataset.classNames).toEqual(['no', 'yes']);
+    expect(warnings.some((w) => w.includes('_background_noise_'))).toBe(true);
+  });
+
+  it.each([
+    ['an empty folder', [], /empty/],
+    [
+      'one keyword only',
+      [memoryFile('kws/yes/1.wav', clip(400)), memoryFile('kws/yes/2.wav', clip(400))],
+      /only one class/,
+    ],
+    [
+      'no WAV files',
+      [memoryFile('kws/yes/a.mp3', 'x'), memoryFile('kws/no/b.mp3', 'y')],
+      /no WAV files.*mp3/,
+    ],
+    [
+      'a file that is not a WAV',
+      [...speechFolder(2), memoryFile('kws/no/bad.wav', 'hello there, not audio')],
+      /kws\/no\/bad.wav.*"RIFF"/,
+    ],
+    [
+      'a clip over the byte limit',
+      [...speechFolder(2), memoryFile('kws/no/huge.wav', 'x', 64 << 20)],
+      /huge.wav.*over the 16.0 MiB limit/,
+    ],
+  ])('rejects %s with a DatasetError', async (_, files, message) => {
+    const promise = loadWavFolder(files as ReturnType<typeof memoryFile>[]);
+    await expect(promise).rejects.toThrow(DatasetError);
+    await expect(loadWavFolder(files as ReturnType<typeof memoryFile>[])).rejects.toThrow(message);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Keyword-spotting uploads in the Speech Commands layout (Warden, 2018, arXiv:1804.03209):
+ * root/<keyword>/<clip>.wav, optional root/validation_list.txt and root/testing_list.txt
+ * (paths relative to root; both become our validation split, since the studio has no test
+ * split), "_background_noise_" ignored. Each clip is decoded, downmixed to mono, resampled to
+ * the front end's rate (resample.ts), fitted to the clip length and turned into MFCCs
+ * (kwsFrontEnd.ts): features frames × mfccCount × 1, float32.
+ *
+ * Fitting to 1 s: a longer clip keeps its loudest 1-s window (searched in hop steps), as
+ * keywords are rarely at the very start; a shorter one is zero-padded at the end and listed in
+ * the warnings — or rejected when shortClips is 'reject'. A clip with no samples is an error.
+ */
+import { DatasetError, assertDatasetConsistent, type Dataset } from '../dataset';
+import { MfccExtractor, type KwsFrontEndConfig } from '../kwsFrontEnd';
+import { resample } from '../resample';
+import {
+  baseName,
+  checkDatasetBytes,
+  extensionOf,
+  groupByClassFolder,
+  pathParts,
+  readWithinLimit,
+  resolveLimits,
+  splitStratified,
+  uploadId,
+  type UploadFile,
+  type UploadLimits,
+  type UploadResult,
+} from './files';
+import { parseWav } from './wav';
+
+export interface WavFolderOptions {
+  frontEnd?: Partial<KwsFrontEndConfig>;
+  /** 'pad' (default): zero-pad and warn; 'reject': a short clip is an error. */
+  shortClips?: 'pad' | 'reject';
+  /** Used when no validation_list.txt is given. Default 0.2. */
+  validationFraction?: number;
+  seed?: number;
+  name?: string;
+  limits?: Partial<UploadLimits>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const BACKGROUND_FOLDER = '_background_noise_';
+const LIST_FILES = ['validation_list.txt', 'testing_list.txt'];
+
+/** The loudest clipLength-sample window of `samples`, searched in `step` increments. */
+export function loudestWindow(
+  samples: Float32Array,
+  clipLength: number,
+  step: number,
+): Float32Array {
+  if (samples.length <= clipLength) return samples;
+  const prefix = new Float64Array(samples.length + 1);
+  for (let i = 0; i < samples.length; i++) prefix[i + 1] = prefix[i] + samples[i] * samples[i];
+  let best = 0;
+  let bestEnergy = -1;
+  for (let start = 0; start + clipLength <= samples.length; start += step) {
+    const energy = prefix[start + clipLength] - prefix[start];
+    if (energy > bestEnergy) {
+      bestEnergy = energy;
+      best = start;
+    }
+  }
+  return samples.subarray(best, best + clipLength);
+}
+
+function relativeKey(path: string): string {
+  return pathParts(path).slice(-2).join('/');
+}
+
+async function readList(file: UploadFile | undefined): Promise<Set<string>> {
+  if (!file) return new Set();
+  const text = new TextDecoder().decode(await readWithinLimit(file, 16 << 20, 'a file list'));
+  return new Set(
+    text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .map(relativeKey),
+  );
+}
+
+export async function loadWavFolder(
+  files: readonly UploadFile[],
+  opts: WavFolderOptions = {},
+): Promise<UploadResult> {
+  const limits = resolveLimits(opts.limits);
+  let extractor: MfccExtractor;
+  try {
+    extractor = new MfccExtractor(opts.frontEnd);
+  } catch (err) {
+    throw new DatasetError((err as Error).message);
+  }
+  const { sampleRate, clipSamples, hopSamples, mfccCount } = extractor.config;
+  const listFile = (name: string) => files.find((f) => baseName(f.path).toLowerCase() === name);
+  const validationList = await readList(listFile('validation_list.txt'));
+  for (const key of await readList(listFile('testing_list.txt'))) validationList.add(key);
+  const grouped = groupByClassFolder(
+    files.filter((f) => !LIST_FILES.includes(baseName(f.path).toLowerCase())),
+    (p) => extensionOf(p) === 'wav',
+    'WAV',
+    (folder) => folder === BACKGROUND_FOLDER,
+  );
+  const warnings = [...grouped.warnings];
+  if (files.some((f) => pathParts(f.path).includes(BACKGROUND_FOLDER))) {
+    warnings.push(`${BACKGROUND_FOLDER}: ignored (background noise is not a keyword)`);
+  }
+  const classNames = [...grouped.classes.keys()];
+  const total = [...grouped.classes.values()].reduce((n, list) => n + list.length, 0);
+  const featureLength = extractor.featureLength;
+  checkDatasetBytes(
+    total * featureLength * 4,
+    limits.datasetBytes,
+    `${total} clips of MFCC features`,
+  );
+
+  const x = new Float32Array(total * featureLength);
+  const y = new Uint8Array(total);
+  const inValidation = new Uint8Array(total);
+  const clip = new Float32Array(clipSamples);
+  let n = 0;
+  for (const [label, className] of classNames.entries()) {
+    for (const file of grouped.classes.get(className)!) {
+      const audio = parseWav(
+        await readWithinLimit(file, limits.audioFileBytes, 'a WAV clip'),
+        file.path,
+      );
+      if (audio.samples.length === 0) throw new DatasetError('has no audio samples', file.path);
+      const mono = resample(audio.samples, audio.sampleRate, sampleRate);
+      clip.fill(0);
+      if (mono.length < clipSamples) {
+        const seconds = (mono.length / sampleRate).toFixed(2);
+        const wanted = (clipSamples / sampleRate).toFixed(2);
+        if (opts.shortClips === 'reject') {
+          throw new DatasetError(
+            `is ${seconds} s long, shorter than the ${wanted} s clip length`,
+            file.path,
+          );
+        }
+        warnings.push(`${file.path}: ${seconds} s, zero-padded to ${wanted} s`);
+        clip.set(mono);
+      } else {
+        clip.set(loudestWindow(mono, clipSamples, hopSamples));
+      }
+      extractor.compute(clip, x.subarray(n * featureLength, (n + 1) * featureLength));
+      y[n] = label;
+      inValidation[n] = validationList.has(relativeKey(file.path)) ? 1 : 0;
+      n++;
+      opts.onProgress?.(n, total);
+    }
+  }
+
+  let train;
+  let validation;
+  const listed = inValidation.reduce((a, b) => a + b, 0);
+  if (validationList.size > 0 && listed > 0 && listed < total) {
+    const trainIdx: number[] = [];
+    const valIdx: number[] = [];
+    for (let i = 0; i < total; i++) (inValidation[i] ? valIdx : trainIdx).push(i);
+    const take = (idx: number[]) => {
+      const out = new Float32Array(idx.length * featureLength);
+      idx.forEach((i, k) =>
+        out.set(x.subarray(i * featureLength, (i + 1) * featureLength), k * featureLength),
+      );
+      return { x: out, y: Uint8Array.from(idx, (i) => y[i]), count: idx.length };
+    };
+    train = take(trainIdx);
+    validation = take(valIdx);
+  } else {
+    ({ train, validation } = splitStratified(
+      x,
+      y,
+      featureLength,
+      classNames.length,
+      opts.validationFraction ?? 0.2,
+      opts.seed ?? 1,
+    ));
+  }
+  // Standardise with the training set's mean and deviation (features span tens of units).
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < train.x.length; i++) {
+    sum += train.x[i];
+    sumSq += train.x[i] * train.x[i];
+  }
+  const mean = sum / train.x.length;
+  const std = Math.sqrt(Math.max(sumSq / train.x.length - mean * mean, 1e-12));
+  const name = opts.name ?? pathParts(files[0]?.path ?? 'keywords')[0] ?? 'keywords';
+  const dataset: Dataset = {
+    id: uploadId('wav', name),
+    name,
+    source: 'upload',
+    inputShape: [extractor.frames, mfccCount, 1],
+    numClasses: classNames.length,
+    classNames,
+    train,
+    validation,
+    normalisation: { scale: 1 / std, offset: -mean / std },
+  };
+  assertDatasetConsistent(dataset);
+  return { dataset, warnings };
+}
