@@ -18,9 +18,16 @@ export type ResourceFigures = Record<ResourceName, number>;
 export type DatasetSpec =
   | { kind: 'mnist' }
   | { kind: 'generated'; seed: number; classes: number; size: number; samples: number }
-  | { kind: 'upload'; format: UploadFormat; files: UploadFile[] };
+  | {
+      kind: 'upload';
+      /** What the user said the files are; the files' names must agree. */
+      format?: UploadFormat;
+      files: UploadFile[];
+      /** Size images are resized to (H, W, C with C 1 or 3); default 32×32×3. */
+      imageShape?: [number, number, number];
+    };
 
-export type UploadFormat = 'image-folder' | 'zip' | 'cifar10' | 'mnist-idx' | 'wav-folder';
+export type UploadFormat = 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder';
 
 export interface UploadFile {
   /** Path inside the chosen folder, e.g. "cats/001.png" (webkitRelativePath or zip path). */
@@ -128,6 +135,8 @@ export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
 export type WorkerCommand =
   | {
       type: 'init';
+      /** The page's base URL: built-in assets (data/mnist.bin) resolve against it. */
+      baseUrl?: string;
       backends?: BackendName[];
       /** Fault injection (from the page's ?simulate= query): backends to treat as failing. */
       simulatedFailures?: Partial<Record<BackendName, string>>;

@@ -1,5 +1,10 @@
 /// <reference lib="webworker" />
+/**
+ * The training worker: owns tfjs, the dataset and the run. The UI talks to it only through
+ * the messages in protocol.ts, so training never blocks the page.
+ */
 import { selectBackend } from '../train/backend';
+import { TrainingSession } from './session';
 import type { WorkerCommand, WorkerEvent } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -8,24 +13,10 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-async function handle(command: WorkerCommand): Promise<void> {
-  switch (command.type) {
-    case 'init': {
-      const choice = await selectBackend(command.backends, command.simulatedFailures);
-      post({ type: 'backend', active: choice.active, skipped: choice.skipped });
-      break;
-    }
-    default:
-      post({
-        type: 'notice',
-        level: 'warning',
-        message: `Command ${command.type} is not handled yet.`,
-      });
-  }
-}
+const session = new TrainingSession(post, selectBackend);
 
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
-  handle(event.data).catch((err: unknown) => {
+  session.handle(event.data).catch((err: unknown) => {
     post({
       type: 'notice',
       level: 'error',

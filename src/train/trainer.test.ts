@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyseGraph } from '../core/graphAnalysis';
+import { zooModel } from '../core/zoo';
+import { generateShapes } from '../data/generated';
+import { createResourceEstimator } from './estimator';
+import { PruningTrainer, type TrainerSettings } from './trainer';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const dataset = generateShapes({ size: 12, classes: 4, samples: 800, seed: 1 });
+
+function setup(settings: Partial<TrainerSettings>, width = 4) {
+  const analysed = analyseGraph(
+    zooModel('tiny-cnn').build({ inputShape: [12, 12, 1], numClasses: 4, widthMultiplier: width }),
+  );
+  const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+  const unpruned = estimator.report(analysed.groups.map((g) => g.size)).values;
+  const trainer = new PruningTrainer(
+    analysed,
+    dataset,
+    {
+      totalSteps: 200,
+      warmupFraction: 0.2,
+      pruneFraction: 0.5,
+      batchSize: 16,
+      learningRate: 0.01,
+      seed: 3,
+      budgets: {},
+      validationEvery: 0,
+      validationSamples: 160,
+      ...settings,
+    },
+    estimator,
+  );
+  return { trainer, estimator, unpruned };
+}
+
+describe('PruningTrainer', () => {
+  it('meets a flash budget of 25% of the unpruned model and stays well above chance, without leaking tensors', async () => {
+    const baseline = tf.memory().numTensors;
+    const probe = setup({});
+    const budget = probe.unpruned.flash * 0.25;
+    probe.trainer.dispose();
+    const { trainer, estimator } = setup({ budgets: { flash: budget }, totalSteps: 160 });
+    const countsByPhase = new Map<string, number[]>();
+    while (!trainer.done) {
+      const phase = trainer.phase;
+      await trainer.trainStep();
+      const list = countsByPhase.get(phase) ?? [];
+      list.push(tf.memory().numTensors);
+      countsByPhase.set(phase, list);
+    }
+    const final = estimator.report(trainer.keptCounts()).values;
+    expect(final.flash).toBeLessThanOrEqual(budget);
+    expect(trainer.removed).toBe(true);
+    // The network really got smaller.
+    const weights = trainer.network.trainableVariables().reduce((s, v) => s + v.size, 0);
+    expect(weights).toBeLessThan(0.5 * 9 * 32 * 64);
+    const accuracy = await trainer.accuracy();
+    expect(accuracy).toBeGreaterThan(0.6); // chance is 0.25
+    // Tensor count is flat within each phase (after the first step creates optimiser state).
+    for (const [phase, counts] of countsByPhase) {
+      const steady = counts.slice(1);
+      expect(new Set(steady).size, `tensor count in ${phase}`).toBe(1);
+    }
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('gives the same π trajectory for the same seed and another for another seed', async () => {
+    const trajectory = async (seed: number) => {
+      const { trainer, unpruned } = setup(
+        { seed, totalSteps: 24, warmupFraction: 0.25, pruneFraction: 0.75 },
+        2,
+      );
+      trainer.setBudgets({ flash: unpruned.flash * 0.5 });
+      const out: number[][] = [];
+      while (!trainer.done) {
+        await trainer.trainStep();
+        out.push(Array.from(trainer.controller.sizeProportions));
+      }
+      trainer.dispose();
+      return out;
+    };
+    const a = await trajectory(11);
+    const b = await trajectory(11);
+    const c = await trajectory(12);
+    expect(a).toEqual(b);
+    expect(a.at(-1)).not.toEqual([1, 1, 1]);
+    expect(c).not.toEqual(a);
+  });
+
+  it('follows a budget lowered during pruning', async () => {
+    const { trainer, estimator, unpruned } = setup({ totalSteps: 80 }, 3);
+    trainer.setBudgets({ flash: unpruned.flash * 0.6 });
+    while (trainer.step < 40) await trainer.trainStep();
+    const midway = estimator.report(trainer.keptCounts()).values.flash;
+    const lower = unpruned.flash * 0.3;
+    trainer.setBudgets({ flash: lower });
+    while (trainer.phase === 'pruning') await trainer.trainStep();
+    const before = estimator.report(trainer.keptCounts()).values.flash;
+    expect(before).toBeLessThan(midway);
+    while (!trainer.done) await trainer.trainStep();
+    expect(estimator.report(trainer.keptCounts()).values.flash).toBeLessThanOrEqual(lower);
+    trainer.dispose();
+  });
+});

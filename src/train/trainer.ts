@@ -1,0 +1,347 @@
+/**
+ * The prune-while-training loop (METHOD.md §2–§6): warm-up at π = 1, pruning with π updates
+ * every step, feasibility repair, physical removal, fine-tuning of the smaller network.
+ * One backward pass per step yields the weight gradients and dL/dm for every channel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AnalysedGraph } from '../core/graphAnalysis';
+import { analyseGraph } from '../core/graphAnalysis';
+import {
+  PruningController,
+  RESOURCE_KEYS,
+  phaseAt,
+  repairToBudget,
+  scheduleBoundaries,
+  type Budgets,
+  type ResourceEvaluation,
+  type ResourceKey,
+} from '../core/pruning';
+import { BatchSampler, type Batch } from '../data/batches';
+import type { Dataset, DatasetSplit } from '../data/dataset';
+import type { GroupSnapshot, LayerFigures, Phase, StepMetrics } from '../worker/protocol';
+import { MaskedNetwork, type LayerWeights } from './network';
+import { WeightAdam } from './optimizer';
+import { keptIndices, prunedGraph, prunedWeights } from './physical';
+
+export type ResourceFigures = Record<ResourceKey, number>;
+
+/** What the trainer needs of the MCU resource model (core), for the unpruned graph's groups. */
+export interface ResourceEstimator {
+  /** Figures and d/dc_g at continuous channel counts (one per group). */
+  evaluate(widths: readonly number[]): ResourceEvaluation;
+  /** Figures with a per-layer breakdown at integer channel counts. */
+  report(kept: readonly number[]): {
+    values: ResourceFigures;
+    layers: LayerFigures[];
+    ramPeakNode: string;
+  };
+}
+
+export interface TrainerSettings {
+  totalSteps: number;
+  warmupFraction: number;
+  pruneFraction: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  budgets: Budgets;
+  /** Validation accuracy every this many steps (0: only at the end). */
+  validationEvery: number;
+  /** Validation samples used during the run (all of them at the end). */
+  validationSamples: number;
+  /** Adam rate for π; default lets π cross its range in about half the pruning phase. */
+  piLearningRate?: number;
+  lambdaRate?: number;
+}
+
+export const DEFAULT_TRAINER_SETTINGS: TrainerSettings = {
+  totalSteps: 300,
+  warmupFraction: 0.2,
+  pruneFraction: 0.5,
+  batchSize: 32,
+  learningRate: 0.002,
+  seed: 1,
+  budgets: {},
+  validationEvery: 25,
+  validationSamples: 500,
+};
+
+export interface StepResult {
+  loss: number;
+  accuracy: number;
+}
+
+export class PruningTrainer {
+  network: MaskedNetwork;
+  /** The graph being trained: the original one, then the physically pruned one. */
+  current: AnalysedGraph;
+  readonly controller: PruningController;
+  readonly optimizer: WeightAdam;
+  budgets: Budgets;
+  step = 0;
+  removed = false;
+  /** Channel indices kept per group, fixed at physical removal. */
+  keptAtRemoval?: number[][];
+  lastValidationAccuracy?: number;
+  repairNote?: string;
+  private readonly sampler: BatchSampler;
+  private readonly startedAt = performance.now();
+  private activeMs = 0;
+
+  constructor(
+    readonly original: AnalysedGraph,
+    readonly dataset: Dataset,
+    readonly settings: TrainerSettings,
+    readonly estimator: ResourceEstimator,
+    network?: MaskedNetwork,
+  ) {
+    this.current = original;
+    this.network = network ?? MaskedNetwork.initialise(original, settings.seed);
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(settings.totalSteps, settings);
+    const pruneSteps = Math.max(1, pruneEnd - warmupEnd);
+    this.controller = new PruningController(
+      original.groups.map((g) => ({ size: g.size, prunable: g.prunable })),
+      {
+        importanceDecay: 0.9,
+        temperature: 1,
+        piLearningRate: settings.piLearningRate ?? Math.max(0.005, 2 / pruneSteps),
+        lambdaRate: settings.lambdaRate ?? 0.05,
+      },
+    );
+    this.optimizer = new WeightAdam(settings.learningRate);
+    this.budgets = { ...settings.budgets };
+    this.sampler = new BatchSampler(dataset.train, {
+      batchSize: settings.batchSize,
+      inputShape: dataset.inputShape,
+      normalisation: dataset.normalisation,
+      seed: settings.seed,
+      dropLast: dataset.train.count >= settings.batchSize,
+    });
+  }
+
+  get phase(): Phase {
+    if (this.step >= this.settings.totalSteps) return 'done';
+    return phaseAt(this.step, this.settings.totalSteps, this.settings);
+  }
+
+  get done(): boolean {
+    return this.step >= this.settings.totalSteps;
+  }
+
+  setBudgets(budgets: Budgets): void {
+    this.budgets = { ...budgets };
+  }
+
+  /** Channels kept per group now (after removal: what was kept). */
+  keptCounts(): number[] {
+    return this.keptAtRemoval
+      ? this.keptAtRemoval.map((k) => k.length)
+      : this.controller.keptCounts();
+  }
+
+  private batchTensors(batch: Batch) {
+    const [h, w, c] = this.dataset.inputShape;
+    const x = tf.tensor4d(batch.x.subarray(0, batch.size * h * w * c), [batch.size, h, w, c]);
+    const labels = tf.tensor1d(batch.y.subarray(0, batch.size), 'int32');
+    return { x, labels };
+  }
+
+  /** One training step: forward, one backward pass, Adam, and (while pruning) a π update. */
+  async trainStep(): Promise<StepResult> {
+    const phase = this.phase;
+    if (phase === 'done') throw new Error('The run has finished.');
+    if (phase === 'finetune' && !this.removed) await this.removeChannels();
+    const began = performance.now();
+    const batch = this.sampler.next();
+    const { x, labels } = this.batchTensors(batch);
+    const net = this.network;
+    const trainables = net.trainableVariables();
+    const maskVars = this.removed ? [] : net.maskVariables();
+    let stats: ReturnType<MaskedNetwork['forward']>['batchStats'] = [];
+    let logits: tf.Tensor2D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = net.forward(x, true);
+      stats = out.batchStats;
+      logits = tf.keep(out.logits);
+      const oneHot = tf.oneHot(labels, this.dataset.numClasses);
+      return tf.losses.softmaxCrossEntropy(oneHot, out.logits) as tf.Scalar;
+    }, [...trainables, ...maskVars]);
+    this.optimizer.apply(trainables, grads);
+    net.updateMovingAverages(stats);
+    const correct = tf.tidy(() =>
+      tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels), 'float32')),
+    );
+    const maskGradTensors = maskVars.map((m) => grads[m.name]);
+    const [lossData, correctData, ...maskData] = await Promise.all([
+      value.data(),
+      correct.data(),
+      ...maskGradTensors.map((g) => (g ? g.data() : Promise.resolve(undefined))),
+    ]);
+    tf.dispose([x, labels, value, correct, logits!, ...Object.values(grads)]);
+
+    if (!this.removed) {
+      // Mask gradients per group (zeros where a group's mask never reached the loss).
+      let k = 0;
+      const maskGrads = net.masks.map((m, g) => {
+        if (!m) return new Float32Array(this.original.groups[g].size);
+        const data = maskData[k++];
+        return (data as Float32Array | undefined) ?? new Float32Array(m.size);
+      });
+      this.controller.observe(maskGrads);
+      if (phase === 'pruning') {
+        const evaluation = this.estimator.evaluate(this.controller.continuousWidths());
+        this.controller.updateSizes(maskGrads, evaluation, this.budgets);
+        net.setMasks(this.controller.masks());
+      }
+    }
+    this.step += 1;
+    this.activeMs += performance.now() - began;
+    return { loss: lossData[0], accuracy: correctData[0] / batch.size };
+  }
+
+  /**
+   * Before fine-tuning (METHOD §6): make the solution feasible for certain by greedy removal,
+   * then remove the pruned channels physically and continue with the smaller network.
+   */
+  async removeChannels(): Promise<void> {
+    const groups = this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable }));
+    const repair = repairToBudget(
+      groups,
+      this.controller.keptCounts(),
+      this.controller.importances,
+      this.controller.ranks,
+      this.budgets,
+      (kept) => this.estimator.report(kept).values,
+    );
+    if (repair.removed > 0) {
+      this.repairNote = `Feasibility repair removed ${repair.removed} more channel(s) to meet the budget.`;
+    }
+    if (!repair.feasible) {
+      this.repairNote =
+        'Even one channel per layer does not fit the budget; kept the smallest model.';
+    }
+    this.controller.setKept(repair.kept);
+    const masks = this.controller.masks();
+    this.network.setMasks(masks);
+    const kept = masks.map((m, g) =>
+      this.original.groups[g].prunable
+        ? keptIndices(m)
+        : Array.from({ length: m.length }, (_, c) => c),
+    );
+    const weights = await this.network.readWeights();
+    const smaller = analyseGraph(prunedGraph(this.original, kept));
+    const state = await this.optimizer.readState(this.network);
+    const next = new MaskedNetwork(smaller, prunedWeights(this.original, weights, kept), {
+      masks: false,
+    });
+    this.optimizer.restoreState(next, {
+      step: state.step,
+      m: prunedWeights(this.original, state.m, kept),
+      v: prunedWeights(this.original, state.v, kept),
+    });
+    this.network.dispose();
+    this.network = next;
+    this.current = smaller;
+    this.keptAtRemoval = kept;
+    this.removed = true;
+  }
+
+  /** Top-1 accuracy on (the first `limit` samples of) a split, in inference mode. */
+  async accuracy(
+    split: DatasetSplit = this.dataset.validation,
+    limit = split.count,
+  ): Promise<number> {
+    const count = Math.min(limit, split.count);
+    if (count === 0) return 0;
+    const sampler = new BatchSampler(
+      { x: split.x.subarray(0, count * this.sampleLength()), y: split.y.subarray(0, count), count },
+      {
+        batchSize: Math.min(256, count),
+        inputShape: this.dataset.inputShape,
+        normalisation: this.dataset.normalisation,
+        seed: 0,
+        shuffle: false,
+      },
+    );
+    let correct = 0;
+    for (let b = 0; b < sampler.batchesPerEpoch; b++) {
+      const batch = sampler.next();
+      const { x, labels } = this.batchTensors(batch);
+      const hits = tf.tidy(() =>
+        tf.sum(
+          tf.cast(tf.equal(tf.argMax(this.network.forward(x, false).logits, 1), labels), 'int32'),
+        ),
+      );
+      correct += (await hits.data())[0];
+      tf.dispose([x, labels, hits]);
+    }
+    return correct / count;
+  }
+
+  private sampleLength(): number {
+    const [h, w, c] = this.dataset.inputShape;
+    return h * w * c;
+  }
+
+  /** Weights of the network being trained (pruned after removal), as plain arrays. */
+  async weights(): Promise<Map<string, LayerWeights>> {
+    return this.network.readWeights();
+  }
+
+  groupSnapshots(): GroupSnapshot[] {
+    const kept = this.keptCounts();
+    const masks = this.keptAtRemoval
+      ? this.keptAtRemoval.map((k, g) => {
+          const m = new Array<number>(this.original.groups[g].size).fill(0);
+          for (const c of k) m[c] = 1;
+          return m;
+        })
+      : this.controller.masks().map((m) => Array.from(m));
+    return this.original.groups.map((g, i) => ({
+      name: g.name,
+      size: g.size,
+      prunable: g.prunable,
+      sizeProportion: this.controller.sizeProportions[i],
+      kept: kept[i],
+      importance: Array.from(this.controller.importances[i]),
+      mask: masks[i],
+    }));
+  }
+
+  /** Everything the UI charts after a step. */
+  metrics(result: StepResult, stepMs: number): StepMetrics {
+    const full = this.original.groups.map((g) => g.size);
+    const now = this.estimator.report(this.keptCounts());
+    const unpruned = this.estimator.report(full).values;
+    const perStep = this.step > 0 ? this.activeMs / this.step : 0;
+    const lambdas: StepMetrics['lambdas'] = {};
+    for (const r of RESOURCE_KEYS) {
+      const l = this.controller.lambdas[r];
+      if (l !== undefined) lambdas[r] = l;
+    }
+    return {
+      step: this.step,
+      totalSteps: this.settings.totalSteps,
+      phase: this.phase,
+      loss: result.loss,
+      accuracy: result.accuracy,
+      validationAccuracy: this.lastValidationAccuracy,
+      resources: now.values,
+      unpruned,
+      budgets: { ...this.budgets },
+      lambdas,
+      groups: this.groupSnapshots(),
+      layers: now.layers,
+      ramPeakNode: now.ramPeakNode,
+      stepMs,
+      samplesPerSecond: stepMs > 0 ? (this.settings.batchSize * 1000) / stepMs : 0,
+      elapsedMs: performance.now() - this.startedAt,
+      etaMs: perStep * (this.settings.totalSteps - this.step),
+    };
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.network.dispose();
+  }
+}
