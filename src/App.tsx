@@ -1,17 +1,80 @@
 import { useEffect } from 'react';
 import { useStudio } from './state/store';
 import { BackendBadge } from './ui/BackendBadge';
+import { BoardPanel } from './ui/BoardPanel';
+import { BudgetPanel } from './ui/BudgetPanel';
+import { DatasetPanel } from './ui/DatasetPanel';
+import { ExportPanel } from './ui/ExportPanel';
+import { HowItWorks } from './ui/HowItWorks';
+import { ImportanceChart } from './ui/ImportanceChart';
+import { LargeTextToggle } from './ui/LargeTextToggle';
+import { LayerBreakdown } from './ui/LayerBreakdown';
+import { ModelPanel } from './ui/ModelPanel';
+import { Notices } from './ui/Notices';
+import { PiChart } from './ui/PiChart';
+import { ResourceCharts } from './ui/ResourceCharts';
+import { RunControls } from './ui/RunControls';
+import { SavedRuns } from './ui/SavedRuns';
+import { TrainingChart } from './ui/TrainingChart';
+import { TrainingSettings } from './ui/TrainingSettings';
 
 export function App() {
   const connect = useStudio((s) => s.connect);
+  const applyHash = useStudio((s) => s.applyHash);
+  const largeText = useStudio((s) => s.view.largeText);
   useEffect(() => connect(), [connect]);
+  useEffect(() => {
+    // A link pasted into the address bar of an open page: take its settings.
+    const onHashChange = () => applyHash(window.location.hash);
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, [applyHash]);
+  useEffect(() => {
+    document.documentElement.classList.toggle('large-text', largeText);
+  }, [largeText]);
   return (
     <div className="app">
+      <a className="skip-link" href="#run-title">
+        Skip to the run
+      </a>
       <header className="app-header">
-        <h1>Pruning Studio</h1>
-        <BackendBadge />
+        <div className="brand">
+          <h1>Pruning Studio</h1>
+          <p className="tagline">
+            Train a CNN in your browser and prune it to fit a microcontroller
+          </p>
+        </div>
+        <div className="header-tools">
+          <BackendBadge />
+          <LargeTextToggle />
+        </div>
       </header>
-      <main />
+      <Notices />
+      <main className="layout">
+        <section className="setup" aria-labelledby="setup-title">
+          <h2 id="setup-title" className="column-title">
+            Set up
+          </h2>
+          <DatasetPanel />
+          <ModelPanel />
+          <BoardPanel />
+          <BudgetPanel />
+          <TrainingSettings />
+        </section>
+        <section className="results" aria-label="Run and results">
+          <RunControls />
+          <div className="chart-grid">
+            <PiChart />
+            <ImportanceChart />
+            <ResourceCharts />
+            <TrainingChart />
+            <LayerBreakdown />
+          </div>
+          <HowItWorks />
+          <ExportPanel />
+          <SavedRuns />
+        </section>
+      </main>
     </div>
   );
 }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { simulatedFailuresFromQuery } from './store';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WorkerCommand } from '../worker/protocol';
+import { SAVED_RUNS_KEY } from './savedRuns';
+import { createStudioStore, simulatedFailuresFromQuery, type StudioEnvironment } from './store';
+import { makeMetrics, makeSummary } from './testFixtures';
 
 describe('simulatedFailuresFromQuery', () => {
   it('turns ?simulate=no-webgpu,no-webgl into forced backend failures with a reason', () => {
@@ -11,5 +14,137 @@ describe('simulatedFailuresFromQuery', () => {
   it('ignores unknown or absent simulate values', () => {
     expect(simulatedFailuresFromQuery('')).toEqual({});
     expect(simulatedFailuresFromQuery('?simulate=no-cpu,rm-rf')).toEqual({});
+  });
+});
+
+function fakeEnvironment(overrides: Partial<StudioEnvironment> = {}) {
+  const sent: WorkerCommand[] = [];
+  const storage = new Map<string, string>();
+  const hashes: string[] = [];
+  const downloads: string[] = [];
+  const env: StudioEnvironment = {
+    createWorker: () => ({
+      postMessage: (c: WorkerCommand) => sent.push(c),
+      onmessage: null,
+      onerror: null,
+    }),
+    storage: {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => void storage.set(k, v),
+    },
+    writeHash: (h) => hashes.push(h),
+    download: (name) => downloads.push(name),
+    ...overrides,
+  };
+  return { env, sent, storage, hashes, downloads };
+}
+
+describe('studio store actions', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('connect starts the worker, loads the default dataset and writes the link', () => {
+    const { env, sent, hashes } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().connect();
+    expect(sent.map((c) => c.type)).toEqual(['init', 'loadDataset']);
+    expect(sent[1]).toMatchObject({ spec: { kind: 'mnist' } });
+    expect(store.getState().dataset.loading).toBe(true);
+    expect(hashes.at(-1)).toMatch(/model=mnist-cnn/);
+  });
+
+  it('starts from the link in the hash and reports its bad fields as a notice', () => {
+    const { env } = fakeEnvironment({ initialHash: '#model=tiny-cnn&flash=-1' });
+    const s = createStudioStore(env).getState();
+    expect(s.config.modelId).toBe('tiny-cnn');
+    expect(s.config.budgets.flash).toBeGreaterThan(0);
+    expect(s.notices).toHaveLength(1);
+    expect(s.notices[0].message).toMatch(/"flash"/);
+  });
+
+  it('ignores corrupt saved runs with a notice instead of failing', () => {
+    const { env, storage } = fakeEnvironment();
+    storage.set(SAVED_RUNS_KEY, '{"version":1,"runs":[{"id":1}]}');
+    const s = createStudioStore(env).getState();
+    expect(s.savedRuns).toEqual([]);
+    expect(s.notices[0].message).toMatch(/unreadable/);
+  });
+
+  it('a board preset fills the budgets; a slider then overrides just one', () => {
+    const { env } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().setBoard('raspberry-pi-pico');
+    const preset = store.getState().config.budgets;
+    expect(preset.flash).toBeGreaterThan(0);
+    store.getState().setBudget('flash', 10_000);
+    expect(store.getState().config.budgets).toEqual({ ...preset, flash: 10_000 });
+    store.getState().setBudget('ram', undefined);
+    expect(store.getState().config.budgets.ram).toBeUndefined();
+    store.getState().resetBudgets();
+    expect(store.getState().config.budgets).toEqual(preset);
+  });
+
+  it('sends budget changes during a run once, debounced', () => {
+    const { env, sent } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().setBudget('flash', 30_000);
+    vi.advanceTimersByTime(500);
+    expect(sent.filter((c) => c.type === 'setBudgets')).toHaveLength(0);
+    store.getState().startRun();
+    const start = sent.find((c) => c.type === 'start');
+    expect(start).toMatchObject({ config: { modelId: 'mnist-cnn', budgets: { flash: 30_000 } } });
+    for (const v of [29_000, 28_000, 27_000]) store.getState().setBudget('flash', v);
+    vi.advanceTimersByTime(100);
+    expect(sent.filter((c) => c.type === 'setBudgets')).toHaveLength(0);
+    vi.advanceTimersByTime(100);
+    const updates = sent.filter((c) => c.type === 'setBudgets');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ budgets: { flash: 27_000 } });
+  });
+
+  it('throttles metrics into the store, then saves the finished run and downloads exports', () => {
+    const { env, storage, downloads } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().startRun();
+    store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+    store.getState().receiveWorkerEvents([{ type: 'metrics', metrics: makeMetrics(1) }]);
+    store.getState().receiveWorkerEvents([{ type: 'metrics', metrics: makeMetrics(2) }]);
+    expect(store.getState().run.latest).toBeUndefined();
+    vi.advanceTimersByTime(200);
+    expect(store.getState().run.latest?.step).toBe(2);
+    expect(store.getState().run.series.steps.points).toHaveLength(2);
+
+    store.getState().receiveWorkerEvents([{ type: 'finished', summary: makeSummary('run-1') }]);
+    expect(store.getState().run.status).toBe('finished');
+    expect(JSON.parse(storage.get(SAVED_RUNS_KEY) ?? '{}').runs[0].id).toBe('run-1');
+
+    store.getState().requestExport('tflite');
+    const pending = Object.keys(store.getState().exports.pending).map(Number);
+    expect(pending).toHaveLength(1);
+    store.getState().receiveWorkerEvents([
+      {
+        type: 'exported',
+        requestId: pending[0],
+        format: 'tflite',
+        filename: 'pruned.tflite',
+        mime: 'application/octet-stream',
+        bytes: new ArrayBuffer(8),
+      },
+    ]);
+    expect(downloads).toEqual(['pruned.tflite']);
+    expect(store.getState().exports.pending).toEqual({});
+  });
+
+  it('refuses to start an upload run without files, with a notice', () => {
+    const { env, sent } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().setDatasetKind('upload');
+    store.getState().startRun();
+    expect(sent.some((c) => c.type === 'start')).toBe(false);
+    expect(store.getState().notices.at(-1)?.message).toMatch(/Choose the files/);
   });
 });

@@ -1,19 +1,139 @@
-import { create } from 'zustand';
-import type { BackendName, WorkerCommand, WorkerEvent } from '../worker/protocol';
+/**
+ * The page's state: one zustand store made of small slices (configuration, dataset, run and
+ * chart series, saved runs, notices, view options), each changed only by the named actions
+ * beside it. Worker events enter through `receiveWorkerEvents` (throttled by an EventBatcher),
+ * user commands through the actions; components read with narrow selectors (selectors.ts).
+ */
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { zooModel } from '../core/zoo';
+import type {
+  BackendName,
+  Budgets,
+  ExportFormat,
+  ResourceName,
+  ScheduleConfig,
+  UploadFile,
+  UploadFormat,
+  WorkerCommand,
+  WorkerEvent,
+} from '../worker/protocol';
+import { EventBatcher, type Timers } from './batcher';
+import { boardOrDefault } from './boards';
+import { defaultBudgets } from './budgets';
+import {
+  DEFAULT_GENERATED,
+  expectedInput,
+  toRunConfig,
+  type DatasetChoice,
+  type StudioConfig,
+} from './config';
+import { estimateModel, type ModelEstimate } from './estimate';
+import {
+  initialWorkerFacingState,
+  isThrottledEvent,
+  reduceWorkerEvents,
+  withNotice,
+  type NoticeLevel,
+  type WorkerFacingState,
+} from './events';
+import { encodeConfigHash, parseConfigHash } from './hash';
+import { loadSavedRuns, storeSavedRuns } from './savedRuns';
+import { emptyRunSeries } from './series';
 
-export interface BackendStatus {
-  active?: BackendName;
-  skipped: { name: BackendName; reason: string }[];
+export type { BackendStatus, Notice, RunStatus } from './events';
+
+/** Settings sent with `setBudgets` wait this long for the slider to settle. */
+export const BUDGET_DEBOUNCE_MS = 150;
+/** Dataset reloads wait for typing in the generated-set fields to pause. */
+const DATASET_DEBOUNCE_MS = 250;
+/** Chart updates reach the page at most 5 times a second. */
+export const CHART_INTERVAL_MS = 200;
+const LARGE_TEXT_KEY = 'pruning-studio.large-text';
+
+export interface UploadSelection {
+  format: UploadFormat;
+  files: UploadFile[];
+  /** What the user picked, e.g. "pets (120 files)". */
+  label: string;
 }
 
-export interface StudioState {
-  backend: BackendStatus;
-  notices: { level: 'info' | 'warning' | 'error'; message: string }[];
+export interface ViewOptions {
+  largeText: boolean;
+  /** Channel group shown in the importance chart (undefined: the first prunable one). */
+  selectedGroup?: string;
+  /** Resource on the x axis of the saved-runs trade-off chart. */
+  tradeoffResource: ResourceName;
+}
+
+export interface StudioActions {
+  /** Starts the worker, loads the dataset, keeps the URL hash in step. Idempotent. */
   connect: () => void;
   send: (command: WorkerCommand) => void;
+  receiveWorkerEvents: (events: WorkerEvent[]) => void;
+  /** Replaces the configuration by the one in a link; problems become a notice. */
+  applyHash: (hash: string) => void;
+
+  setDatasetKind: (kind: DatasetChoice['kind']) => void;
+  setGeneratedOptions: (
+    options: Partial<Omit<Extract<DatasetChoice, { kind: 'generated' }>, 'kind'>>,
+  ) => void;
+  setUpload: (selection: UploadSelection) => void;
+  setModel: (modelId: string) => void;
+  setWidthMultiplier: (width: number) => void;
+  setBoard: (boardId: string) => void;
+  /** undefined removes the limit. During a run the worker is told (debounced). */
+  setBudget: (resource: ResourceName, value: number | undefined) => void;
+  resetBudgets: () => void;
+  setSchedule: (schedule: Partial<ScheduleConfig>) => void;
+  setTraining: (
+    options: Partial<Pick<StudioConfig, 'batchSize' | 'learningRate' | 'seed'>>,
+  ) => void;
+
+  startRun: () => void;
+  pauseRun: () => void;
+  resumeRun: () => void;
+  stopRun: () => void;
+  requestExport: (format: ExportFormat) => void;
+
+  notify: (level: NoticeLevel, message: string) => void;
+  dismissNotice: (id: number) => void;
+  clearNotices: () => void;
+  deleteSavedRun: (id: string) => void;
+  clearSavedRuns: () => void;
+
+  setLargeText: (on: boolean) => void;
+  selectGroup: (name: string) => void;
+  setTradeoffResource: (resource: ResourceName) => void;
 }
 
-let worker: Worker | undefined;
+export interface StudioData extends WorkerFacingState {
+  config: StudioConfig;
+  upload?: UploadSelection;
+  /** Provisional figures of the configured model before any run (estimate.ts). */
+  estimate?: ModelEstimate;
+  /** The input the estimate was made for. */
+  estimateInput: { inputShape: [number, number, number]; numClasses: number };
+  view: ViewOptions;
+}
+
+export type StudioState = StudioData & StudioActions;
+
+/** What the store needs from the browser; tests pass fakes. */
+export interface StudioEnvironment {
+  createWorker?: () => Pick<Worker, 'postMessage' | 'onmessage' | 'onerror'>;
+  storage?: Pick<Storage, 'getItem' | 'setItem'>;
+  /** The URL hash to start from. */
+  initialHash?: string;
+  /** The page's base URL; the worker resolves built-in assets against it. */
+  baseUrl?: string;
+  /** `?simulate=` query of the page (see simulatedFailuresFromQuery). */
+  search?: string;
+  /** Where the hash is written on change. */
+  writeHash?: (hash: string) => void;
+  download?: (filename: string, mime: string, bytes: ArrayBuffer) => void;
+  timers?: Timers;
+}
 
 /**
  * `?simulate=no-webgpu` (or `no-webgl`, comma-separated) makes the worker treat a backend as
@@ -28,35 +148,334 @@ export function simulatedFailuresFromQuery(search: string): Partial<Record<Backe
   return failures;
 }
 
-export const useStudio = create<StudioState>((set, get) => ({
-  backend: { skipped: [] },
-  notices: [],
-  connect: () => {
-    if (worker) return;
-    worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'training',
-    });
-    worker.onmessage = (event: MessageEvent<WorkerEvent>) => {
-      const message = event.data;
-      if (message.type === 'backend') {
-        set({ backend: { active: message.active, skipped: message.skipped } });
-      } else if (message.type === 'notice') {
-        set({ notices: [...get().notices, { level: message.level, message: message.message }] });
-      }
-    };
-    worker.onerror = (event) => {
-      set({
-        notices: [
-          ...get().notices,
-          { level: 'error', message: `The training worker crashed: ${event.message}` },
-        ],
+function modelDefaults(modelId: string) {
+  try {
+    const m = zooModel(modelId);
+    return { input: m.defaultInput, classes: m.defaultClasses };
+  } catch {
+    return { input: [28, 28, 1] as [number, number, number], classes: 10 };
+  }
+}
+
+/** The input the configured model will see: the loaded dataset's, else the expected one. */
+function inputFor(state: Pick<StudioData, 'config' | 'dataset'>) {
+  const summary = state.dataset.summary;
+  if (summary && !state.dataset.loading && state.config.dataset.kind === 'upload') {
+    return { inputShape: summary.inputShape, numClasses: summary.numClasses };
+  }
+  return expectedInput(state.config.dataset, modelDefaults(state.config.modelId));
+}
+
+/** Budgets a board preset proposes for a configuration (no estimate: keep the old ones). */
+export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: Budgets = {}) {
+  const input = expectedInput(config.dataset, modelDefaults(config.modelId));
+  const board = boardOrDefault(config.boardId);
+  const estimate = estimateModel(
+    config.modelId,
+    config.widthMultiplier,
+    input.inputShape,
+    input.numClasses,
+    board,
+  );
+  return estimate ? defaultBudgets(board, estimate.unpruned) : fallback;
+}
+
+/**
+ * Recomputes the provisional estimate after a configuration or dataset change; with
+ * `refill` the budgets are reset to the board preset for the new figures.
+ */
+function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
+  const input = inputFor(state);
+  const board = boardOrDefault(state.config.boardId);
+  const estimate = estimateModel(
+    state.config.modelId,
+    state.config.widthMultiplier,
+    input.inputShape,
+    input.numClasses,
+    board,
+  );
+  const budgets =
+    refill && estimate ? defaultBudgets(board, estimate.unpruned) : state.config.budgets;
+  return { ...state, estimate, estimateInput: input, config: { ...state.config, budgets } };
+}
+
+const isActive = (status: StudioData['run']['status']) =>
+  status === 'starting' || status === 'running' || status === 'paused';
+
+export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioState> {
+  const timers: Timers = env.timers ?? {
+    set: (fn, ms) => setTimeout(fn, ms),
+    clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  };
+  let worker: ReturnType<NonNullable<StudioEnvironment['createWorker']>> | undefined;
+  let nextRequestId = 1;
+  let budgetTimer: unknown;
+  let datasetTimer: unknown;
+
+  const parsed = parseConfigHash(env.initialHash ?? '', (c) => presetBudgets(c));
+  const saved = loadSavedRuns(env.storage);
+  let largeText = false;
+  try {
+    largeText = env.storage?.getItem(LARGE_TEXT_KEY) === '1';
+  } catch {
+    largeText = false;
+  }
+
+  let initial: StudioData = {
+    ...initialWorkerFacingState(),
+    savedRuns: saved.runs,
+    config: parsed.config,
+    estimateInput: expectedInput(parsed.config.dataset, modelDefaults(parsed.config.modelId)),
+    view: { largeText, tradeoffResource: 'flash' },
+  };
+  initial = withEstimate(initial, false);
+  if (parsed.problems.length > 0) {
+    initial = withNotice(
+      initial,
+      'warning',
+      `Some settings in the link were not valid and use their defaults instead: ${parsed.problems.join(' ')}`,
+    );
+  }
+  if (saved.problem) initial = withNotice(initial, 'warning', saved.problem);
+
+  const store = createStore<StudioState>()((set, get) => {
+    const send = (command: WorkerCommand) => worker?.postMessage(command);
+
+    const loadDataset = () => {
+      const { config, upload } = get();
+      const d = config.dataset;
+      if (d.kind === 'upload' && !upload?.files.length) return;
+      const requestId = nextRequestId++;
+      set((s) => ({ dataset: { ...s.dataset, requestId, loading: true, error: undefined } }));
+      send({
+        type: 'loadDataset',
+        requestId,
+        spec:
+          d.kind === 'upload'
+            ? { kind: 'upload', format: d.format, files: upload?.files ?? [] }
+            : d,
       });
     };
-    worker.postMessage({
-      type: 'init',
-      simulatedFailures: simulatedFailuresFromQuery(window.location.search),
-    } satisfies WorkerCommand);
-  },
-  send: (command) => worker?.postMessage(command),
-}));
+
+    const loadDatasetSoon = () => {
+      if (datasetTimer !== undefined) timers.clear(datasetTimer);
+      datasetTimer = timers.set(() => {
+        datasetTimer = undefined;
+        loadDataset();
+      }, DATASET_DEBOUNCE_MS);
+    };
+
+    const setConfig = (change: Partial<StudioConfig>, refill: boolean) =>
+      set((s) => withEstimate({ ...s, config: { ...s.config, ...change } }, refill));
+
+    const deliver = (events: WorkerEvent[]) => {
+      const before = get();
+      let next = reduceWorkerEvents(before, events);
+      if (next.dataset.summary !== before.dataset.summary) {
+        const input = inputFor(next);
+        const changed =
+          input.numClasses !== next.estimateInput.numClasses ||
+          input.inputShape.some((v, i) => v !== next.estimateInput.inputShape[i]);
+        next = withEstimate(next, changed);
+      }
+      if (next.savedRuns !== before.savedRuns) {
+        const problem = storeSavedRuns(env.storage, next.savedRuns);
+        if (problem) next = withNotice(next, 'warning', problem);
+      }
+      set(next, true);
+      for (const event of events) {
+        if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
+      }
+    };
+    const batcher = new EventBatcher<WorkerEvent>(
+      deliver,
+      isThrottledEvent,
+      CHART_INTERVAL_MS,
+      timers,
+    );
+
+    return {
+      ...initial,
+
+      connect: () => {
+        if (worker || !env.createWorker) return;
+        worker = env.createWorker();
+        worker.onmessage = (event: MessageEvent<WorkerEvent>) => batcher.push(event.data);
+        worker.onerror = (event: ErrorEvent) => {
+          batcher.flush();
+          set((s) => withNotice(s, 'error', `The training worker crashed: ${event.message}`));
+        };
+        send({
+          type: 'init',
+          baseUrl: env.baseUrl,
+          simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
+        });
+        loadDataset();
+        env.writeHash?.(encodeConfigHash(get().config));
+      },
+      send,
+      receiveWorkerEvents: (events) => events.forEach((e) => batcher.push(e)),
+      applyHash: (hash) => {
+        const { config, problems } = parseConfigHash(hash, (c) => presetBudgets(c));
+        const datasetChanged =
+          JSON.stringify(config.dataset) !== JSON.stringify(get().config.dataset);
+        set((s) => withEstimate({ ...s, config }, false));
+        if (problems.length > 0) {
+          get().notify(
+            'warning',
+            `Some settings in the link were not valid and use their defaults instead: ${problems.join(' ')}`,
+          );
+        }
+        if (datasetChanged) loadDataset();
+      },
+
+      setDatasetKind: (kind) => {
+        const current = get().config.dataset;
+        if (current.kind === kind) return;
+        let dataset: DatasetChoice;
+        if (kind === 'mnist') dataset = { kind: 'mnist' };
+        else if (kind === 'generated') dataset = { kind: 'generated', ...DEFAULT_GENERATED };
+        else dataset = { kind: 'upload', format: get().upload?.format ?? 'image-folder' };
+        setConfig({ dataset }, true);
+        loadDataset();
+      },
+      setGeneratedOptions: (options) => {
+        const current = get().config.dataset;
+        const base = current.kind === 'generated' ? current : { ...DEFAULT_GENERATED };
+        setConfig({ dataset: { ...base, ...options, kind: 'generated' } }, true);
+        loadDatasetSoon();
+      },
+      setUpload: (selection) => {
+        set({ upload: selection });
+        setConfig({ dataset: { kind: 'upload', format: selection.format } }, false);
+        if (selection.files.length > 0) loadDataset();
+      },
+      setModel: (modelId) => setConfig({ modelId }, true),
+      setWidthMultiplier: (widthMultiplier) => setConfig({ widthMultiplier }, true),
+      setBoard: (boardId) => setConfig({ boardId }, true),
+      setBudget: (resource, value) => {
+        const budgets = { ...get().config.budgets };
+        if (value === undefined || !Number.isFinite(value) || value <= 0) delete budgets[resource];
+        else budgets[resource] = value;
+        setConfig({ budgets }, false);
+        if (!isActive(get().run.status)) return;
+        if (budgetTimer !== undefined) timers.clear(budgetTimer);
+        budgetTimer = timers.set(() => {
+          budgetTimer = undefined;
+          send({ type: 'setBudgets', budgets: { ...get().config.budgets } });
+        }, BUDGET_DEBOUNCE_MS);
+      },
+      resetBudgets: () => {
+        setConfig({}, true);
+        if (isActive(get().run.status)) {
+          send({ type: 'setBudgets', budgets: { ...get().config.budgets } });
+        }
+      },
+      setSchedule: (schedule) =>
+        setConfig({ schedule: { ...get().config.schedule, ...schedule } }, false),
+      setTraining: (options) => setConfig(options, false),
+
+      startRun: () => {
+        const { config, upload, run } = get();
+        if (isActive(run.status)) return;
+        if (config.dataset.kind === 'upload' && !upload?.files.length) {
+          get().notify('error', 'Choose the files of your dataset before starting a run.');
+          return;
+        }
+        set({
+          run: { status: 'starting', series: emptyRunSeries() },
+          exports: { pending: {} },
+        });
+        send({ type: 'start', config: toRunConfig(config, upload?.files) });
+      },
+      pauseRun: () => send({ type: 'pause' }),
+      resumeRun: () => send({ type: 'resume' }),
+      stopRun: () => send({ type: 'stop' }),
+      requestExport: (format) => {
+        const requestId = nextRequestId++;
+        set((s) => ({
+          exports: { pending: { ...s.exports.pending, [requestId]: format }, error: undefined },
+        }));
+        send({ type: 'export', format, requestId });
+      },
+
+      notify: (level, message) => set((s) => withNotice(s, level, message)),
+      dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+      clearNotices: () => set({ notices: [] }),
+      deleteSavedRun: (id) => {
+        const savedRuns = get().savedRuns.filter((r) => r.id !== id);
+        set({ savedRuns });
+        const problem = storeSavedRuns(env.storage, savedRuns);
+        if (problem) get().notify('warning', problem);
+      },
+      clearSavedRuns: () => {
+        set({ savedRuns: [] });
+        storeSavedRuns(env.storage, []);
+      },
+
+      setLargeText: (on) => {
+        set((s) => ({ view: { ...s.view, largeText: on } }));
+        try {
+          env.storage?.setItem(LARGE_TEXT_KEY, on ? '1' : '0');
+        } catch {
+          // A preference that cannot be stored only lasts this visit.
+        }
+      },
+      selectGroup: (name) => set((s) => ({ view: { ...s.view, selectedGroup: name } })),
+      setTradeoffResource: (resource) =>
+        set((s) => ({ view: { ...s.view, tradeoffResource: resource } })),
+    };
+  });
+
+  // The link always shows the current configuration (tensorflow/playground style).
+  store.subscribe((state, prev) => {
+    if (state.config !== prev.config && worker) env.writeHash?.(encodeConfigHash(state.config));
+  });
+  return store;
+}
+
+/** localStorage, or nothing where the browser forbids it (sandboxed frames, some privacy modes). */
+function browserStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+function browserEnvironment(): StudioEnvironment {
+  if (typeof window === 'undefined') return {};
+  return {
+    createWorker: () =>
+      new Worker(new URL('../worker/training.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'training',
+      }),
+    storage: browserStorage(),
+    initialHash: window.location.hash,
+    baseUrl: document.baseURI,
+    search: window.location.search,
+    writeHash: (hash) => {
+      const url = `${window.location.pathname}${window.location.search}#${hash}`;
+      window.history.replaceState(window.history.state, '', url);
+    },
+    download: (filename, mime, bytes) => {
+      const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      // Give the browser time to start the download before the URL goes away.
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  };
+}
+
+export const studioStore = createStudioStore(browserEnvironment());
+
+/** The page's hook: pass a selector that picks only what the component draws. */
+export function useStudio<T>(selector: (state: StudioState) => T): T {
+  return useStore(studioStore, selector);
+}

@@ -1,0 +1,99 @@
+/**
+ * The run configuration the page edits: what round-trips through the URL hash and becomes the
+ * worker's RunConfig when the user presses Start.
+ */
+import type {
+  Budgets,
+  RunConfig,
+  ScheduleConfig,
+  UploadFile,
+  UploadFormat,
+} from '../worker/protocol';
+import { DEFAULT_BOARD_ID } from './boards';
+
+export type DatasetChoice =
+  | { kind: 'mnist' }
+  | { kind: 'generated'; seed: number; classes: number; size: number; samples: number }
+  /** Files live in the store only; a link cannot carry them. */
+  | { kind: 'upload'; format: UploadFormat };
+
+export interface StudioConfig {
+  dataset: DatasetChoice;
+  modelId: string;
+  widthMultiplier: number;
+  boardId: string;
+  budgets: Budgets;
+  schedule: ScheduleConfig;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+export const DEFAULT_MODEL_ID = 'mnist-cnn';
+
+export const DEFAULT_GENERATED = { seed: 1, classes: 4, size: 16, samples: 2000 } as const;
+
+/** Short enough that a first run shows pruning within seconds (warm-up is 20% of it). */
+export const DEFAULT_SCHEDULE: ScheduleConfig = {
+  totalSteps: 400,
+  warmupFraction: 0.2,
+  pruneFraction: 0.5,
+};
+
+/** Everything but the budgets, which depend on the model and the board (see budgets.ts). */
+export const BASE_DEFAULTS: Omit<StudioConfig, 'budgets'> = {
+  dataset: { kind: 'mnist' },
+  modelId: DEFAULT_MODEL_ID,
+  widthMultiplier: 1,
+  boardId: DEFAULT_BOARD_ID,
+  schedule: DEFAULT_SCHEDULE,
+  batchSize: 32,
+  learningRate: 0.002,
+  seed: 1,
+};
+
+/** Allowed ranges, shared by the hash validator and the form fields. */
+export const LIMITS = {
+  widthMultiplier: { min: 0.25, max: 4 },
+  totalSteps: { min: 10, max: 100_000 },
+  warmupFraction: { min: 0, max: 0.9 },
+  pruneFraction: { min: 0.05, max: 1 },
+  batchSize: { min: 1, max: 1024 },
+  learningRate: { min: 1e-6, max: 1 },
+  seed: { min: 0, max: 2 ** 31 - 1 },
+  generatedClasses: { min: 2, max: 10 },
+  generatedSize: { min: 8, max: 64 },
+  generatedSamples: { min: 20, max: 60_000 },
+  flash: { min: 1, max: 1e10 },
+  ram: { min: 1, max: 1e10 },
+  latency: { min: 1e-3, max: 1e6 },
+  macs: { min: 1, max: 1e13 },
+} as const;
+
+/** The worker's RunConfig for this configuration; uploads bring their files. */
+export function toRunConfig(config: StudioConfig, uploadFiles: UploadFile[] = []): RunConfig {
+  const d = config.dataset;
+  return {
+    dataset: d.kind === 'upload' ? { kind: 'upload', format: d.format, files: uploadFiles } : d,
+    modelId: config.modelId,
+    widthMultiplier: config.widthMultiplier,
+    boardId: config.boardId,
+    budgets: { ...config.budgets },
+    schedule: { ...config.schedule },
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    seed: config.seed,
+  };
+}
+
+/** Input shape and classes the model will see before the worker has summarised the dataset. */
+export function expectedInput(
+  dataset: DatasetChoice,
+  modelDefault: { input: [number, number, number]; classes: number },
+): { inputShape: [number, number, number]; numClasses: number } {
+  if (dataset.kind === 'mnist') return { inputShape: [28, 28, 1], numClasses: 10 };
+  if (dataset.kind === 'generated') {
+    return { inputShape: [dataset.size, dataset.size, 1], numClasses: dataset.classes };
+  }
+  return { inputShape: modelDefault.input, numClasses: modelDefault.classes };
+}

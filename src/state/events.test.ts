@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetSummary, WorkerEvent } from '../worker/protocol';
+import {
+  MAX_NOTICES,
+  initialWorkerFacingState,
+  reduceWorkerEvent,
+  reduceWorkerEvents,
+  type WorkerFacingState,
+} from './events';
+import { SERIES_CAP } from './series';
+import { makeMetrics, makeSummary } from './testFixtures';
+
+function datasetSummary(name: string): DatasetSummary {
+  return {
+    id: name,
+    name,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    classNames: [...'0123456789'],
+    trainCount: 8000,
+    validationCount: 2000,
+    warnings: [],
+    preview: { x: new Float32Array(784), y: new Uint8Array(1), count: 1 },
+  };
+}
+
+const waitingFor = (requestId: number, s = initialWorkerFacingState()): WorkerFacingState => ({
+  ...s,
+  dataset: { ...s.dataset, requestId, loading: true },
+});
+
+describe('worker events → state', () => {
+  it('takes the dataset that answers the pending request and ignores stale answers', () => {
+    let s = waitingFor(2);
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 1, summary: datasetSummary('old') });
+    expect(s.dataset.summary).toBeUndefined();
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 2, summary: datasetSummary('MNIST') });
+    expect(s.dataset).toMatchObject({ loading: false, summary: { name: 'MNIST' } });
+  });
+
+  it('keeps the current dataset when a new one fails, and says so in an error notice', () => {
+    let s = waitingFor(1);
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 1, summary: datasetSummary('MNIST') });
+    s = waitingFor(2, s);
+    s = reduceWorkerEvent(s, {
+      type: 'datasetError',
+      requestId: 2,
+      message: 'not a PNG.',
+      file: 'cats/1.png',
+    });
+    expect(s.dataset.summary?.name).toBe('MNIST');
+    expect(s.dataset.loading).toBe(false);
+    expect(s.notices).toHaveLength(1);
+    expect(s.notices[0].level).toBe('error');
+    expect(s.notices[0].message).toBe(
+      'The dataset could not be loaded: cats/1.png: not a PNG. The page keeps using "MNIST".',
+    );
+  });
+
+  it('accepts the dataset a run loaded for itself (request 0)', () => {
+    const s = reduceWorkerEvent(waitingFor(3), {
+      type: 'dataset',
+      requestId: 0,
+      summary: datasetSummary('generated'),
+    });
+    expect(s.dataset.summary?.name).toBe('generated');
+  });
+
+  it('appends metrics to bounded chart series and keeps the latest for the panels', () => {
+    const events: WorkerEvent[] = Array.from({ length: 3000 }, (_, i) => ({
+      type: 'metrics',
+      metrics: makeMetrics(i + 1),
+    }));
+    const s = reduceWorkerEvents(
+      {
+        ...initialWorkerFacingState(),
+        run: { ...initialWorkerFacingState().run, status: 'starting' },
+      },
+      events,
+    );
+    expect(s.run.latest?.step).toBe(3000);
+    expect(s.run.status).toBe('running');
+    expect(s.run.series.steps.points.length).toBeLessThanOrEqual(SERIES_CAP);
+    expect(s.run.series.steps.points[0].step).toBe(1);
+  });
+
+  it('saves a finished run (once per id) and marks the run finished', () => {
+    let s = initialWorkerFacingState();
+    s = reduceWorkerEvent(s, { type: 'finished', summary: makeSummary('a') });
+    s = reduceWorkerEvent(s, { type: 'finished', summary: makeSummary('a', { steps: 500 }) });
+    expect(s.run.status).toBe('finished');
+    expect(s.run.summary?.id).toBe('a');
+    expect(s.savedRuns.map((r) => [r.id, r.steps])).toEqual([['a', 500]]);
+  });
+
+  it('follows the run state the worker reports', () => {
+    let s = initialWorkerFacingState();
+    for (const state of ['running', 'paused', 'running', 'stopped'] as const) {
+      s = reduceWorkerEvent(s, { type: 'runState', state });
+      expect(s.run.status).toBe(state);
+    }
+  });
+
+  it('records the backend and bounded notices', () => {
+    let s = reduceWorkerEvent(initialWorkerFacingState(), {
+      type: 'backend',
+      active: 'webgl',
+      skipped: [{ name: 'webgpu', reason: 'no adapter' }],
+    });
+    expect(s.backend.active).toBe('webgl');
+    for (let i = 0; i < MAX_NOTICES + 5; i++) {
+      s = reduceWorkerEvent(s, { type: 'notice', level: 'info', message: `n${i}` });
+    }
+    expect(s.notices).toHaveLength(MAX_NOTICES);
+    expect(s.notices.at(-1)?.message).toBe(`n${MAX_NOTICES + 4}`);
+    expect(new Set(s.notices.map((n) => n.id)).size).toBe(MAX_NOTICES);
+  });
+
+  it('clears a pending export when it arrives or fails, with a notice on failure', () => {
+    let s: WorkerFacingState = {
+      ...initialWorkerFacingState(),
+      exports: { pending: { 4: 'tflite', 5: 'report' } },
+    };
+    s = reduceWorkerEvent(s, {
+      type: 'exported',
+      requestId: 4,
+      format: 'tflite',
+      filename: 'model.tflite',
+      mime: 'application/octet-stream',
+      bytes: new ArrayBuffer(4),
+    });
+    expect(s.exports.pending).toEqual({ 5: 'report' });
+    s = reduceWorkerEvent(s, { type: 'exportError', requestId: 5, message: 'no run' });
+    expect(s.exports.pending).toEqual({});
+    expect(s.notices[0]).toMatchObject({
+      level: 'error',
+      message: 'Export (report) failed: no run',
+    });
+  });
+});

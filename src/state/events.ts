@@ -1,0 +1,169 @@
+/**
+ * How worker events change the page's state: one pure function, so every transition is
+ * tested without a worker or a browser. Side effects (downloads, storage) happen in the store.
+ */
+import type {
+  BackendName,
+  DatasetSummary,
+  ExportFormat,
+  RunSummary,
+  StepMetrics,
+  WorkerEvent,
+} from '../worker/protocol';
+import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
+
+export type NoticeLevel = 'info' | 'warning' | 'error';
+
+export interface Notice {
+  id: number;
+  level: NoticeLevel;
+  message: string;
+}
+
+/** Older notices go first beyond this, so a chatty run cannot grow the page forever. */
+export const MAX_NOTICES = 30;
+
+export interface BackendStatus {
+  active?: BackendName;
+  skipped: { name: BackendName; reason: string }[];
+}
+
+export interface DatasetState {
+  /** The request whose answer the page waits for; older answers are ignored. */
+  requestId: number;
+  loading: boolean;
+  /** The dataset in use: kept when a new one fails to load. */
+  summary?: DatasetSummary;
+  error?: string;
+}
+
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'finished';
+
+export interface RunState {
+  status: RunStatus;
+  latest?: StepMetrics;
+  series: RunSeries;
+  /** The finished run's summary (exports refer to it). */
+  summary?: RunSummary;
+}
+
+export interface ExportState {
+  pending: Record<number, ExportFormat>;
+  error?: string;
+}
+
+export interface WorkerFacingState {
+  backend: BackendStatus;
+  notices: Notice[];
+  nextNoticeId: number;
+  dataset: DatasetState;
+  run: RunState;
+  savedRuns: RunSummary[];
+  exports: ExportState;
+}
+
+export function initialWorkerFacingState(): WorkerFacingState {
+  return {
+    backend: { skipped: [] },
+    notices: [],
+    nextNoticeId: 1,
+    dataset: { requestId: 0, loading: false },
+    run: { status: 'idle', series: emptyRunSeries() },
+    savedRuns: [],
+    exports: { pending: {} },
+  };
+}
+
+export function withNotice<S extends Pick<WorkerFacingState, 'notices' | 'nextNoticeId'>>(
+  state: S,
+  level: NoticeLevel,
+  message: string,
+): S {
+  const notices = [...state.notices, { id: state.nextNoticeId, level, message }];
+  return {
+    ...state,
+    notices: notices.slice(-MAX_NOTICES),
+    nextNoticeId: state.nextNoticeId + 1,
+  };
+}
+
+export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: WorkerEvent): S {
+  switch (event.type) {
+    case 'backend':
+      return { ...state, backend: { active: event.active, skipped: event.skipped } };
+    case 'dataset':
+      // requestId 0: the dataset a run loaded for itself, always the one in use.
+      if (event.requestId !== 0 && event.requestId !== state.dataset.requestId) return state;
+      return {
+        ...state,
+        dataset: {
+          requestId: state.dataset.requestId,
+          loading: event.requestId === 0 ? state.dataset.loading : false,
+          summary: event.summary,
+        },
+      };
+    case 'datasetError': {
+      if (event.requestId !== state.dataset.requestId) return state;
+      const where = event.file && !event.message.includes(event.file) ? `${event.file}: ` : '';
+      const keeps = state.dataset.summary
+        ? ` The page keeps using "${state.dataset.summary.name}".`
+        : '';
+      const reason = event.message.replace(/[.\s]+$/, '');
+      const message = `The dataset could not be loaded: ${where}${reason}.${keeps}`;
+      return withNotice(
+        { ...state, dataset: { ...state.dataset, loading: false, error: message } },
+        'error',
+        message,
+      );
+    }
+    case 'runState': {
+      const status = event.state;
+      return { ...state, run: { ...state.run, status } };
+    }
+    case 'metrics':
+      return {
+        ...state,
+        run: {
+          ...state.run,
+          // Metrics only arrive while a run goes: a page that missed 'running' catches up.
+          status: state.run.status === 'starting' ? 'running' : state.run.status,
+          latest: event.metrics,
+          series: appendMetrics(state.run.series, event.metrics),
+        },
+      };
+    case 'finished': {
+      const others = state.savedRuns.filter((r) => r.id !== event.summary.id);
+      return {
+        ...state,
+        run: { ...state.run, status: 'finished', summary: event.summary },
+        savedRuns: [...others, event.summary],
+      };
+    }
+    case 'notice':
+      return withNotice(state, event.level, event.message);
+    case 'exported': {
+      const pending = { ...state.exports.pending };
+      delete pending[event.requestId];
+      return { ...state, exports: { pending } };
+    }
+    case 'exportError': {
+      const pending = { ...state.exports.pending };
+      const format = pending[event.requestId];
+      delete pending[event.requestId];
+      const message = `Export${format ? ` (${format})` : ''} failed: ${event.message}`;
+      return withNotice({ ...state, exports: { pending, error: message } }, 'error', message);
+    }
+    default:
+      return state;
+  }
+}
+
+export function reduceWorkerEvents<S extends WorkerFacingState>(
+  state: S,
+  events: readonly WorkerEvent[],
+): S {
+  return events.reduce(reduceWorkerEvent, state);
+}
+
+/** Metrics are the only events the page may delay (see batcher.ts). */
+export const isThrottledEvent = (event: WorkerEvent): boolean => event.type === 'metrics';

@@ -1,0 +1,132 @@
+/**
+ * Finished runs kept in localStorage. What comes back from storage is untrusted (another
+ * version of the app, a browser extension, a hand edit): each run is checked field by field,
+ * unreadable ones are dropped with a count, and nothing here ever throws.
+ */
+import type { RunSummary } from '../worker/protocol';
+
+export const SAVED_RUNS_KEY = 'pruning-studio.saved-runs.v1';
+export const SAVED_RUNS_VERSION = 1;
+/** Oldest runs go first beyond this; a summary is ~1–2 KB. */
+export const MAX_SAVED_RUNS = 100;
+
+type Obj = Record<string, unknown>;
+
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const BACKENDS = ['webgpu', 'webgl', 'cpu', 'wasm'];
+
+function isFigures(x: unknown): boolean {
+  return isObj(x) && isNum(x.flash) && isNum(x.ram) && isNum(x.latency) && isNum(x.macs);
+}
+
+function isBudgets(x: unknown): boolean {
+  if (!isObj(x)) return false;
+  return ['flash', 'ram', 'latency', 'macs'].every((k) => x[k] === undefined || isNum(x[k]));
+}
+
+function isConfig(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    isObj(x.dataset) &&
+    isStr(x.dataset.kind) &&
+    isStr(x.modelId) &&
+    isNum(x.widthMultiplier) &&
+    isStr(x.boardId) &&
+    isBudgets(x.budgets) &&
+    isObj(x.schedule) &&
+    isNum(x.schedule.totalSteps) &&
+    isNum(x.schedule.warmupFraction) &&
+    isNum(x.schedule.pruneFraction) &&
+    isNum(x.batchSize) &&
+    isNum(x.learningRate) &&
+    isNum(x.seed)
+  );
+}
+
+/** Whether `x` has every field of a RunSummary with the right type. */
+export function isRunSummary(x: unknown): x is RunSummary {
+  return (
+    isObj(x) &&
+    isStr(x.id) &&
+    isStr(x.finishedAt) &&
+    isConfig(x.config) &&
+    isStr(x.datasetName) &&
+    isStr(x.modelName) &&
+    isStr(x.boardName) &&
+    isNum(x.validationAccuracy) &&
+    (x.unprunedValidationAccuracy === undefined || isNum(x.unprunedValidationAccuracy)) &&
+    isFigures(x.resources) &&
+    isFigures(x.unpruned) &&
+    Array.isArray(x.keptPerGroup) &&
+    x.keptPerGroup.every((g) => isObj(g) && isStr(g.name) && isNum(g.kept) && isNum(g.size)) &&
+    isStr(x.backend) &&
+    BACKENDS.includes(x.backend) &&
+    isNum(x.steps) &&
+    isNum(x.durationMs)
+  );
+}
+
+export interface LoadedRuns {
+  runs: RunSummary[];
+  /** Set when something stored could not be used; the page shows it as a notice. */
+  problem?: string;
+}
+
+export function parseSavedRuns(text: string | null): LoadedRuns {
+  if (text === null || text === '') return { runs: [] };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { runs: [], problem: 'The saved runs in this browser are unreadable and were ignored.' };
+  }
+  if (!isObj(data) || data.version !== SAVED_RUNS_VERSION || !Array.isArray(data.runs)) {
+    return {
+      runs: [],
+      problem: 'The saved runs in this browser are in an unknown format and were ignored.',
+    };
+  }
+  const runs = data.runs.filter(isRunSummary);
+  const dropped = data.runs.length - runs.length;
+  return dropped === 0
+    ? { runs }
+    : {
+        runs,
+        problem: `${dropped} saved run${dropped === 1 ? ' was' : 's were'} unreadable and ignored.`,
+      };
+}
+
+/** JSON for storage; uploaded files are not stored (only their format). */
+export function serialiseSavedRuns(runs: readonly RunSummary[]): string {
+  const stored = runs
+    .slice(-MAX_SAVED_RUNS)
+    .map((run) =>
+      run.config.dataset.kind === 'upload'
+        ? { ...run, config: { ...run.config, dataset: { ...run.config.dataset, files: [] } } }
+        : run,
+    );
+  return JSON.stringify({ version: SAVED_RUNS_VERSION, runs: stored });
+}
+
+export function loadSavedRuns(storage: Pick<Storage, 'getItem'> | undefined): LoadedRuns {
+  try {
+    return parseSavedRuns(storage?.getItem(SAVED_RUNS_KEY) ?? null);
+  } catch {
+    return { runs: [], problem: 'This browser does not allow reading saved runs.' };
+  }
+}
+
+/** Returns a problem message when storage refuses (quota, private mode); never throws. */
+export function storeSavedRuns(
+  storage: Pick<Storage, 'setItem'> | undefined,
+  runs: readonly RunSummary[],
+): string | undefined {
+  try {
+    storage?.setItem(SAVED_RUNS_KEY, serialiseSavedRuns(runs));
+    return undefined;
+  } catch {
+    return 'Could not save the run list in this browser (storage full or disabled).';
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Selectors for components: each returns a value already in the store or a primitive, so a
+ * component re-renders only when what it draws changes (zustand compares with Object.is).
+ */
+import type { ResourceName } from '../worker/protocol';
+import { boardOrDefault } from './boards';
+import type { StudioState } from './store';
+
+export const selectConfig = (s: StudioState) => s.config;
+export const selectBudgets = (s: StudioState) => s.config.budgets;
+export const selectBoard = (s: StudioState) => boardOrDefault(s.config.boardId);
+export const selectEstimate = (s: StudioState) => s.estimate;
+export const selectRunStatus = (s: StudioState) => s.run.status;
+export const selectLatestMetrics = (s: StudioState) => s.run.latest;
+export const selectStepPoints = (s: StudioState) => s.run.series.steps.points;
+export const selectValidationPoints = (s: StudioState) => s.run.series.validation.points;
+export const selectGroupNames = (s: StudioState) => s.run.series.groupNames;
+export const selectSavedRuns = (s: StudioState) => s.savedRuns;
+export const selectNotices = (s: StudioState) => s.notices;
+export const selectDataset = (s: StudioState) => s.dataset;
+export const selectView = (s: StudioState) => s.view;
+
+export const selectIsRunActive = (s: StudioState) =>
+  s.run.status === 'starting' || s.run.status === 'running' || s.run.status === 'paused';
+
+export const selectCanExport = (s: StudioState) =>
+  s.run.status === 'finished' && s.run.summary !== undefined;
+
+/** The worker's current figure for a resource, once a run reports one. */
+export const selectCurrentFigure = (resource: ResourceName) => (s: StudioState) =>
+  s.run.latest?.resources[resource];
+
+/** The unpruned figure: the worker's when a run reported it, else the provisional estimate. */
+export const selectUnprunedFigure = (resource: ResourceName) => (s: StudioState) =>
+  s.run.latest?.unpruned[resource] ?? s.estimate?.unpruned[resource];
+
+export const selectSmallestFigure = (resource: ResourceName) => (s: StudioState) =>
+  s.estimate?.smallest[resource];

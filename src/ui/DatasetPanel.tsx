@@ -1,0 +1,218 @@
+import { useId } from 'react';
+import { DEFAULT_GENERATED, LIMITS } from '../state/config';
+import { useStudio } from '../state/store';
+import { selectDataset, selectIsRunActive } from '../state/selectors';
+import type { UploadFormat } from '../worker/protocol';
+import { DatasetPreview } from './DatasetPreview';
+import { NumberField } from './NumberField';
+
+const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: string }[] = [
+  {
+    id: 'image-folder',
+    label: 'Image folder',
+    folder: true,
+    hint: 'One sub-folder per class (e.g. cats/, dogs/) of PNG or JPEG images, or a .zip of such folders.',
+  },
+  {
+    id: 'cifar10',
+    label: 'CIFAR-10 binary',
+    folder: false,
+    hint: 'data_batch_*.bin and test_batch.bin files.',
+  },
+  {
+    id: 'mnist-idx',
+    label: 'MNIST IDX',
+    folder: false,
+    hint: 'The *-images-idx3-ubyte and *-labels-idx1-ubyte files.',
+  },
+  {
+    id: 'wav-folder',
+    label: 'WAV folder (audio)',
+    folder: true,
+    hint: 'One sub-folder per word of 1-second .wav clips; turned into log-mel features.',
+  },
+];
+
+function GeneratedOptions({ disabled }: { disabled: boolean }) {
+  const dataset = useStudio((s) => s.config.dataset);
+  const setOptions = useStudio((s) => s.setGeneratedOptions);
+  if (dataset.kind !== 'generated') return null;
+  return (
+    <div className="field-grid">
+      <NumberField
+        label="Classes"
+        value={dataset.classes}
+        min={LIMITS.generatedClasses.min}
+        max={LIMITS.generatedClasses.max}
+        integer
+        disabled={disabled}
+        onCommit={(classes) => setOptions({ classes })}
+      />
+      <NumberField
+        label="Image size (px)"
+        value={dataset.size}
+        min={LIMITS.generatedSize.min}
+        max={LIMITS.generatedSize.max}
+        integer
+        disabled={disabled}
+        onCommit={(size) => setOptions({ size })}
+      />
+      <NumberField
+        label="Samples"
+        value={dataset.samples}
+        min={LIMITS.generatedSamples.min}
+        max={LIMITS.generatedSamples.max}
+        integer
+        disabled={disabled}
+        onCommit={(samples) => setOptions({ samples })}
+      />
+      <NumberField
+        label="Data seed"
+        value={dataset.seed}
+        min={LIMITS.seed.min}
+        max={LIMITS.seed.max}
+        integer
+        disabled={disabled}
+        onCommit={(seed) => setOptions({ seed })}
+      />
+    </div>
+  );
+}
+
+function UploadOptions({ disabled }: { disabled: boolean }) {
+  const id = useId();
+  const dataset = useStudio((s) => s.config.dataset);
+  const upload = useStudio((s) => s.upload);
+  const setUpload = useStudio((s) => s.setUpload);
+  const notify = useStudio((s) => s.notify);
+  const format =
+    dataset.kind === 'upload' ? dataset.format : (upload?.format ?? UPLOAD_FORMATS[0].id);
+  const spec = UPLOAD_FORMATS.find((f) => f.id === format) ?? UPLOAD_FORMATS[0];
+  const onFiles = (list: FileList | null) => {
+    const files = [...(list ?? [])];
+    if (files.length === 0) {
+      notify('warning', 'No files were chosen.');
+      return;
+    }
+    const first = files[0].webkitRelativePath.split('/')[0];
+    setUpload({
+      format,
+      files: files.map((f) => ({ path: f.webkitRelativePath || f.name, file: f })),
+      label: `${spec.folder && first ? first : files[0].name} (${files.length} file${files.length === 1 ? '' : 's'})`,
+    });
+  };
+  return (
+    <div className="upload">
+      <label htmlFor={`${id}-format`}>File format</label>
+      <select
+        id={`${id}-format`}
+        value={format}
+        disabled={disabled}
+        onChange={(e) =>
+          setUpload({
+            format: e.target.value as UploadFormat,
+            files: [],
+            label: 'no files chosen',
+          })
+        }
+      >
+        {UPLOAD_FORMATS.map((f) => (
+          <option key={f.id} value={f.id}>
+            {f.label}
+          </option>
+        ))}
+      </select>
+      <p className="hint" id={`${id}-hint`}>
+        {spec.hint}
+      </p>
+      <label htmlFor={`${id}-files`}>{spec.folder ? 'Choose a folder' : 'Choose files'}</label>
+      <input
+        key={format}
+        id={`${id}-files`}
+        type="file"
+        multiple
+        disabled={disabled}
+        aria-describedby={`${id}-hint`}
+        ref={(el) => {
+          // webkitdirectory is not in React's typings; it picks a whole folder.
+          if (el && spec.folder) el.setAttribute('webkitdirectory', '');
+        }}
+        onChange={(e) => onFiles(e.target.files)}
+      />
+      {upload && upload.files.length > 0 && <p className="hint">Chosen: {upload.label}</p>}
+    </div>
+  );
+}
+
+function DatasetStatus() {
+  const dataset = useStudio(selectDataset);
+  const summary = dataset.summary;
+  return (
+    <div className="dataset-status" aria-live="polite">
+      {dataset.loading && <p className="hint">Loading the dataset…</p>}
+      {summary && (
+        <>
+          <p className="dataset-summary">
+            <strong>{summary.name}</strong>: {summary.inputShape.join('×')} inputs,{' '}
+            {summary.numClasses} classes, {summary.trainCount.toLocaleString('en')} training /{' '}
+            {summary.validationCount.toLocaleString('en')} validation samples
+          </p>
+          {summary.warnings.map((w) => (
+            <p key={w} className="hint warning-text">
+              {w}
+            </p>
+          ))}
+          <DatasetPreview summary={summary} />
+        </>
+      )}
+      {dataset.error && (
+        <p className="error-text" data-testid="dataset-error">
+          {dataset.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Step 1: which data the network learns from. */
+export function DatasetPanel() {
+  const kind = useStudio((s) => s.config.dataset.kind);
+  const setKind = useStudio((s) => s.setDatasetKind);
+  const active = useStudio(selectIsRunActive);
+  const choices = [
+    { id: 'mnist', label: 'Built-in MNIST digits', hint: '28×28 handwritten digits, 10 classes' },
+    {
+      id: 'generated',
+      label: 'Generated shapes',
+      hint: `synthetic ${DEFAULT_GENERATED.size}×${DEFAULT_GENERATED.size} shapes, instant`,
+    },
+    { id: 'upload', label: 'Your files', hint: 'images, CIFAR-10, MNIST IDX or WAV' },
+  ] as const;
+  return (
+    <section className="panel" aria-labelledby="dataset-title">
+      <h3 id="dataset-title">
+        <span className="step-number">1</span> Dataset
+      </h3>
+      <fieldset className="choice-list" disabled={active}>
+        <legend className="visually-hidden">Dataset source</legend>
+        {choices.map((c) => (
+          <label key={c.id} className="choice">
+            <input
+              type="radio"
+              name="dataset-kind"
+              value={c.id}
+              checked={kind === c.id}
+              onChange={() => setKind(c.id)}
+            />
+            <span>
+              {c.label} <span className="hint">— {c.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {kind === 'generated' && <GeneratedOptions disabled={active} />}
+      {kind === 'upload' && <UploadOptions disabled={active} />}
+      <DatasetStatus />
+    </section>
+  );
+}

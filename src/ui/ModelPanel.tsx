@@ -1,0 +1,63 @@
+import { useId } from 'react';
+import { MODEL_ZOO } from '../core/zoo';
+import { LIMITS } from '../state/config';
+import { selectEstimate, selectIsRunActive } from '../state/selectors';
+import { useStudio } from '../state/store';
+import { formatBytes, formatMacs, formatMs } from './format';
+import { NumberField } from './NumberField';
+
+/** Step 2: the network to train and prune. */
+export function ModelPanel() {
+  const id = useId();
+  const modelId = useStudio((s) => s.config.modelId);
+  const width = useStudio((s) => s.config.widthMultiplier);
+  const setModel = useStudio((s) => s.setModel);
+  const setWidth = useStudio((s) => s.setWidthMultiplier);
+  const estimate = useStudio(selectEstimate);
+  const active = useStudio(selectIsRunActive);
+  const model = MODEL_ZOO.find((m) => m.id === modelId);
+  return (
+    <section className="panel" aria-labelledby="model-title">
+      <h3 id="model-title">
+        <span className="step-number">2</span> Model
+      </h3>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${id}-model`}>Architecture</label>
+          <select
+            id={`${id}-model`}
+            value={modelId}
+            disabled={active}
+            aria-describedby={`${id}-description`}
+            onChange={(e) => setModel(e.target.value)}
+          >
+            {MODEL_ZOO.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <NumberField
+          label="Width multiplier"
+          value={width}
+          min={LIMITS.widthMultiplier.min}
+          max={LIMITS.widthMultiplier.max}
+          step={0.25}
+          disabled={active}
+          onCommit={setWidth}
+        />
+      </div>
+      <p className="hint" id={`${id}-description`}>
+        {model?.description}
+      </p>
+      {estimate && (
+        <p className="estimate" data-testid="unpruned-estimate">
+          Unpruned ≈ {formatBytes(estimate.unpruned.flash)} flash ·{' '}
+          {formatBytes(estimate.unpruned.ram)} RAM · {formatMacs(estimate.unpruned.macs)} ·{' '}
+          {formatMs(estimate.unpruned.latency)}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { selectGroupNames, selectStepPoints } from '../state/selectors';
+import { useStudio } from '../state/store';
+import { ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
+
+/** π per channel group over the steps: one line per group, 1 = all channels kept. */
+export function PiChart() {
+  const points = useStudio(selectStepPoints);
+  const groups = useStudio(selectGroupNames);
+  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  return (
+    <ChartCard
+      id="pi-chart"
+      title="Size proportion π per channel group"
+      description="The share of channels each group keeps; pruning lowers π until the budgets are met."
+      empty={points.length === 0 ? NO_RUN_YET : undefined}
+    >
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#e3e6ea" />
+          <XAxis dataKey="step" type="number" domain={[0, total]} tickCount={6} />
+          <YAxis domain={[0, 1]} tickCount={6} width={40} />
+          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          <Legend />
+          {groups.map((name, i) => (
+            <Line
+              key={name}
+              name={name}
+              dataKey={(p: { pi: number[] }) => p.pi[i]}
+              stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+              dot={false}
+              strokeWidth={2}
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}

@@ -1,0 +1,80 @@
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { selectStepPoints } from '../state/selectors';
+import { useStudio } from '../state/store';
+import type { ResourceName } from '../worker/protocol';
+import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
+import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
+
+const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
+
+function ResourceChart({ resource, colour }: { resource: ResourceName; colour: string }) {
+  const points = useStudio(selectStepPoints);
+  const budget = useStudio((s) => s.config.budgets[resource]);
+  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  const { unit, scale } = BUDGET_INPUT_UNITS[resource];
+  const peak = points.reduce((m, p) => Math.max(m, p[resource]), 0);
+  return (
+    <div className="mini-chart">
+      <h4>
+        {RESOURCE_LABELS[resource]} ({unit})
+      </h4>
+      <ResponsiveContainer width="100%" height={170}>
+        <LineChart data={points} margin={{ top: 12, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#e3e6ea" />
+          <XAxis dataKey="step" type="number" domain={[0, total]} tickCount={4} />
+          <YAxis
+            width={48}
+            domain={[0, Math.max(peak, budget ?? 0) * 1.1 || 1]}
+            tickFormatter={(v: number) => String(Number((v / scale).toPrecision(3)))}
+          />
+          <Tooltip formatter={(v) => (typeof v === 'number' ? formatResource(resource, v) : '')} />
+          <Line
+            dataKey={resource}
+            name={RESOURCE_LABELS[resource]}
+            stroke={colour}
+            dot={false}
+            strokeWidth={2}
+            isAnimationActive={false}
+          />
+          {budget !== undefined && (
+            <ReferenceLine
+              y={budget}
+              stroke={BUDGET_COLOUR}
+              strokeDasharray="5 4"
+              label={{ value: 'budget', position: 'insideTopRight', fill: BUDGET_COLOUR }}
+            />
+          )}
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+/** Estimated flash, RAM and latency of the pruned network over the steps, against the budgets. */
+export function ResourceCharts() {
+  const hasPoints = useStudio((s) => s.run.series.steps.points.length > 0);
+  return (
+    <ChartCard
+      id="resource-chart"
+      title="Resources over the run"
+      description="The resource model's figures for the network as currently pruned; dashed red lines are the budgets."
+      empty={hasPoints ? undefined : NO_RUN_YET}
+      wide
+    >
+      <div className="mini-charts">
+        {CHARTED.map((r, i) => (
+          <ResourceChart key={r} resource={r} colour={SERIES_COLOURS[i]} />
+        ))}
+      </div>
+    </ChartCard>
+  );
+}

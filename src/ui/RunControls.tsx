@@ -1,0 +1,149 @@
+import { useMemo } from 'react';
+import { boardOrDefault } from '../state/boards';
+import { budgetProblems } from '../state/budgets';
+import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../state/selectors';
+import { useStudio } from '../state/store';
+import type { Phase } from '../worker/protocol';
+import { formatDuration, formatMs } from './format';
+
+export const PHASE_LABELS: Record<Phase, string> = {
+  idle: 'Idle',
+  warmup: 'Warm-up',
+  pruning: 'Pruning',
+  repair: 'Making it fit',
+  finetune: 'Fine-tuning',
+  done: 'Done',
+};
+
+const STATUS_TEXT = {
+  idle: 'Ready: press Start to train and prune.',
+  starting: 'Starting: preparing the data and the model…',
+  running: 'Running',
+  paused: 'Paused',
+  stopped: 'Stopped. Change the settings and start again.',
+  finished: 'Finished. The exports below are ready.',
+} as const;
+
+/** The schedule as three segments (warm-up, pruning, fine-tuning) with the current one lit. */
+function PhaseStrip({ phase }: { phase: Phase | undefined }) {
+  const schedule = useStudio((s) => s.config.schedule);
+  const parts: { phase: Phase; share: number }[] = [
+    { phase: 'warmup', share: schedule.warmupFraction },
+    { phase: 'pruning', share: schedule.pruneFraction },
+    {
+      phase: 'finetune',
+      share: Math.max(0, 1 - schedule.warmupFraction - schedule.pruneFraction),
+    },
+  ];
+  const lit = phase === 'repair' ? 'pruning' : phase;
+  return (
+    <ol className="phase-strip" aria-label="Schedule phases">
+      {parts.map((p) => (
+        <li
+          key={p.phase}
+          style={{ flexGrow: Math.max(p.share, 0.04) }}
+          className={lit === p.phase ? 'current' : undefined}
+          aria-current={lit === p.phase ? 'step' : undefined}
+        >
+          {PHASE_LABELS[p.phase]} {Math.round(p.share * 100)}%
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Step 5: start, pause, stop; progress, speed and the phase of the schedule. */
+export function RunControls() {
+  const status = useStudio(selectRunStatus);
+  const active = useStudio(selectIsRunActive);
+  const latest = useStudio(selectLatestMetrics);
+  const totalStepsConfigured = useStudio((s) => s.config.schedule.totalSteps);
+  const budgets = useStudio((s) => s.config.budgets);
+  const estimate = useStudio((s) => s.estimate);
+  const boardId = useStudio((s) => s.config.boardId);
+  const startRun = useStudio((s) => s.startRun);
+  const pauseRun = useStudio((s) => s.pauseRun);
+  const resumeRun = useStudio((s) => s.resumeRun);
+  const stopRun = useStudio((s) => s.stopRun);
+  const infeasible = useMemo(
+    () =>
+      budgetProblems(budgets, estimate?.smallest, boardOrDefault(boardId)).some(
+        (p) => p.smallest !== undefined,
+      ),
+    [budgets, estimate, boardId],
+  );
+  const total = latest?.totalSteps ?? totalStepsConfigured;
+  const step = active || status === 'finished' || status === 'stopped' ? (latest?.step ?? 0) : 0;
+  const percent = total > 0 ? Math.round((step / total) * 100) : 0;
+  const phase = active || status === 'finished' ? latest?.phase : undefined;
+  return (
+    <section className="panel run-controls" aria-labelledby="run-title">
+      <h2 id="run-title">
+        <span className="step-number">5</span> Run
+      </h2>
+      <div className="button-row">
+        <button
+          type="button"
+          className="primary"
+          onClick={startRun}
+          disabled={active || infeasible}
+          aria-describedby={infeasible ? 'budget-problems' : undefined}
+        >
+          Start
+        </button>
+        {status === 'paused' ? (
+          <button type="button" onClick={resumeRun}>
+            Resume
+          </button>
+        ) : (
+          <button type="button" onClick={pauseRun} disabled={status !== 'running'}>
+            Pause
+          </button>
+        )}
+        <button type="button" onClick={stopRun} disabled={!active}>
+          Stop
+        </button>
+        <p className="run-status" role="status" data-testid="run-status">
+          {STATUS_TEXT[status]}
+          {infeasible && !active && ' A budget is infeasible (see Budgets).'}
+        </p>
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Training progress"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={step}
+        aria-valuetext={`Step ${step} of ${total}${phase ? `, ${PHASE_LABELS[phase]}` : ''}`}
+      >
+        <div className="progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <PhaseStrip phase={phase} />
+      <dl className="run-figures">
+        <div>
+          <dt>Step</dt>
+          <dd data-testid="run-step">
+            {step} / {total}
+          </dd>
+        </div>
+        <div>
+          <dt>Phase</dt>
+          <dd data-testid="run-phase">{phase ? PHASE_LABELS[phase] : '–'}</dd>
+        </div>
+        <div>
+          <dt>Time left</dt>
+          <dd>{latest && active ? formatDuration(latest.etaMs) : '–'}</dd>
+        </div>
+        <div>
+          <dt>Step time</dt>
+          <dd>{latest ? formatMs(latest.stepMs) : '–'}</dd>
+        </div>
+        <div>
+          <dt>Samples/s</dt>
+          <dd>{latest ? Math.round(latest.samplesPerSecond).toLocaleString('en') : '–'}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

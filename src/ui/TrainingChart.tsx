@@ -1,0 +1,84 @@
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { selectStepPoints, selectValidationPoints } from '../state/selectors';
+import { useStudio } from '../state/store';
+import { ChartCard, NO_RUN_YET } from './ChartCard';
+
+/** Loss (left axis) and training / validation accuracy (right axis). */
+export function TrainingChart() {
+  const points = useStudio(selectStepPoints);
+  const validation = useStudio(selectValidationPoints);
+  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  return (
+    <ChartCard
+      id="training-chart"
+      title="Loss and accuracy"
+      description="Training loss and accuracy per step; validation accuracy where the run measured it."
+      empty={points.length === 0 ? NO_RUN_YET : undefined}
+      wide
+    >
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart margin={{ top: 8, right: 8, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#e3e6ea" />
+          <XAxis
+            dataKey="step"
+            type="number"
+            domain={[0, total]}
+            tickCount={6}
+            allowDuplicatedCategory={false}
+          />
+          <YAxis
+            yAxisId="loss"
+            width={48}
+            tickFormatter={(v: number) => String(Number(v.toPrecision(2)))}
+          />
+          <YAxis
+            yAxisId="accuracy"
+            orientation="right"
+            domain={[0, 1]}
+            width={44}
+            tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+          />
+          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
+          <Legend />
+          <Line
+            yAxisId="loss"
+            data={points}
+            dataKey="loss"
+            name="loss"
+            stroke="#5f6368"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="accuracy"
+            data={points}
+            dataKey="accuracy"
+            name="train accuracy"
+            stroke="#1f77b4"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="accuracy"
+            data={validation}
+            dataKey="accuracy"
+            name="validation accuracy"
+            stroke="#2ca02c"
+            strokeWidth={2}
+            dot={{ r: 2 }}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}

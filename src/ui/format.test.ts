@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes,
+  formatDuration,
+  formatMacs,
+  formatMs,
+  formatPercent,
+  fromInputUnits,
+  fromSliderPosition,
+  roundForDisplay,
+  toInputUnits,
+  toSliderPosition,
+} from './format';
+
+describe('unit formatting', () => {
+  it('writes bytes in 1024-based B, KB and MB with three significant figures', () => {
+    expect(formatBytes(812)).toBe('812 B');
+    expect(formatBytes(42_189)).toBe('41.2 KB');
+    expect(formatBytes(320 * 1024)).toBe('320 KB');
+    expect(formatBytes(1.5 * 1024 * 1024)).toBe('1.5 MB');
+    expect(formatBytes(Number.NaN)).toBe('–');
+  });
+
+  it('writes latency in ms, switching to seconds for long ones', () => {
+    expect(formatMs(0.4234)).toBe('0.42 ms');
+    expect(formatMs(12.34)).toBe('12.3 ms');
+    expect(formatMs(729.4)).toBe('729 ms');
+    expect(formatMs(12_400)).toBe('12.4 s');
+  });
+
+  it('writes MACs with k, M and G', () => {
+    expect(formatMacs(950)).toBe('950 MACs');
+    expect(formatMacs(12_300)).toBe('12.3k MACs');
+    expect(formatMacs(18_720_000)).toBe('18.7M MACs');
+    expect(formatMacs(2.5e9)).toBe('2.5G MACs');
+  });
+
+  it('writes accuracy and remaining time', () => {
+    expect(formatPercent(0.9734)).toBe('97.3%');
+    expect(formatDuration(42_000)).toBe('42 s');
+    expect(formatDuration(185_000)).toBe('3 min 05 s');
+    expect(formatDuration(3_720_000)).toBe('1 h 02 min');
+    expect(formatDuration(-1)).toBe('–');
+  });
+});
+
+describe('budget fields', () => {
+  it('shows budgets in KB, ms and M MACs and parses them back to protocol units', () => {
+    expect(toInputUnits('flash', 59_392)).toBe('58');
+    expect(toInputUnits('ram', 26_700)).toBe('26.1');
+    expect(toInputUnits('latency', 182.3)).toBe('182');
+    expect(toInputUnits('macs', 4_200_000)).toBe('4.2');
+    expect(fromInputUnits('flash', '20')).toBe(20_480);
+    expect(fromInputUnits('latency', '2.5')).toBe(2.5);
+    expect(fromInputUnits('macs', '0.5')).toBe(500_000);
+  });
+
+  it('rejects typed budgets that are not positive numbers', () => {
+    for (const text of ['', '-3', '0', 'abc', '1e3', '1,5']) {
+      expect(fromInputUnits('flash', text)).toBeUndefined();
+    }
+  });
+
+  it('maps slider positions on a log scale and back', () => {
+    expect(toSliderPosition(1, 1, 1000)).toBe(0);
+    expect(toSliderPosition(1000, 1, 1000)).toBe(1000);
+    expect(toSliderPosition(10, 1, 1000)).toBe(333);
+    expect(toSliderPosition(5000, 1, 1000)).toBe(1000);
+    expect(fromSliderPosition(500, 4, 400)).toBeCloseTo(40, 6);
+    expect(roundForDisplay(42_187)).toBe(42_200);
+  });
+});
