@@ -11,6 +11,7 @@ import { LargeTextToggle } from './ui/LargeTextToggle';
 import { LayerBreakdown } from './ui/LayerBreakdown';
 import { ModelPanel } from './ui/ModelPanel';
 import { Notices } from './ui/Notices';
+import { LiveStateProvider } from './ui/LiveState';
 import { PiChart } from './ui/PiChart';
 import { ResourceCharts } from './ui/ResourceCharts';
 import { RunControls } from './ui/RunControls';
@@ -64,13 +65,17 @@ export function App() {
         <section className="results" aria-label="Run and results">
           <RunControls />
           <div className="chart-grid">
-            <PiChart />
-            <ImportanceChart />
-            <ResourceCharts />
-            <TrainingChart />
-            <LayerBreakdown />
+            {[PiChart, ImportanceChart, ResourceCharts, TrainingChart, LayerBreakdown].map(
+              (Chart) => (
+                <LiveStateProvider key={Chart.name}>
+                  <Chart />
+                </LiveStateProvider>
+              ),
+            )}
           </div>
-          <HowItWorks />
+          <LiveStateProvider>
+            <HowItWorks />
+          </LiveStateProvider>
           <ExportPanel />
           <SavedRuns />
         </section>

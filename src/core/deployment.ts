@@ -1,26 +1,36 @@
 /**
  * How a graph becomes a TFLite Micro operator list: THE one place for fusion rules.
- * The int8 .tflite exporter follows exactly these rules, so the resource model and the
- * exported file agree (operator count, tensors, constant buffers).
+ * The int8 .tflite exporter (src/export/lower.ts) follows exactly these rules, so the resource
+ * model and the exported file agree (operators, tensors, constant buffers, tensor names).
  *
  * Fusion rules (checked in topological order):
- *  F1. batchNorm folds into the conv2d / depthwiseConv2d / dense that produces its input
- *      when that layer's only reader is the batchNorm and the layer is not the network
- *      output. It then has no operator, no tensor and no flash of its own (its scale goes
- *      into the weights, its shift into the bias).
+ *  F1. batchNorm folds into the operator that produces its input when that operator is a
+ *      conv2d / depthwiseConv2d / dense or a standalone batchNorm (F5), possibly already
+ *      extended by earlier folded batchNorms but not by an activation, the producer's only
+ *      reader is the batchNorm and the producer is not the network output. It then has no
+ *      operator, no tensor and no flash of its own (its scale goes into the weights, its
+ *      shift into the bias).
  *  F2. relu / relu6 fuse (as fused_activation_function) into the operator that produces
  *      their input when that operator is a conv2d, depthwiseConv2d, dense, add or a
  *      standalone batchNorm (F5), possibly already extended by F1, the producer's only
  *      reader is the activation, and the producer is not the network output.
  *  F3. flatten is a RESHAPE operator (with an int32 [1, N] new_shape constant in 'tflm').
  *      Its output may share its input's buffer (in-place reshape option).
- *  F4. globalAvgPool is a MEAN over H, W; maxPool/avgPool are MAX_POOL_2D/AVERAGE_POOL_2D;
- *      concat is CONCATENATION; softmax is SOFTMAX; an unfused relu/relu6 is RELU/RELU6.
- *  F5. a batchNorm that F1 cannot fold is MUL then ADD with per-channel int8 constants.
+ *  F4. globalAvgPool is a MEAN over H, W (with an int32 axes constant in 'tflm');
+ *      maxPool/avgPool are MAX_POOL_2D/AVERAGE_POOL_2D; concat is CONCATENATION; softmax is
+ *      SOFTMAX; an unfused relu/relu6 is RELU/RELU6.
+ *  F5. a batchNorm that F1 cannot fold is one linear operator with an int32 bias: on a
+ *      spatial tensor a 1×1 DEPTHWISE_CONV_2D (weights = the BN scale, per-channel
+ *      quantised), on a flat one a FULLY_CONNECTED with a diagonal C×C weight matrix.
+ *      (One operator instead of the converter's MUL + ADD: it can carry a fused ReLU and
+ *      runs on the optimised depthwise kernel.)
  *  F6. the network input is a tensor, not an operator.
  *  Bias: in 'tflm' every conv/depthwise/dense has an int32 bias (the converter materialises
  *  a zero bias, and a folded batchNorm needs one anyway); in 'unas' a bias exists when the
  *  layer has useBias or a folded batchNorm.
+ *  Names (they are bytes in the file): an activation tensor is named after the graph node
+ *  whose value it holds (the last node of a fused chain); a constant after the operator's
+ *  leading node, `tfliteConstantName(node, role)`.
  */
 import type { GraphNode } from './graph';
 import type { AnalysedGraph } from './graphAnalysis';
@@ -43,7 +53,6 @@ export type TfliteOperatorKind =
   | 'AVERAGE_POOL_2D'
   | 'MEAN'
   | 'ADD'
-  | 'MUL'
   | 'CONCATENATION'
   | 'RESHAPE'
   | 'RELU'
@@ -53,14 +62,31 @@ export type TfliteOperatorKind =
 /** Which latency constant an operator's work is charged with. */
 export type CostClass = 'conv' | 'depthwise' | 'dense' | 'pool' | 'add' | 'elementwise';
 
+/** Role of a constant tensor of an operator; part of its name in the .tflite. */
+export type ConstantRole = 'weights' | 'bias' | 'axis' | 'shape';
+
+/** Name of an operator's constant tensor in the .tflite, shared by the exporter. */
+export function tfliteConstantName(leadingNode: string, role: ConstantRole): string {
+  return `${leadingNode}/${role}`;
+}
+
 export interface DeployedTensor {
   readonly index: number;
-  /** Graph node whose output it is (a synthetic name for the MUL→ADD intermediate). */
+  /** Graph node whose output it is: also the tensor's name in the .tflite. */
   readonly name: string;
+  /** Rank of the tensor in the .tflite (batch axis included): 4 spatial, 2 flat. */
+  readonly rank: number;
   /** Elements as a linear form in the group widths (positions · Σ segment widths). */
   readonly elements: LinearForm;
   readonly isModelInput: boolean;
   readonly isModelOutput: boolean;
+}
+
+export interface DeployedConstantTensor {
+  readonly name: string;
+  readonly rank: number;
+  /** int8 weights and int32 biases carry quantisation parameters; int32 operands do not. */
+  readonly quantised: boolean;
 }
 
 /** Sizes of one operator as polynomials in the widths; constants are applied later. */
@@ -80,10 +106,17 @@ export interface DeployedOperator {
   /** int8 weight elements (incl. batchNorm MUL/ADD constant vectors). */
   readonly weightElements: CostPolynomial;
   readonly biasElements: CostPolynomial;
-  /** Channels that carry per-channel quantisation parameters, summed over tensors. */
-  readonly perChannelQuantChannels: CostPolynomial;
-  /** Constant tensors (weights, bias, batchNorm vectors, reshape shape). */
+  /**
+   * Quantisation scales (each with a zero point) of its constant tensors: per output channel
+   * for conv / depthwise weights and bias, one per tensor for fully connected.
+   */
+  readonly quantScales: CostPolynomial;
+  /** Constant tensors (weights, bias, MEAN axes, RESHAPE shape). */
   readonly constantTensorCount: number;
+  /** The constant tensors as written in 'tflm' (empty in 'unas'). */
+  readonly constantTensors: DeployedConstantTensor[];
+  /** Tensor indices in the operator's inputs and outputs vectors (constants included). */
+  readonly indexCount: number;
   /** Bytes of constant int32 side tensors (RESHAPE new_shape). */
   readonly shapeTensorBytes: number;
   readonly macs: CostPolynomial;
@@ -105,6 +138,8 @@ export interface DeployedModel {
 }
 
 const WEIGHTED_OPS = new Set<GraphNode['op']>(['conv2d', 'depthwiseConv2d', 'dense']);
+/** Operators a batchNorm folds into (F1): weighted layers and a standalone BN (F5). */
+const BN_HOSTS = new Set<GraphNode['op']>([...WEIGHTED_OPS, 'batchNorm']);
 const ACTIVATION_HOSTS = new Set<GraphNode['op']>([
   'conv2d',
   'depthwiseConv2d',
@@ -129,11 +164,16 @@ export function fusedInto(analysed: AnalysedGraph): Map<string, string> {
     const head = leader.get(producer)!;
     const headOp = nodes.get(head)!.op;
     if (!soleReaderIs(producer, id)) continue;
+    const producerOp = nodes.get(producer)!.op;
+    const producerIsActivation = producerOp === 'relu' || producerOp === 'relu6';
+    if (producerIsActivation) continue;
     if (node.op === 'batchNorm') {
-      if (head === producer && WEIGHTED_OPS.has(headOp)) leader.set(id, head);
-    } else {
-      const producerIsActivation = ['relu', 'relu6'].includes(nodes.get(producer)!.op);
-      if (ACTIVATION_HOSTS.has(headOp) && !producerIsActivation) leader.set(id, head);
+      // The producer is the host itself or a BN already folded into it.
+      if (BN_HOSTS.has(headOp) && (head === producer || producerOp === 'batchNorm')) {
+        leader.set(id, head);
+      }
+    } else if (ACTIVATION_HOSTS.has(headOp)) {
+      leader.set(id, head);
     }
   }
   return leader;
@@ -158,6 +198,8 @@ export function deployGraph(
   return builder.result();
 }
 
+type OperatorSpec = Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'>;
+
 class ModelBuilder {
   private readonly tensors: DeployedTensor[] = [];
   private readonly operators: DeployedOperator[] = [];
@@ -180,12 +222,11 @@ class ModelBuilder {
   lower(chain: string[]): void {
     const head = this.node(chain[0]);
     if (head.op === 'input') {
-      this.nodeTensor.set(head.id, this.addTensor(head.id, this.elementsOf(head.id)));
+      this.nodeTensor.set(head.id, this.addTensor(head.id));
       return;
     }
-    if (head.op === 'batchNorm') return this.lowerStandaloneBatchNorm(chain);
     const tail = chain[chain.length - 1];
-    const out = this.addTensor(tail, this.elementsOf(tail));
+    const out = this.addTensor(tail);
     for (const id of chain) this.nodeTensor.set(id, out);
     const inputs = [...new Set(head.inputs.map((i) => this.nodeTensor.get(i)!))];
     this.operators.push(this.describe(head, chain, inputs, out));
@@ -208,18 +249,23 @@ class ModelBuilder {
     return this.channelsOf(id, this.analysed.positionsPerChannel.get(id)!);
   }
 
+  private isSpatial(id: string): boolean {
+    return this.analysed.shapes.get(id)!.length === 3;
+  }
+
   private spatialSize(id: string): number {
     const shape = this.analysed.shapes.get(id)!;
     return shape.length === 3 ? shape[0] * shape[1] : 1;
   }
 
-  private addTensor(name: string, elements: LinearForm): number {
+  private addTensor(name: string): number {
     const index = this.tensors.length;
     const graph = this.analysed.graph;
     this.tensors.push({
       index,
       name,
-      elements,
+      rank: this.analysed.shapes.get(name)!.length + 1,
+      elements: this.elementsOf(name),
       isModelInput: this.analysed.inputIds.includes(name),
       isModelOutput: name === graph.output,
     });
@@ -232,57 +278,47 @@ class ModelBuilder {
     return folded || ('useBias' in node && node.useBias === true);
   }
 
-  private lowerStandaloneBatchNorm(chain: string[]): void {
-    const bn = chain[0];
-    const input = this.nodeTensor.get(this.node(bn).inputs[0])!;
-    const channels = this.channelsOf(bn);
-    const elements = this.elementsOf(bn);
-    const scaled = this.addTensor(`${bn}/mul`, elements);
-    const tail = chain[chain.length - 1];
-    const out = this.addTensor(tail, elements);
-    for (const id of chain) this.nodeTensor.set(id, out);
-    const base = this.emptyOperator();
-    const vector: CostPolynomial = [term(1, channels)];
-    const work: CostPolynomial = [term(1, elements)];
-    this.pushOperator({
-      ...base,
-      kind: 'MUL',
-      costClass: 'elementwise',
-      nodes: [bn],
-      inputs: [input],
-      output: scaled,
-      weightElements: vector,
-      constantTensorCount: 1,
-      elementwiseWork: work,
-    });
-    this.pushOperator({
-      ...base,
-      kind: 'ADD',
-      costClass: 'elementwise',
-      nodes: chain,
-      inputs: [scaled],
-      output: out,
-      weightElements: vector,
-      constantTensorCount: 1,
-      elementwiseWork: work,
-    });
+  /** Constant tensors of a weighted operator: weights of the given rank, optional bias. */
+  private weightConstants(
+    head: GraphNode,
+    weightRank: number,
+    bias: boolean,
+  ): Pick<DeployedOperator, 'constantTensorCount' | 'constantTensors'> {
+    const constants: DeployedConstantTensor[] = [
+      { name: tfliteConstantName(head.id, 'weights'), rank: weightRank, quantised: true },
+    ];
+    if (bias)
+      constants.push({ name: tfliteConstantName(head.id, 'bias'), rank: 1, quantised: true });
+    return { constantTensorCount: constants.length, constantTensors: constants };
   }
 
-  private pushOperator(op: Omit<DeployedOperator, 'index' | 'label'>): void {
-    this.operators.push({ ...op, index: this.operators.length, label: op.nodes.join('+') });
+  /** The int32 operand of MEAN (axes) and RESHAPE (new shape), in 'tflm' only. */
+  private operandConstant(
+    head: GraphNode,
+    role: 'axis' | 'shape',
+  ): Pick<DeployedOperator, 'constantTensorCount' | 'constantTensors' | 'shapeTensorBytes'> {
+    if (this.convention !== 'tflm') {
+      return { constantTensorCount: 0, constantTensors: [], shapeTensorBytes: 0 };
+    }
+    return {
+      constantTensorCount: 1,
+      constantTensors: [{ name: tfliteConstantName(head.id, role), rank: 1, quantised: false }],
+      shapeTensorBytes: 8,
+    };
   }
 
   private emptyOperator(): Omit<
     DeployedOperator,
-    'index' | 'label' | 'kind' | 'costClass' | 'nodes' | 'inputs' | 'output'
+    'index' | 'label' | 'kind' | 'costClass' | 'nodes' | 'inputs' | 'output' | 'indexCount'
   > {
     return {
       inPlaceCandidates: [],
       inPlaceKind: null,
       weightElements: [],
       biasElements: [],
-      perChannelQuantChannels: [],
+      quantScales: [],
       constantTensorCount: 0,
+      constantTensors: [],
       shapeTensorBytes: 0,
       macs: [],
       elementwiseWork: [],
@@ -297,16 +333,20 @@ class ModelBuilder {
     inputs: number[],
     output: number,
   ): DeployedOperator {
-    const common = {
+    const spec = this.operatorSpec(head, chain, inputs, output);
+    const operator: DeployedOperator = {
       ...this.emptyOperator(),
       index: this.operators.length,
       label: chain.join('+'),
       nodes: chain,
       inputs,
       output,
+      indexCount: 0,
+      ...spec,
     };
-    const spec = this.operatorSpec(head, chain, inputs, output);
-    return { ...common, ...spec };
+    // The file lists every activation input (a repeated one twice), the constants, the output.
+    const indexCount = head.inputs.length + operator.constantTensors.length + 1;
+    return { ...operator, indexCount };
   }
 
   private operatorSpec(
@@ -314,7 +354,7 @@ class ModelBuilder {
     chain: string[],
     inputs: number[],
     output: number,
-  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+  ): OperatorSpec {
     const inId = head.inputs[0];
     const outElements = this.tensors[output].elements;
     switch (head.op) {
@@ -324,6 +364,8 @@ class ModelBuilder {
         return this.depthwiseSpec(head, chain);
       case 'dense':
         return this.denseSpec(head, chain);
+      case 'batchNorm':
+        return this.standaloneBatchNormSpec(head, chain);
       case 'maxPool':
       case 'avgPool': {
         const [ph, pw] = head.poolSize;
@@ -339,8 +381,7 @@ class ModelBuilder {
         return {
           kind: 'MEAN',
           costClass: 'pool',
-          constantTensorCount: this.convention === 'tflm' ? 1 : 0,
-          shapeTensorBytes: this.convention === 'tflm' ? 8 : 0,
+          ...this.operandConstant(head, 'axis'),
           macs: [term(this.spatialSize(inId), this.channelsOf(inId))],
           scratchBytes: this.convention === 'tflm' ? [term(4, this.channelsOf(head.id))] : [],
         };
@@ -362,8 +403,7 @@ class ModelBuilder {
         return {
           kind: 'RESHAPE',
           costClass: 'elementwise',
-          constantTensorCount: this.convention === 'tflm' ? 1 : 0,
-          shapeTensorBytes: this.convention === 'tflm' ? 8 : 0,
+          ...this.operandConstant(head, 'shape'),
           elementwiseWork: [term(1, outElements)],
           inPlaceCandidates: inputs,
           inPlaceKind: 'reshape',
@@ -382,21 +422,17 @@ class ModelBuilder {
           elementwiseWork: [term(1, outElements)],
         };
       case 'input':
-      case 'batchNorm':
         throw new Error(`internal: ${head.op} is lowered elsewhere`);
     }
   }
 
-  /** Per-channel quantisation of weights and (if present) bias, in 'tflm' only. */
-  private perChannelQuant(channels: LinearForm, bias: boolean): ProductTerm[] {
+  /** Quantisation scales of weights and (if present) bias, in 'tflm' only. */
+  private quantScales(channels: LinearForm, bias: boolean): ProductTerm[] {
     if (this.convention !== 'tflm') return [];
     return [term(bias ? 2 : 1, channels)];
   }
 
-  private convSpec(
-    node: Extract<GraphNode, { op: 'conv2d' }>,
-    chain: string[],
-  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
+  private convSpec(node: Extract<GraphNode, { op: 'conv2d' }>, chain: string[]): OperatorSpec {
     const [kh, kw] = node.kernelSize;
     const cin = this.channelsOf(node.inputs[0]);
     const cout = this.channelsOf(node.id);
@@ -407,8 +443,8 @@ class ModelBuilder {
       costClass: 'conv',
       weightElements: [term(kh * kw, cin, cout)],
       biasElements: bias ? [term(1, cout)] : [],
-      perChannelQuantChannels: this.perChannelQuant(cout, bias),
-      constantTensorCount: bias ? 2 : 1,
+      quantScales: this.quantScales(cout, bias),
+      ...this.weightConstants(node, 4, bias),
       macs: [term(this.spatialSize(node.id) * kh * kw, cin, cout)],
       // CMSIS-NN arm_convolve_s8 im2col buffer: 2 columns of K·K·C_in int16 (DSP cores);
       // the 1×1 stride-1 kernel needs none.
@@ -417,21 +453,22 @@ class ModelBuilder {
     };
   }
 
-  private depthwiseSpec(
-    node: Extract<GraphNode, { op: 'depthwiseConv2d' }>,
-    chain: string[],
-  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
-    const [kh, kw] = node.kernelSize;
-    const channels = this.channelsOf(node.id);
-    const bias = this.hasBias(node, chain);
+  /** A depthwise conv of kernel K×K over `channels` (also F5's 1×1 batchNorm). */
+  private depthwiseLike(
+    node: GraphNode,
+    kh: number,
+    kw: number,
+    channels: LinearForm,
+    bias: boolean,
+  ): OperatorSpec {
     const is3x3 = kh === 3 && kw === 3;
     return {
       kind: 'DEPTHWISE_CONV_2D',
       costClass: 'depthwise',
       weightElements: [term(kh * kw, channels)],
       biasElements: bias ? [term(1, channels)] : [],
-      perChannelQuantChannels: this.perChannelQuant(channels, bias),
-      constantTensorCount: bias ? 2 : 1,
+      quantScales: this.quantScales(channels, bias),
+      ...this.weightConstants(node, 4, bias),
       macs: [term(this.spatialSize(node.id) * kh * kw, channels)],
       // CMSIS-NN: the 3×3 kernel needs no buffer, the generic optimised one K·K·C int16.
       scratchBytes: this.convention === 'tflm' && !is3x3 ? [term(2 * kh * kw, channels)] : [],
@@ -439,24 +476,49 @@ class ModelBuilder {
     };
   }
 
-  private denseSpec(
-    node: Extract<GraphNode, { op: 'dense' }>,
+  private depthwiseSpec(
+    node: Extract<GraphNode, { op: 'depthwiseConv2d' }>,
     chain: string[],
-  ): Partial<DeployedOperator> & Pick<DeployedOperator, 'kind' | 'costClass'> {
-    const inId = node.inputs[0];
-    const fanIn = this.channelsOf(inId, this.analysed.positionsPerChannel.get(inId)!);
-    const units = this.channelsOf(node.id);
-    const bias = this.hasBias(node, chain);
+  ): OperatorSpec {
+    const [kh, kw] = node.kernelSize;
+    return this.depthwiseLike(node, kh, kw, this.channelsOf(node.id), this.hasBias(node, chain));
+  }
+
+  /** A fully connected layer from `fanIn` to `units` (also F5's diagonal batchNorm). */
+  private denseLike(
+    node: GraphNode,
+    fanIn: LinearForm,
+    units: LinearForm,
+    bias: boolean,
+  ): OperatorSpec {
     return {
       kind: 'FULLY_CONNECTED',
       costClass: 'dense',
       weightElements: [term(1, fanIn, units)],
       biasElements: bias ? [term(1, units)] : [],
-      // The converter quantises FULLY_CONNECTED weights per tensor: no per-channel params.
-      perChannelQuantChannels: [],
-      constantTensorCount: bias ? 2 : 1,
+      // FULLY_CONNECTED weights (and so the bias) are quantised per tensor: one scale each.
+      quantScales: this.convention === 'tflm' ? [term(bias ? 2 : 1, constantForm(1))] : [],
+      ...this.weightConstants(node, 2, bias),
       macs: [term(1, fanIn, units)],
       requantChannels: this.convention === 'tflm' ? [term(1, constantForm(1))] : [],
     };
+  }
+
+  private denseSpec(node: Extract<GraphNode, { op: 'dense' }>, chain: string[]): OperatorSpec {
+    const inId = node.inputs[0];
+    const fanIn = this.channelsOf(inId, this.analysed.positionsPerChannel.get(inId)!);
+    return this.denseLike(node, fanIn, this.channelsOf(node.id), this.hasBias(node, chain));
+  }
+
+  /** F5: a batchNorm F1 could not fold, as one linear operator with a bias. */
+  private standaloneBatchNormSpec(
+    node: Extract<GraphNode, { op: 'batchNorm' }>,
+    chain: string[],
+  ): OperatorSpec {
+    const channels = this.channelsOf(node.id);
+    const bias = this.hasBias(node, chain);
+    return this.isSpatial(node.id)
+      ? this.depthwiseLike(node, 1, 1, channels, bias)
+      : this.denseLike(node, channels, channels, bias);
   }
 }

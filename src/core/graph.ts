@@ -91,3 +91,16 @@ export interface NetworkGraph {
   /** Id of the node whose output is the network output (logits or softmax). */
   readonly output: string;
 }
+
+/**
+ * Weights of one layer as plain arrays, in tfjs layouts: conv kernel [kh, kw, cin, cout],
+ * depthwise [kh, kw, c, 1], dense [in, out]; batch norm keeps its four vectors.
+ */
+export interface LayerWeights {
+  kernel?: Float32Array;
+  bias?: Float32Array;
+  gamma?: Float32Array;
+  beta?: Float32Array;
+  movingMean?: Float32Array;
+  movingVariance?: Float32Array;
+}

@@ -3,43 +3,84 @@
  * so they can be fitted to the exporter's real .tflite size (target: within 2 %) and to the
  * arena size TFLite Micro reports (MicroInterpreter::arena_used_bytes).
  *
- * These first values are estimates from the TFLite flatbuffer schema
- * (tensorflow/compiler/mlir/lite/schema/schema.fbs, in the tflite-micro repository) and the
- * TFLite Micro sources, not yet measured on the project's exporter: see
- * docs/resource-model.md, "Calibration".
+ * The flash constants describe the flatbuffer that src/export/tflite.ts writes (table layout
+ * from tensorflow/compiler/mlir/lite/schema/schema.fbs and the flatbuffers builder: 4-byte
+ * soffset per table, 4 bytes per offset field and vector length, vtables shared between
+ * tables of the same layout) and were checked against written files: see
+ * docs/resource-model.md, "Calibration", and src/export/flash-agreement.test.ts.
+ * The arena constants are estimates from the TFLite Micro sources, not yet measured.
  */
+import type { TfliteOperatorKind } from './deployment';
 
 /** Flatbuffer bytes of an int8 .tflite beyond the raw constant data. */
 export interface FlashOverheadConstants {
   /**
-   * Root Model table, version, description string, subgraph table with its inputs/outputs
-   * vectors and name, buffers/operator_codes/subgraphs vectors, the empty buffer 0 and the
-   * min_runtime_version metadata entry.
+   * Once per file: header (root offset, "TFL3"), Model and SubGraph tables, their vectors'
+   * lengths, the description and subgraph name strings, the empty buffer 0, the first
+   * vtable of each table layout, the final 16-byte rounding (mean).
    */
   readonly modelBytes: number;
-  /** One OperatorCode table (builtin code, version) per distinct operator kind. */
+  /** Per distinct operator kind: OperatorCode table, its slot, its options table's vtable. */
   readonly perOperatorCodeBytes: number;
-  /** Operator table: opcode index, inputs/outputs vectors, builtin options table. */
+  /** Operator table (with an options field), its slot and its two index vectors' lengths. */
   readonly perOperatorBytes: number;
-  /**
-   * Tensor table (type, buffer index, shape vector, name string) with a per-tensor
-   * quantisation table (one scale, one zero point), plus its own Buffer table and offset.
-   */
+  /** Per tensor index in an operator's inputs/outputs vectors. */
+  readonly perOperatorIndexBytes: number;
+  /** The builtin options table of each operator kind (RELU has none and a smaller table). */
+  readonly optionsBytes: Readonly<Record<TfliteOperatorKind, number>>;
+  /** Tensor table, its slot in the tensors vector, the shape vector's length. */
   readonly perTensorBytes: number;
-  /** A constant buffer's data vector: length prefix and average 16-byte alignment padding. */
+  /** Per dimension of a tensor's shape (int32). */
+  readonly perShapeDimBytes: number;
+  /** QuantizationParameters table with its scale and zero-point vectors' lengths. */
+  readonly perQuantisedTensorBytes: number;
+  /**
+   * A constant's Buffer table, its slot, the data vector's length, the tensor's buffer index
+   * and the mean 16-byte alignment padding of the data.
+   */
   readonly perConstantBufferBytes: number;
-  /** Per-channel quantisation: a float32 scale and an int64 zero point per channel. */
+  /** Per quantisation scale: a float32 scale and an int64 zero point. */
   readonly quantBytesPerChannel: number;
 }
 
 export const TFLITE_FLASH_OVERHEAD: FlashOverheadConstants = {
-  modelBytes: 640,
-  perOperatorCodeBytes: 24,
-  perOperatorBytes: 80,
-  perTensorBytes: 136,
-  perConstantBufferBytes: 16,
+  modelBytes: 184,
+  perOperatorCodeBytes: 56,
+  perOperatorBytes: 36,
+  perOperatorIndexBytes: 4,
+  optionsBytes: {
+    CONV_2D: 16,
+    DEPTHWISE_CONV_2D: 20,
+    FULLY_CONNECTED: 6,
+    MAX_POOL_2D: 24,
+    AVERAGE_POOL_2D: 24,
+    MEAN: 4,
+    ADD: 6,
+    CONCATENATION: 8,
+    RESHAPE: 20,
+    RELU: -8,
+    RELU6: -8,
+    SOFTMAX: 8,
+  },
+  perTensorBytes: 28,
+  perShapeDimBytes: 4,
+  perQuantisedTensorBytes: 22,
+  perConstantBufferBytes: 28,
   quantBytesPerChannel: 12,
 };
+
+/**
+ * Bytes of a string in a flatbuffer: 4-byte length, UTF-8 bytes, NUL, padding to 4.
+ * Tensor names are stored this way.
+ */
+export function flatbufferStringBytes(s: string): number {
+  let utf8 = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    utf8 += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return 4 + Math.ceil((utf8 + 1) / 4) * 4;
+}
 
 /** Tensor-arena bytes of TFLite Micro beyond the activation buffers themselves. */
 export interface ArenaOverheadConstants {

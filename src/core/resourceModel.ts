@@ -19,6 +19,7 @@ import {
   type CostClass,
   type DeployedModel,
   type DeployedOperator,
+  type DeployedTensor,
   type ResourceConvention,
   type TfliteOperatorKind,
 } from './deployment';
@@ -42,6 +43,7 @@ import {
   CONVENTION_RULES,
   TFLITE_FLASH_OVERHEAD,
   TFLM_ARENA_OVERHEAD,
+  flatbufferStringBytes,
   type ArenaOverheadConstants,
   type ConventionRules,
   type FlashOverheadConstants,
@@ -239,6 +241,24 @@ export class ResourceModel {
     return { quantities, layout };
   }
 
+  /** Flatbuffer bytes of a tensor: table, shape, name, quantisation parameters. */
+  private tensorTableBytes(rank: number, name: string, quantised: boolean): number {
+    const { flash } = this.opts;
+    return (
+      flash.perTensorBytes +
+      flash.perShapeDimBytes * rank +
+      flatbufferStringBytes(name) +
+      (quantised ? flash.perQuantisedTensorBytes : 0)
+    );
+  }
+
+  /** An activation tensor (int8, one scale). */
+  private activationTensorBytes(tensor: DeployedTensor): number {
+    return (
+      this.tensorTableBytes(tensor.rank, tensor.name, true) + this.opts.flash.quantBytesPerChannel
+    );
+  }
+
   private operatorFlash(op: DeployedOperator): CostPolynomial {
     const { rules, flash } = this.opts;
     const terms: ProductTerm[] = [
@@ -246,14 +266,18 @@ export class ResourceModel {
       ...scaled(op.biasElements, rules.biasBytesPerElement),
     ];
     if (!rules.flashOverheads) return terms;
-    const fixed =
+    let fixed =
       flash.perOperatorBytes +
-      (op.constantTensorCount + 1) * flash.perTensorBytes +
-      op.constantTensorCount * flash.perConstantBufferBytes +
+      flash.optionsBytes[op.kind] +
+      op.indexCount * flash.perOperatorIndexBytes +
+      this.activationTensorBytes(this.deployed.tensors[op.output]) +
       op.shapeTensorBytes;
+    for (const c of op.constantTensors) {
+      fixed += this.tensorTableBytes(c.rank, c.name, c.quantised) + flash.perConstantBufferBytes;
+    }
     return [
       ...terms,
-      ...scaled(op.perChannelQuantChannels, flash.quantBytesPerChannel),
+      ...scaled(op.quantScales, flash.quantBytesPerChannel),
       term(fixed, constantForm(1)),
     ];
   }
@@ -262,9 +286,10 @@ export class ResourceModel {
     const { rules, flash } = this.opts;
     if (!rules.flashOverheads) return [];
     const kinds = new Set(this.deployed.operators.map((op) => op.kind)).size;
-    const inputs = this.deployed.tensors.filter((t) => t.isModelInput).length;
-    const bytes =
-      flash.modelBytes + kinds * flash.perOperatorCodeBytes + inputs * flash.perTensorBytes;
+    const inputs = this.deployed.tensors
+      .filter((t) => t.isModelInput)
+      .reduce((sum, t) => sum + this.activationTensorBytes(t), 0);
+    const bytes = flash.modelBytes + kinds * flash.perOperatorCodeBytes + inputs;
     return [term(bytes, constantForm(1))];
   }
 

@@ -3,7 +3,9 @@
  * preceding conv / depthwise / dense, ReLU/ReLU6 fused into the preceding conv / depthwise /
  * dense / add, global average pooling as MEAN, flatten as RESHAPE. A BatchNorm that cannot be
  * folded becomes a 1×1 depthwise conv (spatial) or a diagonal fully-connected layer (flat);
- * a ReLU that cannot be fused becomes a RELU / RELU6 operator.
+ * a ReLU that cannot be fused becomes a RELU / RELU6 operator. These are the fusion rules of
+ * core/deployment.ts (F1–F6): the resource model lowers the same way, so its flash estimate
+ * matches the written file (src/export/flash-agreement.test.ts checks operator for operator).
  */
 import type { GraphNode, Padding } from '../core/graph';
 import { batchNormAffine } from './reference';

@@ -4,16 +4,9 @@
  *
  * Tensors are NHWC without the batch axis, as in core/graph.ts: spatial [H, W, C], flat [C].
  */
-import type { GraphNode, NetworkGraph, OpType, Padding } from '../core/graph';
+import type { GraphNode, LayerWeights, NetworkGraph, OpType, Padding } from '../core/graph';
 
-export interface LayerWeights {
-  kernel?: Float32Array;
-  bias?: Float32Array;
-  gamma?: Float32Array;
-  beta?: Float32Array;
-  movingMean?: Float32Array;
-  movingVariance?: Float32Array;
-}
+export type { LayerWeights };
 
 export interface ExportableModel {
   /** The PRUNED graph: conv filters / dense units already reduced to the kept counts. */

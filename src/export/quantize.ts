@@ -8,6 +8,7 @@
  *   scale 1/256, zero point −128 (what the TFLite kernels require).
  * Also a pure-TypeScript int8 inference (single-rounding requantisation, as XNNPACK).
  */
+import { tfliteConstantName } from '../core/deployment';
 import { lowerModel, type FusedActivation, type LoweredKind, type LoweredOp } from './lower';
 import {
   ExportError,
@@ -306,7 +307,7 @@ export function quantizeModel(
     } else if (op.kind === 'mean') {
       q.inputs.push(
         constant({
-          name: `${op.nodeIds[0]}/axis`,
+          name: tfliteConstantName(op.nodeIds[0], 'axis'),
           shape: [2],
           type: 'int32',
           data: Int32Array.from([1, 2]),
@@ -315,7 +316,7 @@ export function quantizeModel(
     } else if (op.kind === 'reshape') {
       q.inputs.push(
         constant({
-          name: `${op.nodeIds[0]}/shape`,
+          name: tfliteConstantName(op.nodeIds[0], 'shape'),
           shape: [2],
           type: 'int32',
           data: Int32Array.from([1, sizeOf(op.outputShape)]),
@@ -417,7 +418,7 @@ function quantizeWeights(
   const main = op.nodeIds[0];
   return {
     weights: {
-      name: `${main}/weights`,
+      name: tfliteConstantName(main, 'weights'),
       shape,
       type: 'int8',
       scale: Array.from(scales.subarray(0, nScales)),
@@ -426,7 +427,7 @@ function quantizeWeights(
       data: q,
     },
     bias: {
-      name: `${main}/bias`,
+      name: tfliteConstantName(main, 'bias'),
       shape: [cout],
       type: 'int32',
       scale: biasScales,

@@ -13,6 +13,12 @@ import {
   type QuantizedModel,
 } from './quantize';
 import type { FusedActivation, LoweredKind } from './lower';
+import type { TfliteOperatorKind } from '../core/deployment';
+import {
+  TFLITE_FLASH_OVERHEAD,
+  flatbufferStringBytes,
+  type FlashOverheadConstants,
+} from '../core/resourceConstants';
 
 export const TFLITE_SCHEMA_VERSION = 3;
 export const TFLITE_FILE_IDENTIFIER = 'TFL3';
@@ -312,29 +318,27 @@ export function exportTflite(
 }
 
 /**
- * Byte-size model of this writer's files, fitted (least squares, rounded) on 150 random
- * chain models of 1.5–40 KB written by writeTflite; max error 90 B, mean 21 B.
- * Terms that are exact by construction: constant data, 12 B per quantisation scale
- * (float32 scale + int64 zero point), 4 B per shape dim and per operator input/output index,
- * names as flatbuffer strings (4 B length + name + NUL, padded to 4), shapes as int32
- * vectors (4 B length + 4 B per dim).
+ * Byte-size model of this writer's files: the resource model's calibrated flash constants
+ * (core/resourceConstants.ts), applied to a quantised model's actual tensors and operators.
+ * One set of constants for both, so the core's flash estimate and this breakdown agree.
  */
-export const TFLITE_SIZE_MODEL = {
-  /** Model/subgraph tables, identifier, description, the input tensor, the int32 operand of MEAN/RESHAPE. */
-  fixedBytes: 201,
-  /** Operator table + options table + its output activation tensor (table, quantisation table). */
-  perOperatorBytes: 81,
-  /** Per input/output tensor index of an operator. */
-  perOperatorIndexBytes: 4,
-  /** Weight or bias tensor: tensor table, quantisation table, Buffer table, 16-B alignment (mean). */
-  perConstantTensorBytes: 82,
-  /** Per distinct operator kind: OperatorCode table and the kind's vtables. */
-  perOperatorCodeBytes: 81,
-  /** Per quantisation channel: one float32 scale + one int64 zero point. */
-  perQuantScaleBytes: 12,
-  /** Per dimension of a tensor's shape (plus 4 B vector length per tensor). */
-  perShapeDimBytes: 4,
-} as const;
+export const TFLITE_SIZE_MODEL: FlashOverheadConstants = TFLITE_FLASH_OVERHEAD;
+
+/** The operator kind as core/deployment.ts names it (the flash constants are keyed by it). */
+export const TFLITE_OPERATOR_KIND: Record<LoweredKind, TfliteOperatorKind> = {
+  conv2d: 'CONV_2D',
+  depthwiseConv2d: 'DEPTHWISE_CONV_2D',
+  fullyConnected: 'FULLY_CONNECTED',
+  maxPool: 'MAX_POOL_2D',
+  avgPool: 'AVERAGE_POOL_2D',
+  mean: 'MEAN',
+  add: 'ADD',
+  reshape: 'RESHAPE',
+  softmax: 'SOFTMAX',
+  concat: 'CONCATENATION',
+  relu: 'RELU',
+  relu6: 'RELU6',
+};
 
 export interface TfliteSizeBreakdown {
   /** Actual size of writeTflite(model), bytes. */
@@ -345,19 +349,20 @@ export interface TfliteSizeBreakdown {
   biasBytes: number;
   /** Data of int32 operand tensors (MEAN axes, RESHAPE shape). */
   operandBytes: number;
+  /** Quantisation tables and their scales / zero points. */
   quantParamBytes: number;
   nameBytes: number;
   shapeBytes: number;
+  /** Tensor tables (without name, shape, quantisation, buffer). */
+  tensorTableBytes: number;
+  /** Operator tables, options tables, index vectors. */
   operatorBytes: number;
+  /** Buffer tables of the constants (with mean alignment padding). */
   constantTensorBytes: number;
   operatorCodeBytes: number;
   fixedBytes: number;
   tensors: number;
   operators: number;
-}
-
-function stringBytes(s: string): number {
-  return 4 + Math.ceil((new TextEncoder().encode(s).length + 1) / 4) * 4;
 }
 
 /** Itemised size of the .tflite this writer produces for `model`, with the actual size. */
@@ -369,35 +374,40 @@ export function tfliteSizeBreakdown(model: QuantizedModel): TfliteSizeBreakdown 
   let quantParamBytes = 0;
   let nameBytes = 0;
   let shapeBytes = 0;
-  let quantisedConstants = 0;
+  let constants = 0;
   for (const t of model.tensors) {
-    nameBytes += stringBytes(t.name);
-    shapeBytes += 4 + m.perShapeDimBytes * t.shape.length;
-    quantParamBytes += m.perQuantScaleBytes * (t.scale?.length ?? 0);
-    if (!t.data) continue;
-    if (!t.scale) operandBytes += t.data.byteLength;
-    else {
-      quantisedConstants++;
-      if (t.type === 'int8') weightBytes += t.data.byteLength;
-      else biasBytes += t.data.byteLength;
+    nameBytes += flatbufferStringBytes(t.name);
+    shapeBytes += m.perShapeDimBytes * t.shape.length;
+    if (t.scale) {
+      quantParamBytes += m.perQuantisedTensorBytes + m.quantBytesPerChannel * t.scale.length;
     }
+    if (!t.data) continue;
+    constants++;
+    if (!t.scale) operandBytes += t.data.byteLength;
+    else if (t.type === 'int8') weightBytes += t.data.byteLength;
+    else biasBytes += t.data.byteLength;
   }
   const operatorBytes = model.operators.reduce(
     (s, op) =>
-      s + m.perOperatorBytes + m.perOperatorIndexBytes * (op.inputs.length + op.outputs.length),
+      s +
+      m.perOperatorBytes +
+      m.optionsBytes[TFLITE_OPERATOR_KIND[op.kind]] +
+      m.perOperatorIndexBytes * (op.inputs.length + op.outputs.length),
     0,
   );
-  const constantTensorBytes = m.perConstantTensorBytes * quantisedConstants;
+  const tensorTableBytes = m.perTensorBytes * model.tensors.length;
+  const constantTensorBytes = m.perConstantBufferBytes * constants;
   const operatorCodeBytes =
     m.perOperatorCodeBytes * new Set(model.operators.map((o) => OPERATOR[o.kind].code)).size;
   const estimatedBytes =
-    m.fixedBytes +
+    m.modelBytes +
     weightBytes +
     biasBytes +
     operandBytes +
     quantParamBytes +
     nameBytes +
     shapeBytes +
+    tensorTableBytes +
     operatorBytes +
     constantTensorBytes +
     operatorCodeBytes;
@@ -410,10 +420,11 @@ export function tfliteSizeBreakdown(model: QuantizedModel): TfliteSizeBreakdown 
     quantParamBytes,
     nameBytes,
     shapeBytes,
+    tensorTableBytes,
     operatorBytes,
     constantTensorBytes,
     operatorCodeBytes,
-    fixedBytes: m.fixedBytes,
+    fixedBytes: m.modelBytes,
     tensors: model.tensors.length,
     operators: model.operators.length,
   };

@@ -57,6 +57,7 @@ export function createResourceEstimator(
           liveBytes: op.liveBytes,
         })),
         ramPeakNode: report.peakOperator,
+        executionOrder: report.operators.flatMap((op) => op.nodes),
       };
     },
   };

@@ -8,18 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
-import type { GraphNode } from '../core/graph';
+import type { GraphNode, LayerWeights } from '../core/graph';
 import { mulberry32 } from '../data/batches';
 
-/** Weights of one layer as plain arrays, in tfjs layouts (conv [kh,kw,cin,cout], dense [in,out]). */
-export interface LayerWeights {
-  kernel?: Float32Array;
-  bias?: Float32Array;
-  gamma?: Float32Array;
-  beta?: Float32Array;
-  movingMean?: Float32Array;
-  movingVariance?: Float32Array;
-}
+export type { LayerWeights };
 
 export type WeightName = keyof LayerWeights;
 const TRAINABLE: readonly WeightName[] = ['kernel', 'bias', 'gamma', 'beta'];

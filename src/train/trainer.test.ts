@@ -93,6 +93,25 @@ describe('PruningTrainer', () => {
     expect(c).not.toEqual(a);
   });
 
+  it('trains the whole network without masks, π or removal when pruning is off', async () => {
+    const baseline = tf.memory().numTensors;
+    const { trainer, unpruned } = setup({ pruning: false, totalSteps: 60 }, 2);
+    trainer.setBudgets({ flash: unpruned.flash * 0.25 });
+    const sizes = trainer.original.groups.map((g) => g.size);
+    const weightsBefore = trainer.network.trainableVariables().reduce((s, v) => s + v.size, 0);
+    expect(trainer.network.maskVariables()).toEqual([]);
+    while (!trainer.done) await trainer.trainStep();
+    expect(trainer.removed).toBe(false);
+    expect(trainer.keptCounts()).toEqual(sizes);
+    expect(Array.from(trainer.controller.sizeProportions)).toEqual(sizes.map(() => 1));
+    expect(trainer.controller.observedSteps).toBe(0);
+    const weightsAfter = trainer.network.trainableVariables().reduce((s, v) => s + v.size, 0);
+    expect(weightsAfter).toBe(weightsBefore);
+    expect(await trainer.accuracy()).toBeGreaterThan(0.5); // chance is 0.25
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
   it('follows a budget lowered during pruning', async () => {
     const { trainer, estimator, unpruned } = setup({ totalSteps: 80 }, 3);
     trainer.setBudgets({ flash: unpruned.flash * 0.6 });

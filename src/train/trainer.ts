@@ -34,6 +34,8 @@ export interface ResourceEstimator {
     values: ResourceFigures;
     layers: LayerFigures[];
     ramPeakNode: string;
+    /** Graph node ids in the RAM-minimising execution order (the export's operator order). */
+    executionOrder: string[];
   };
 }
 
@@ -52,6 +54,11 @@ export interface TrainerSettings {
   /** Adam rate for π; default lets π cross its range in about half the pruning phase. */
   piLearningRate?: number;
   lambdaRate?: number;
+  /**
+   * Default true. False: plain training of the same network (no masks, no importances, no π,
+   * no removal), the baseline that `npm run bench` compares the pruning overhead against.
+   */
+  pruning?: boolean;
 }
 
 export const DEFAULT_TRAINER_SETTINGS: TrainerSettings = {
@@ -84,6 +91,8 @@ export class PruningTrainer {
   keptAtRemoval?: number[][];
   lastValidationAccuracy?: number;
   repairNote?: string;
+  /** False for plain training (settings.pruning === false). */
+  readonly pruning: boolean;
   private readonly sampler: BatchSampler;
   private readonly startedAt = performance.now();
   private activeMs = 0;
@@ -96,7 +105,9 @@ export class PruningTrainer {
     network?: MaskedNetwork,
   ) {
     this.current = original;
-    this.network = network ?? MaskedNetwork.initialise(original, settings.seed);
+    this.pruning = settings.pruning !== false;
+    this.network =
+      network ?? MaskedNetwork.initialise(original, settings.seed, { masks: this.pruning });
     const { warmupEnd, pruneEnd } = scheduleBoundaries(settings.totalSteps, settings);
     const pruneSteps = Math.max(1, pruneEnd - warmupEnd);
     this.controller = new PruningController(
@@ -150,13 +161,13 @@ export class PruningTrainer {
   async trainStep(): Promise<StepResult> {
     const phase = this.phase;
     if (phase === 'done') throw new Error('The run has finished.');
-    if (phase === 'finetune' && !this.removed) await this.removeChannels();
+    if (phase === 'finetune' && !this.removed && this.pruning) await this.removeChannels();
     const began = performance.now();
     const batch = this.sampler.next();
     const { x, labels } = this.batchTensors(batch);
     const net = this.network;
     const trainables = net.trainableVariables();
-    const maskVars = this.removed ? [] : net.maskVariables();
+    const maskVars = this.removed || !this.pruning ? [] : net.maskVariables();
     let stats: ReturnType<MaskedNetwork['forward']>['batchStats'] = [];
     let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() => {
@@ -179,7 +190,7 @@ export class PruningTrainer {
     ]);
     tf.dispose([x, labels, value, correct, logits!, ...Object.values(grads)]);
 
-    if (!this.removed) {
+    if (!this.removed && this.pruning) {
       // Mask gradients per group (zeros where a group's mask never reached the loss).
       let k = 0;
       const maskGrads = net.masks.map((m, g) => {
@@ -281,6 +292,11 @@ export class PruningTrainer {
   private sampleLength(): number {
     const [h, w, c] = this.dataset.inputShape;
     return h * w * c;
+  }
+
+  /** Node ids in the RAM-minimising order at the kept widths: the exported operator order. */
+  exportOrder(): string[] {
+    return this.estimator.report(this.keptCounts()).executionOrder;
   }
 
   /** Weights of the network being trained (pruned after removal), as plain arrays. */

@@ -1,10 +1,10 @@
 import { selectLatestMetrics } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { explainBudgets, explainGroups, explainPhase } from './explain';
 
 /** The method in four ideas, with the live numbers of the current run. */
 export function HowItWorks() {
-  const latest = useStudio(selectLatestMetrics);
+  const latest = useLiveStudio(selectLatestMetrics);
   return (
     <section className="panel how-it-works" aria-labelledby="how-title">
       <h2 id="how-title">How it works</h2>

@@ -11,15 +11,15 @@ import {
   YAxis,
 } from 'recharts';
 import { selectLatestMetrics } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { ChartCard, KEPT_COLOUR, NO_RUN_YET, PRUNED_COLOUR } from './ChartCard';
 
 /** Channel importances of one group, sorted, kept channels in colour, with the cut line. */
 export function ImportanceChart() {
   const id = useId();
-  const latest = useStudio(selectLatestMetrics);
-  const selected = useStudio((s) => s.view.selectedGroup);
-  const selectGroup = useStudio((s) => s.selectGroup);
+  const latest = useLiveStudio(selectLatestMetrics);
+  const selected = useLiveStudio((s) => s.view.selectedGroup);
+  const selectGroup = useLiveStudio((s) => s.selectGroup);
   const groups = useMemo(() => latest?.groups.filter((g) => g.prunable) ?? [], [latest]);
   const group = groups.find((g) => g.name === selected) ?? groups[0];
   const bars = useMemo(() => {

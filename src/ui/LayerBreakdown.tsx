@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { selectLatestMetrics } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { ChartCard, NO_RUN_YET } from './ChartCard';
 import { formatBytes, formatMacs, formatMs } from './format';
 
@@ -13,7 +13,7 @@ function argmax<T>(items: readonly T[], key: (t: T) => number): T | undefined {
 
 /** Per-operator figures of the pruned network, marking where flash, RAM and latency go. */
 export function LayerBreakdown() {
-  const latest = useStudio(selectLatestMetrics);
+  const latest = useLiveStudio(selectLatestMetrics);
   const layers = useMemo(() => latest?.layers ?? [], [latest]);
   const flashTop = useMemo(() => argmax(layers, (l) => l.flashBytes)?.node, [layers]);
   const latencyTop = useMemo(() => argmax(layers, (l) => l.latencyMs)?.node, [layers]);

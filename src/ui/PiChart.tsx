@@ -9,14 +9,14 @@ import {
   YAxis,
 } from 'recharts';
 import { selectGroupNames, selectStepPoints } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 
 /** π per channel group over the steps: one line per group, 1 = all channels kept. */
 export function PiChart() {
-  const points = useStudio(selectStepPoints);
-  const groups = useStudio(selectGroupNames);
-  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  const points = useLiveStudio(selectStepPoints);
+  const groups = useLiveStudio(selectGroupNames);
+  const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
   return (
     <ChartCard
       id="pi-chart"

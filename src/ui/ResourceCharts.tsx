@@ -9,7 +9,7 @@ import {
   YAxis,
 } from 'recharts';
 import { selectStepPoints } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
@@ -17,9 +17,9 @@ import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
 const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
 
 function ResourceChart({ resource, colour }: { resource: ResourceName; colour: string }) {
-  const points = useStudio(selectStepPoints);
-  const budget = useStudio((s) => s.config.budgets[resource]);
-  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  const points = useLiveStudio(selectStepPoints);
+  const budget = useLiveStudio((s) => s.config.budgets[resource]);
+  const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
   const peak = points.reduce((m, p) => Math.max(m, p[resource]), 0);
   return (
@@ -61,7 +61,7 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
 
 /** Estimated flash, RAM and latency of the pruned network over the steps, against the budgets. */
 export function ResourceCharts() {
-  const hasPoints = useStudio((s) => s.run.series.steps.points.length > 0);
+  const hasPoints = useLiveStudio((s) => s.run.series.steps.points.length > 0);
   return (
     <ChartCard
       id="resource-chart"

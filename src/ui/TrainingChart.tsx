@@ -9,14 +9,14 @@ import {
   YAxis,
 } from 'recharts';
 import { selectStepPoints, selectValidationPoints } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { ChartCard, NO_RUN_YET } from './ChartCard';
 
 /** Loss (left axis) and training / validation accuracy (right axis). */
 export function TrainingChart() {
-  const points = useStudio(selectStepPoints);
-  const validation = useStudio(selectValidationPoints);
-  const total = useStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
+  const points = useLiveStudio(selectStepPoints);
+  const validation = useLiveStudio(selectValidationPoints);
+  const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
   return (
     <ChartCard
       id="training-chart"

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { unzipSync, strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
@@ -50,14 +51,14 @@ describe('TrainingSession', () => {
   it('runs a whole schedule: metrics through every phase, then a finished summary', async () => {
     const { session, events } = harness();
     await session.handle({ type: 'init', backends: ['cpu'] });
-    await session.handle({ type: 'start', config: config({ budgets: { flash: 4000 } }) });
+    await session.handle({ type: 'start', config: config({ budgets: { flash: 3000 } }) });
     const phases = new Set(events.flatMap((e) => (e.type === 'metrics' ? [e.metrics.phase] : [])));
     expect([...phases]).toEqual(expect.arrayContaining(['warmup', 'pruning', 'finetune']));
     const finished = events.find((e) => e.type === 'finished');
     expect(finished?.type).toBe('finished');
     if (finished?.type === 'finished') {
       expect(finished.summary.steps).toBe(30);
-      expect(finished.summary.resources.flash).toBeLessThanOrEqual(4000);
+      expect(finished.summary.resources.flash).toBeLessThanOrEqual(3000);
       expect(finished.summary.resources.flash).toBeLessThan(finished.summary.unpruned.flash);
     }
     expect(events.at(-1)).toEqual({ type: 'runState', state: 'finished' });
@@ -133,5 +134,50 @@ describe('TrainingSession', () => {
     });
     const finished = events.find((e) => e.type === 'finished');
     expect(finished?.type === 'finished' && finished.summary.datasetName).toMatch(/shape/i);
+  });
+
+  it('exports the finished, physically pruned run in every format', async () => {
+    const { session, events } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({ type: 'export', format: 'tflite', requestId: 1 });
+    expect(events.find((e) => e.type === 'exportError')).toMatchObject({
+      requestId: 1,
+      message: expect.stringMatching(/no run has finished/),
+    });
+    await session.handle({ type: 'start', config: config({ budgets: { flash: 3000 } }) });
+    const files = new Map<string, ArrayBuffer>();
+    for (const [i, format] of (['tflite', 'tfjs', 'c-array', 'report'] as const).entries()) {
+      await session.handle({ type: 'export', format, requestId: 10 + i });
+      const reply = events.find(
+        (e) => (e.type === 'exported' || e.type === 'exportError') && e.requestId === 10 + i,
+      );
+      expect(reply?.type, JSON.stringify(reply)).toBe('exported');
+      if (reply?.type === 'exported') files.set(format, reply.bytes);
+    }
+    const tflite = new Uint8Array(files.get('tflite')!);
+    expect(strFromU8(tflite.subarray(4, 8))).toBe('TFL3');
+    const finished = events.find((e) => e.type === 'finished');
+    const summary = finished?.type === 'finished' ? finished.summary : undefined;
+    // The .tflite is the pruned model: about the size the resource model estimated.
+    expect(tflite.length).toBeLessThan(summary!.unpruned.flash);
+
+    const tfjsFiles = unzipSync(new Uint8Array(files.get('tfjs')!));
+    const modelJson = JSON.parse(strFromU8(tfjsFiles['model.json']));
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0].weights,
+        weightData: tfjsFiles['weights.bin'].slice().buffer,
+      }),
+    );
+    expect(loaded.inputs[0].shape).toEqual([null, 12, 12, 1]);
+    loaded.dispose();
+
+    const cFiles = unzipSync(new Uint8Array(files.get('c-array')!));
+    expect(strFromU8(cFiles['model_data.cc'])).toContain(`${tflite.length}`);
+
+    const report = JSON.parse(strFromU8(new Uint8Array(files.get('report')!)));
+    expect(report.tfliteBytes).toBe(tflite.length);
+    expect(report.accuracy.afterInt8).toBeGreaterThanOrEqual(0);
   });
 });

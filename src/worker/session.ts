@@ -5,12 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
+import { boardById } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
 import { DatasetError } from '../data/dataset';
 import { generateShapes } from '../data/generated';
 import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
+import { RunExporter } from './exports';
 import type { BackendChoice, BackendName } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import { PruningTrainer, type StepResult } from '../train/trainer';
@@ -18,6 +20,7 @@ import type {
   Budgets,
   DatasetSpec,
   DatasetSummary,
+  ExportFormat,
   RunConfig,
   RunSummary,
   WorkerCommand,
@@ -69,12 +72,7 @@ export class TrainingSession {
       case 'stop':
         return this.stop();
       case 'export':
-        this.post({
-          type: 'exportError',
-          requestId: command.requestId,
-          message: 'Export is not available yet.',
-        });
-        return;
+        return this.exportFile(command.format, command.requestId);
     }
   }
 
@@ -292,7 +290,7 @@ export class TrainingSession {
       config: run.config,
       datasetName: run.datasetName,
       modelName: run.modelName,
-      boardName: run.config.boardId,
+      boardName: boardById(run.config.boardId).name,
       validationAccuracy: trainer.lastValidationAccuracy,
       unprunedValidationAccuracy: run.unprunedAccuracy,
       resources: final,
@@ -308,8 +306,37 @@ export class TrainingSession {
       type: 'metrics',
       metrics: trainer.metrics({ loss: NaN, accuracy: NaN }, 0),
     });
+    run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
     this.post({ type: 'runState', state: 'finished' });
+  }
+
+  private async exportFile(format: ExportFormat, requestId: number): Promise<void> {
+    const exporter = this.run?.exporter;
+    if (!exporter) {
+      const why =
+        this.run && !this.run.ended ? 'the run is still going' : 'no run has finished yet';
+      this.post({
+        type: 'exportError',
+        requestId,
+        message: `Nothing to export: ${why}. Export is available when a run has finished.`,
+      });
+      return;
+    }
+    try {
+      const file = await exporter.file(format);
+      const bytes = file.bytes.slice().buffer;
+      this.post(
+        { type: 'exported', requestId, format, filename: file.filename, mime: file.mime, bytes },
+        [bytes],
+      );
+    } catch (err) {
+      this.post({
+        type: 'exportError',
+        requestId,
+        message: `Export as ${format} failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
   }
 
   private setBudgets(budgets: Budgets): void {
@@ -349,6 +376,7 @@ class TrainingRunState {
   ended = false;
   repairReported = false;
   unprunedAccuracy?: number;
+  exporter?: RunExporter;
   readonly startedAt = performance.now();
 
   constructor(

@@ -1,0 +1,68 @@
+import { test, expect, openStudio } from './fixtures';
+
+/**
+ * The main journey on a tiny configuration (software WebGPU is slow here): start, watch π and
+ * the resources move, lower the flash budget mid-run, finish, find the run saved, export it.
+ */
+const TINY_RUN =
+  '#data=generated&gseed=1&gclasses=4&gsize=16&gsamples=400&model=tiny-cnn&width=2' +
+  '&board=stm32f746g-disco&flash=7000&ram=none&latency=none&macs=none' +
+  '&steps=60&warmup=0.2&prune=0.5&batch=16&lr=0.01&seed=1';
+
+test('start, prune live, re-target the budget mid-run, finish, save and export', async ({
+  page,
+  foreignRequests: _f,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(300_000);
+  // Long main-thread tasks while training would freeze the page: record them all.
+  await page.addInitScript(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await openStudio(page, TINY_RUN);
+  await expect(page.getByTestId('active-backend')).not.toHaveText('detecting…');
+  await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
+
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('run-phase')).toHaveText('Pruning', { timeout: 120_000 });
+  for (const chart of ['pi-chart', 'importance-chart', 'resource-chart', 'layer-breakdown']) {
+    await expect(page.getByTestId(chart).getByText('Start a run to see this chart.')).toHaveCount(
+      0,
+    );
+  }
+
+  // Mid-run: lower the flash budget; the pruning must follow it under the new line.
+  const flashField = page.getByRole('textbox', { name: 'Flash budget in KB' });
+  await flashField.fill('4.5');
+  await flashField.blur();
+
+  await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 240_000 });
+  const flashNow = await page.getByTestId('budget-flash').locator('strong').first().textContent();
+  const kb = Number(/([\d.]+)\s*KB/.exec(flashNow ?? '')?.[1]);
+  expect(kb).toBeGreaterThan(0);
+  expect(kb).toBeLessThanOrEqual(4.5);
+  await expect(page.getByTestId('budget-flash').getByText('(over budget)')).toHaveCount(0);
+
+  const longTasks = await page.evaluate(
+    () => (window as unknown as { longTasks: number[] }).longTasks,
+  );
+  expect(
+    longTasks.filter((d) => d > 200),
+    'main-thread tasks over 200 ms',
+  ).toEqual([]);
+
+  await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /TFLite/ }).click();
+  const file = await (await download).createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of file) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  expect(bytes.subarray(4, 8).toString('latin1')).toBe('TFL3');
+  expect(bytes.length).toBeLessThan(4.5 * 1024 * 1.05);
+});
