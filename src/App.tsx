@@ -11,6 +11,7 @@ import { LargeTextToggle } from './ui/LargeTextToggle';
 import { LayerBreakdown } from './ui/LayerBreakdown';
 import { ModelPanel } from './ui/ModelPanel';
 import { Notices } from './ui/Notices';
+import { ResumeOffer } from './ui/ResumeOffer';
 import { LiveStateProvider } from './ui/LiveState';
 import { PiChart } from './ui/PiChart';
 import { ResourceCharts } from './ui/ResourceCharts';
@@ -51,6 +52,7 @@ export function App() {
         </div>
       </header>
       <Notices />
+      <ResumeOffer />
       <main className="layout">
         <section className="setup" aria-labelledby="setup-title">
           <h2 id="setup-title" className="column-title">

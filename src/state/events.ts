@@ -9,6 +9,7 @@ import type {
   RunSummary,
   StepMetrics,
   WorkerEvent,
+  CheckpointInfo,
 } from '../worker/protocol';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
 
@@ -60,6 +61,8 @@ export interface WorkerFacingState {
   run: RunState;
   savedRuns: RunSummary[];
   exports: ExportState;
+  /** An interrupted run the worker can resume from its stored checkpoint. */
+  resumable?: CheckpointInfo;
 }
 
 export function initialWorkerFacingState(): WorkerFacingState {
@@ -118,7 +121,9 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
     }
     case 'runState': {
       const status = event.state;
-      return { ...state, run: { ...state.run, status } };
+      // Once a run goes, the interrupted one it replaced (or resumed) is no longer on offer.
+      const resumable = status === 'running' ? undefined : state.resumable;
+      return { ...state, resumable, run: { ...state.run, status } };
     }
     case 'metrics':
       return {
@@ -141,6 +146,8 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
     }
     case 'notice':
       return withNotice(state, event.level, event.message);
+    case 'checkpoint':
+      return { ...state, resumable: event.info ?? undefined };
     case 'exported': {
       const pending = { ...state.exports.pending };
       delete pending[event.requestId];

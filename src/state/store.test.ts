@@ -1,8 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerCommand } from '../worker/protocol';
 import { SAVED_RUNS_KEY } from './savedRuns';
-import { createStudioStore, simulatedFailuresFromQuery, type StudioEnvironment } from './store';
+import {
+  createStudioStore,
+  simulatedFailuresFromQuery,
+  simulatedFaultsFromQuery,
+  type StudioEnvironment,
+} from './store';
 import { makeMetrics, makeSummary } from './testFixtures';
+
+describe('simulatedFaultsFromQuery', () => {
+  it('reads device-lost@N and nan@N, ignoring anything else', () => {
+    expect(simulatedFaultsFromQuery('?simulate=no-webgpu,device-lost@5,nan@12')).toEqual({
+      deviceLostAtStep: 5,
+      nanAtStep: 12,
+    });
+    expect(simulatedFaultsFromQuery('?simulate=nan@x,device-lost@-1,nan@')).toEqual({});
+  });
+});
 
 describe('simulatedFailuresFromQuery', () => {
   it('turns ?simulate=no-webgpu,no-webgl into forced backend failures with a reason', () => {
@@ -48,10 +63,49 @@ describe('studio store actions', () => {
     const store = createStudioStore(env);
     store.getState().connect();
     store.getState().connect();
-    expect(sent.map((c) => c.type)).toEqual(['init', 'loadDataset']);
-    expect(sent[1]).toMatchObject({ spec: { kind: 'mnist' } });
+    expect(sent.map((c) => c.type)).toEqual(['init', 'queryCheckpoint', 'loadDataset']);
+    expect(sent[2]).toMatchObject({ spec: { kind: 'mnist' } });
     expect(store.getState().dataset.loading).toBe(true);
     expect(hashes.at(-1)).toMatch(/model=mnist-cnn/);
+  });
+
+  it('after a worker crash starts a new worker, says so and offers the stored checkpoint', () => {
+    const workers: { onerror: ((e: ErrorEvent) => void) | null }[] = [];
+    const { env, sent } = fakeEnvironment();
+    env.createWorker = () => {
+      const w = { postMessage: (c: WorkerCommand) => sent.push(c), onmessage: null, onerror: null };
+      workers.push(w);
+      return w;
+    };
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+    vi.runAllTimers();
+    workers[0].onerror?.({ message: 'out of memory' } as ErrorEvent);
+    expect(workers).toHaveLength(2);
+    expect(sent.filter((c) => c.type === 'queryCheckpoint')).toHaveLength(2);
+    expect(store.getState().run.status).toBe('stopped');
+    expect(store.getState().notices.at(-1)?.message).toMatch(/worker crashed \(out of memory\)/);
+    store.getState().receiveWorkerEvents([
+      {
+        type: 'checkpoint',
+        info: {
+          step: 12,
+          totalSteps: 60,
+          savedAt: '2026-11-26T16:00:00Z',
+          modelName: 'Tiny CNN',
+          datasetName: 'Shapes',
+          phase: 'pruning',
+        },
+      },
+    ]);
+    vi.runAllTimers();
+    expect(store.getState().resumable?.step).toBe(12);
+    store.getState().resumeInterruptedRun();
+    expect(sent.at(-1)).toEqual({ type: 'resumeCheckpoint' });
+    store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+    vi.runAllTimers();
+    expect(store.getState().resumable).toBeUndefined();
   });
 
   it('starts from the link in the hash and reports its bad fields as a notice', () => {

@@ -13,6 +13,7 @@ import type {
   ExportFormat,
   ResourceName,
   ScheduleConfig,
+  SimulatedFaults,
   UploadFile,
   UploadFormat,
   WorkerCommand,
@@ -94,6 +95,9 @@ export interface StudioActions {
   pauseRun: () => void;
   resumeRun: () => void;
   stopRun: () => void;
+  /** Continue / forget the interrupted run whose checkpoint the worker stored. */
+  resumeInterruptedRun: () => void;
+  discardInterruptedRun: () => void;
   requestExport: (format: ExportFormat) => void;
 
   notify: (level: NoticeLevel, message: string) => void;
@@ -139,6 +143,22 @@ export interface StudioEnvironment {
  * `?simulate=no-webgpu` (or `no-webgl`, comma-separated) makes the worker treat a backend as
  * failing: a way to check the fallbacks on a machine that has every backend.
  */
+/**
+ * `?simulate=device-lost@5` or `nan@8` makes the worker fail once at that step: the run must go
+ * on on the next backend, or roll back with a lower learning rate.
+ */
+export function simulatedFaultsFromQuery(search: string): SimulatedFaults {
+  const faults: SimulatedFaults = {};
+  for (const item of new URLSearchParams(search).get('simulate')?.split(',') ?? []) {
+    const match = /^(device-lost|nan)@(\d{1,7})$/.exec(item);
+    if (!match) continue;
+    const step = Number(match[2]);
+    if (match[1] === 'device-lost') faults.deviceLostAtStep = step;
+    else faults.nanAtStep = step;
+  }
+  return faults;
+}
+
 export function simulatedFailuresFromQuery(search: string): Partial<Record<BackendName, string>> {
   const failures: Partial<Record<BackendName, string>> = {};
   const wanted = new URLSearchParams(search).get('simulate')?.split(',') ?? [];
@@ -299,18 +319,35 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 
       connect: () => {
         if (worker || !env.createWorker) return;
-        worker = env.createWorker();
-        worker.onmessage = (event: MessageEvent<WorkerEvent>) => batcher.push(event.data);
-        worker.onerror = (event: ErrorEvent) => {
-          batcher.flush();
-          set((s) => withNotice(s, 'error', `The training worker crashed: ${event.message}`));
+        const start = () => {
+          worker = env.createWorker!();
+          worker.onmessage = (event: MessageEvent<WorkerEvent>) => batcher.push(event.data);
+          worker.onerror = (event: ErrorEvent) => {
+            batcher.flush();
+            // The worker is gone: start a new one, which offers the run's last checkpoint.
+            (worker as Partial<Worker> | undefined)?.terminate?.();
+            set((s) =>
+              withNotice(
+                {
+                  ...s,
+                  run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
+                },
+                'error',
+                `The training worker crashed (${event.message || 'no message'}). A new one was started: resume the run from its last checkpoint below.`,
+              ),
+            );
+            start();
+          };
+          send({
+            type: 'init',
+            baseUrl: env.baseUrl,
+            simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
+            faults: simulatedFaultsFromQuery(env.search ?? ''),
+          });
+          send({ type: 'queryCheckpoint' });
+          loadDataset();
         };
-        send({
-          type: 'init',
-          baseUrl: env.baseUrl,
-          simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
-        });
-        loadDataset();
+        start();
         env.writeHash?.(encodeConfigHash(get().config));
       },
       send,
@@ -391,6 +428,12 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       pauseRun: () => send({ type: 'pause' }),
       resumeRun: () => send({ type: 'resume' }),
       stopRun: () => send({ type: 'stop' }),
+      resumeInterruptedRun: () => {
+        if (isActive(get().run.status)) return;
+        set({ run: { status: 'starting', series: emptyRunSeries() }, exports: { pending: {} } });
+        send({ type: 'resumeCheckpoint' });
+      },
+      discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
       requestExport: (format) => {
         const requestId = nextRequestId++;
         set((s) => ({

@@ -127,3 +127,34 @@ describe('PruningTrainer', () => {
     trainer.dispose();
   });
 });
+
+describe('checkpoints', () => {
+  it('a run resumed from a stored checkpoint continues exactly as the uninterrupted run', async () => {
+    const settings = { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5, seed: 5 };
+    const run = async (stopAt?: number) => {
+      const { trainer, estimator, unpruned } = setup(settings, 2);
+      let t = trainer;
+      t.setBudgets({ flash: unpruned.flash * 0.5 });
+      const trajectory: number[][] = [];
+      while (!t.done) {
+        if (t.step === stopAt) {
+          // Through structured clone, as IndexedDB stores it.
+          const stored = structuredClone(await t.checkpoint());
+          t.dispose();
+          t = PruningTrainer.fromCheckpoint(t.original, dataset, t.settings, estimator, stored);
+        }
+        await t.trainStep();
+        trajectory.push([...Array.from(t.controller.sizeProportions), t.removed ? 1 : 0]);
+      }
+      const weights = await t.weights();
+      t.dispose();
+      return { trajectory, weights };
+    };
+    const straight = await run();
+    for (const stopAt of [12, 25]) {
+      const resumed = await run(stopAt);
+      expect(resumed.trajectory).toEqual(straight.trajectory);
+      expect(resumed.weights).toEqual(straight.weights);
+    }
+  });
+});

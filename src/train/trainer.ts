@@ -4,6 +4,7 @@
  * One backward pass per step yields the weight gradients and dL/dm for every channel.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LayerWeights, NetworkGraph } from '../core/graph';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { analyseGraph } from '../core/graphAnalysis';
 import {
@@ -13,14 +14,15 @@ import {
   repairToBudget,
   scheduleBoundaries,
   type Budgets,
+  type PruningControllerState,
   type ResourceEvaluation,
   type ResourceKey,
 } from '../core/pruning';
 import { BatchSampler, type Batch } from '../data/batches';
 import type { Dataset, DatasetSplit } from '../data/dataset';
 import type { GroupSnapshot, LayerFigures, Phase, StepMetrics } from '../worker/protocol';
-import { MaskedNetwork, type LayerWeights } from './network';
-import { WeightAdam } from './optimizer';
+import { MaskedNetwork } from './network';
+import { WeightAdam, type WeightAdamState } from './optimizer';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
 
 export type ResourceFigures = Record<ResourceKey, number>;
@@ -72,6 +74,26 @@ export const DEFAULT_TRAINER_SETTINGS: TrainerSettings = {
   validationEvery: 25,
   validationSamples: 500,
 };
+
+/**
+ * Everything needed to continue a run exactly where it was, as plain structured-cloneable
+ * data (stored in IndexedDB, kept in memory for roll-back and backend fallback).
+ */
+export interface TrainerCheckpoint {
+  version: 1;
+  step: number;
+  removed: boolean;
+  keptAtRemoval?: number[][];
+  /** The graph being trained (the pruned one after removal). */
+  graph: NetworkGraph;
+  weights: Map<string, LayerWeights>;
+  optimizer: WeightAdamState;
+  controller: PruningControllerState;
+  budgets: Budgets;
+  learningRate: number;
+  lastValidationAccuracy?: number;
+  activeMs: number;
+}
 
 export interface StepResult {
   loss: number;
@@ -128,6 +150,58 @@ export class PruningTrainer {
       seed: settings.seed,
       dropLast: dataset.train.count >= settings.batchSize,
     });
+  }
+
+  /** A snapshot of the run after the last completed step. */
+  async checkpoint(): Promise<TrainerCheckpoint> {
+    return {
+      version: 1,
+      step: this.step,
+      removed: this.removed,
+      keptAtRemoval: this.keptAtRemoval?.map((k) => [...k]),
+      graph: this.current.graph,
+      weights: await this.network.readWeights(),
+      optimizer: await this.optimizer.readState(this.network),
+      controller: this.controller.state(),
+      budgets: { ...this.budgets },
+      learningRate: this.optimizer.learningRate,
+      lastValidationAccuracy: this.lastValidationAccuracy,
+      activeMs: this.activeMs,
+    };
+  }
+
+  /**
+   * A trainer that continues from a checkpoint: same weights, optimiser moments, π,
+   * importances, multipliers, step and batch order. `settings` must be the run's settings
+   * (a lower learning rate is allowed, for roll-back after a diverging step).
+   */
+  static fromCheckpoint(
+    original: AnalysedGraph,
+    dataset: Dataset,
+    settings: TrainerSettings,
+    estimator: ResourceEstimator,
+    checkpoint: TrainerCheckpoint,
+  ): PruningTrainer {
+    const current = checkpoint.removed ? analyseGraph(checkpoint.graph) : original;
+    const pruning = settings.pruning !== false;
+    const network = new MaskedNetwork(current, checkpoint.weights, {
+      masks: pruning && !checkpoint.removed,
+    });
+    const trainer = new PruningTrainer(original, dataset, settings, estimator, network);
+    trainer.current = current;
+    trainer.step = checkpoint.step;
+    trainer.removed = checkpoint.removed;
+    trainer.keptAtRemoval = checkpoint.keptAtRemoval?.map((k) => [...k]);
+    trainer.controller.restore(checkpoint.controller);
+    trainer.optimizer.restoreState(network, checkpoint.optimizer);
+    trainer.optimizer.learningRate = settings.learningRate;
+    trainer.budgets = { ...checkpoint.budgets };
+    trainer.lastValidationAccuracy = checkpoint.lastValidationAccuracy;
+    trainer.activeMs = checkpoint.activeMs;
+    if (!checkpoint.removed && pruning) network.setMasks(trainer.controller.masks());
+    // The batch order is a function of the seed: replay it up to the checkpoint's step.
+    for (let i = 0; i < checkpoint.step; i++) trainer.sampler.next();
+    return trainer;
   }
 
   get phase(): Phase {

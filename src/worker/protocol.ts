@@ -131,6 +131,23 @@ export interface RunSummary {
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
 
+export interface SimulatedFaults {
+  /** Throw a "device lost" error at this step (once): the run must go on on the next backend. */
+  deviceLostAtStep?: number;
+  /** Report a NaN loss at this step (once): the run must roll back with a lower learning rate. */
+  nanAtStep?: number;
+}
+
+/** What the UI shows to offer resuming an interrupted run. */
+export interface CheckpointInfo {
+  step: number;
+  totalSteps: number;
+  savedAt: string;
+  modelName: string;
+  datasetName: string;
+  phase: Phase;
+}
+
 /** UI → worker. */
 export type WorkerCommand =
   | {
@@ -140,7 +157,12 @@ export type WorkerCommand =
       backends?: BackendName[];
       /** Fault injection (from the page's ?simulate= query): backends to treat as failing. */
       simulatedFailures?: Partial<Record<BackendName, string>>;
+      /** Fault injection (?simulate=device-lost@N,nan@N): fail once at a given step. */
+      faults?: SimulatedFaults;
     }
+  | { type: 'queryCheckpoint' }
+  | { type: 'resumeCheckpoint' }
+  | { type: 'discardCheckpoint' }
   | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
   | { type: 'start'; config: RunConfig }
   | { type: 'setBudgets'; budgets: Budgets }
@@ -166,4 +188,6 @@ export type WorkerEvent =
       mime: string;
       bytes: ArrayBuffer;
     }
-  | { type: 'exportError'; requestId: number; message: string };
+  | { type: 'exportError'; requestId: number; message: string }
+  /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
+  | { type: 'checkpoint'; info: CheckpointInfo | null };

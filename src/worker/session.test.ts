@@ -3,15 +3,19 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
+import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import { TrainingSession } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function harness() {
+function harness(
+  store: CheckpointStore = new MemoryCheckpointStore(),
+  select: typeof selectBackend = selectBackend,
+) {
   const events: WorkerEvent[] = [];
-  const session = new TrainingSession((e) => events.push(e), selectBackend);
+  const session = new TrainingSession((e) => events.push(e), select, store);
   const waitFor = async (predicate: (e: WorkerEvent) => boolean, timeoutMs = 60_000) => {
     const began = Date.now();
     for (;;) {
@@ -179,5 +183,87 @@ describe('TrainingSession', () => {
     const report = JSON.parse(strFromU8(new Uint8Array(files.get('report')!)));
     expect(report.tfliteBytes).toBe(tflite.length);
     expect(report.accuracy.afterInt8).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects a step whose loss is NaN, rolls back and halves the learning rate', async () => {
+    const { session, events } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'], faults: { nanAtStep: 15 } });
+    await session.handle({ type: 'start', config: config() });
+    const notice = events.find((e) => e.type === 'notice' && /rolled back/.test(e.message));
+    expect(notice?.type === 'notice' && notice.message).toMatch(
+      /loss became NaN at step 15.*rolled back to step \d+ .*halved to 0\.005/,
+    );
+    const finished = events.find((e) => e.type === 'finished');
+    expect(finished?.type === 'finished' && finished.summary.steps).toBe(30);
+  });
+
+  it('goes on from the checkpoint on the next backend when the device is lost', async () => {
+    // Two "backends" that both run on tfjs cpu here: the session's fallback logic is under test.
+    const active: string[] = [];
+    const select: typeof selectBackend = async (preference = ['cpu']) => {
+      active.push(preference[0]);
+      return { active: preference[0], skipped: [] };
+    };
+    const { session, events } = harness(new MemoryCheckpointStore(), select);
+    await session.handle({
+      type: 'init',
+      backends: ['webgpu', 'cpu'],
+      faults: { deviceLostAtStep: 20 },
+    });
+    await session.handle({ type: 'start', config: config() });
+    expect(active).toEqual(['webgpu', 'cpu']);
+    const notice = events.find((e) => e.type === 'notice' && /backend failed/.test(e.message));
+    expect(notice?.type === 'notice' && notice.message).toMatch(
+      /webgpu backend failed at step 21 \(the GPU device was lost \(simulated\)\); the run goes on from its checkpoint at step \d+ on cpu/,
+    );
+    const backends = events.filter((e) => e.type === 'backend');
+    expect(backends.at(-1)).toMatchObject({ active: 'cpu' });
+    const finished = events.find((e) => e.type === 'finished');
+    expect(finished?.type === 'finished' && finished.summary.backend).toBe('cpu');
+  });
+
+  it('after a crash, a new session offers the stored checkpoint and resumes it to the same result', async () => {
+    const straight = harness();
+    await straight.session.handle({ type: 'init', backends: ['cpu'] });
+    await straight.session.handle({ type: 'start', config: config({ budgets: { flash: 3000 } }) });
+    const expected = straight.events.find((e) => e.type === 'finished');
+
+    const store = new MemoryCheckpointStore();
+    const crashed = harness(store);
+    await crashed.session.handle({ type: 'init', backends: ['cpu'] });
+    const running = crashed.session.handle({
+      type: 'start',
+      config: config({ budgets: { flash: 3000 } }),
+    });
+    await crashed.waitFor((e) => e.type === 'metrics' && e.metrics.phase === 'finetune');
+    await crashed.session.handle({ type: 'pause' }); // the worker dies here: nothing more runs
+    const saved = await store.load();
+    expect(saved?.checkpoint.step).toBeGreaterThan(0);
+
+    const fresh = harness(store);
+    await fresh.session.handle({ type: 'init', backends: ['cpu'] });
+    await fresh.session.handle({ type: 'queryCheckpoint' });
+    const offer = fresh.events.find((e) => e.type === 'checkpoint');
+    expect(offer?.type === 'checkpoint' && offer.info).toMatchObject({
+      step: saved!.checkpoint.step,
+      totalSteps: 30,
+      modelName: 'Tiny CNN',
+    });
+    await fresh.session.handle({ type: 'resumeCheckpoint' });
+    const resumed = fresh.events.find((e) => e.type === 'finished');
+    const firstMetrics = fresh.events.find((e) => e.type === 'metrics');
+    expect(firstMetrics?.type === 'metrics' && firstMetrics.metrics.step).toBe(
+      saved!.checkpoint.step + 1,
+    );
+    expect(resumed?.type === 'finished' && resumed.summary.keptPerGroup).toEqual(
+      expected?.type === 'finished' && expected.summary.keptPerGroup,
+    );
+    expect(resumed?.type === 'finished' && resumed.summary.validationAccuracy).toBe(
+      expected?.type === 'finished' && expected.summary.validationAccuracy,
+    );
+    // A finished run leaves nothing to resume.
+    expect(await store.load()).toBeUndefined();
+    await crashed.session.handle({ type: 'stop' });
+    await running;
   });
 });

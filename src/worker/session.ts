@@ -7,15 +7,22 @@ import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
 import { boardById } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
-import { DatasetError } from '../data/dataset';
+import { DatasetError, datasetBytes } from '../data/dataset';
 import { generateShapes } from '../data/generated';
 import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { RunExporter } from './exports';
-import type { BackendChoice, BackendName } from '../train/backend';
+import { BACKEND_PREFERENCE, type BackendChoice, type BackendName } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
-import { PruningTrainer, type StepResult } from '../train/trainer';
+import {
+  PruningTrainer,
+  type StepResult,
+  type TrainerCheckpoint,
+  type TrainerSettings,
+} from '../train/trainer';
+import { phaseAt } from '../core/pruning';
+import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import type {
   Budgets,
   DatasetSpec,
@@ -23,6 +30,7 @@ import type {
   ExportFormat,
   RunConfig,
   RunSummary,
+  SimulatedFaults,
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
@@ -36,6 +44,10 @@ type SelectBackend = (
 /** Minimum time between two metrics messages: the UI redraws a few times per second. */
 const METRICS_INTERVAL_MS = 100;
 const PREVIEW_SAMPLES = 24;
+/** Checkpoints are stored at most this often (and at every phase change). */
+const CHECKPOINT_INTERVAL_MS = 5000;
+/** Uploaded datasets up to this size are stored with the checkpoint so a reload can resume. */
+const STORED_DATASET_LIMIT = 256 * 1024 * 1024;
 
 export class TrainingSession {
   private baseUrl = '';
@@ -45,20 +57,26 @@ export class TrainingSession {
   private run?: TrainingRunState;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
+  private preference: readonly BackendName[] = BACKEND_PREFERENCE;
+  private simulatedFailures: Partial<Record<BackendName, string>> = {};
+  private faults: SimulatedFaults = {};
+
   constructor(
     private readonly post: Post,
     private readonly selectBackend: SelectBackend,
+    private readonly store: CheckpointStore = new MemoryCheckpointStore(),
   ) {}
 
+  /** Settles when the backend is chosen: every other command waits for it. */
+  private ready: Promise<void> = Promise.resolve();
+
   async handle(command: WorkerCommand): Promise<void> {
+    if (command.type === 'init') {
+      this.ready = this.initialise(command);
+      return this.ready;
+    }
+    await this.ready;
     switch (command.type) {
-      case 'init': {
-        this.baseUrl = command.baseUrl ?? '';
-        const choice = await this.selectBackend(command.backends, command.simulatedFailures);
-        this.backend = choice.active;
-        this.post({ type: 'backend', active: choice.active, skipped: choice.skipped });
-        return;
-      }
       case 'loadDataset':
         return this.loadDataset(command.spec, command.requestId);
       case 'start':
@@ -71,9 +89,26 @@ export class TrainingSession {
         return this.resume();
       case 'stop':
         return this.stop();
+      case 'queryCheckpoint':
+        return this.queryCheckpoint();
+      case 'resumeCheckpoint':
+        return this.resumeCheckpoint();
+      case 'discardCheckpoint':
+        await this.store.clear();
+        return this.queryCheckpoint();
       case 'export':
         return this.exportFile(command.format, command.requestId);
     }
+  }
+
+  private async initialise(command: Extract<WorkerCommand, { type: 'init' }>): Promise<void> {
+    this.baseUrl = command.baseUrl ?? '';
+    this.preference = command.backends ?? BACKEND_PREFERENCE;
+    this.simulatedFailures = command.simulatedFailures ?? {};
+    this.faults = { ...command.faults };
+    const choice = await this.selectBackend(this.preference, this.simulatedFailures);
+    this.backend = choice.active;
+    this.post({ type: 'backend', active: choice.active, skipped: choice.skipped });
   }
 
   private async buildDataset(spec: DatasetSpec): Promise<{ dataset: Dataset; warnings: string[] }> {
@@ -161,6 +196,21 @@ export class TrainingSession {
     );
   }
 
+  /** Trainer settings of a run's configuration. */
+  private settingsFor(config: RunConfig, learningRate = config.learningRate): TrainerSettings {
+    return {
+      totalSteps: config.schedule.totalSteps,
+      warmupFraction: config.schedule.warmupFraction,
+      pruneFraction: config.schedule.pruneFraction,
+      batchSize: config.batchSize,
+      learningRate,
+      seed: config.seed,
+      budgets: config.budgets,
+      validationEvery: Math.max(10, Math.round(config.schedule.totalSteps / 10)),
+      validationSamples: 500,
+    };
+  }
+
   private async start(config: RunConfig): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before starting another.');
@@ -178,64 +228,205 @@ export class TrainingSession {
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const estimator = createResourceEstimator(analysed, config.boardId);
     const problem = feasibilityProblem(analysed, config.boardId, config.budgets);
     if (problem) {
       this.notice('error', problem);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const trainer = new PruningTrainer(
-      analysed,
-      dataset,
-      {
-        totalSteps: config.schedule.totalSteps,
-        warmupFraction: config.schedule.warmupFraction,
-        pruneFraction: config.schedule.pruneFraction,
-        batchSize: config.batchSize,
-        learningRate: config.learningRate,
-        seed: config.seed,
-        budgets: config.budgets,
-        validationEvery: Math.max(10, Math.round(config.schedule.totalSteps / 10)),
-        validationSamples: 500,
-      },
-      estimator,
+    const estimator = createResourceEstimator(analysed, config.boardId);
+    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(config), estimator);
+    await this.launch(
+      new TrainingRunState(trainer, config, this.backend, zooModel(config.modelId).name),
     );
-    const run = new TrainingRunState(
-      trainer,
-      config,
-      this.backend,
-      dataset.name,
-      zooModel(config.modelId).name,
-    );
+  }
+
+  private async launch(run: TrainingRunState): Promise<void> {
     this.run?.trainer.dispose();
     this.run = run;
     this.post({ type: 'runState', state: 'running' });
+    run.lastGood = await run.trainer.checkpoint();
     await this.loop(run);
   }
 
-  private async loop(run: TrainingRunState): Promise<void> {
+  /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
+  private async queryCheckpoint(): Promise<void> {
+    const stored = await this.store.load().catch(() => undefined);
+    this.post({
+      type: 'checkpoint',
+      info: stored
+        ? {
+            step: stored.checkpoint.step,
+            totalSteps: stored.config.schedule.totalSteps,
+            savedAt: stored.savedAt,
+            modelName: stored.modelName,
+            datasetName: stored.datasetName,
+            phase: phaseAt(
+              stored.checkpoint.step,
+              stored.config.schedule.totalSteps,
+              stored.config.schedule,
+            ),
+          }
+        : null,
+    });
+  }
+
+  /** Continues the stored run from its checkpoint: same weights, π, importances, λ, step. */
+  private async resumeCheckpoint(): Promise<void> {
+    if (this.run && !this.run.ended) {
+      this.notice('warning', 'A run is already in progress: stop it before resuming another.');
+      return;
+    }
+    const stored = await this.store.load();
+    if (!stored) {
+      this.notice('warning', 'There is no interrupted run to resume.');
+      return;
+    }
+    const { config } = stored;
+    const dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
+    this.dataset = dataset;
+    this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, []) });
+    const analysed = this.prepareModel(config, dataset);
+    if (!analysed) return;
+    const estimator = createResourceEstimator(analysed, config.boardId);
+    const trainer = PruningTrainer.fromCheckpoint(
+      analysed,
+      dataset,
+      this.settingsFor(config, stored.checkpoint.learningRate),
+      estimator,
+      stored.checkpoint,
+    );
+    const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
+    run.unprunedAccuracy = stored.unprunedAccuracy;
+    this.notice(
+      'info',
+      `Resumed the interrupted run at step ${trainer.step} of ${config.schedule.totalSteps}.`,
+    );
+    await this.launch(run);
+  }
+
+  /** Saves the run's checkpoint (memory, for roll-back; storage, for reloads). */
+  private async saveCheckpoint(run: TrainingRunState): Promise<void> {
+    const checkpoint = await run.trainer.checkpoint();
+    run.lastGood = checkpoint;
+    run.lastSavedAt = performance.now();
+    const dataset = run.trainer.dataset;
+    const keepData =
+      run.config.dataset.kind === 'upload' && datasetBytes(dataset) <= STORED_DATASET_LIMIT;
+    try {
+      await this.store.save({
+        config: {
+          ...run.config,
+          dataset:
+            run.config.dataset.kind === 'upload'
+              ? { kind: 'upload', files: [] }
+              : run.config.dataset,
+        },
+        checkpoint,
+        savedAt: new Date().toISOString(),
+        modelName: run.modelName,
+        datasetName: dataset.name,
+        unprunedAccuracy: run.unprunedAccuracy,
+        dataset: keepData ? dataset : undefined,
+      });
+      run.storageWarned = false;
+    } catch (err) {
+      if (!run.storageWarned) {
+        run.storageWarned = true;
+        this.notice(
+          'warning',
+          `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
+            'training goes on, but a reload would lose it. Free some site storage to keep checkpoints.',
+        );
+      }
+    }
+  }
+
+  /** Replaces the run's trainer by one rebuilt from its last good checkpoint. */
+  private rollBack(run: TrainingRunState, learningRate: number): void {
+    const checkpoint = run.lastGood!;
     const { trainer } = run;
+    const restored = PruningTrainer.fromCheckpoint(
+      trainer.original,
+      trainer.dataset,
+      { ...trainer.settings, learningRate },
+      trainer.estimator,
+      checkpoint,
+    );
+    restored.setBudgets(trainer.budgets);
+    try {
+      trainer.dispose();
+    } catch {
+      // A lost device may refuse even to free its tensors; they go with it.
+    }
+    run.trainer = restored;
+  }
+
+  /** A failed step: go on from the last checkpoint on the next backend, if there is one. */
+  private async fallBack(run: TrainingRunState, err: unknown): Promise<boolean> {
+    const reason = err instanceof Error ? err.message : String(err);
+    const remaining = this.preference.slice(this.preference.indexOf(this.backend) + 1);
+    if (remaining.length === 0 || !run.lastGood) {
+      this.notice(
+        'error',
+        `Training stopped on ${this.backend}: ${reason}. Resume it from the last checkpoint once the problem is fixed.`,
+      );
+      return false;
+    }
+    const failed = this.backend;
+    const failedStep = run.trainer.step + 1;
+    const choice = await this.selectBackend(remaining, this.simulatedFailures);
+    this.backend = choice.active;
+    run.backend = choice.active;
+    this.post({
+      type: 'backend',
+      active: choice.active,
+      skipped: [{ name: failed, reason: `failed during training: ${reason}` }, ...choice.skipped],
+    });
+    this.rollBack(run, run.trainer.optimizer.learningRate);
+    this.notice(
+      'warning',
+      `The ${failed} backend failed at step ${failedStep} (${reason}); the run goes on from its checkpoint at step ${run.trainer.step} on ${choice.active}.`,
+    );
+    return true;
+  }
+
+  private async loop(run: TrainingRunState): Promise<void> {
     let lastPost = 0;
-    let lastPhase = trainer.phase;
-    while (!trainer.done && !run.stopRequested) {
+    let lastPhase = run.trainer.phase;
+    while (!run.trainer.done && !run.stopRequested) {
       if (this.pauseGate) {
         await this.pauseGate.promise;
         continue;
       }
+      const trainer = run.trainer;
       const began = performance.now();
       const phaseBefore = trainer.phase;
       let result: StepResult;
       try {
+        if (this.faults.deviceLostAtStep === trainer.step) {
+          this.faults.deviceLostAtStep = undefined;
+          throw new Error('the GPU device was lost (simulated)');
+        }
         result = await trainer.trainStep();
       } catch (err) {
+        if (await this.fallBack(run, err)) continue;
         run.ended = true;
-        this.notice(
-          'error',
-          `Training stopped: ${err instanceof Error ? err.message : String(err)}`,
-        );
         this.post({ type: 'runState', state: 'stopped' });
         return;
+      }
+      if (this.faults.nanAtStep === trainer.step) {
+        this.faults.nanAtStep = undefined;
+        result = { ...result, loss: NaN };
+      }
+      if (!Number.isFinite(result.loss)) {
+        const rate = trainer.optimizer.learningRate / 2;
+        this.rollBack(run, rate);
+        this.notice(
+          'warning',
+          `The loss became ${result.loss} at step ${trainer.step}: that step was rejected and the run rolled back to step ${run.trainer.step} with the learning rate halved to ${rate.toPrecision(3)}.`,
+        );
+        continue;
       }
       if (trainer.repairNote && !run.repairReported) {
         run.repairReported = true;
@@ -267,11 +458,18 @@ export class TrainingSession {
         lastPhase = phaseAfter;
         this.post({ type: 'metrics', metrics: trainer.metrics(result, stepMs) });
       }
+      if (
+        !trainer.done &&
+        (phaseAfter !== phaseBefore || now - run.lastSavedAt >= CHECKPOINT_INTERVAL_MS)
+      ) {
+        await this.saveCheckpoint(run);
+      }
       // Let queued commands (pause, budgets, stop) in between steps.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (run.stopRequested) {
       run.ended = true;
+      await this.store.clear().catch(() => undefined);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
@@ -282,13 +480,14 @@ export class TrainingSession {
     const { trainer } = run;
     trainer.lastValidationAccuracy = await trainer.accuracy(trainer.dataset.validation);
     run.ended = true;
+    await this.store.clear().catch(() => undefined);
     const final = trainer.estimator.report(trainer.keptCounts()).values;
     const unpruned = trainer.estimator.report(trainer.original.groups.map((g) => g.size)).values;
     const summary: RunSummary = {
       id: `run-${Date.now().toString(36)}`,
       finishedAt: new Date().toISOString(),
       config: run.config,
-      datasetName: run.datasetName,
+      datasetName: trainer.dataset.name,
       modelName: run.modelName,
       boardName: boardById(run.config.boardId).name,
       validationAccuracy: trainer.lastValidationAccuracy,
@@ -375,15 +574,18 @@ class TrainingRunState {
   stopRequested = false;
   ended = false;
   repairReported = false;
+  storageWarned = false;
   unprunedAccuracy?: number;
   exporter?: RunExporter;
+  /** The last checkpoint: roll-back target after a diverging step or a failed backend. */
+  lastGood?: TrainerCheckpoint;
+  lastSavedAt = performance.now();
   readonly startedAt = performance.now();
 
   constructor(
-    readonly trainer: PruningTrainer,
+    public trainer: PruningTrainer,
     readonly config: RunConfig,
-    readonly backend: BackendName,
-    readonly datasetName: string,
+    public backend: BackendName,
     readonly modelName: string,
   ) {}
 }

@@ -4,6 +4,7 @@
  * the messages in protocol.ts, so training never blocks the page.
  */
 import { selectBackend } from '../train/backend';
+import { IndexedDbCheckpointStore } from './checkpointStore';
 import { TrainingSession } from './session';
 import type { WorkerCommand, WorkerEvent } from './protocol';
 
@@ -13,7 +14,7 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-const session = new TrainingSession(post, selectBackend);
+const session = new TrainingSession(post, selectBackend, new IndexedDbCheckpointStore());
 
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   session.handle(event.data).catch((err: unknown) => {
