@@ -33,9 +33,22 @@ describe('default budgets', () => {
   it('fits the default model on the default board (the first run must be feasible)', () => {
     const estimate = estimateModel('mnist-cnn', 1, [28, 28, 1], 10, nano);
     expect(estimate).toBeDefined();
-    const budgets = defaultBudgets(nano, estimate!.unpruned);
+    const budgets = defaultBudgets(nano, estimate!.unpruned, estimate!.smallest);
     expect(budgets.flash!).toBeLessThan(estimate!.unpruned.flash);
     expect(budgetProblems(budgets, estimate!.smallest, nano)).toEqual([]);
+  });
+
+  it('stays feasible for a small model whose 1/8 would be below one channel per group', () => {
+    for (const [model, shape] of [
+      ['tiny-cnn', [32, 32, 3]],
+      ['tiny-cnn', [16, 16, 1]],
+      ['ds-cnn', [49, 10, 1]],
+    ] as const) {
+      const estimate = estimateModel(model, 1, [...shape], 2, nano)!;
+      const budgets = defaultBudgets(nano, estimate.unpruned, estimate.smallest);
+      expect(budgetProblems(budgets, estimate.smallest, nano), model).toEqual([]);
+      expect(budgets.flash!).toBeGreaterThanOrEqual(estimate.smallest.flash * 1.25);
+    }
   });
 });
 

@@ -19,15 +19,39 @@ function roundDown(value: number, step: number): number {
   return Math.max(step, Math.floor(value / step) * step);
 }
 
+/** Rounds up to a figure that reads well. */
+function roundUp(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
+/**
+ * A default budget never asks for less than this multiple of the smallest network pruning can
+ * reach (one channel per group), so a preset is always feasible, with room to keep accuracy.
+ */
+export const MIN_HEADROOM = 1.25;
+
 /**
  * Budgets a preset fills in: each resource gets the unpruned figure divided by its shrink
- * factor, or what the board has free, whichever is smaller.
+ * factor, or what the board has free, whichever is smaller, but never less than the smallest
+ * achievable figure with some headroom (then rounded up, so it stays feasible).
  */
-export function defaultBudgets(board: BoardPreset, unpruned: ResourceFigures): Budgets {
+export function defaultBudgets(
+  board: BoardPreset,
+  unpruned: ResourceFigures,
+  smallest?: ResourceFigures,
+): Budgets {
+  const pick = (target: number, resource: 'flash' | 'ram' | 'latency', step: number) => {
+    const floor = smallest ? smallest[resource] * MIN_HEADROOM : 0;
+    return target >= floor ? roundDown(target, step) : roundUp(floor, step);
+  };
   return {
-    flash: roundDown(Math.min(unpruned.flash / DEFAULT_SHRINK.flash, freeFlashBytes(board)), KB),
-    ram: roundDown(Math.min(unpruned.ram / DEFAULT_SHRINK.ram, freeRamBytes(board)), KB),
-    latency: roundDown(unpruned.latency / DEFAULT_SHRINK.latency, 0.1),
+    flash: pick(
+      Math.min(unpruned.flash / DEFAULT_SHRINK.flash, freeFlashBytes(board)),
+      'flash',
+      KB,
+    ),
+    ram: pick(Math.min(unpruned.ram / DEFAULT_SHRINK.ram, freeRamBytes(board)), 'ram', KB),
+    latency: pick(unpruned.latency / DEFAULT_SHRINK.latency, 'latency', 0.1),
   };
 }
 

@@ -197,7 +197,7 @@ export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: B
     input.numClasses,
     board,
   );
-  return estimate ? defaultBudgets(board, estimate.unpruned) : fallback;
+  return estimate ? defaultBudgets(board, estimate.unpruned, estimate.smallest) : fallback;
 }
 
 /**
@@ -215,7 +215,9 @@ function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
     board,
   );
   const budgets =
-    refill && estimate ? defaultBudgets(board, estimate.unpruned) : state.config.budgets;
+    refill && estimate
+      ? defaultBudgets(board, estimate.unpruned, estimate.smallest)
+      : state.config.budgets;
   return { ...state, estimate, estimateInput: input, config: { ...state.config, budgets } };
 }
 

@@ -158,3 +158,50 @@ describe('checkpoints', () => {
     }
   });
 });
+
+describe('memory', () => {
+  it('holds tensor count and bytes flat over a 1,000-step run and frees everything at the end', async () => {
+    const small = generateShapes({ size: 8, classes: 3, samples: 120, seed: 9 });
+    const analysed = analyseGraph(
+      zooModel('tiny-cnn').build({ inputShape: [8, 8, 1], numClasses: 3, widthMultiplier: 0.5 }),
+    );
+    const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+    const unpruned = estimator.report(analysed.groups.map((g) => g.size)).values;
+    const baseline = tf.memory();
+    const trainer = new PruningTrainer(
+      analysed,
+      small,
+      {
+        totalSteps: 1000,
+        warmupFraction: 0.2,
+        pruneFraction: 0.5,
+        batchSize: 4,
+        learningRate: 0.01,
+        seed: 1,
+        budgets: { flash: unpruned.flash * 0.9 },
+        validationEvery: 0,
+        validationSamples: 20,
+      },
+      estimator,
+    );
+    const seen = new Map<string, Set<string>>();
+    let previousPhase = '';
+    while (!trainer.done) {
+      const phase = trainer.phase;
+      await trainer.trainStep();
+      if (phase !== previousPhase) {
+        previousPhase = phase; // the first step of a phase may allocate (optimiser, removal)
+        continue;
+      }
+      const { numTensors, numBytes } = tf.memory();
+      const set = seen.get(phase) ?? new Set<string>();
+      set.add(`${numTensors}/${numBytes}`);
+      seen.set(phase, set);
+    }
+    expect([...seen.keys()]).toEqual(['warmup', 'pruning', 'finetune']);
+    for (const [phase, values] of seen) expect([...values], phase).toHaveLength(1);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(baseline.numTensors);
+    expect(tf.memory().numBytes).toBe(baseline.numBytes);
+  });
+});

@@ -1,0 +1,66 @@
+import { grayPng, toneWav, writeFolder } from './fixtureFiles';
+import { test, expect, openStudio } from './fixtures';
+
+const SHORT_RUN =
+  '#model=tiny-cnn&width=1&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
+  '&steps=6&warmup=0.34&prune=0.33&batch=4&lr=0.01&seed=1';
+
+async function uploadAndTrain(
+  page: import('@playwright/test').Page,
+  format: string,
+  folder: string,
+  expectSummary: RegExp,
+) {
+  await openStudio(page, SHORT_RUN);
+  await page.getByRole('radio', { name: /Your files/ }).check();
+  await page.getByLabel('File format').selectOption(format);
+  await page.getByLabel('Choose a folder').setInputFiles(folder);
+  await expect(page.getByText(expectSummary)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('sample-grid')).toBeVisible();
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 180_000 });
+  await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);
+}
+
+test('an uploaded image folder (one sub-folder per class) becomes a trainable dataset', async ({
+  page,
+  foreignRequests: _f,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(240_000);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 8; i++) {
+    files[`bright/${i}.png`] = grayPng(20, (x, y) => 180 + ((x * y + i) % 60));
+    files[`stripes/${i}.png`] = grayPng(20, (x) => (x % 4 < 2 ? 255 : 0));
+  }
+  const folder = writeFolder('patterns', files);
+  await uploadAndTrain(page, 'image-folder', folder, /2 classes/);
+});
+
+test('an uploaded WAV folder (one sub-folder per keyword) becomes MFCC features and trains', async ({
+  page,
+  foreignRequests: _f,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(240_000);
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 6; i++) {
+    files[`low/${i}.wav`] = toneWav(300 + 20 * i, 1);
+    files[`high/${i}.wav`] = toneWav(2500 + 50 * i, 1);
+  }
+  const folder = writeFolder('keywords', files);
+  await uploadAndTrain(page, 'wav-folder', folder, /49×10×1 inputs, 2 classes/);
+});
+
+test('a folder with only one class is refused with a message naming the problem', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 4; i++) files[`only/${i}.png`] = grayPng(8, () => 100);
+  await openStudio(page, SHORT_RUN);
+  await page.getByRole('radio', { name: /Your files/ }).check();
+  await page.getByLabel('File format').selectOption('image-folder');
+  await page.getByLabel('Choose a folder').setInputFiles(writeFolder('single', files));
+  await expect(page.getByTestId('dataset-error')).toContainText(/class/i);
+});
