@@ -1,0 +1,244 @@
+// How the training kernels reach tensor memory. tfjs-backend-wasm keeps every tensor in its
+// Emscripten heap; train-kernels.wasm imports a memory ('env.memory') and reads/writes raw byte
+// offsets. Two ways to connect them:
+//  - 'tfjs-heap': instantiate our module on tfjs's own heap (exported as `asm.memory` by the
+//    plain/SIMD build, `wasmMemory` by the threaded build) and pass tensor offsets directly:
+//    no copies; scratch comes from tfjs's `_malloc`.
+//  - 'copy': instantiate on a memory of our own and copy inputs in / outputs out (used when the
+//    heap is not reachable, e.g. a future tfjs renames it, or when forced for testing).
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { KernelThreadPool, ThreadCall } from './kernelThreads';
+
+/** The exports of train-kernels.wasm (see assembly/index.ts); all numbers are i32. */
+export interface TrainKernelExports {
+  conv2dBackpropFilter(...args: number[]): void;
+  conv2dBackpropFilterScratch(fh: number, fw: number, ci: number, co: number): number;
+  conv2dBackpropInput(...args: number[]): void;
+  conv2dBackpropInputScratch(fh: number, fw: number, ci: number, co: number): number;
+  depthwiseBackpropFilter(...args: number[]): void;
+  depthwiseBackpropInput(...args: number[]): void;
+  maxPoolGrad(...args: number[]): void;
+  avgPoolGrad(...args: number[]): void;
+  reduceMiddle(
+    x: number,
+    out: number,
+    outer: number,
+    mid: number,
+    inner: number,
+    scale: number,
+  ): void;
+  batchNormForward(...args: number[]): void;
+  batchNormScratch(c: number): number;
+  binaryRowBroadcast(...args: number[]): void;
+}
+
+/** Compiled train-kernels binaries: one importing a plain memory, one a shared memory. */
+export interface TrainKernelModules {
+  plain: WebAssembly.Module;
+  /** Needed only to work in place on the heap of tfjs's threaded (COOP/COEP) build. */
+  shared?: WebAssembly.Module;
+}
+
+export type HeapMode = 'tfjs-heap' | 'copy';
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use (typed here, not imported). */
+export interface WasmBackendLike {
+  wasm: {
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  incRef(dataId: object): void;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** Pointers handed to a kernel body: inputs in order, the output, scratch (0 if none asked). */
+export interface KernelPointers {
+  inputs: number[];
+  output: number;
+  scratch: number;
+}
+
+const PAGE_BYTES = 65536;
+
+function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
+
+/** Finds the WebAssembly.Memory behind tfjs's heap, if this tfjs build exposes it. */
+export function findTfjsHeap(backend: WasmBackendLike): WebAssembly.Memory | undefined {
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** How runSplit divides one kernel call between threads. */
+export interface SplitPlan {
+  /** Parts (≤ pool threads); each part runs on its own thread. */
+  parts: number;
+  /** Scratch bytes each part needs. */
+  scratchBytes: number;
+  /** true: every part writes a whole output, and the parts are summed; false: disjoint slices. */
+  sumParts: boolean;
+  /** The call for one part, given where the inputs, its output and its scratch are. */
+  call(part: number, inputs: number[], output: number, scratch: number): ThreadCall;
+}
+
+export class KernelHeap {
+  private readonly onHeap = new WeakMap<WebAssembly.Memory, TrainKernelExports>();
+  private own: { memory: WebAssembly.Memory; kernels: TrainKernelExports } | undefined;
+
+  constructor(
+    private readonly modules: TrainKernelModules,
+    private readonly forceCopy: boolean,
+    /** Helper threads for the backward convolutions, if started. */
+    readonly pool?: KernelThreadPool,
+  ) {}
+
+  /**
+   * Runs one kernel call split over the pool's threads: inputs are copied into the pool's shared
+   * memory, the parts run in parallel, and the (summed) output is copied back.
+   */
+  runSplit(
+    backend: WasmBackendLike,
+    inputs: readonly TensorInfo[],
+    outShape: number[],
+    plan: SplitPlan,
+  ): TensorInfo {
+    const pool = this.pool!;
+    const output = backend.makeOutput(outShape, 'float32');
+    const outSize = sizeOf(outShape);
+    if (outSize === 0) return output;
+    let end = pool.dataStart;
+    const take = (bytes: number) => {
+      const at = end;
+      end += align16(bytes);
+      return at;
+    };
+    const inputOffsets = inputs.map((t) => take(sizeOf(t.shape) * 4));
+    const outputs = Array.from({ length: plan.sumParts ? plan.parts : 1 }, () => take(outSize * 4));
+    const scratch = Array.from({ length: plan.parts }, () => take(plan.scratchBytes));
+    pool.ensureBytes(end);
+    const heap = new Float32Array(pool.memory.buffer);
+    inputs.forEach((t, i) => heap.set(backend.typedArrayFromHeap(t), inputOffsets[i] / 4));
+    pool.run(
+      Array.from({ length: plan.parts }, (_, p) =>
+        plan.call(p, inputOffsets, outputs[plan.sumParts ? p : 0], scratch[p]),
+      ),
+    );
+    const result = new Float32Array(pool.memory.buffer, outputs[0], outSize);
+    for (let p = 1; p < outputs.length; p++) {
+      const part = new Float32Array(pool.memory.buffer, outputs[p], outSize);
+      for (let i = 0; i < outSize; i++) result[i] += part[i];
+    }
+    backend.typedArrayFromHeap(output).set(result);
+    return output;
+  }
+
+  /** Which mode a call on this backend takes. */
+  modeFor(backend: WasmBackendLike): HeapMode {
+    return this.kernelsOnHeap(backend) ? 'tfjs-heap' : 'copy';
+  }
+
+  private kernelsOnHeap(backend: WasmBackendLike): TrainKernelExports | undefined {
+    if (this.forceCopy) return undefined;
+    const memory = findTfjsHeap(backend);
+    if (!memory) return undefined;
+    let kernels = this.onHeap.get(memory);
+    if (!kernels) {
+      const module = isSharedMemory(memory) ? this.modules.shared : this.modules.plain;
+      if (!module) return undefined;
+      kernels = instantiate(module, memory);
+      this.onHeap.set(memory, kernels);
+    }
+    return kernels;
+  }
+
+  private ownKernels(): { memory: WebAssembly.Memory; kernels: TrainKernelExports } {
+    if (!this.own) {
+      const memory = new WebAssembly.Memory({ initial: 16 });
+      this.own = { memory, kernels: instantiate(this.modules.plain, memory) };
+    }
+    return this.own;
+  }
+
+  /**
+   * Runs `body` with pointers to the float32 `inputs`, a new float32 output of `outShape` and
+   * `scratchBytes(kernels)` bytes of scratch, and returns the output (owned by the backend, like any kernel's).
+   */
+  run(
+    backend: WasmBackendLike,
+    inputs: readonly TensorInfo[],
+    outShape: number[],
+    scratchBytes: (kernels: TrainKernelExports) => number,
+    body: (kernels: TrainKernelExports, pointers: KernelPointers) => void,
+  ): TensorInfo {
+    for (const t of inputs) {
+      if (t.dtype !== 'float32') {
+        throw new Error(`wasm training kernels take float32 tensors, got ${t.dtype}`);
+      }
+    }
+    const output = backend.makeOutput(outShape, 'float32');
+    if (sizeOf(outShape) === 0) return output;
+
+    const onHeap = this.kernelsOnHeap(backend);
+    if (onHeap) {
+      const bytes = scratchBytes(onHeap);
+      const offset = (t: TensorInfo): number => {
+        const data = backend.dataIdMap.get(t.dataId);
+        if (!data) throw new Error('wasm training kernels: tensor is not on the wasm backend');
+        return data.memoryOffset;
+      };
+      const scratch = bytes > 0 ? backend.wasm._malloc(bytes) >>> 0 : 0;
+      if (bytes > 0 && scratch === 0) {
+        throw new Error(`wasm training kernels: could not allocate ${bytes} bytes of scratch`);
+      }
+      try {
+        body(onHeap, { inputs: inputs.map(offset), output: offset(output), scratch });
+      } finally {
+        if (scratch !== 0) backend.wasm._free(scratch);
+      }
+      return output;
+    }
+
+    const { memory, kernels } = this.ownKernels();
+    // Layout in our own memory: [inputs…][output][scratch], each 16-byte aligned, from 16.
+    let end = 16;
+    const inputOffsets = inputs.map((t) => {
+      const at = end;
+      end += align16(sizeOf(t.shape) * 4);
+      return at;
+    });
+    const outputOffset = end;
+    end += align16(sizeOf(outShape) * 4);
+    const scratch = end;
+    end += align16(scratchBytes(kernels));
+    if (memory.buffer.byteLength < end) {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+    }
+    const heap = new Float32Array(memory.buffer);
+    inputs.forEach((t, i) => heap.set(backend.typedArrayFromHeap(t), inputOffsets[i] / 4));
+    body(kernels, { inputs: inputOffsets, output: outputOffset, scratch });
+    const result = new Float32Array(memory.buffer, outputOffset, sizeOf(outShape));
+    backend.typedArrayFromHeap(output).set(result);
+    return output;
+  }
+}
+
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): TrainKernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as TrainKernelExports;
+}
