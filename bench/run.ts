@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: pruning overhead, quality at a budget and training throughput. Writes
+ * markdown tables to bench/results/ (bench/results/quick/ with --quick) and prints them.
+ *
+ *   npm run bench                       the default run (< 30 min on the 2-core dev machine)
+ *   npm run bench -- --quick            a smoke run (~2 min)
+ *   npm run bench -- --only overhead,throughput --backends cpu,wasm,webgl,webgpu
+ *   npm run bench -- --no-browser       Node backends only
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PageJob } from './pages/protocol';
+import { runInBrowser } from './browser';
+import {
+  backendLabel,
+  describeMachine,
+  loadMnist,
+  machineInfo,
+  ROOT,
+  useBackend,
+  type NodeBackend,
+} from './node-env';
+import { runQuality } from './quality';
+import { overheadMarkdown, qualityMarkdown, throughputMarkdown, type BackendRun } from './report';
+import { DEFAULT_SETTINGS, QUICK_SETTINGS, type Backend } from './settings';
+import {
+  measureOverhead,
+  measureThroughput,
+  type OverheadResult,
+  type ThroughputResult,
+} from './timing';
+
+type Section = 'overhead' | 'quality' | 'throughput';
+const SECTIONS: Section[] = ['overhead', 'throughput', 'quality'];
+const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl', 'webgpu'];
+
+const args = process.argv.slice(2);
+function listOption<T extends string>(name: string, all: readonly T[]): T[] {
+  const i = args.indexOf(name);
+  if (i < 0) return [...all];
+  const picked = (args[i + 1] ?? '').split(',').filter(Boolean);
+  const unknown = picked.filter((p) => !all.includes(p as T));
+  if (unknown.length)
+    throw new Error(`${name}: unknown ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  return picked as T[];
+}
+
+const settings = args.includes('--quick') ? QUICK_SETTINGS : DEFAULT_SETTINGS;
+const sections = listOption('--only', SECTIONS);
+const backends = listOption('--backends', BACKENDS).filter(
+  (b) => !(args.includes('--no-browser') && (b === 'webgl' || b === 'webgpu')),
+);
+const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const outDir = join(ROOT, 'bench/results', settings.mode === 'quick' ? 'quick' : '');
+const machine = machineInfo();
+const log = (line: string) => console.log(line);
+
+function write(name: string, markdown: string): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, name), markdown);
+  console.log(`\n${markdown}\nwritten to ${join(outDir, name)}\n`);
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  log(
+    `Pruning Studio benchmark (${settings.mode}): ${sections.join(', ')} on ${backends.join(', ')}`,
+  );
+  log(`Machine: ${describeMachine(machine)}`);
+  const overhead: BackendRun<OverheadResult>[] = [];
+  const throughput: BackendRun<ThroughputResult>[] = [];
+  const nodeWhere = `Node ${machine.node}, ${machine.cpu} × ${machine.cores}`;
+
+  for (const backend of backends.filter((b): b is NodeBackend => b === 'cpu' || b === 'wasm')) {
+    const wantOverhead = sections.includes('overhead') && settings.overhead[backend];
+    const wantThroughput = sections.includes('throughput') && settings.throughput[backend];
+    if (!wantOverhead && !wantThroughput) continue;
+    const label = backendLabel(backend);
+    const problem = await useBackend(backend);
+    if (problem) log(`${label}: unavailable (${problem})`);
+    if (wantOverhead) {
+      const run: BackendRun<OverheadResult> = {
+        backend: label,
+        where: nodeWhere,
+        results: [],
+        skipped: problem,
+      };
+      if (!problem) {
+        const mnist = loadMnist();
+        for (const config of settings.overhead[backend]!) {
+          log(`overhead on ${label}: ${config.model} ×${config.width}, batch ${config.batch}`);
+          run.results.push(await measureOverhead(mnist, config, log));
+        }
+      }
+      overhead.push(run);
+    }
+    if (wantThroughput) {
+      log(`throughput on ${label}`);
+      throughput.push({
+        backend: label,
+        where: nodeWhere,
+        results: problem ? [] : await measureThroughput(settings.throughput[backend]!, log),
+        skipped: problem,
+      });
+    }
+  }
+
+  const browserBackends = backends.filter(
+    (b): b is PageJob['backend'] => b === 'webgl' || b === 'webgpu',
+  );
+  const jobs: PageJob[] = browserBackends
+    .map((backend) => ({
+      backend,
+      overhead: sections.includes('overhead') ? (settings.overhead[backend] ?? []) : [],
+      throughput: sections.includes('throughput') ? settings.throughput[backend] : undefined,
+    }))
+    .filter((job) => job.overhead.length > 0 || job.throughput);
+  if (jobs.length > 0) {
+    try {
+      const { version, results } = await runInBrowser(jobs, log, settings.browserTimeoutMs);
+      for (const r of results) {
+        const label = `${r.backend} (headless Chromium)`;
+        const where = `Chromium ${version}, ${r.device || 'device not reported'}, navigator.hardwareConcurrency ${r.hardwareConcurrency}`;
+        const skipped = r.skipped ?? r.error;
+        if (sections.includes('overhead'))
+          overhead.push({ backend: label, where, results: r.overhead, skipped });
+        if (sections.includes('throughput'))
+          throughput.push({ backend: label, where, results: r.throughput, skipped });
+      }
+    } catch (error) {
+      const reason = `browser run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      log(reason);
+      for (const job of jobs) {
+        const run = {
+          backend: `${job.backend} (headless Chromium)`,
+          where: '',
+          results: [],
+          skipped: reason,
+        };
+        if (sections.includes('overhead')) overhead.push(run);
+        if (sections.includes('throughput')) throughput.push({ ...run, results: [] });
+      }
+    }
+  }
+  if (overhead.length) {
+    write('overhead.md', overheadMarkdown(overhead, machine, command));
+    writeFileSync(
+      join(outDir, 'overhead-runs.json'),
+      JSON.stringify({ machine, overhead }, null, 1),
+    );
+  }
+  if (throughput.length) {
+    write('throughput.md', throughputMarkdown(throughput, machine, command));
+    writeFileSync(
+      join(outDir, 'throughput-runs.json'),
+      JSON.stringify({ machine, throughput }, null, 1),
+    );
+  }
+
+  if (sections.includes('quality')) {
+    const backend = settings.qualityBackend;
+    const problem = await useBackend(backend);
+    if (problem) {
+      log(
+        `quality: the ${backend} backend is unavailable (${problem}); the quality runs need it ` +
+          '(tfjs cpu in Node is ~100× slower). Build the wasm kernels: node scripts/build-wasm.mjs',
+      );
+      process.exitCode = 1;
+    } else {
+      const q = settings.quality;
+      log(
+        `quality on ${backendLabel(backend)}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}`,
+      );
+      const start = performance.now();
+      const result = await runQuality(loadMnist(), q, log);
+      const minutes = (performance.now() - start) / 60_000;
+      write(
+        'quality.md',
+        qualityMarkdown(result, q, backendLabel(backend), machine, command, minutes),
+      );
+      writeFileSync(
+        join(outDir, 'quality-runs.json'),
+        JSON.stringify({ machine, backend, config: q, ...result }, null, 1),
+      );
+      if (!result.runs.every((r) => r.fits)) {
+        log('FAILED: some final networks exceed their budget (see quality.md).');
+        process.exitCode = 1;
+      }
+    }
+  }
+  log(`done in ${((performance.now() - began) / 60_000).toFixed(1)} min`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
