@@ -7,7 +7,7 @@ import { test, expect, openStudio } from './fixtures';
 const TINY_RUN =
   '#data=generated&gseed=1&gclasses=4&gsize=16&gsamples=400&model=tiny-cnn&width=2' +
   '&board=stm32f746g-disco&flash=7000&ram=none&latency=none&macs=none' +
-  '&steps=60&warmup=0.2&prune=0.5&batch=16&lr=0.01&seed=1';
+  '&steps=60&warmup=0.2&prune=0.5&batch=16&lr=0.01&seed=1&backend=webgpu';
 
 test('start, prune live, re-target the budget mid-run, finish, save and export', async ({
   page,

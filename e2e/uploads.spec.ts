@@ -3,7 +3,7 @@ import { test, expect, openStudio } from './fixtures';
 
 const SHORT_RUN =
   '#model=tiny-cnn&width=1&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
-  '&steps=6&warmup=0.34&prune=0.33&batch=4&lr=0.01&seed=1';
+  '&steps=6&warmup=0.34&prune=0.33&batch=4&lr=0.01&seed=1&backend=wasm';
 
 async function uploadAndTrain(
   page: import('@playwright/test').Page,
@@ -17,6 +17,8 @@ async function uploadAndTrain(
   await page.getByLabel('Choose a folder').setInputFiles(folder);
   await expect(page.getByText(expectSummary)).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('sample-grid')).toBeVisible();
+  // Trains on the WebAssembly backend with the studio's SIMD training kernels.
+  await expect(page.getByTestId('active-backend')).toHaveText('wasm');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 180_000 });
   await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);

@@ -3,6 +3,7 @@
  * worker's RunConfig when the user presses Start.
  */
 import type {
+  BackendSetting,
   Budgets,
   RunConfig,
   ScheduleConfig,
@@ -27,7 +28,17 @@ export interface StudioConfig {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /** Training backend: 'auto' measures them all and takes the fastest. */
+  backend: BackendSetting;
 }
+
+export const BACKEND_SETTINGS: readonly BackendSetting[] = [
+  'auto',
+  'webgpu',
+  'wasm',
+  'webgl',
+  'cpu',
+];
 
 export const DEFAULT_MODEL_ID = 'mnist-cnn';
 
@@ -50,6 +61,7 @@ export const BASE_DEFAULTS: Omit<StudioConfig, 'budgets'> = {
   batchSize: 32,
   learningRate: 0.002,
   seed: 1,
+  backend: 'auto',
 };
 
 /** Allowed ranges, shared by the hash validator and the form fields. */

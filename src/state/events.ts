@@ -10,6 +10,7 @@ import type {
   StepMetrics,
   WorkerEvent,
   CheckpointInfo,
+  BackendTiming,
 } from '../worker/protocol';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
 
@@ -27,6 +28,8 @@ export const MAX_NOTICES = 30;
 export interface BackendStatus {
   active?: BackendName;
   skipped: { name: BackendName; reason: string }[];
+  /** Probe step times, when the worker measured the backends. */
+  timings?: BackendTiming[];
 }
 
 export interface DatasetState {
@@ -93,7 +96,10 @@ export function withNotice<S extends Pick<WorkerFacingState, 'notices' | 'nextNo
 export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: WorkerEvent): S {
   switch (event.type) {
     case 'backend':
-      return { ...state, backend: { active: event.active, skipped: event.skipped } };
+      return {
+        ...state,
+        backend: { active: event.active, skipped: event.skipped, timings: event.timings },
+      };
     case 'dataset':
       // requestId 0: the dataset a run loaded for itself, always the one in use.
       if (event.requestId !== 0 && event.requestId !== state.dataset.requestId) return state;

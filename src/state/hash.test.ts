@@ -15,9 +15,17 @@ const sample: StudioConfig = {
   batchSize: 16,
   learningRate: 0.01,
   seed: 42,
+  backend: 'wasm',
 };
 
 describe('URL hash configuration', () => {
+  it('rejects an unknown backend and keeps the automatic choice', () => {
+    const { config, problems } = parse('#backend=tpu&model=tiny-cnn');
+    expect(config.backend).toBe('auto');
+    expect(config.modelId).toBe('tiny-cnn');
+    expect(problems.join(' ')).toMatch(/backend/);
+  });
+
   it('round-trips a full configuration, including "no limit" budgets', () => {
     const { config, problems } = parse(`#${encodeConfigHash(sample)}`);
     expect(problems).toEqual([]);

@@ -4,9 +4,10 @@
  * default with a message that names it, and the others are kept.
  */
 import { MODEL_ZOO } from '../core/zoo';
-import type { Budgets, ResourceName } from '../worker/protocol';
+import type { BackendSetting, Budgets, ResourceName } from '../worker/protocol';
 import { BOARDS } from './boards';
 import {
+  BACKEND_SETTINGS,
   BASE_DEFAULTS,
   DEFAULT_GENERATED,
   LIMITS,
@@ -31,6 +32,7 @@ const KNOWN_KEYS = new Set([
   'batch',
   'lr',
   'seed',
+  'backend',
 ]);
 
 export interface ParsedHash {
@@ -153,6 +155,7 @@ export function parseConfigHash(hash: string, defaultBudgets: DefaultBudgets): P
     batchSize: r.number('batch', d.batchSize, LIMITS.batchSize, true),
     learningRate: r.number('lr', d.learningRate, LIMITS.learningRate),
     seed: r.number('seed', d.seed, LIMITS.seed, true),
+    backend: r.choice('backend', d.backend, BACKEND_SETTINGS, 'backend') as BackendSetting,
   };
   const fallbackBudgets = defaultBudgets(rest);
   const budgets: Budgets = {};
@@ -190,5 +193,6 @@ export function encodeConfigHash(config: StudioConfig): string {
   p.set('batch', String(config.batchSize));
   p.set('lr', String(config.learningRate));
   p.set('seed', String(config.seed));
+  p.set('backend', config.backend);
   return p.toString();
 }

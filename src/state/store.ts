@@ -9,6 +9,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { zooModel } from '../core/zoo';
 import type {
   BackendName,
+  BackendSetting,
   Budgets,
   ExportFormat,
   ResourceName,
@@ -97,6 +98,8 @@ export interface StudioActions {
   stopRun: () => void;
   /** Continue / forget the interrupted run whose checkpoint the worker stored. */
   resumeInterruptedRun: () => void;
+  /** 'auto' measures the backends and takes the fastest; applies between runs. */
+  setBackendChoice: (choice: BackendSetting) => void;
   discardInterruptedRun: () => void;
   requestExport: (format: ExportFormat) => void;
 
@@ -162,7 +165,7 @@ export function simulatedFaultsFromQuery(search: string): SimulatedFaults {
 export function simulatedFailuresFromQuery(search: string): Partial<Record<BackendName, string>> {
   const failures: Partial<Record<BackendName, string>> = {};
   const wanted = new URLSearchParams(search).get('simulate')?.split(',') ?? [];
-  for (const name of ['webgpu', 'webgl'] as const) {
+  for (const name of ['webgpu', 'wasm', 'webgl'] as const) {
     if (wanted.includes(`no-${name}`)) failures[name] = `${name} disabled by ?simulate=no-${name}`;
   }
   return failures;
@@ -343,6 +346,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           send({
             type: 'init',
             baseUrl: env.baseUrl,
+            backendChoice: get().config.backend,
             simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
             faults: simulatedFaultsFromQuery(env.search ?? ''),
           });
@@ -436,6 +440,12 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         send({ type: 'resumeCheckpoint' });
       },
       discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
+      setBackendChoice: (choice) => {
+        if (isActive(get().run.status)) return;
+        setConfig({ backend: choice }, false);
+        set((s) => ({ backend: { ...s.backend, active: undefined, timings: undefined } }));
+        send({ type: 'chooseBackend', choice });
+      },
       requestExport: (format) => {
         const requestId = nextRequestId++;
         set((s) => ({

@@ -5,6 +5,15 @@
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 
+/** 'auto' measures every backend that works and picks the fastest. */
+export type BackendSetting = 'auto' | BackendName;
+
+export interface BackendTiming {
+  name: BackendName;
+  /** Median time of one probe training step, in milliseconds. */
+  msPerStep: number;
+}
+
 export type Phase = 'idle' | 'warmup' | 'pruning' | 'repair' | 'finetune' | 'done';
 
 export type ResourceName = 'flash' | 'ram' | 'latency' | 'macs';
@@ -154,12 +163,16 @@ export type WorkerCommand =
       type: 'init';
       /** The page's base URL: built-in assets (data/mnist.bin) resolve against it. */
       baseUrl?: string;
+      /** The user's choice; default 'auto'. */
+      backendChoice?: BackendSetting;
+      /** An exact order to try, without measuring (tests, diagnosis). */
       backends?: BackendName[];
       /** Fault injection (from the page's ?simulate= query): backends to treat as failing. */
       simulatedFailures?: Partial<Record<BackendName, string>>;
       /** Fault injection (?simulate=device-lost@N,nan@N): fail once at a given step. */
       faults?: SimulatedFaults;
     }
+  | { type: 'chooseBackend'; choice: BackendSetting }
   | { type: 'queryCheckpoint' }
   | { type: 'resumeCheckpoint' }
   | { type: 'discardCheckpoint' }
@@ -173,7 +186,13 @@ export type WorkerCommand =
 
 /** Worker → UI. */
 export type WorkerEvent =
-  | { type: 'backend'; active: BackendName; skipped: { name: BackendName; reason: string }[] }
+  | {
+      type: 'backend';
+      active: BackendName;
+      skipped: { name: BackendName; reason: string }[];
+      /** Probe step times when backends were measured ('auto'). */
+      timings?: BackendTiming[];
+    }
   | { type: 'dataset'; requestId: number; summary: DatasetSummary }
   | { type: 'datasetError'; requestId: number; message: string; file?: string }
   | { type: 'runState'; state: 'running' | 'paused' | 'stopped' | 'finished' }

@@ -48,8 +48,35 @@ describe('TrainingSession', () => {
     const backend = events.find((e) => e.type === 'backend');
     expect(backend).toMatchObject({ type: 'backend', active: 'cpu' });
     if (backend?.type === 'backend') {
-      expect(backend.skipped.map((s) => s.name)).toEqual(['webgpu', 'webgl']);
+      // Node has neither a GPU nor a browser: only cpu works, and it was measured.
+      expect(backend.skipped.map((s) => s.name)).toEqual(['webgpu', 'wasm', 'webgl']);
+      expect(backend.timings?.map((t) => t.name)).toEqual(['cpu']);
+      expect(backend.timings?.[0].msPerStep).toBeGreaterThan(0);
     }
+  });
+
+  it('measures every working backend and activates the fastest', async () => {
+    const select = async () => ({ active: 'cpu' as const, skipped: [] });
+    const fastest = async () => ({
+      active: 'wasm' as const,
+      skipped: [{ name: 'webgpu' as const, reason: 'no adapter' }],
+      timings: [
+        { name: 'wasm' as const, msPerStep: 12 },
+        { name: 'webgl' as const, msPerStep: 300 },
+      ],
+      order: ['wasm', 'webgl', 'webgpu'] as ('wasm' | 'webgl' | 'webgpu')[],
+    });
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession(
+      (e) => events.push(e),
+      select,
+      new MemoryCheckpointStore(),
+      fastest,
+    );
+    await session.handle({ type: 'init', backendChoice: 'auto' });
+    expect(events[0]).toMatchObject({ type: 'backend', active: 'wasm' });
+    await session.handle({ type: 'chooseBackend', choice: 'cpu' });
+    expect(events[1]).toMatchObject({ type: 'backend', active: 'cpu' });
   });
 
   it('runs a whole schedule: metrics through every phase, then a finished summary', async () => {

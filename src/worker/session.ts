@@ -13,7 +13,12 @@ import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { RunExporter } from './exports';
-import { BACKEND_PREFERENCE, type BackendChoice, type BackendName } from '../train/backend';
+import {
+  BACKEND_PREFERENCE,
+  selectFastestBackend,
+  type BackendChoice,
+  type BackendName,
+} from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import {
   PruningTrainer,
@@ -24,6 +29,7 @@ import {
 import { phaseAt } from '../core/pruning';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import type {
+  BackendSetting,
   Budgets,
   DatasetSpec,
   DatasetSummary,
@@ -60,11 +66,13 @@ export class TrainingSession {
   private preference: readonly BackendName[] = BACKEND_PREFERENCE;
   private simulatedFailures: Partial<Record<BackendName, string>> = {};
   private faults: SimulatedFaults = {};
+  private explicitOrder?: BackendName[];
 
   constructor(
     private readonly post: Post,
     private readonly selectBackend: SelectBackend,
     private readonly store: CheckpointStore = new MemoryCheckpointStore(),
+    private readonly selectFastest: typeof selectFastestBackend = selectFastestBackend,
   ) {}
 
   /** Settles when the backend is chosen: every other command waits for it. */
@@ -89,6 +97,8 @@ export class TrainingSession {
         return this.resume();
       case 'stop':
         return this.stop();
+      case 'chooseBackend':
+        return this.chooseBackend(command.choice);
       case 'queryCheckpoint':
         return this.queryCheckpoint();
       case 'resumeCheckpoint':
@@ -103,12 +113,40 @@ export class TrainingSession {
 
   private async initialise(command: Extract<WorkerCommand, { type: 'init' }>): Promise<void> {
     this.baseUrl = command.baseUrl ?? '';
-    this.preference = command.backends ?? BACKEND_PREFERENCE;
     this.simulatedFailures = command.simulatedFailures ?? {};
     this.faults = { ...command.faults };
-    const choice = await this.selectBackend(this.preference, this.simulatedFailures);
-    this.backend = choice.active;
-    this.post({ type: 'backend', active: choice.active, skipped: choice.skipped });
+    this.explicitOrder = command.backends;
+    await this.chooseBackend(command.backendChoice ?? 'auto');
+  }
+
+  /**
+   * 'auto': measure a probe training step on every backend that works and use the fastest;
+   * a named backend: use it (falling back in the default order if it fails).
+   */
+  private async chooseBackend(choice: BackendSetting): Promise<void> {
+    if (this.run && !this.run.ended) {
+      this.notice('warning', 'The backend can be changed between runs: stop the run first.');
+      return;
+    }
+    let result: BackendChoice;
+    if (this.explicitOrder) {
+      this.preference = this.explicitOrder;
+      result = await this.selectBackend(this.preference, this.simulatedFailures);
+    } else if (choice === 'auto') {
+      const fastest = await this.selectFastest(BACKEND_PREFERENCE, this.simulatedFailures);
+      this.preference = fastest.order;
+      result = fastest;
+    } else {
+      this.preference = [choice, ...BACKEND_PREFERENCE.filter((b) => b !== choice)];
+      result = await this.selectBackend(this.preference, this.simulatedFailures);
+    }
+    this.backend = result.active;
+    this.post({
+      type: 'backend',
+      active: result.active,
+      skipped: result.skipped,
+      timings: result.timings,
+    });
   }
 
   private async buildDataset(spec: DatasetSpec): Promise<{ dataset: Dataset; warnings: string[] }> {
