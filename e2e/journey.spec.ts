@@ -57,12 +57,32 @@ test('start, prune live, re-target the budget mid-run, finish, save and export',
 
   await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);
 
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: /TFLite/ }).click();
-  const file = await (await download).createReadStream();
-  const chunks: Buffer[] = [];
-  for await (const chunk of file) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  expect(bytes.subarray(4, 8).toString('latin1')).toBe('TFL3');
-  expect(bytes.length).toBeLessThan(4.5 * 1024 * 1.05);
+  const downloadOf = async (button: RegExp) => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: button }).click();
+    const chunks: Buffer[] = [];
+    for await (const chunk of await (await download).createReadStream())
+      chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+  const tflite = await downloadOf(/TFLite/);
+  expect(tflite.subarray(4, 8).toString('latin1')).toBe('TFL3');
+  expect(tflite.length).toBeLessThan(4.5 * 1024 * 1.05);
+  const tfjsZip = await downloadOf(/TF\.js/);
+
+  // The exported run in the real TFLite interpreter agrees with its float (TF.js) model.
+  const check = await page.context().newPage();
+  await check.goto('./e2e/pages/tflite-check.html');
+  await check.waitForFunction(() => window.tfliteCheck?.ready === true);
+  const result = await check.evaluate(
+    ([t, z]) =>
+      window.tfliteCheck!.verifyExportedRun(t, z, { seed: 1, classes: 4, size: 16, samples: 400 }),
+    [tflite.toString('base64'), tfjsZip.toString('base64')] as const,
+  );
+  expect(result.samples).toBe(80);
+  expect(result.agreement).toBeGreaterThanOrEqual(0.97);
+  expect(result.declared.input.shape).toEqual([1, 16, 16, 1]);
+  expect(result.declared.output.shape).toEqual([1, 4]);
+  expect(result.declared.input.type).toBe(9); // INT8
+  await check.close();
 });

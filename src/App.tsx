@@ -79,7 +79,9 @@ export function App() {
             <HowItWorks />
           </LiveStateProvider>
           <ExportPanel />
-          <SavedRuns />
+          <LiveStateProvider>
+            <SavedRuns />
+          </LiveStateProvider>
         </section>
       </main>
     </div>

@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { analyseGraph } from '../../src/core/graphAnalysis';
 import { zooModel } from '../../src/core/zoo';
 import { loadBuiltinMnist } from '../../src/data/mnist';
+import { generateShapes } from '../../src/data/generated';
+import { strFromU8, unzipSync } from 'fflate';
 import type { Dataset } from '../../src/data/dataset';
 import { initialWeights } from '../../src/train/network';
 import type { ExportableModel } from '../../src/export/model';
@@ -205,7 +207,45 @@ async function exportAndVerifyZooModel(options: ZooExportOptions): Promise<ZooCh
   return { ...summary, fileBytes: bytes.length, int8ReferenceAgreement, floatTop1 };
 }
 
-const api = { verifyTflite, exportZooModel, exportAndVerifyZooModel, ready: true };
+/**
+ * Checks files downloaded from a real studio run on a generated dataset: the run's .tflite in
+ * the interpreter against the run's TF.js export (the float model) on the validation samples.
+ */
+async function verifyExportedRun(
+  tfliteBase64: string,
+  tfjsZipBase64: string,
+  generated: { seed: number; classes: number; size: number; samples: number },
+): Promise<VerifySummary & { floatAccuracy: number }> {
+  await cpuBackend();
+  const dataset = generateShapes(generated);
+  const count = dataset.validation.count;
+  const inputs = normalised(dataset, 'validation', count);
+  const files = unzipSync(toBytes(tfjsZipBase64));
+  const json = JSON.parse(strFromU8(files['model.json']));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: files['weights.bin'].slice().buffer,
+    }),
+  );
+  const [h, w, c] = dataset.inputShape;
+  const logits = tf.tidy(() => model.predict(tf.tensor4d(inputs, [count, h, w, c])) as tf.Tensor);
+  const floatTop1 = argmaxRows(await logits.data(), logits.shape[1] ?? 1);
+  logits.dispose();
+  model.dispose();
+  const labels = dataset.validation.y;
+  const floatAccuracy = floatTop1.filter((p, i) => p === labels[i]).length / count;
+  return { ...(await verifyTflite(tfliteBase64, inputs, floatTop1)), floatAccuracy };
+}
+
+const api = {
+  verifyTflite,
+  verifyExportedRun,
+  exportZooModel,
+  exportAndVerifyZooModel,
+  ready: true,
+};
 declare global {
   interface Window {
     tfliteCheck?: typeof api;

@@ -4,7 +4,7 @@ import { budgetProblems } from '../state/budgets';
 import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../state/selectors';
 import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
-import { formatDuration, formatMs } from './format';
+import { formatBytes, formatDuration, formatMs } from './format';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   idle: 'Idle',
@@ -138,6 +138,14 @@ export function RunControls() {
         <div>
           <dt>Step time</dt>
           <dd>{latest ? formatMs(latest.stepMs) : '–'}</dd>
+        </div>
+        <div>
+          <dt>Tensor memory</dt>
+          <dd data-testid="tensor-memory">
+            {latest?.memory
+              ? `${formatBytes(latest.memory.bytes)} (${latest.memory.tensors} tensors)`
+              : '–'}
+          </dd>
         </div>
         <div>
           <dt>Samples/s</dt>

@@ -9,7 +9,7 @@ import {
   YAxis,
 } from 'recharts';
 import { selectSavedRuns } from '../state/selectors';
-import { useStudio } from '../state/store';
+import { useLiveStudio } from './LiveState';
 import { RESOURCE_NAMES, type ResourceName, type RunSummary } from '../worker/protocol';
 import { KEPT_COLOUR } from './ChartCard';
 import {
@@ -31,8 +31,8 @@ function budgetText(run: RunSummary): string {
 /** Accuracy against one resource across saved runs: the trade-off front. */
 function TradeoffChart({ runs }: { runs: RunSummary[] }) {
   const id = useId();
-  const resource = useStudio((s) => s.view.tradeoffResource);
-  const setResource = useStudio((s) => s.setTradeoffResource);
+  const resource = useLiveStudio((s) => s.view.tradeoffResource);
+  const setResource = useLiveStudio((s) => s.setTradeoffResource);
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
   const data = useMemo(
     () =>
@@ -83,9 +83,9 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
 
 /** Finished runs kept in this browser, with their settings and final figures. */
 export function SavedRuns() {
-  const runs = useStudio(selectSavedRuns);
-  const deleteRun = useStudio((s) => s.deleteSavedRun);
-  const clearRuns = useStudio((s) => s.clearSavedRuns);
+  const runs = useLiveStudio(selectSavedRuns);
+  const deleteRun = useLiveStudio((s) => s.deleteSavedRun);
+  const clearRuns = useLiveStudio((s) => s.clearSavedRuns);
   return (
     <section className="panel saved-runs" aria-labelledby="saved-title">
       <div className="panel-head">

@@ -117,6 +117,8 @@ export interface StepMetrics {
   ramPeakNode: string;
   stepMs: number;
   samplesPerSecond: number;
+  /** tfjs memory in the worker (the session adds it): flat across steps and runs if nothing leaks. */
+  memory?: { tensors: number; bytes: number };
   elapsedMs: number;
   etaMs: number;
 }

@@ -37,6 +37,7 @@ import type {
   RunConfig,
   RunSummary,
   SimulatedFaults,
+  StepMetrics,
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
@@ -494,7 +495,7 @@ export class TrainingSession {
       ) {
         lastPost = now;
         lastPhase = phaseAfter;
-        this.post({ type: 'metrics', metrics: trainer.metrics(result, stepMs) });
+        this.post({ type: 'metrics', metrics: this.withMemory(trainer.metrics(result, stepMs)) });
       }
       if (
         !trainer.done &&
@@ -541,7 +542,7 @@ export class TrainingSession {
     };
     this.post({
       type: 'metrics',
-      metrics: trainer.metrics({ loss: NaN, accuracy: NaN }, 0),
+      metrics: this.withMemory(trainer.metrics({ loss: NaN, accuracy: NaN }, 0)),
     });
     run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
@@ -602,9 +603,9 @@ export class TrainingSession {
     this.resume();
   }
 
-  /** Tensors held by tfjs now: for leak checks. */
-  get tensorCount(): number {
-    return tf.memory().numTensors;
+  private withMemory(metrics: StepMetrics): StepMetrics {
+    const { numTensors, numBytes } = tf.memory();
+    return { ...metrics, memory: { tensors: numTensors, bytes: numBytes } };
   }
 }
 

@@ -1,0 +1,30 @@
+import { test, expect, openStudio } from './fixtures';
+
+const SHORT =
+  '#data=generated&gseed=2&gclasses=3&gsize=16&gsamples=300&model=mobilenetv2&width=0.5' +
+  '&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
+  '&steps=24&warmup=0.25&prune=0.5&batch=8&lr=0.01&seed=1&backend=wasm';
+
+test('five runs one after another leave the worker holding the same tensor memory (±10%)', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(300_000);
+  await openStudio(page, SHORT);
+  await expect(page.getByTestId('active-backend')).toHaveText('wasm');
+  const after: { bytes: number; tensors: number }[] = [];
+  for (let run = 1; run <= 5; run++) {
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 120_000 });
+    await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(run);
+    const text = (await page.getByTestId('tensor-memory').textContent()) ?? '';
+    const m = /([\d.]+)\s*(B|KB|MB)\s*\((\d+) tensors\)/.exec(text);
+    expect(m, text).not.toBeNull();
+    const scale = { B: 1, KB: 1024, MB: 1024 * 1024 }[m![2] as 'B' | 'KB' | 'MB'];
+    after.push({ bytes: Number(m![1]) * scale, tensors: Number(m![3]) });
+  }
+  for (const a of after.slice(1)) {
+    expect(a.bytes).toBeLessThanOrEqual(after[0].bytes * 1.1);
+    expect(a.tensors).toBeLessThanOrEqual(after[0].tensors * 1.1);
+  }
+});
