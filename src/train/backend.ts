@@ -129,7 +129,7 @@ function probeStep(vars: tf.Variable[], x: tf.Tensor4D, labels: tf.Tensor2D): tf
 }
 
 /** Median milliseconds of a probe step on the active backend (after one warm-up step). */
-export async function timeProbeSteps(steps = 3): Promise<number> {
+export async function timeProbeSteps(steps = 2): Promise<number> {
   const vars = tf.tidy(() => [
     tf.variable(tf.randomNormal([3, 3, 4, 16], 0, 0.3, 'float32', 1)),
     tf.variable(tf.randomNormal([3, 3, 16, 32], 0, 0.1, 'float32', 2)),

@@ -84,10 +84,11 @@ export class TrainingSession {
       this.ready = this.initialise(command);
       return this.ready;
     }
+    // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
+    if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
+    if (command.type === 'queryCheckpoint') return this.queryCheckpoint();
     await this.ready;
     switch (command.type) {
-      case 'loadDataset':
-        return this.loadDataset(command.spec, command.requestId);
       case 'start':
         return this.start(command.config);
       case 'setBudgets':
@@ -100,8 +101,6 @@ export class TrainingSession {
         return this.stop();
       case 'chooseBackend':
         return this.chooseBackend(command.choice);
-      case 'queryCheckpoint':
-        return this.queryCheckpoint();
       case 'resumeCheckpoint':
         return this.resumeCheckpoint();
       case 'discardCheckpoint':
