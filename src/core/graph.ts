@@ -84,6 +84,27 @@ export type GraphNode =
 
 export type OpType = GraphNode['op'];
 
+/** Every op of the graph language (the trainer and the exporters support them all). */
+export const OP_TYPES: readonly OpType[] = [
+  'input',
+  'conv2d',
+  'depthwiseConv2d',
+  'dense',
+  'batchNorm',
+  'relu',
+  'relu6',
+  'softmax',
+  'maxPool',
+  'avgPool',
+  'globalAvgPool',
+  'flatten',
+  'add',
+  'concat',
+];
+
+/** Batch-norm epsilon when a node gives none (the default of tf.layers.batchNormalization). */
+export const DEFAULT_BN_EPSILON = 1e-3;
+
 export interface NetworkGraph {
   /** Display name, e.g. "MNIST CNN". */
   readonly name: string;

@@ -2,7 +2,7 @@
  * Validation and shape inference for a NetworkGraph, plus the channel-group structure
  * (METHOD.md §1). Pure TypeScript: no tfjs, no DOM.
  */
-import type { GraphNode, NetworkGraph, Padding } from './graph';
+import { OP_TYPES, type GraphNode, type NetworkGraph, type Padding } from './graph';
 import { inferChannelGroups, type ChannelGroup, type ChannelSegment } from './channelGroups';
 import { GraphError } from './graphError';
 
@@ -30,22 +30,7 @@ export interface AnalysedGraph {
   readonly inputIds: string[];
 }
 
-const KNOWN_OPS = new Set<string>([
-  'input',
-  'conv2d',
-  'depthwiseConv2d',
-  'dense',
-  'batchNorm',
-  'relu',
-  'relu6',
-  'softmax',
-  'maxPool',
-  'avgPool',
-  'globalAvgPool',
-  'flatten',
-  'add',
-  'concat',
-]);
+const KNOWN_OPS = new Set<string>(OP_TYPES);
 
 /** Output size along one spatial axis: 'same' ceil(H/s), 'valid' ceil((H−K+1)/s). */
 export function convOutputSize(size: number, kernel: number, stride: number, pad: Padding): number {

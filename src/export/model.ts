@@ -4,7 +4,15 @@
  *
  * Tensors are NHWC without the batch axis, as in core/graph.ts: spatial [H, W, C], flat [C].
  */
-import type { GraphNode, LayerWeights, NetworkGraph, OpType, Padding } from '../core/graph';
+import {
+  DEFAULT_BN_EPSILON,
+  OP_TYPES,
+  type GraphNode,
+  type LayerWeights,
+  type NetworkGraph,
+  type OpType,
+  type Padding,
+} from '../core/graph';
 
 export type { LayerWeights };
 
@@ -30,25 +38,9 @@ export class ExportError extends Error {
 /** Activation shape without the batch axis. */
 export type Shape = readonly number[];
 
-/** Default epsilon of tf.layers.batchNormalization, used when a node gives none. */
-export const DEFAULT_BN_EPSILON = 1e-3;
+export { DEFAULT_BN_EPSILON };
 
-const SUPPORTED_OPS: ReadonlySet<string> = new Set<OpType>([
-  'input',
-  'conv2d',
-  'depthwiseConv2d',
-  'dense',
-  'batchNorm',
-  'relu',
-  'relu6',
-  'softmax',
-  'maxPool',
-  'avgPool',
-  'globalAvgPool',
-  'flatten',
-  'add',
-  'concat',
-]);
+const SUPPORTED_OPS: ReadonlySet<string> = new Set<OpType>(OP_TYPES);
 
 /** Fails with a clear message when the caller has no model to export (e.g. before training). */
 export function requireModel(model: ExportableModel | undefined | null): ExportableModel {

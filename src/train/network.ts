@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
-import type { GraphNode, LayerWeights } from '../core/graph';
+import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
 import { mulberry32 } from '../data/batches';
 
 export type { LayerWeights };
@@ -28,7 +28,6 @@ export interface ForwardResult {
   batchStats: BatchStatistics[];
 }
 
-const BN_EPSILON = 1e-3;
 const BN_MOMENTUM = 0.9;
 
 /** Shape of each weight of a node, given the analysed graph. */
@@ -212,7 +211,7 @@ export class MaskedNetwork {
         return layer.bias ? tf.add(y, layer.bias) : y;
       }
       case 'batchNorm': {
-        const eps = node.epsilon ?? BN_EPSILON;
+        const eps = node.epsilon ?? DEFAULT_BN_EPSILON;
         if (training) {
           const axes = a.rank === 4 ? [0, 1, 2] : [0];
           const { mean, variance } = tf.moments(a, axes);
