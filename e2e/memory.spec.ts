@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect, openStudio } from './fixtures';
 
 const SHORT =
@@ -27,4 +28,10 @@ test('five runs one after another leave the worker holding the same tensor memor
     expect(a.bytes).toBeLessThanOrEqual(after[0].bytes * 1.1);
     expect(a.tensors).toBeLessThanOrEqual(after[0].tensors * 1.1);
   }
+  // With every chart, table and saved run drawn, the page is still accessible.
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+  expect(bad).toEqual([]);
 });

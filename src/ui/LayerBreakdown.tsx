@@ -26,7 +26,7 @@ export function LayerBreakdown() {
       empty={layers.length === 0 ? NO_RUN_YET : undefined}
       wide
     >
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Per-layer figures table">
         <table className="layer-table">
           <thead>
             <tr>

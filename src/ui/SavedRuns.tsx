@@ -100,7 +100,7 @@ export function SavedRuns() {
         <p className="hint">Finished runs are listed here and kept in this browser.</p>
       ) : (
         <>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Saved runs table">
             <table className="runs-table" data-testid="saved-runs-table">
               <thead>
                 <tr>
