@@ -66,3 +66,18 @@ test('a folder with only one class is refused with a message naming the problem'
   await page.getByLabel('Choose a folder').setInputFiles(writeFolder('single', files));
   await expect(page.getByTestId('dataset-error')).toContainText(/class/i);
 });
+
+test('the built-in MNIST digits load from the app itself and show as a labelled sample grid', async ({
+  page,
+  foreignRequests: _f,
+  pageErrors: _e,
+}) => {
+  const asset = page.waitForResponse((r) => r.url().endsWith('data/mnist.bin'));
+  await openStudio(page);
+  expect((await asset).status()).toBe(200);
+  await expect(page.getByText(/8,000 training \/ 2,000 validation samples/)).toBeVisible();
+  const grid = page.getByTestId('sample-grid');
+  await expect(grid).toBeVisible();
+  const samples = grid.getByRole('img', { name: /Sample of class \d/ });
+  expect(await samples.count()).toBeGreaterThanOrEqual(8);
+});

@@ -293,4 +293,23 @@ describe('TrainingSession', () => {
     await crashed.session.handle({ type: 'stop' });
     await running;
   });
+
+  it('says so when the browser refuses to store a checkpoint (quota), and keeps training', async () => {
+    const full: CheckpointStore = {
+      save: async () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+      load: async () => undefined,
+      clear: async () => undefined,
+    };
+    const { session, events } = harness(full);
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({ type: 'start', config: config() });
+    const warnings = events.filter(
+      (e) => e.type === 'notice' && /Could not store the run's checkpoint/.test(e.message),
+    );
+    expect(warnings).toHaveLength(1); // said once, not at every save
+    expect(warnings[0].type === 'notice' && warnings[0].message).toMatch(/quota/);
+    expect(events.some((e) => e.type === 'finished')).toBe(true);
+  });
 });
