@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   PruningController,
+  DEFAULT_PRUNING_OPTIONS,
   VectorAdam,
   dualAscent,
+  fillToBudget,
   hardMask,
   keptChannelCount,
   phaseAt,
@@ -112,6 +114,52 @@ describe('PruningController', () => {
     expect(ctl.lambdas.flash).toBeGreaterThan(0);
   });
 
+  it('settles within a few % under the budget and does not collapse when the task is neutral', () => {
+    // The task feedback is zero-mean noise: only the budget decides. Before the pull from below
+    // and log-π steps, momentum carried π past the budget and, at tight budgets, to 1/C.
+    const groups = [
+      { size: 32, prunable: true },
+      { size: 64, prunable: true },
+      { size: 128, prunable: true },
+    ];
+    for (const divisor of [4, 80]) {
+      const ctl = new PruningController(groups, {
+        ...DEFAULT_PRUNING_OPTIONS,
+        piLearningRate: 5 / 120,
+      });
+      const budget = quadraticFlash([32, 64, 128]).values.flash / divisor;
+      let seed = 1;
+      const noise = () => {
+        seed = (seed * 16807) % 2147483647;
+        return (seed / 2147483647 - 0.5) * 0.02;
+      };
+      for (let step = 0; step < 120; step++) {
+        if (step >= 72) ctl.setLearningRate((5 / 120) * (1 - (0.9 * (step - 72)) / 48));
+        const task = groups.map((g) => Float64Array.from({ length: g.size }, noise));
+        ctl.observe(task);
+        ctl.updateSizes(task, quadraticFlash(ctl.continuousWidths()), { flash: budget });
+      }
+      const final = quadraticFlash(ctl.continuousWidths()).values.flash;
+      expect(final).toBeLessThanOrEqual(budget * 1.03);
+      expect(final).toBeGreaterThan(budget * 0.93);
+      for (const k of ctl.keptCounts()) expect(k).toBeGreaterThan(1);
+    }
+  });
+
+  it('ranks with hysteresis: a kept channel is only displaced by a clearly better one', () => {
+    const ctl = new PruningController([{ size: 4, prunable: true }], {
+      ...DEFAULT_PRUNING_OPTIONS,
+      rankHysteresis: 0.25,
+      importanceDecay: 0,
+    });
+    ctl.observe([[4, 3, 2, 1]]);
+    ctl.setKept([2]);
+    ctl.observe([[4, 3, 3.3, 1]]); // 3.3 < 3·1.25: channel 1 stays
+    expect(Array.from(ctl.masks()[0])).toEqual([1, 1, 0, 0]);
+    ctl.observe([[4, 3, 4, 1]]); // 4 > 3.75: channel 2 comes in
+    expect(Array.from(ctl.masks()[0])).toEqual([1, 0, 1, 0]);
+  });
+
   it('keeps the channels with the largest |dL/dm| in its masks', () => {
     const ctl = new PruningController([{ size: 4, prunable: true }]);
     ctl.observe([[0.01, -0.9, 0.3, 0.02]]);
@@ -166,6 +214,53 @@ describe('repairToBudget', () => {
     );
     expect(result.feasible).toBe(false);
     expect(result.kept).toEqual([1]);
+  });
+});
+
+describe('fillToBudget', () => {
+  const groups = [
+    { size: 4, prunable: true },
+    { size: 4, prunable: true },
+    { size: 3, prunable: false },
+  ];
+  const importances = [
+    Float64Array.from([4, 3, 2, 1]),
+    Float64Array.from([40, 30, 20, 10]),
+    Float64Array.from([1, 1, 1]),
+  ];
+  const ranks = importances.map((i) => rankChannels(i));
+  const evaluate = (kept: readonly number[]) => quadraticFlash(kept).values;
+
+  it('re-admits channels while they fit, best importance per byte first, never past a budget', () => {
+    const result = fillToBudget(groups, [1, 1, 3], importances, ranks, { flash: 30 }, evaluate);
+    expect(evaluate(result.kept).flash).toBeLessThanOrEqual(30);
+    // No single further channel fits any more.
+    for (const g of [0, 1]) {
+      if (result.kept[g] >= 4) continue;
+      const trial = [...result.kept];
+      trial[g] += 1;
+      expect(evaluate(trial).flash).toBeGreaterThan(30);
+    }
+    // Group 1's channels are ten times more important: it gets the room first.
+    expect(result.kept[1]).toBe(4);
+    expect(result.kept[2]).toBe(3);
+    expect(result.added).toBe(result.kept[0] - 1 + result.kept[1] - 1);
+  });
+
+  it('mirrors repair: repair then fill lands on the budget from either side', () => {
+    const over = repairToBudget(groups, [4, 4, 3], importances, ranks, { flash: 30 }, evaluate);
+    const filled = fillToBudget(groups, over.kept, importances, ranks, { flash: 30 }, evaluate);
+    expect(evaluate(filled.kept).flash).toBeLessThanOrEqual(30);
+    expect(evaluate(filled.kept).flash).toBeGreaterThanOrEqual(evaluate(over.kept).flash);
+  });
+
+  it('changes nothing without a budget or from an infeasible point', () => {
+    expect(fillToBudget(groups, [1, 1, 3], importances, ranks, {}, evaluate).kept).toEqual([
+      1, 1, 3,
+    ]);
+    expect(fillToBudget(groups, [4, 4, 3], importances, ranks, { flash: 5 }, evaluate).added).toBe(
+      0,
+    );
   });
 });
 

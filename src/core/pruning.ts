@@ -168,6 +168,27 @@ export interface PruningControllerOptions {
   temperature: number;
   piLearningRate: number;
   lambdaRate: number;
+  /**
+   * Adam's second-moment decay for π (docs/method-notes.md §1). Short (0.9) so that once a
+   * budget is met the normalisation forgets the large resource feedback of the approach.
+   */
+  piBeta2?: number;
+  /**
+   * Pull from below (method-notes §2): while every budget is met with more than this relative
+   * room δ, the tightest budget's multiplier λ_s pulls π up along that budget's resource
+   * gradient, so π settles in [1 − δ, 1]·B instead of under it. 0 turns it off.
+   */
+  budgetSlack?: number;
+  /**
+   * Rank hysteresis (method-notes §3): a kept channel's importance counts (1 + h) times when
+   * ranking, so that EMA noise does not swap near-equal channels in and out every step.
+   */
+  rankHysteresis?: number;
+  /**
+   * Adam steps on log π instead of π (method-notes §1): every step then changes a group's width
+   * by about the same *fraction*, so small groups near 1/C do not overshoot to the minimum.
+   */
+  logSizes?: boolean;
 }
 
 export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
@@ -175,25 +196,37 @@ export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
   temperature: 1,
   piLearningRate: 0.02,
   lambdaRate: 0.05,
+  piBeta2: 0.9,
+  budgetSlack: 0.02,
+  rankHysteresis: 0.25,
+  logSizes: true,
 };
 
 export interface PruningControllerState {
   sizeProportions: number[];
   importances: number[][];
   lambdas: Partial<Record<ResourceKey, number>>;
+  /** The pull from below at the last update (absent in older checkpoints: 0). */
+  pull?: number;
+  /** Ranks as they were (they depend on the previous ranks through the hysteresis). */
+  ranks?: number[][];
   adam: AdamState;
   observedSteps: number;
 }
 
 /**
  * Holds π, the importances and the multipliers, and turns each step's mask gradients and
- * resource evaluation into new π (METHOD §5): ∇J = dL/dπ + Σ_r λ_r·[v_r > 0]·(dR_r/dπ)/B_r.
+ * resource evaluation into new π (METHOD §5, with docs/method-notes.md §2):
+ *   ∇J = dL/dπ + Σ_r λ_r·[v_r > 0]·(dR_r/dπ)/B_r − λ_s·[v_s < −δ]·(dR_s/dπ)/B_s,
+ * s the tightest budget (largest v_r).
  */
 export class PruningController {
   readonly sizeProportions: Float64Array;
   readonly importances: Float64Array[];
   ranks: Int32Array[];
   lambdas: Partial<Record<ResourceKey, number>> = {};
+  /** Strength of the pull from below at the last update (method-notes §2). */
+  pull = 0;
   observedSteps = 0;
   private readonly adam: VectorAdam;
 
@@ -204,7 +237,24 @@ export class PruningController {
     this.sizeProportions = new Float64Array(groups.length).fill(1);
     this.importances = groups.map((g) => new Float64Array(g.size));
     this.ranks = groups.map((g) => rankChannels(new Float64Array(g.size)));
-    this.adam = new VectorAdam(groups.length, options.piLearningRate);
+    this.adam = new VectorAdam(
+      groups.length,
+      options.piLearningRate,
+      0.9,
+      options.piBeta2 ?? 0.999,
+    );
+  }
+
+  /** Ranks with hysteresis: currently kept channels count (1 + h) times (method-notes §3). */
+  private rank(): Int32Array[] {
+    const h = this.options.rankHysteresis ?? 0;
+    if (h <= 0) return this.importances.map((imp) => rankChannels(imp));
+    const kept = this.keptCounts();
+    return this.importances.map((imp, g) => {
+      const previous = this.ranks[g];
+      const boosted = Float64Array.from(imp, (s, c) => (previous[c] < kept[g] ? s * (1 + h) : s));
+      return rankChannels(boosted);
+    });
   }
 
   /** Channels kept per group at the current π (non-prunable groups keep all). */
@@ -231,7 +281,7 @@ export class PruningController {
     // Bias-correct the EMA's start: the first observation is taken as is.
     const beta = this.observedSteps === 1 ? 0 : this.options.importanceDecay;
     maskGradients.forEach((g, i) => updateImportance(this.importances[i], g, beta));
-    this.ranks = this.importances.map((imp) => rankChannels(imp));
+    this.ranks = this.rank();
   }
 
   /**
@@ -249,6 +299,19 @@ export class PruningController {
       if (vr === undefined) delete this.lambdas[r];
       else this.lambdas[r] = dualAscent(this.lambdas[r] ?? 0, vr, this.options.lambdaRate);
     }
+    // Pull from below along the tightest budget (method-notes §2).
+    const slack = this.options.budgetSlack ?? 0;
+    let tightest: ResourceKey | undefined;
+    for (const r of RESOURCE_KEYS) {
+      const vr = v[r];
+      if (vr !== undefined && (tightest === undefined || vr > (v[tightest] as number)))
+        tightest = r;
+    }
+    const room = tightest === undefined ? 0 : (v[tightest] as number);
+    // Below the band [1 − δ, 1]·B the tightest budget's multiplier pulls π back up: the budget
+    // acts as a target band, with the same (self-tuned) strength as the push from above.
+    this.pull = slack > 0 && tightest !== undefined ? (this.lambdas[tightest] ?? 0) : 0;
+    const pulling = tightest !== undefined && room < -slack && this.pull > 0;
     const gradient = new Float64Array(this.groups.length);
     this.groups.forEach((group, g) => {
       if (!group.prunable) return;
@@ -266,9 +329,23 @@ export class PruningController {
         // d(R/B)/dπ_g = C_g · (dR/dc_g) / B
         grad += (lambda * group.size * evaluation.gradients[r][g]) / budget;
       }
+      if (pulling) {
+        const r = tightest as ResourceKey;
+        grad -= (this.pull * group.size * evaluation.gradients[r][g]) / (budgets[r] as number);
+      }
       gradient[g] = grad;
     });
-    this.adam.step(this.sizeProportions, gradient);
+    if (this.options.logSizes) {
+      // θ = log π, dJ/dθ = π·dJ/dπ.
+      const theta = Float64Array.from(this.sizeProportions, (p) => Math.log(p));
+      this.adam.step(
+        theta,
+        gradient.map((d, g) => d * this.sizeProportions[g]),
+      );
+      theta.forEach((t, g) => (this.sizeProportions[g] = Math.exp(t)));
+    } else {
+      this.adam.step(this.sizeProportions, gradient);
+    }
     this.groups.forEach((group, g) => {
       this.sizeProportions[g] = group.prunable
         ? clampSizeProportion(this.sizeProportions[g], group.size)
@@ -291,6 +368,8 @@ export class PruningController {
       sizeProportions: Array.from(this.sizeProportions),
       importances: this.importances.map((imp) => Array.from(imp)),
       lambdas: { ...this.lambdas },
+      pull: this.pull,
+      ranks: this.ranks.map((r) => Array.from(r)),
       adam: this.adam.state(),
       observedSteps: this.observedSteps,
     };
@@ -299,8 +378,11 @@ export class PruningController {
   restore(state: PruningControllerState): void {
     this.sizeProportions.set(state.sizeProportions);
     state.importances.forEach((imp, g) => this.importances[g].set(imp));
-    this.ranks = this.importances.map((imp) => rankChannels(imp));
+    this.ranks = state.ranks
+      ? state.ranks.map((r) => Int32Array.from(r))
+      : this.importances.map((imp) => rankChannels(imp));
     this.lambdas = { ...state.lambdas };
+    this.pull = state.pull ?? 0;
     this.adam.restore(state.adam);
     this.observedSteps = state.observedSteps;
   }
@@ -354,6 +436,55 @@ export function repairToBudget(
     removed += 1;
   }
   return { kept: current, feasible: violated().length === 0, removed };
+}
+
+/**
+ * "Use the budget" (method-notes §4), the mirror of repairToBudget: while some pruned channel
+ * still fits every budget, re-admit the one with the best importance per unit of resource it
+ * costs (relative to each budget, summed over the budgets). Never breaks a budget that `kept`
+ * meets. Returns the new counts and how many channels came back.
+ */
+export function fillToBudget(
+  groups: readonly GroupState[],
+  kept: readonly number[],
+  importances: readonly Float64Array[],
+  ranks: readonly Int32Array[],
+  budgets: Budgets,
+  evaluate: (kept: readonly number[]) => Record<ResourceKey, number>,
+  maxAdditions = 100_000,
+): { kept: number[]; added: number } {
+  const current = [...kept];
+  const limited = RESOURCE_KEYS.filter((r) => budgets[r] !== undefined);
+  if (limited.length === 0) return { kept: current, added: 0 };
+  let values = evaluate(current);
+  if (limited.some((r) => values[r] > (budgets[r] as number))) return { kept: current, added: 0 };
+  let added = 0;
+  while (added < maxAdditions) {
+    let best = -1;
+    let bestScore = -Infinity;
+    let bestValues = values;
+    groups.forEach((group, g) => {
+      if (!group.prunable || current[g] >= group.size) return;
+      const trial = [...current];
+      trial[g] += 1;
+      const trialValues = evaluate(trial);
+      if (limited.some((r) => trialValues[r] > (budgets[r] as number))) return;
+      let cost = 0;
+      for (const r of limited) cost += (trialValues[r] - values[r]) / (budgets[r] as number);
+      const nextBest = ranks[g].indexOf(current[g]);
+      const score = importances[g][nextBest] / Math.max(cost, 1e-12);
+      if (score > bestScore) {
+        bestScore = score;
+        best = g;
+        bestValues = trialValues;
+      }
+    });
+    if (best < 0) break;
+    current[best] += 1;
+    values = bestValues;
+    added += 1;
+  }
+  return { kept: current, added };
 }
 
 export type SchedulePhase = 'warmup' | 'pruning' | 'finetune';

@@ -55,6 +55,8 @@ describe('PruningTrainer', () => {
     }
     const final = estimator.report(trainer.keptCounts()).values;
     expect(final.flash).toBeLessThanOrEqual(budget);
+    // ... and uses it (pull from below + fill-to-budget at removal, docs/method-notes.md).
+    expect(final.flash).toBeGreaterThan(0.85 * budget);
     expect(trainer.removed).toBe(true);
     // The network really got smaller.
     const weights = trainer.network.trainableVariables().reduce((s, v) => s + v.size, 0);

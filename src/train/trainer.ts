@@ -8,8 +8,10 @@ import type { LayerWeights, NetworkGraph } from '../core/graph';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { analyseGraph } from '../core/graphAnalysis';
 import {
+  DEFAULT_PRUNING_OPTIONS,
   PruningController,
   RESOURCE_KEYS,
+  fillToBudget,
   phaseAt,
   repairToBudget,
   scheduleBoundaries,
@@ -113,6 +115,9 @@ export class PruningTrainer {
   keptAtRemoval?: number[][];
   lastValidationAccuracy?: number;
   repairNote?: string;
+  /** Channels re-admitted by the fill-to-budget step at removal (method-notes §4). */
+  filledChannels = 0;
+  private readonly piLearningRate: number;
   /** False for plain training (settings.pruning === false). */
   readonly pruning: boolean;
   private readonly sampler: BatchSampler;
@@ -132,12 +137,14 @@ export class PruningTrainer {
       network ?? MaskedNetwork.initialise(original, settings.seed, { masks: this.pruning });
     const { warmupEnd, pruneEnd } = scheduleBoundaries(settings.totalSteps, settings);
     const pruneSteps = Math.max(1, pruneEnd - warmupEnd);
+    // On log π (method-notes §1): 5/pruneSteps lets a width shrink e^-3 ≈ 1/20 in the
+    // first 60% of the pruning phase (full-rate steps), the rest settles.
+    this.piLearningRate = settings.piLearningRate ?? Math.max(0.01, 5 / pruneSteps);
     this.controller = new PruningController(
       original.groups.map((g) => ({ size: g.size, prunable: g.prunable })),
       {
-        importanceDecay: 0.9,
-        temperature: 1,
-        piLearningRate: settings.piLearningRate ?? Math.max(0.005, 2 / pruneSteps),
+        ...DEFAULT_PRUNING_OPTIONS,
+        piLearningRate: this.piLearningRate,
         lambdaRate: settings.lambdaRate ?? 0.05,
       },
     );
@@ -274,6 +281,7 @@ export class PruningTrainer {
       });
       this.controller.observe(maskGrads);
       if (phase === 'pruning') {
+        this.controller.setLearningRate(this.piLearningRateAt(this.step));
         const evaluation = this.estimator.evaluate(this.controller.continuousWidths());
         this.controller.updateSizes(maskGrads, evaluation, this.budgets);
         net.setMasks(this.controller.masks());
@@ -285,8 +293,20 @@ export class PruningTrainer {
   }
 
   /**
+   * π's Adam rate at a pruning step (method-notes §5): the full rate for the first 60% of the
+   * pruning phase, then a linear decay to a tenth at its end, so that π settles at the budget.
+   */
+  piLearningRateAt(step: number): number {
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
+    const progress = (step - warmupEnd) / Math.max(1, pruneEnd - warmupEnd);
+    const decay = progress < 0.6 ? 1 : 1 - 0.9 * Math.min(1, (progress - 0.6) / 0.4);
+    return this.piLearningRate * decay;
+  }
+
+  /**
    * Before fine-tuning (METHOD §6): make the solution feasible for certain by greedy removal,
-   * then remove the pruned channels physically and continue with the smaller network.
+   * then use the room left under the budgets by greedy re-admission (method-notes §4), then
+   * remove the pruned channels physically and continue with the smaller network.
    */
   async removeChannels(): Promise<void> {
     const groups = this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable }));
@@ -305,7 +325,19 @@ export class PruningTrainer {
       this.repairNote =
         'Even one channel per layer does not fit the budget; kept the smallest model.';
     }
-    this.controller.setKept(repair.kept);
+    // Only from a feasible point, and never past a budget: the result still meets every budget.
+    const fill = repair.feasible
+      ? fillToBudget(
+          groups,
+          repair.kept,
+          this.controller.importances,
+          this.controller.ranks,
+          this.budgets,
+          (kept) => this.estimator.report(kept).values,
+        )
+      : { kept: repair.kept, added: 0 };
+    this.filledChannels = fill.added;
+    this.controller.setKept(fill.kept);
     const masks = this.controller.masks();
     this.network.setMasks(masks);
     const kept = masks.map((m, g) =>
