@@ -9,7 +9,7 @@ import {
   YAxis,
 } from 'recharts';
 import { selectStepPoints } from '../state/selectors';
-import { useLiveStudio } from './LiveState';
+import { LiveStateProvider, useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
@@ -72,7 +72,10 @@ export function ResourceCharts() {
     >
       <div className="mini-charts">
         {CHARTED.map((r, i) => (
-          <ResourceChart key={r} resource={r} colour={SERIES_COLOURS[i]} />
+          // Each mini chart redraws in its own task (see LiveState).
+          <LiveStateProvider key={r}>
+            <ResourceChart resource={r} colour={SERIES_COLOURS[i]} />
+          </LiveStateProvider>
         ))}
       </div>
     </ChartCard>
