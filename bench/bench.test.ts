@@ -7,6 +7,8 @@ import { zooModel } from '../src/core/zoo';
 import { generateShapes } from '../src/data/generated';
 import { createResourceEstimator } from '../src/train/estimator';
 import type { LayerWeights } from '../src/train/network';
+import { issueNetGraph, measureStepTimes } from './backends';
+import { backendsMarkdown } from './backends-report';
 import { machineInfo } from './node-env';
 import {
   filterNorms,
@@ -113,5 +115,38 @@ describe('bench pieces', () => {
     const md = qualityMarkdown(quality, config, 'cpu (Node)', machine, 'test', 0.1);
     expect(md).toContain('every final network fits its budget');
     expect(md).toContain('(c) L1 filter pruning');
+  });
+
+  it('times plain training steps of the issue nets and renders the backend table', async () => {
+    expect(analyseGraph(issueNetGraph('net-B')).groups.map((g) => g.size)).toEqual(
+      expect.arrayContaining([32, 64, 64]),
+    );
+    const steps = await measureStepTimes({
+      nets: [
+        { net: 'net-A', batch: 2 },
+        { net: 'tiny-cnn', batch: 4, warmupSteps: 0 },
+      ],
+      warmupSteps: 1,
+      steps: 1,
+    });
+    expect(steps.map((r) => r.error)).toEqual([undefined, undefined]);
+    expect(steps[0].input).toBe('28×28×1');
+    expect(steps[1].warmupSteps).toBe(0);
+    expect(steps.every((r) => r.stepMs > 0 && r.macs > 0)).toBe(true);
+    const slower = steps.map((r) => ({ ...r, stepMs: r.stepMs * 30 }));
+    const md = backendsMarkdown(
+      [
+        { backend: 'wasm', where: 'here', results: steps },
+        { backend: 'webgl', where: 'here', results: slower },
+      ],
+      { skipped: 'not installed', results: [] },
+      machineInfo(),
+      'test',
+      0.1,
+    );
+    expect(md).toContain('| net-A | 28×28×1 |');
+    expect(md).toContain('**30×**');
+    expect(md).toContain('target ≥ 20×: met');
+    expect(md).toContain('not installed');
   });
 });

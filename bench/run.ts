@@ -6,10 +6,15 @@
  *   npm run bench -- --quick            a smoke run (~2 min)
  *   npm run bench -- --only overhead,throughput --backends cpu,wasm,webgl,webgpu
  *   npm run bench -- --no-browser       Node backends only
+ *   npm run bench -- --only backends    ms/step of nets A, B and the zoo on wasm / webgl / webgpu /
+ *                                       cpu in headless Chromium and PyTorch (results/backends.md)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PageJob } from './pages/protocol';
+import type { StepTimingConfig } from './backends';
+import { BACKEND_SECTION_SETTINGS } from './backend-settings';
+import { backendsMarkdown, runPytorch, type BrowserStepRun } from './backends-report';
+import type { BrowserBackend, PageJob } from './pages/protocol';
 import { runInBrowser } from './browser';
 import {
   backendLabel,
@@ -30,8 +35,8 @@ import {
   type ThroughputResult,
 } from './timing';
 
-type Section = 'overhead' | 'quality' | 'throughput';
-const SECTIONS: Section[] = ['overhead', 'throughput', 'quality'];
+type Section = 'overhead' | 'quality' | 'throughput' | 'backends';
+const SECTIONS: Section[] = ['overhead', 'throughput', 'backends', 'quality'];
 const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl', 'webgpu'];
 
 const args = process.argv.slice(2);
@@ -47,9 +52,20 @@ function listOption<T extends string>(name: string, all: readonly T[]): T[] {
 
 const settings = args.includes('--quick') ? QUICK_SETTINGS : DEFAULT_SETTINGS;
 const sections = listOption('--only', SECTIONS);
+const noBrowser = args.includes('--no-browser');
 const backends = listOption('--backends', BACKENDS).filter(
-  (b) => !(args.includes('--no-browser') && (b === 'webgl' || b === 'webgpu')),
+  (b) => !(noBrowser && (b === 'webgl' || b === 'webgpu')),
 );
+/**
+ * The backend section: all of it alone (`--only backends`), nets A and B only inside the default
+ * run of every section (keeps that under 30 min), a smoke run with --quick.
+ */
+const backendSection =
+  settings.mode === 'quick'
+    ? BACKEND_SECTION_SETTINGS.quick
+    : sections.includes('quality')
+      ? BACKEND_SECTION_SETTINGS.inDefaultRun
+      : BACKEND_SECTION_SETTINGS.full;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const outDir = join(ROOT, 'bench/results', settings.mode === 'quick' ? 'quick' : '');
 const machine = machineInfo();
@@ -105,42 +121,68 @@ async function main(): Promise<void> {
     }
   }
 
-  const browserBackends = backends.filter(
-    (b): b is PageJob['backend'] => b === 'webgl' || b === 'webgpu',
-  );
+  // One page per browser backend, for every section that runs there. Overhead runs on webgl and
+  // webgpu only; throughput on those and wasm (the app's wasm training backend in the browser);
+  // the backend section on all four.
+  const browserOrder: BrowserBackend[] = ['wasm', 'webgl', 'webgpu', 'cpu'];
+  const browserBackends = noBrowser ? [] : browserOrder.filter((b) => backends.includes(b));
+  const gpuLike = (b: BrowserBackend) => b === 'webgl' || b === 'webgpu';
   const jobs: PageJob[] = browserBackends
     .map((backend) => ({
       backend,
-      overhead: sections.includes('overhead') ? (settings.overhead[backend] ?? []) : [],
-      throughput: sections.includes('throughput') ? settings.throughput[backend] : undefined,
+      overhead:
+        sections.includes('overhead') && gpuLike(backend) ? (settings.overhead[backend] ?? []) : [],
+      throughput:
+        sections.includes('throughput') && backend !== 'cpu'
+          ? settings.throughput[backend]
+          : undefined,
+      steps: sections.includes('backends') ? backendSection.browser[backend] : undefined,
     }))
-    .filter((job) => job.overhead.length > 0 || job.throughput);
+    .filter((job) => job.overhead.length > 0 || job.throughput || job.steps);
+  const browserLabel = (b: BrowserBackend) =>
+    b === 'wasm' ? 'wasm + SIMD training kernels (headless Chromium)' : `${b} (headless Chromium)`;
+  const stepRuns: BrowserStepRun[] = [];
+  const backendsBegan = performance.now();
   if (jobs.length > 0) {
     try {
       const { version, results } = await runInBrowser(jobs, log, settings.browserTimeoutMs);
       for (const r of results) {
-        const label = `${r.backend} (headless Chromium)`;
+        const label = browserLabel(r.backend);
         const where = `Chromium ${version}, ${r.device || 'device not reported'}, navigator.hardwareConcurrency ${r.hardwareConcurrency}`;
         const skipped = r.skipped ?? r.error;
-        if (sections.includes('overhead'))
+        const job = jobs.find((j) => j.backend === r.backend)!;
+        if (job.overhead.length > 0)
           overhead.push({ backend: label, where, results: r.overhead, skipped });
-        if (sections.includes('throughput'))
+        if (job.throughput)
           throughput.push({ backend: label, where, results: r.throughput, skipped });
+        if (job.steps)
+          stepRuns.push({ backend: r.backend, where, results: r.steps ?? [], skipped });
       }
     } catch (error) {
       const reason = `browser run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
       log(reason);
       for (const job of jobs) {
-        const run = {
-          backend: `${job.backend} (headless Chromium)`,
-          where: '',
-          results: [],
-          skipped: reason,
-        };
-        if (sections.includes('overhead')) overhead.push(run);
-        if (sections.includes('throughput')) throughput.push({ ...run, results: [] });
+        const run = { backend: browserLabel(job.backend), where: '', results: [], skipped: reason };
+        if (job.overhead.length > 0) overhead.push(run);
+        if (job.throughput) throughput.push({ ...run, results: [] });
+        if (job.steps)
+          stepRuns.push({ backend: job.backend, where: '', results: [], skipped: reason });
       }
     }
+  }
+  if (sections.includes('backends')) {
+    if (noBrowser) log('backends: the browser columns are skipped (--no-browser)');
+    log('backends: PyTorch CPU reference (bench/pytorch_reference.py, one thread)');
+    const pytorch = runPytorch(backendSection.pytorch as StepTimingConfig);
+    for (const r of pytorch.results)
+      log(`  PyTorch ${r.net} batch ${r.batch}: ${r.error ?? `${r.stepMs.toFixed(1)} ms/step`}`);
+    if (pytorch.skipped) log(`  PyTorch: ${pytorch.skipped}`);
+    const minutes = (performance.now() - backendsBegan) / 60_000;
+    write('backends.md', backendsMarkdown(stepRuns, pytorch, machine, command, minutes));
+    writeFileSync(
+      join(outDir, 'backends-runs.json'),
+      JSON.stringify({ machine, settings: backendSection, browser: stepRuns, pytorch }, null, 1),
+    );
   }
   if (overhead.length) {
     write('overhead.md', overheadMarkdown(overhead, machine, command));

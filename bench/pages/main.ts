@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseMnistAsset } from '../../src/data/mnist';
 import { selectBackend, type BackendName } from '../../src/train/backend';
+import { measureStepTimes } from '../backends';
 import { measureOverhead, measureThroughput } from '../timing';
 import type { PageJob, PageResult } from './protocol';
 
@@ -46,12 +47,30 @@ async function run(job: PageJob): Promise<PageResult> {
     overhead: [],
     throughput: [],
   };
-  const choice = await selectBackend([job.backend]);
-  if (choice.active !== job.backend) {
-    result.skipped = choice.skipped.map((s) => s.reason).join('; ') || 'not available';
-    return result;
+  if (job.backend === 'wasm') {
+    // The app's own activation: tfjs wasm (binaries emitted by Vite) + the SIMD training kernels.
+    try {
+      // Dynamic, as in backend.ts, so that the page's other backends do not load it.
+      const { activateWasmTrainingBackend } =
+        await import('../../src/train/wasm/loadTrainingKernels');
+      const kernels = await activateWasmTrainingBackend();
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      result.device =
+        `tfjs wasm${simd ? ' SIMD' : ''}, ${kernels.kernelNames.length} training kernels, ` +
+        `heap mode ${kernels.heapMode()}, ${kernels.threads} thread(s), ` +
+        `crossOriginIsolated ${String(globalThis.crossOriginIsolated)}`;
+    } catch (error) {
+      result.skipped = error instanceof Error ? error.message : String(error);
+      return result;
+    }
+  } else {
+    const choice = await selectBackend([job.backend]);
+    if (choice.active !== job.backend) {
+      result.skipped = choice.skipped.map((s) => s.reason).join('; ') || 'not available';
+      return result;
+    }
+    result.device = await deviceDescription(job.backend);
   }
-  result.device = await deviceDescription(job.backend);
   log(`backend ${tf.getBackend()} (${result.device})`);
   if (job.overhead.length > 0) {
     const response = await fetch('./data/mnist.bin');
@@ -66,11 +85,20 @@ async function run(job: PageJob): Promise<PageResult> {
     log(`throughput, batch ${job.throughput.batch}`);
     result.throughput = await measureThroughput(job.throughput, log);
   }
+  if (job.steps) {
+    log(`plain training steps: ${job.steps.nets.map((n) => n.net).join(', ')}`);
+    result.steps = await measureStepTimes(job.steps, log);
+  }
   return result;
 }
 
 const job = JSON.parse(decodeURIComponent(location.hash.slice(1))) as PageJob;
-run(job)
+// Start after the load event: the page driver (bench/browser.ts) waits for it before polling.
+const loaded = new Promise<void>((resolve) =>
+  document.readyState === 'complete' ? resolve() : addEventListener('load', () => resolve()),
+);
+loaded
+  .then(() => run(job))
   .then((r) => (window.benchResult = r))
   .catch((error: unknown) => {
     log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

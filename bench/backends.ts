@@ -1,0 +1,176 @@
+/**
+ * ms per plain training step (the app's `PruningTrainer` with `pruning: false`: MaskedNetwork
+ * forward, backward, WeightAdam, loss and accuracy read back) of the issue's two networks and of
+ * every zoo model, on whatever tfjs backend is active. Runs in the benchmark page (one page per
+ * backend) and in Node (bench.test.ts); the PyTorch reference (pytorch_reference.py) builds the
+ * same networks.
+ */
+import type { NetworkGraph } from '../src/core/graph';
+import { analyseGraph } from '../src/core/graphAnalysis';
+import { zooModel } from '../src/core/zoo';
+import { createResourceEstimator } from '../src/train/estimator';
+import { PruningTrainer } from '../src/train/trainer';
+import { median } from './stats';
+import { randomDataset } from './synthetic';
+import type { Progress } from './timing';
+
+/** A network of the backend table: 'net-A', 'net-B' or a zoo id, at one batch size. */
+export interface StepNet {
+  net: string;
+  batch: number;
+  /** Override the config's warm-up / timed steps for this network (the slowest backends). */
+  warmupSteps?: number;
+  steps?: number;
+}
+
+export interface StepTimingConfig {
+  nets: readonly StepNet[];
+  warmupSteps: number;
+  steps: number;
+}
+
+export interface StepTimingResult {
+  net: string;
+  input: string;
+  batch: number;
+  /** Multiply-accumulates of one inference of one sample (the resource model's count). */
+  macs: number;
+  warmupSteps: number;
+  steps: number;
+  /** Median and minimum of the timed steps. */
+  stepMs: number;
+  minMs: number;
+  error?: string;
+}
+
+/**
+ * The issue's networks: 3×3 'same' convs without bias, each followed by batch norm and ReLU
+ * (the second and third with stride 2), global average pooling, dense 10.
+ *   A: 28×28×1, conv16 → conv32 s2 → conv32 s2 (batch 32)
+ *   B: 32×32×3, conv32 → conv64 s2 → conv64 s2 (batch 64)
+ */
+export const ISSUE_NETS: Record<
+  string,
+  { input: [number, number, number]; filters: number[]; batch: number }
+> = {
+  'net-A': { input: [28, 28, 1], filters: [16, 32, 32], batch: 32 },
+  'net-B': { input: [32, 32, 3], filters: [32, 64, 64], batch: 64 },
+};
+
+export function issueNetGraph(id: string): NetworkGraph {
+  const spec = ISSUE_NETS[id];
+  if (!spec) throw new Error(`unknown network ${id}`);
+  const nodes: NetworkGraph['nodes'][number][] = [
+    { id: 'input', op: 'input', inputs: [], shape: spec.input },
+  ];
+  let x = 'input';
+  spec.filters.forEach((filters, i) => {
+    const n = i + 1;
+    nodes.push(
+      {
+        id: `conv${n}`,
+        op: 'conv2d',
+        inputs: [x],
+        filters,
+        kernelSize: [3, 3],
+        strides: i === 0 ? [1, 1] : [2, 2],
+        padding: 'same',
+        useBias: false,
+      },
+      { id: `bn${n}`, op: 'batchNorm', inputs: [`conv${n}`] },
+      { id: `relu${n}`, op: 'relu', inputs: [`bn${n}`] },
+    );
+    x = `relu${n}`;
+  });
+  nodes.push(
+    { id: 'gap', op: 'globalAvgPool', inputs: [x] },
+    { id: 'logits', op: 'dense', inputs: ['gap'], units: 10, useBias: true },
+  );
+  return { name: `issue ${id}`, nodes, output: 'logits' };
+}
+
+function netGraph(net: string): { graph: NetworkGraph; classes: number } {
+  if (ISSUE_NETS[net]) return { graph: issueNetGraph(net), classes: 10 };
+  const zoo = zooModel(net);
+  return {
+    graph: zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses }),
+    classes: zoo.defaultClasses,
+  };
+}
+
+async function timedStep(trainer: PruningTrainer): Promise<number> {
+  // Yield to the event loop first (not timed): tfjs cpu resolves its reads as microtasks, and a
+  // page that never yields misses its load event and the driver's polling for minutes.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const began = performance.now();
+  await trainer.trainStep();
+  return performance.now() - began;
+}
+
+/** Median ms per plain training step of each network, on the active backend, random data. */
+export async function measureStepTimes(
+  config: StepTimingConfig,
+  progress: Progress = () => {},
+): Promise<StepTimingResult[]> {
+  const results: StepTimingResult[] = [];
+  for (const { net, batch, ...own } of config.nets) {
+    const warmupSteps = own.warmupSteps ?? config.warmupSteps;
+    const steps = own.steps ?? config.steps;
+    const row: StepTimingResult = {
+      net,
+      input: '',
+      batch,
+      macs: NaN,
+      warmupSteps,
+      steps,
+      stepMs: NaN,
+      minMs: NaN,
+    };
+    let trainer: PruningTrainer | undefined;
+    try {
+      const { graph, classes } = netGraph(net);
+      const analysed = analyseGraph(graph);
+      const input = graph.nodes.find((n) => n.op === 'input');
+      const shape = (input && input.op === 'input' ? [...input.shape] : [1, 1, 1]) as [
+        number,
+        number,
+        number,
+      ];
+      row.input = shape.join('×');
+      const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+      row.macs = estimator.report(analysed.groups.map((g) => g.size)).values.macs;
+      const dataset = randomDataset(shape, classes, Math.max(64, batch * 2));
+      trainer = new PruningTrainer(
+        analysed,
+        dataset,
+        {
+          totalSteps: 1_000_000,
+          warmupFraction: 0,
+          pruneFraction: 1,
+          batchSize: batch,
+          learningRate: 0.002,
+          seed: 1,
+          budgets: {},
+          validationEvery: 0,
+          validationSamples: 0,
+          pruning: false,
+        },
+        estimator,
+      );
+      for (let i = 0; i < warmupSteps; i++) await timedStep(trainer);
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) times.push(await timedStep(trainer));
+      row.stepMs = median(times);
+      row.minMs = Math.min(...times);
+    } catch (error) {
+      row.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      trainer?.dispose();
+    }
+    progress(
+      `  ${net} batch ${batch}: ${row.error ? `failed: ${row.error}` : `${row.stepMs.toFixed(1)} ms/step (min ${row.minMs.toFixed(1)})`}`,
+    );
+    results.push(row);
+  }
+  return results;
+}
