@@ -65,18 +65,6 @@ export interface TrainerSettings {
   pruning?: boolean;
 }
 
-export const DEFAULT_TRAINER_SETTINGS: TrainerSettings = {
-  totalSteps: 300,
-  warmupFraction: 0.2,
-  pruneFraction: 0.5,
-  batchSize: 32,
-  learningRate: 0.002,
-  seed: 1,
-  budgets: {},
-  validationEvery: 25,
-  validationSamples: 500,
-};
-
 /**
  * Everything needed to continue a run exactly where it was, as plain structured-cloneable
  * data (stored in IndexedDB, kept in memory for roll-back and backend fallback).

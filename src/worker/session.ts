@@ -60,7 +60,6 @@ export class TrainingSession {
   private baseUrl = '';
   private backend: BackendName = 'cpu';
   private dataset?: Dataset;
-  private datasetWarnings: string[] = [];
   private run?: TrainingRunState;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
@@ -190,7 +189,6 @@ export class TrainingSession {
     try {
       const { dataset, warnings } = await this.buildDataset(spec);
       this.dataset = dataset;
-      this.datasetWarnings = warnings;
       this.post({ type: 'dataset', requestId, summary: summarise(dataset, warnings) });
     } catch (err) {
       this.post({
@@ -257,7 +255,6 @@ export class TrainingSession {
     if (!this.dataset) {
       const { dataset, warnings } = await this.buildDataset(config.dataset);
       this.dataset = dataset;
-      this.datasetWarnings = warnings;
       this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, warnings) });
     }
     const dataset = this.dataset;
