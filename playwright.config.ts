@@ -6,6 +6,8 @@ const port = Number(process.env.PREVIEW_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Playwright empties its output folder at start: keep it apart from the Vitest report.
+  outputDir: 'test-results/e2e',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,
