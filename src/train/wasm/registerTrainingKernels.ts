@@ -128,6 +128,39 @@ function geometry(info: tf.backend_util.Conv2DInfo): number[] {
   ];
 }
 
+/**
+ * Geometry of a backward conv2d (input shape, filter shape, attributes) in the form the conv
+ * kernel exports take it; null where our kernels do not cover it.
+ */
+function convGeometry(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Conv2DBackpropFilterAttrs | Conv2DBackpropInputAttrs,
+) {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  if (!covered(info)) return null;
+  const [fh, fw, ci, co] = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
+  const geo = [
+    info.inHeight,
+    info.inWidth,
+    ci,
+    info.outHeight,
+    info.outWidth,
+    co,
+    ...geometry(info),
+  ];
+  return { info, fh, fw, ci, co, geo };
+}
+
 /** Below this many multiply-adds a backward conv stays on one thread (a split costs ~0.1 ms). */
 const MIN_MACS_TO_SPLIT = 4e6;
 
@@ -179,33 +212,10 @@ function makeKernels(
     attrs,
   }: KernelArgs<Conv2DBackpropFilterAttrs>) => {
     const { x, dy } = inputs;
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs!;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
-    if (!covered(info)) return null;
-    const [fh, fw, ci, co] = [
-      info.filterHeight,
-      info.filterWidth,
-      info.inChannels,
-      info.outChannels,
-    ];
-    const geo = [
-      info.inHeight,
-      info.inWidth,
-      ci,
-      info.outHeight,
-      info.outWidth,
-      co,
-      ...geometry(info),
-    ];
+    const { filterShape } = attrs!;
+    const conv = convGeometry(x.shape, filterShape, attrs!);
+    if (!conv) return null;
+    const { info, fh, fw, ci, co, geo } = conv;
     const split = splitOverBatch(
       backend,
       [x, dy],
@@ -242,33 +252,10 @@ function makeKernels(
     attrs,
   }: KernelArgs<Conv2DBackpropInputAttrs>) => {
     const { dy, filter } = inputs;
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs!;
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
-    if (!covered(info)) return null;
-    const [fh, fw, ci, co] = [
-      info.filterHeight,
-      info.filterWidth,
-      info.inChannels,
-      info.outChannels,
-    ];
-    const geo = [
-      info.inHeight,
-      info.inWidth,
-      ci,
-      info.outHeight,
-      info.outWidth,
-      co,
-      ...geometry(info),
-    ];
+    const { inputShape } = attrs!;
+    const conv = convGeometry(inputShape, filter.shape, attrs!);
+    if (!conv) return null;
+    const { info, fh, fw, ci, co, geo } = conv;
     const split = splitOverBatch(
       backend,
       [dy, filter],
