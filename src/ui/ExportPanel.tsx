@@ -5,7 +5,11 @@ import type { ExportFormat } from '../worker/protocol';
 const FORMATS: { format: ExportFormat; label: string; what: string }[] = [
   { format: 'tfjs', label: 'TF.js model (.zip)', what: 'for the browser or Node' },
   { format: 'tflite', label: 'TFLite int8 (.tflite)', what: 'for TensorFlow Lite Micro' },
-  { format: 'c-array', label: 'C array (.h)', what: 'the .tflite as a C header to compile in' },
+  {
+    format: 'c-array',
+    label: 'C array (.h + .cc)',
+    what: 'the .tflite as model_data.h and model_data.cc for TensorFlow Lite Micro, zipped',
+  },
   { format: 'report', label: 'Report (.json)', what: 'settings, figures and kept channels' },
 ];
 
