@@ -418,11 +418,18 @@ export class PruningTrainer {
     }));
   }
 
+  private unprunedCache?: ResourceFigures;
+
+  /** The unpruned network's figures: constant for a run, so computed once. */
+  get unpruned(): ResourceFigures {
+    this.unprunedCache ??= this.estimator.report(this.original.groups.map((g) => g.size)).values;
+    return this.unprunedCache;
+  }
+
   /** Everything the UI charts after a step. */
   metrics(result: StepResult, stepMs: number): StepMetrics {
-    const full = this.original.groups.map((g) => g.size);
     const now = this.estimator.report(this.keptCounts());
-    const unpruned = this.estimator.report(full).values;
+    const unpruned = this.unpruned;
     const perStep = this.step > 0 ? this.activeMs / this.step : 0;
     const lambdas: StepMetrics['lambdas'] = {};
     for (const r of RESOURCE_KEYS) {

@@ -517,7 +517,7 @@ export class TrainingSession {
     run.ended = true;
     await this.store.clear().catch(() => undefined);
     const final = trainer.estimator.report(trainer.keptCounts()).values;
-    const unpruned = trainer.estimator.report(trainer.original.groups.map((g) => g.size)).values;
+    const unpruned = trainer.unpruned;
     const summary: RunSummary = {
       id: `run-${Date.now().toString(36)}`,
       finishedAt: new Date().toISOString(),
