@@ -15,7 +15,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import type { Dataset } from '../../src/data/dataset';
 import { initialWeights } from '../../src/train/network';
 import type { ExportableModel } from '../../src/export/model';
-import { quantizeInput, runInt8 } from '../../src/export/quantize';
+import { quantizeInput, runInt8 } from '../../src/export/int8Reference';
 import { argmaxRows, runFloat } from '../../src/export/reference';
 import { exportTflite } from '../../src/export/tflite';
 import { readTflite } from '../../src/export/tflite-reader';

@@ -122,11 +122,36 @@ export interface DeployedOperator {
   readonly macs: CostPolynomial;
   /** Elements touched by an operator without MACs (activation, copy, softmax, MUL/ADD of BN). */
   readonly elementwiseWork: CostPolynomial;
-  /** CMSIS-NN / TFLM kernel scratch buffer bytes while the operator runs. */
+  /**
+   * Kernel scratch buffer bytes while the operator runs: the sum of `scratchRequests`
+   * without their rounding (the smooth model's term).
+   */
   readonly scratchBytes: CostPolynomial;
+  /** The scratch buffers the kernel's Prepare requests from TFLM, in request order. */
+  readonly scratchRequests: ScratchRequest[];
   /** Output channels whose requantisation multiplier+shift TFLM keeps in the arena. */
   readonly requantChannels: CostPolynomial;
 }
+
+/**
+ * One RequestScratchBufferInArena of a kernel (CMSIS-NN on DSP cores such as the Cortex-M4
+ * and M7, TFLM's reference kernels otherwise): bytesPerElement · alignUp(elements, roundTo).
+ */
+export interface ScratchRequest {
+  readonly elements: CostPolynomial;
+  readonly bytesPerElement: number;
+  readonly roundTo: number;
+}
+
+const scratch = (
+  elements: CostPolynomial,
+  bytesPerElement: number,
+  roundTo = 1,
+): ScratchRequest => ({
+  elements,
+  bytesPerElement,
+  roundTo,
+});
 
 export interface DeployedModel {
   readonly convention: ResourceConvention;
@@ -323,6 +348,7 @@ class ModelBuilder {
       macs: [],
       elementwiseWork: [],
       scratchBytes: [],
+      scratchRequests: [],
       requantChannels: [],
     };
   }
@@ -344,9 +370,13 @@ class ModelBuilder {
       indexCount: 0,
       ...spec,
     };
+    const scratchRequests = this.convention === 'tflm' ? (spec.scratchRequests ?? []) : [];
+    const scratchBytes = scratchRequests.flatMap((r) =>
+      r.elements.map((t) => ({ ...t, coef: t.coef * r.bytesPerElement })),
+    );
     // The file lists every activation input (a repeated one twice), the constants, the output.
     const indexCount = head.inputs.length + operator.constantTensors.length + 1;
-    return { ...operator, indexCount };
+    return { ...operator, indexCount, scratchRequests, scratchBytes };
   }
 
   private operatorSpec(
@@ -374,7 +404,8 @@ class ModelBuilder {
           kind: isAvg ? 'AVERAGE_POOL_2D' : 'MAX_POOL_2D',
           costClass: 'pool',
           macs: [term(this.spatialSize(head.id) * ph * pw, this.channelsOf(head.id))],
-          scratchBytes: isAvg && this.convention === 'tflm' ? [term(4, this.channelsOf(inId))] : [],
+          // CMSIS-NN arm_avgpool_s8: one int32 accumulator per channel.
+          scratchRequests: isAvg ? [scratch([term(1, this.channelsOf(inId))], 4)] : [],
         };
       }
       case 'globalAvgPool':
@@ -383,7 +414,12 @@ class ModelBuilder {
           costClass: 'pool',
           ...this.operandConstant(head, 'axis'),
           macs: [term(this.spatialSize(inId), this.channelsOf(inId))],
-          scratchBytes: this.convention === 'tflm' ? [term(4, this.channelsOf(head.id))] : [],
+          // reduce_common.cc: int32 sums per output, the input iterator (4 ints), the axes (2).
+          scratchRequests: [
+            scratch([term(1, this.channelsOf(head.id))], 4),
+            scratch([term(4, constantForm(1))], 4),
+            scratch([term(2, constantForm(1))], 4),
+          ],
         };
       case 'add':
         return {
@@ -437,7 +473,9 @@ class ModelBuilder {
     const cin = this.channelsOf(node.inputs[0]);
     const cout = this.channelsOf(node.id);
     const bias = this.hasBias(node, chain);
-    const pointwise = kh === 1 && kw === 1 && node.strides[0] === 1 && node.strides[1] === 1;
+    // CMSIS-NN: a 1×1 conv (no padding) needs no buffer at any stride; every other kernel
+    // an im2col buffer of 2 columns of K·K·C_in int16, C_in·K·K rounded up to 4.
+    const oneByOne = kh === 1 && kw === 1;
     return {
       kind: 'CONV_2D',
       costClass: 'conv',
@@ -446,9 +484,7 @@ class ModelBuilder {
       quantScales: this.quantScales(cout, bias),
       ...this.weightConstants(node, 4, bias),
       macs: [term(this.spatialSize(node.id) * kh * kw, cin, cout)],
-      // CMSIS-NN arm_convolve_s8 im2col buffer: 2 columns of K·K·C_in int16 (DSP cores);
-      // the 1×1 stride-1 kernel needs none.
-      scratchBytes: this.convention === 'tflm' && !pointwise ? [term(4 * kh * kw, cin)] : [],
+      scratchRequests: oneByOne ? [] : [scratch([term(kh * kw, cin)], 4, 4)],
       requantChannels: this.convention === 'tflm' ? [term(1, cout)] : [],
     };
   }
@@ -470,8 +506,8 @@ class ModelBuilder {
       quantScales: this.quantScales(channels, bias),
       ...this.weightConstants(node, 4, bias),
       macs: [term(this.spatialSize(node.id) * kh * kw, channels)],
-      // CMSIS-NN: the 3×3 kernel needs no buffer, the generic optimised one K·K·C int16.
-      scratchBytes: this.convention === 'tflm' && !is3x3 ? [term(2 * kh * kw, channels)] : [],
+      // CMSIS-NN: the 3×3 kernel (padding ≤ 1) needs no buffer, the others K·K·C int16.
+      scratchRequests: is3x3 ? [] : [scratch([term(kh * kw, channels)], 2)],
       requantChannels: this.convention === 'tflm' ? [term(1, channels)] : [],
     };
   }
@@ -515,10 +551,13 @@ class ModelBuilder {
     node: Extract<GraphNode, { op: 'batchNorm' }>,
     chain: string[],
   ): OperatorSpec {
-    const channels = this.channelsOf(node.id);
     const bias = this.hasBias(node, chain);
-    return this.isSpatial(node.id)
-      ? this.depthwiseLike(node, 1, 1, channels, bias)
-      : this.denseLike(node, channels, channels, bias);
+    if (this.isSpatial(node.id)) {
+      return this.depthwiseLike(node, 1, 1, this.channelsOf(node.id), bias);
+    }
+    // On a flat tensor (after a flatten: positions × channels features) the diagonal
+    // FULLY_CONNECTED is features × features.
+    const features = this.elementsOf(node.id);
+    return this.denseLike(node, features, features, bias);
   }
 }

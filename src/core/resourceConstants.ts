@@ -8,7 +8,8 @@
  * soffset per table, 4 bytes per offset field and vector length, vtables shared between
  * tables of the same layout) and were checked against written files: see
  * docs/resource-model.md, "Calibration", and src/export/flash-agreement.test.ts.
- * The arena constants are estimates from the TFLite Micro sources, not yet measured.
+ * The arena constants model TFLite Micro's allocator and were fitted to arenas measured with
+ * TFLM itself (TFLM_ARENA below).
  */
 import type { TfliteOperatorKind } from './deployment';
 
@@ -82,26 +83,84 @@ export function flatbufferStringBytes(s: string): number {
   return 4 + Math.ceil((utf8 + 1) / 4) * 4;
 }
 
-/** Tensor-arena bytes of TFLite Micro beyond the activation buffers themselves. */
-export interface ArenaOverheadConstants {
-  /** Interpreter bookkeeping allocated once (subgraph allocations, context). */
+/**
+ * TFLite Micro's tensor arena on a 32-bit Cortex-M (tflite-micro 90b983c2, CMSIS-NN kernels):
+ * the persistent tail, the temporary data of memory planning, and the margin the studio adds.
+ * The planned head itself is computed, not estimated (core/tflmArena.ts: the greedy planner).
+ * Structure sizes are those of the 32-bit build; `fixedBytes` and `operatorBytes` were fitted
+ * (least squares, rounded up) to the tails TFLM reported for the 25 models of
+ * scripts/tflm/measured.json (residuals within ±10 B).
+ */
+export interface TflmArenaConstants {
+  /**
+   * Once per interpreter: the allocator objects placed in the arena (SingleArenaBufferAllocator,
+   * GreedyMemoryPlanner, MicroAllocator, MicroBuiltinDataAllocator) and SubgraphAllocations.
+   */
   readonly fixedBytes: number;
-  /** One TfLiteEvalTensor (data pointer, dims pointer, type) per tensor, constants included. */
-  readonly perTensorBytes: number;
-  /** NodeAndRegistration, builtin options struct and kernel OpData per operator. */
-  readonly perOperatorBytes: number;
-  /** Per output channel of conv/depthwise: int32 requant multiplier and int32 shift. */
-  readonly perRequantChannelBytes: number;
-  /** Expected padding per live buffer: the planner aligns buffers to 16 bytes. */
-  readonly bufferAlignmentBytes: number;
+  /** TfLiteEvalTensor (data pointer, dims pointer, type) per tensor of the file. */
+  readonly evalTensorBytes: number;
+  /** NodeAndRegistration (TfLiteNode + registration pointer) per operator. */
+  readonly nodeAndRegistrationBytes: number;
+  /**
+   * Per operator of a kind: its parsed builtin options struct and the kernel's OpData from
+   * Init (16-byte aligned), as measured.
+   */
+  readonly operatorBytes: Readonly<Record<TfliteOperatorKind, number>>;
+  /**
+   * CONV_2D and DEPTHWISE_CONV_2D keep two int32 arrays per output channel (multiplier,
+   * shift), each a separate 16-byte aligned allocation.
+   */
+  readonly requantArraysPerOperator: number;
+  /** ScratchBufferHandle (one data pointer) per scratch buffer request. */
+  readonly scratchHandleBytes: number;
+  /**
+   * Per model input and output: the persistent TfLiteTensor the interpreter keeps (32 B), its
+   * TfLiteAffineQuantization (12 B) and zero-point array (8 B).
+   */
+  readonly ioTensorBytes: number;
+  /** While planning: one ScratchBufferRequest (bytes, node, subgraph) per request... */
+  readonly scratchRequestBytes: number;
+  /** ...with room for kMaxScratchBuffersPerOp more; */
+  readonly maxScratchRequestsPerOperator: number;
+  /** the AllocationInfo array (per tensor and per scratch buffer), subgraph offsets; */
+  readonly allocationInfoBytes: number;
+  readonly subgraphOffsetBytes: number;
+  /** and the planner's arrays: BufferRequirements, two sort arrays, ListEntry, offset. */
+  readonly plannerBytesPerBuffer: number;
+  /**
+   * Added to the modelled smallest arena: alignment of the arena's end (the measured smallest
+   * arena is up to 12 B above arena_used_bytes) and the fit's residuals.
+   */
+  readonly marginBytes: number;
 }
 
-export const TFLM_ARENA_OVERHEAD: ArenaOverheadConstants = {
-  fixedBytes: 128,
-  perTensorBytes: 12,
-  perOperatorBytes: 112,
-  perRequantChannelBytes: 8,
-  bufferAlignmentBytes: 8,
+export const TFLM_ARENA: TflmArenaConstants = {
+  fixedBytes: 155,
+  evalTensorBytes: 12,
+  nodeAndRegistrationBytes: 32,
+  operatorBytes: {
+    CONV_2D: 93,
+    DEPTHWISE_CONV_2D: 93,
+    FULLY_CONNECTED: 81,
+    MAX_POOL_2D: 90,
+    AVERAGE_POOL_2D: 75,
+    MEAN: 51,
+    ADD: 66,
+    CONCATENATION: 52,
+    RESHAPE: 50,
+    RELU: 24,
+    RELU6: 20,
+    SOFTMAX: 65,
+  },
+  requantArraysPerOperator: 2,
+  scratchHandleBytes: 4,
+  ioTensorBytes: 52,
+  scratchRequestBytes: 12,
+  maxScratchRequestsPerOperator: 12,
+  allocationInfoBytes: 24,
+  subgraphOffsetBytes: 4,
+  plannerBytesPerBuffer: 40,
+  marginBytes: 32,
 };
 
 /** Element sizes and counting rules of a convention. */
@@ -111,7 +170,10 @@ export interface ConventionRules {
   readonly activationBytesPerElement: number;
   /** Whether flatbuffer overheads (TFLITE_FLASH_OVERHEAD) count. */
   readonly flashOverheads: boolean;
-  /** Whether arena overheads, scratch buffers and alignment (TFLM_ARENA_OVERHEAD) count. */
+  /**
+   * Whether the arena is TFLite Micro's (TFLM_ARENA: persistent tail, scratch buffers, the
+   * greedy planner's layout) or the plain live-set peak.
+   */
   readonly arenaOverheads: boolean;
   readonly countInputInRamByDefault: boolean;
   readonly inPlaceReshapeByDefault: boolean;

@@ -42,12 +42,19 @@ import {
 import {
   CONVENTION_RULES,
   TFLITE_FLASH_OVERHEAD,
-  TFLM_ARENA_OVERHEAD,
+  TFLM_ARENA,
   flatbufferStringBytes,
-  type ArenaOverheadConstants,
   type ConventionRules,
   type FlashOverheadConstants,
+  type TflmArenaConstants,
 } from './resourceConstants';
+import {
+  TFLM_BUFFER_ALIGNMENT,
+  alignUp,
+  arenaBuffers,
+  planGreedy,
+  type PlannedArenaBuffer,
+} from './tflmArena';
 
 export interface ResourceOptions {
   /** 'tflm' (default): int8 TFLite Micro; 'unas': the uNAS resource model's conventions. */
@@ -61,7 +68,7 @@ export interface ResourceOptions {
   /** Count the model input in the arena. Default: true in 'tflm', false in 'unas'. */
   readonly countInputInRam?: boolean;
   readonly flashOverhead?: Partial<FlashOverheadConstants>;
-  readonly arenaOverhead?: Partial<ArenaOverheadConstants>;
+  readonly arena?: Partial<TflmArenaConstants>;
   /** Memoised order-search states before falling back to a greedy order. Default 20,000. */
   readonly orderSearchStateLimit?: number;
 }
@@ -107,15 +114,38 @@ export interface ResourceReport extends ResourceFigures {
   readonly orderIsOptimal: boolean;
   /** Flash not attributed to one operator: model tables, operator codes, input tensor. */
   readonly modelOverheadFlashBytes: number;
-  /** Arena bytes held for the whole run (TFLM bookkeeping); ramBytes = this + peak. */
+  /** Arena bytes held for the whole run (TFLM's persistent tail). */
   readonly persistentArenaBytes: number;
+  /** The planned activation region (TFLM's head; the live-set peak in 'unas'). */
   readonly peakActivationBytes: number;
+  /** TFLite Micro's arena as its allocator lays it out ('tflm' only). */
+  readonly arena?: TflmArenaLayout;
   readonly peakOperator: string;
   readonly largestFlashOperator: string;
   readonly slowestOperator: string;
   /** Shown separately, not included in flashBytes / ramBytes. */
   readonly runtimeFlashBytes: number;
   readonly runtimeRamBytes: number;
+}
+
+/** The tensor arena TFLite Micro builds for the model (core/tflmArena.ts). */
+export interface TflmArenaLayout {
+  /** The figure to size the firmware's arena from (ramBytes): smallest that works + margin. */
+  readonly arenaBytes: number;
+  /** arena_used_bytes TFLM reports after AllocateTensors: head + tail. */
+  readonly usedBytes: number;
+  /** The memory plan's size (activations and scratch buffers). */
+  readonly plannedBytes: number;
+  /** Of which kernel scratch buffers (sum of their aligned sizes; they share space). */
+  readonly scratchBytes: number;
+  readonly persistentBytes: number;
+  /** What memory planning needs at its peak (tail so far + temporary planning data). */
+  readonly planningBytes: number;
+  readonly marginBytes: number;
+  /** Every planned buffer with its offset and lifetime (scope k + 1 = operator k). */
+  readonly buffers: (PlannedArenaBuffer & { readonly name: string })[];
+  /** The operator (label) during which the plan reaches its highest offset. */
+  readonly peakOperator: string;
 }
 
 interface ResolvedOptions {
@@ -127,7 +157,7 @@ interface ResolvedOptions {
   inPlaceReshape: boolean;
   countInputInRam: boolean;
   flash: FlashOverheadConstants;
-  arena: ArenaOverheadConstants;
+  arena: TflmArenaConstants;
   stateLimit: number;
 }
 
@@ -144,7 +174,7 @@ function resolveOptions(options: ResourceOptions): ResolvedOptions {
     inPlaceReshape: options.inPlaceReshape ?? rules.inPlaceReshapeByDefault,
     countInputInRam: options.countInputInRam ?? rules.countInputInRamByDefault,
     flash: { ...TFLITE_FLASH_OVERHEAD, ...options.flashOverhead },
-    arena: { ...TFLM_ARENA_OVERHEAD, ...options.arenaOverhead },
+    arena: { ...TFLM_ARENA, ...options.arena },
     stateLimit: options.orderSearchStateLimit ?? 20_000,
   };
 }
@@ -179,6 +209,8 @@ interface Layout {
   tensors: number; // per tensor, bytes
   persistent: number; // one quantity
   modelFlash: number; // one quantity
+  requant: number; // per operator, output channels with requantisation arrays
+  scratchRequests: number; // one per scratch request, its element count
   total: number;
 }
 
@@ -194,6 +226,9 @@ export class ResourceModel {
   private readonly fixedOrder: number[] | null;
   private readonly orderCache = new Map<string, { steps: ArenaStep[]; optimal: boolean }>();
   private readonly widthsBuffer: Float64Array;
+  private readonly arenaCache = new Map<string, TflmArenaLayout>();
+  /** Index of each operator's first scratch request in the flattened request list. */
+  private readonly requestStart: number[];
 
   constructor(analysed: AnalysedGraph, options: ResourceOptions = {}) {
     this.analysed = analysed;
@@ -205,6 +240,12 @@ export class ResourceModel {
     this.values = new Float64Array(layout.total);
     this.widthsBuffer = new Float64Array(analysed.groups.length);
     this.arenaProblem = this.buildArenaProblem();
+    let start = 0;
+    this.requestStart = this.deployed.operators.map((op) => {
+      const first = start;
+      start += op.scratchRequests.length;
+      return first;
+    });
     this.fixedOrder = hasSingleOrder(this.arenaProblem)
       ? this.deployed.operators.map((op) => op.index)
       : null;
@@ -217,15 +258,19 @@ export class ResourceModel {
   private buildQuantities(): { quantities: CostPolynomial[]; layout: Layout } {
     const ops = this.deployed.operators;
     const n = ops.length;
+    const tensors = this.deployed.tensors.length;
+    const requests = ops.flatMap((op) => op.scratchRequests);
     const layout: Layout = {
       flash: 0,
       macs: n,
       latency: 2 * n,
       scratch: 3 * n,
       tensors: 4 * n,
-      persistent: 4 * n + this.deployed.tensors.length,
-      modelFlash: 4 * n + this.deployed.tensors.length + 1,
-      total: 4 * n + this.deployed.tensors.length + 2,
+      persistent: 4 * n + tensors,
+      modelFlash: 4 * n + tensors + 1,
+      requant: 4 * n + tensors + 2,
+      scratchRequests: 5 * n + tensors + 2,
+      total: 5 * n + tensors + 2 + requests.length,
     };
     const quantities: CostPolynomial[] = [
       ...ops.map((op) => this.operatorFlash(op)),
@@ -237,6 +282,8 @@ export class ResourceModel {
       ]),
       this.persistentArena(),
       this.modelFlash(),
+      ...ops.map((op) => op.requantChannels),
+      ...requests.map((r) => r.elements),
     ];
     return { quantities, layout };
   }
@@ -303,17 +350,39 @@ export class ResourceModel {
     ];
   }
 
+  /** Operators whose kernels keep per-channel requantisation arrays in the arena. */
+  private static hasRequantArrays(op: DeployedOperator): boolean {
+    return op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D';
+  }
+
+  /** TFLM's persistent tail without the requantisation arrays (constant in the widths). */
+  private fixedPersistentBytes(): number {
+    const { arena } = this.opts;
+    const ops = this.deployed.operators;
+    const fileTensors =
+      this.deployed.tensors.length + ops.reduce((k, op) => k + op.constantTensorCount, 0);
+    const io = this.deployed.tensors.filter((t) => t.isModelInput || t.isModelOutput).length;
+    const requests = ops.reduce((k, op) => k + op.scratchRequests.length, 0);
+    return (
+      arena.fixedBytes +
+      fileTensors * arena.evalTensorBytes +
+      ops.length * arena.nodeAndRegistrationBytes +
+      ops.reduce((sum, op) => sum + arena.operatorBytes[op.kind], 0) +
+      requests * arena.scratchHandleBytes +
+      io * arena.ioTensorBytes
+    );
+  }
+
+  /** The smooth persistent tail: the requantisation arrays without their 16-byte rounding. */
   private persistentArena(): CostPolynomial {
     const { rules, arena } = this.opts;
     if (!rules.arenaOverheads) return [];
-    const ops = this.deployed.operators;
-    const tensors =
-      this.deployed.tensors.length + ops.reduce((n, op) => n + op.constantTensorCount, 0);
-    const fixed =
-      arena.fixedBytes + tensors * arena.perTensorBytes + ops.length * arena.perOperatorBytes;
+    const perChannel = 4 * arena.requantArraysPerOperator;
     return [
-      term(fixed, constantForm(1)),
-      ...ops.flatMap((op) => scaled(op.requantChannels, arena.perRequantChannelBytes)),
+      term(this.fixedPersistentBytes(), constantForm(1)),
+      ...this.deployed.operators
+        .filter(ResourceModel.hasRequantArrays)
+        .flatMap((op) => scaled(op.requantChannels, perChannel)),
     ];
   }
 
@@ -350,8 +419,9 @@ export class ResourceModel {
     return w;
   }
 
+  /** The smooth model's expected padding per live buffer (planned buffers are 16-aligned). */
   private perLiveTensorBytes(): number {
-    return this.opts.rules.arenaOverheads ? this.opts.arena.bufferAlignmentBytes : 0;
+    return this.opts.rules.arenaOverheads ? TFLM_BUFFER_ALIGNMENT / 2 : 0;
   }
 
   /** Arena steps of the RAM-optimal order at these widths (searched at rounded widths). */
@@ -395,12 +465,17 @@ export class ResourceModel {
   /** Evaluates everything at the widths; returns per-step live bytes too. */
   private run(widths: ArrayLike<number>): {
     figures: ResourceFigures;
+    /** The live-set model's RAM (what the gradient is of). */
+    smoothRamBytes: number;
+    arena: TflmArenaLayout | undefined;
     steps: ArenaStep[];
     live: number[];
     optimal: boolean;
   } {
     const w = this.effectiveWidths(widths);
     const { steps, optimal } = this.stepsFor(w);
+    // Before the evaluation at w: the gradient pass reuses the compiled forms' cached values.
+    const arena = this.opts.rules.arenaOverheads ? this.arenaLayout(w, steps) : undefined;
     this.compiled.evaluate(w, this.values);
     const n = this.deployed.operators.length;
     const L = this.layout;
@@ -411,22 +486,130 @@ export class ResourceModel {
     });
     const peak = live.length === 0 ? 0 : Math.max(...live);
     const cycles = this.sumRange(L.latency, n);
+    const smoothRamBytes = peak + this.values[L.persistent];
     return {
       figures: {
         flashBytes: this.sumRange(L.flash, n) + this.values[L.modelFlash],
-        ramBytes: peak + this.values[L.persistent],
+        ramBytes: arena ? arena.arenaBytes : smoothRamBytes,
         macs: this.sumRange(L.macs, n),
         latencyMs: cycles / (this.opts.board.clockMHz * 1000),
       },
+      smoothRamBytes,
+      arena,
       steps,
       live,
       optimal,
     };
   }
 
-  /** Flash, RAM, MACs and latency at the given per-group widths. */
+  /**
+   * TFLite Micro's arena at the widths rounded to whole channels, in the given execution
+   * order: the greedy plan of the activations and scratch buffers, the persistent tail, and
+   * the temporary data of planning (core/tflmArena.ts, TFLM_ARENA).
+   */
+  private arenaLayout(widths: Float64Array, steps: ArenaStep[]): TflmArenaLayout {
+    const rounded = Float64Array.from(widths, (c) => Math.max(1, Math.round(c)));
+    const key = `${Array.from(rounded).join(',')}|${steps.map((s) => s.operator).join(',')}`;
+    const cached = this.arenaCache.get(key);
+    if (cached !== undefined) return cached;
+    const L = this.layout;
+    const { arena } = this.opts;
+    const values = this.compiled.evaluate(rounded, new Float64Array(L.total));
+    const ops = steps.map((step) => this.deployed.operators[step.operator]);
+    const { buffers, fileTensorCount } = arenaBuffers({
+      tensorBytes: values.subarray(L.tensors, L.tensors + this.deployed.tensors.length),
+      tensorIsInput: this.deployed.tensors.map((t) => t.isModelInput),
+      tensorIsOutput: this.deployed.tensors.map((t) => t.isModelOutput),
+      operators: ops.map((op) => ({
+        inputs: op.inputs,
+        output: op.output,
+        constantTensors: op.constantTensorCount,
+        scratchBytes: op.scratchRequests.map((r, k) => {
+          const elements = values[L.scratchRequests + this.requestStart[op.index] + k];
+          return r.bytesPerElement * alignUp(elements, r.roundTo);
+        }),
+      })),
+    });
+    const plan = planGreedy(buffers);
+    const requantBytes = ops
+      .filter(ResourceModel.hasRequantArrays)
+      .reduce(
+        (sum, op) =>
+          sum +
+          arena.requantArraysPerOperator *
+            alignUp(4 * values[L.requant + op.index], TFLM_BUFFER_ALIGNMENT),
+        0,
+      );
+    const persistentBytes = this.fixedPersistentBytes() + requantBytes;
+    const io = this.deployed.tensors.filter((t) => t.isModelInput || t.isModelOutput).length;
+    const requests = buffers.filter((b) => b.kind === 'scratch').length;
+    // CommitStaticMemoryPlan runs before the interpreter allocates its input/output tensors.
+    const planningBytes =
+      persistentBytes -
+      io * arena.ioTensorBytes +
+      alignUp(
+        arena.scratchRequestBytes * (requests + arena.maxScratchRequestsPerOperator),
+        TFLM_BUFFER_ALIGNMENT,
+      ) +
+      arena.subgraphOffsetBytes +
+      arena.allocationInfoBytes * (fileTensorCount + requests) +
+      arena.plannerBytesPerBuffer * buffers.length;
+    const usedBytes = plan.peakBytes + persistentBytes;
+    const names = (b: (typeof plan.placed)[number] & { kind: string; source: number }): string =>
+      b.kind === 'tensor' ? this.deployed.tensors[b.source].name : `${ops[b.source].label} scratch`;
+    const placed = plan.placed.map((b, i) => ({
+      ...b,
+      kind: buffers[i].kind,
+      source: buffers[i].source,
+      name: names({ ...b, kind: buffers[i].kind, source: buffers[i].source }),
+    }));
+    // The scope whose live buffers reach highest in the plan.
+    let peakScope = 0;
+    let peakTop = -1;
+    for (let scope = 1; scope <= ops.length; scope++) {
+      let top = 0;
+      for (const b of placed) {
+        if (b.firstUse <= scope && b.lastUse >= scope)
+          top = Math.max(top, b.offset + b.alignedBytes);
+      }
+      if (top > peakTop) {
+        peakTop = top;
+        peakScope = scope;
+      }
+    }
+    const layout: TflmArenaLayout = {
+      arenaBytes: Math.max(usedBytes, planningBytes) + arena.marginBytes,
+      usedBytes,
+      plannedBytes: plan.peakBytes,
+      scratchBytes: placed
+        .filter((b) => b.kind === 'scratch')
+        .reduce((sum, b) => sum + b.alignedBytes, 0),
+      persistentBytes,
+      planningBytes,
+      marginBytes: arena.marginBytes,
+      buffers: placed,
+      peakOperator: ops.length > 0 ? ops[Math.max(0, peakScope - 1)].label : '',
+    };
+    if (this.arenaCache.size >= 256) this.arenaCache.clear();
+    this.arenaCache.set(key, layout);
+    return layout;
+  }
+
+  /**
+   * Flash, RAM, MACs and latency at the given per-group widths. In 'tflm' the RAM is TFLite
+   * Micro's arena at the widths rounded to whole channels (a step function of the widths).
+   */
   evaluate(widths: ArrayLike<number>): ResourceFigures {
     return this.run(widths).figures;
+  }
+
+  /**
+   * The same figures with RAM from the smooth live-set model: the function whose gradient
+   * `evaluateWithGradients` returns (continuous in the widths, no rounding).
+   */
+  evaluateSmooth(widths: ArrayLike<number>): ResourceFigures {
+    const { figures, smoothRamBytes } = this.run(widths);
+    return { ...figures, ramBytes: smoothRamBytes };
   }
 
   /** Figures and their analytic gradients w.r.t. the per-group widths c_g. */
@@ -477,7 +660,7 @@ export class ResourceModel {
 
   /** Full breakdown: per-operator flash, MACs, latency, live bytes; peaks and order. */
   report(widths: ArrayLike<number>): ResourceReport {
-    const { figures, steps, live, optimal } = this.run(widths);
+    const { figures, steps, live, optimal, arena } = this.run(widths);
     const L = this.layout;
     const ops = this.deployed.operators;
     const perMs = 1 / (this.opts.board.clockMHz * 1000);
@@ -506,9 +689,12 @@ export class ResourceModel {
       executionOrder: operators.map((o) => o.label),
       orderIsOptimal: optimal,
       modelOverheadFlashBytes: this.values[L.modelFlash],
-      persistentArenaBytes: this.values[L.persistent],
-      peakActivationBytes: figures.ramBytes - this.values[L.persistent],
-      peakOperator: argmax((o) => o.liveBytes),
+      persistentArenaBytes: arena ? arena.persistentBytes : this.values[L.persistent],
+      peakActivationBytes: arena
+        ? arena.plannedBytes
+        : figures.ramBytes - this.values[L.persistent],
+      arena,
+      peakOperator: arena ? arena.peakOperator : argmax((o) => o.liveBytes),
       largestFlashOperator: argmax((o) => o.flashBytes),
       slowestOperator: argmax((o) => o.latencyMs),
       runtimeFlashBytes: this.opts.board.runtimeFlashBytes,

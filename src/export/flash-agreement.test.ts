@@ -6,7 +6,8 @@ import { initialWeights } from '../train/network';
 import { prunedGraph, prunedWeights } from '../train/physical';
 import type { ExportableModel } from './model';
 import { exportOperatorOrder } from './order';
-import { randomInputs, seededRandom, testModels } from './test-models';
+import { randomInputs, seededRandom, testModels, withRandomWeights } from './test-models';
+import { extraGraphs } from '../../scripts/tflm/suite';
 import { exportTflite } from './tflite';
 
 /** Random structured pruning: each prunable group keeps a random non-empty channel subset. */
@@ -126,6 +127,25 @@ describe('flash estimate vs exported .tflite (core/resourceConstants.ts calibrat
       );
       expect(Math.abs(r.error), `${r.label}: ${r.estimate} B vs ${r.file} B`).toBeLessThanOrEqual(
         0.02,
+      );
+    }
+  });
+
+  it('agrees within 4 % on the TFLM check graphs with rare operator kinds (2–5 KB files)', () => {
+    // Known gap: with 5–7 operator kinds in a 3 KB file, how many option-table vtables the
+    // flatbuffer builder can share is not modelled (perOperatorCodeBytes is a mean), which
+    // costs up to ~110 B (concat3 softmax: 3,100 B estimated, 2,992 B written).
+    for (const [i, graph] of extraGraphs().entries()) {
+      const model = withRandomWeights(graph, 30 + i);
+      const analysed = analyseGraph(model.graph);
+      const r = agreement(
+        model.graph.name,
+        analysed,
+        model,
+        analysed.groups.map((g) => g.size),
+      );
+      expect(Math.abs(r.error), `${r.label}: ${r.estimate} B vs ${r.file} B`).toBeLessThanOrEqual(
+        0.04,
       );
     }
   });

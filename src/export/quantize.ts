@@ -6,19 +6,12 @@
  * - activations: asymmetric int8 from calibrated [min, max] (always including 0);
  *   pooling / reshape / concatenation share their input's parameters, softmax outputs use
  *   scale 1/256, zero point −128 (what the TFLite kernels require).
- * Also a pure-TypeScript int8 inference (single-rounding requantisation, as XNNPACK).
+ * The int8 reference interpreter that runs the result is src/export/int8Reference.ts.
  */
 import { tfliteConstantName } from '../core/deployment';
 import { lowerModel, type FusedActivation, type LoweredKind, type LoweredOp } from './lower';
-import {
-  ExportError,
-  padBefore,
-  requireModel,
-  sizeOf,
-  type ExportableModel,
-  type Shape,
-} from './model';
-import { argmaxRows, runFloat } from './reference';
+import { ExportError, requireModel, sizeOf, type ExportableModel, type Shape } from './model';
+import { runFloat } from './reference';
 
 export interface QuantTensor {
   name: string;
@@ -96,52 +89,13 @@ export function quantParamsForRange(min: number, max: number): TensorQuantParams
   return { scale, zeroPoint };
 }
 
-function clampInt8(v: number): number {
+export function clampInt8(v: number): number {
   return v < -128 ? -128 : v > 127 ? 127 : v;
 }
 
 /** TfLiteRound / std::round: half away from zero. */
-function roundHalfAway(v: number): number {
+export function roundHalfAway(v: number): number {
   return v < 0 ? -Math.round(-v) : Math.round(v);
-}
-
-/** TFLite's QuantizeMultiplier: real = multiplier · 2^(shift − 31), multiplier in [2^30, 2^31). */
-export function quantizeMultiplier(real: number): { multiplier: number; shift: number } {
-  if (!(real > 0)) return { multiplier: 0, shift: 0 };
-  let shift = Math.floor(Math.log2(real)) + 1;
-  let q = real / 2 ** shift;
-  if (q >= 1) {
-    q /= 2;
-    shift++;
-  } else if (q < 0.5) {
-    q *= 2;
-    shift--;
-  }
-  let multiplier = Math.round(q * 2 ** 31);
-  if (multiplier === 2 ** 31) {
-    multiplier /= 2;
-    shift++;
-  }
-  if (shift < -31) return { multiplier: 0, shift: 0 };
-  return { multiplier, shift };
-}
-
-/**
- * Single-rounding requantisation `(acc·M + 2^(30−shift)) >> (31−shift)`, computed exactly in
- * doubles by splitting M into 16-bit halves (BigInt only for very large multipliers).
- */
-export function requantize(acc: number, multiplier: number, shift: number): number {
-  const s = 31 - shift;
-  if (s < 1) return acc * multiplier * 2 ** -s;
-  if (s < 17 || s > 52) {
-    const total = BigInt(acc) * BigInt(multiplier) + (1n << BigInt(s - 1));
-    return Number(total >> BigInt(s));
-  }
-  const mHi = Math.floor(multiplier / 65536);
-  const mLo = multiplier - mHi * 65536;
-  // acc·M + 2^(s−1) = acc·mHi·2^16 + (acc·mLo + 2^(s−1)); floor by 2^16 first, then 2^(s−16).
-  const t = acc * mHi + Math.floor((acc * mLo + 2 ** (s - 1)) / 65536);
-  return Math.floor(t / 2 ** (s - 16));
 }
 
 /** Clamp range of a fused activation in the output's quantised domain (TFLite's rule). */
@@ -150,9 +104,10 @@ export function activationRange(
   out: TensorQuantParams,
 ): [number, number] {
   if (activation === 'none') return [-128, 127];
-  const lo = Math.max(-128, out.zeroPoint + roundHalfAway(0 / out.scale));
+  // TFLite's CalculateActivationRangeQuantized divides in float32.
+  const lo = Math.max(-128, out.zeroPoint + roundHalfAway(f32(0 / out.scale)));
   const hi =
-    activation === 'relu6' ? Math.min(127, out.zeroPoint + roundHalfAway(6 / out.scale)) : 127;
+    activation === 'relu6' ? Math.min(127, out.zeroPoint + roundHalfAway(f32(6 / out.scale))) : 127;
   return [lo, hi];
 }
 
@@ -215,7 +170,14 @@ export function quantizeModel(
   // 2. Tie values whose kernels require equal parameters; pick each group's parameters.
   const ties = new Ties();
   for (const op of lowered.ops) {
-    if (op.kind === 'maxPool' || op.kind === 'avgPool' || op.kind === 'reshape') {
+    // TFLM's int8 RELU6 clamps in its input's quantised domain, so a standalone RELU6
+    // must keep its input's parameters, as pooling and reshape do.
+    if (
+      op.kind === 'maxPool' ||
+      op.kind === 'avgPool' ||
+      op.kind === 'reshape' ||
+      op.kind === 'relu6'
+    ) {
       ties.union(op.output, op.inputs[0]);
     } else if (op.kind === 'concat') {
       for (const id of op.inputs) ties.union(op.output, id);
@@ -436,275 +398,4 @@ function quantizeWeights(
       data: qb,
     },
   };
-}
-
-/** Float model input → int8 with the model's input parameters (rounded, clamped). */
-export function quantizeInput(model: QuantizedModel, x: ArrayLike<number>): Int8Array {
-  const { scale, zeroPoint } = model.input;
-  return Int8Array.from({ length: x.length }, (_, i) =>
-    clampInt8(roundHalfAway(x[i] / scale) + zeroPoint),
-  );
-}
-
-/** int8 values → float with the given parameters. */
-export function dequantize(q: ArrayLike<number>, p: TensorQuantParams): Float32Array {
-  return Float32Array.from({ length: q.length }, (_, i) => p.scale * (q[i] - p.zeroPoint));
-}
-
-function paramsOf(t: QuantTensor): TensorQuantParams {
-  return { scale: (t.scale as number[])[0], zeroPoint: (t.zeroPoint as number[])[0] };
-}
-
-/**
- * Integer inference of a QuantizedModel on `batch` int8 inputs. Conv / depthwise / fully
- * connected follow TFLite's integer kernels with single-rounding requantisation (XNNPACK);
- * add, mean, standalone relu and softmax requantise through float, so they may differ from
- * an interpreter by ±1.
- */
-export function runInt8(model: QuantizedModel, input: Int8Array, batch: number): Int8Array {
-  const inSize = sizeOf(model.input.shape);
-  const outSize = sizeOf(model.output.shape);
-  if (input.length !== batch * inSize) {
-    throw new ExportError(`runInt8: input has ${input.length} values, expected ${batch * inSize}.`);
-  }
-  const result = new Int8Array(batch * outSize);
-  for (let b = 0; b < batch; b++) {
-    const values = new Map<number, Int8Array>();
-    values.set(model.inputTensor, input.subarray(b * inSize, (b + 1) * inSize));
-    for (const op of model.operators) {
-      values.set(op.outputs[0], runInt8Op(model, op, values));
-    }
-    result.set(values.get(model.outputTensor) as Int8Array, b * outSize);
-  }
-  return result;
-}
-
-function runInt8Op(model: QuantizedModel, op: QuantOp, values: Map<number, Int8Array>): Int8Array {
-  const t = model.tensors;
-  const inT = t[op.inputs[0]];
-  const outT = t[op.outputs[0]];
-  const x = values.get(op.inputs[0]) as Int8Array;
-  const inP = paramsOf(inT);
-  const outP = paramsOf(outT);
-  const out = new Int8Array(sizeOf(outT.shape));
-  const [actLo, actHi] = activationRange(op.activation, outP);
-  const clampAct = (v: number): number => (v < actLo ? actLo : v > actHi ? actHi : v);
-  const viaFloat = (real: number): number =>
-    clampAct(Math.round(real / outP.scale) + outP.zeroPoint);
-  switch (op.kind) {
-    case 'conv2d':
-    case 'depthwiseConv2d':
-    case 'fullyConnected': {
-      const wT = t[op.inputs[1]];
-      const bT = t[op.inputs[2]];
-      const w = wT.data as Int8Array;
-      const bias = bT.data as Int32Array;
-      const cout = bias.length;
-      const ws = wT.scale as number[];
-      const mults = Array.from({ length: cout }, (_, c) =>
-        quantizeMultiplier((inP.scale * ws[ws.length === 1 ? 0 : c]) / outP.scale),
-      );
-      const finish = (acc: number, c: number): number =>
-        clampAct(requantize(acc, mults[c].multiplier, mults[c].shift) + outP.zeroPoint);
-      if (op.kind === 'fullyConnected') {
-        const nIn = x.length;
-        for (let o = 0; o < cout; o++) {
-          let acc = bias[o];
-          for (let i = 0; i < nIn; i++) acc += (x[i] - inP.zeroPoint) * w[o * nIn + i];
-          out[o] = finish(acc, o);
-        }
-        return out;
-      }
-      const [, h, wd, cin] = inT.shape;
-      const [, oh, ow] = outT.shape;
-      const [kh, kw] = op.kernelSize as readonly [number, number];
-      const [sh, sw] = op.strides as readonly [number, number];
-      const padding = op.padding as 'same' | 'valid';
-      const pt = padBefore(h, kh, sh, padding);
-      const pl = padBefore(wd, kw, sw, padding);
-      const acc = new Float64Array(cout);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          for (let c = 0; c < cout; c++) acc[c] = bias[c];
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh + ky - pt;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw + kx - pl;
-              if (ix < 0 || ix >= wd) continue;
-              const xBase = (iy * wd + ix) * cin;
-              if (op.kind === 'depthwiseConv2d') {
-                const wBase = (ky * kw + kx) * cout;
-                for (let c = 0; c < cout; c++)
-                  acc[c] += (x[xBase + c] - inP.zeroPoint) * w[wBase + c];
-              } else {
-                const spatial = kh * kw * cin;
-                const wOff = (ky * kw + kx) * cin;
-                for (let c = 0; c < cin; c++) {
-                  const xv = x[xBase + c] - inP.zeroPoint;
-                  if (xv === 0) continue;
-                  for (let o = 0; o < cout; o++) acc[o] += xv * w[o * spatial + wOff + c];
-                }
-              }
-            }
-          }
-          const base = (oy * ow + ox) * cout;
-          for (let c = 0; c < cout; c++) out[base + c] = finish(acc[c], c);
-        }
-      }
-      return out;
-    }
-    case 'maxPool':
-    case 'avgPool': {
-      const [, h, wd, c] = inT.shape;
-      const [, oh, ow] = outT.shape;
-      const [ph, pw] = op.kernelSize as readonly [number, number];
-      const [sh, sw] = op.strides as readonly [number, number];
-      const padding = op.padding as 'same' | 'valid';
-      const pt = padBefore(h, ph, sh, padding);
-      const pl = padBefore(wd, pw, sw, padding);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          for (let ch = 0; ch < c; ch++) {
-            let best = -128;
-            let sum = 0;
-            let count = 0;
-            for (let ky = 0; ky < ph; ky++) {
-              const iy = oy * sh + ky - pt;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < pw; kx++) {
-                const ix = ox * sw + kx - pl;
-                if (ix < 0 || ix >= wd) continue;
-                const v = x[(iy * wd + ix) * c + ch];
-                if (v > best) best = v;
-                sum += v;
-                count++;
-              }
-            }
-            // TFLite's int8 average pool: rounded integer mean, half away from zero.
-            const avg =
-              sum > 0
-                ? Math.trunc((sum + count / 2) / count)
-                : Math.trunc((sum - count / 2) / count);
-            out[(oy * ow + ox) * c + ch] = clampAct(op.kind === 'maxPool' ? best : avg);
-          }
-        }
-      }
-      return out;
-    }
-    case 'mean': {
-      const c = outT.shape[1];
-      const positions = x.length / c;
-      for (let ch = 0; ch < c; ch++) {
-        let sum = 0;
-        for (let p = 0; p < positions; p++) sum += x[p * c + ch] - inP.zeroPoint;
-        out[ch] = viaFloat((inP.scale * sum) / positions);
-      }
-      return out;
-    }
-    case 'add': {
-      const others = op.inputs.map((i) => ({ v: values.get(i) as Int8Array, p: paramsOf(t[i]) }));
-      for (let i = 0; i < out.length; i++) {
-        let real = 0;
-        for (const o of others) real += o.p.scale * (o.v[i] - o.p.zeroPoint);
-        out[i] = viaFloat(real);
-      }
-      return out;
-    }
-    case 'relu':
-    case 'relu6': {
-      const [lo, hi] = activationRange(op.kind, outP);
-      for (let i = 0; i < out.length; i++) {
-        const v = Math.round((inP.scale * (x[i] - inP.zeroPoint)) / outP.scale) + outP.zeroPoint;
-        out[i] = v < lo ? lo : v > hi ? hi : v;
-      }
-      return out;
-    }
-    case 'reshape':
-      out.set(x);
-      return out;
-    case 'concat': {
-      const c = outT.shape[outT.shape.length - 1];
-      const positions = out.length / c;
-      let offset = 0;
-      for (const i of op.inputs) {
-        const v = values.get(i) as Int8Array;
-        const p = paramsOf(t[i]);
-        const ci = t[i].shape[t[i].shape.length - 1];
-        const same = p.scale === outP.scale && p.zeroPoint === outP.zeroPoint;
-        for (let pos = 0; pos < positions; pos++) {
-          for (let ch = 0; ch < ci; ch++) {
-            const q = v[pos * ci + ch];
-            out[pos * c + offset + ch] = same ? q : viaFloat(p.scale * (q - p.zeroPoint));
-          }
-        }
-        offset += ci;
-      }
-      return out;
-    }
-    case 'softmax': {
-      const c = outT.shape[outT.shape.length - 1];
-      for (let base = 0; base < out.length; base += c) {
-        let max = -Infinity;
-        for (let i = 0; i < c; i++) max = Math.max(max, x[base + i]);
-        const e = new Float64Array(c);
-        let sum = 0;
-        for (let i = 0; i < c; i++) sum += e[i] = Math.exp(inP.scale * (x[base + i] - max));
-        for (let i = 0; i < c; i++) out[base + i] = viaFloat(e[i] / sum);
-      }
-      return out;
-    }
-  }
-}
-
-export interface QuantisationReport {
-  /** Fraction of samples whose int8 top-1 class equals the float model's. */
-  top1Agreement: number;
-  /** Max |dequantised int8 output − float output|. */
-  maxAbsError: number;
-  meanAbsError: number;
-  /** Accuracy against labels, when given. */
-  floatAccuracy?: number;
-  int8Accuracy?: number;
-}
-
-/** Runs float and int8 references on the same inputs and compares them. */
-export function compareInt8WithFloat(
-  model: ExportableModel,
-  quantized: QuantizedModel,
-  inputs: Float32Array,
-  count: number,
-  labels?: ArrayLike<number>,
-): QuantisationReport {
-  const float = runFloat(model, inputs, count);
-  const q = runInt8(quantized, quantizeInput(quantized, inputs), count);
-  const deq = dequantize(q, quantized.output);
-  const width = sizeOf(quantized.output.shape);
-  const topF = argmaxRows(float, width);
-  const topQ = argmaxRows(q, width);
-  let agree = 0;
-  let maxAbs = 0;
-  let sumAbs = 0;
-  for (let i = 0; i < count; i++) if (topF[i] === topQ[i]) agree++;
-  for (let i = 0; i < float.length; i++) {
-    const d = Math.abs(float[i] - deq[i]);
-    maxAbs = Math.max(maxAbs, d);
-    sumAbs += d;
-  }
-  const report: QuantisationReport = {
-    top1Agreement: agree / count,
-    maxAbsError: maxAbs,
-    meanAbsError: sumAbs / float.length,
-  };
-  if (labels) {
-    let fc = 0;
-    let qc = 0;
-    for (let i = 0; i < count; i++) {
-      if (topF[i] === labels[i]) fc++;
-      if (topQ[i] === labels[i]) qc++;
-    }
-    report.floatAccuracy = fc / count;
-    report.int8Accuracy = qc / count;
-  }
-  return report;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { NetworkGraph } from '../core/graph';
 import { analyseGraph } from '../core/graphAnalysis';
 import { MODEL_ZOO } from '../core/zoo';
 import { MaskedNetwork, initialWeights, type LayerWeights } from './network';
@@ -77,6 +78,53 @@ describe('physical removal equals the masked network', () => {
       pruned.dispose();
     });
   }
+});
+
+describe('physical removal of a batch norm after a flatten', () => {
+  it('slices its per-feature parameters (positions × kept channels) and matches the masked network', () => {
+    const graph: NetworkGraph = {
+      name: 'bn after flatten',
+      output: 'fc',
+      nodes: [
+        { id: 'input', op: 'input', inputs: [], shape: [6, 6, 2] },
+        {
+          id: 'c1',
+          op: 'conv2d',
+          inputs: ['input'],
+          filters: 4,
+          kernelSize: [3, 3],
+          strides: [2, 2],
+          padding: 'same',
+          useBias: true,
+        },
+        { id: 'r1', op: 'relu', inputs: ['c1'] },
+        { id: 'flat', op: 'flatten', inputs: ['r1'] },
+        { id: 'bn', op: 'batchNorm', inputs: ['flat'] },
+        { id: 'fc', op: 'dense', inputs: ['bn'], units: 3, useBias: true },
+      ],
+    };
+    const analysed = analyseGraph(graph);
+    const weights = perturbed(initialWeights(analysed, 8), 9);
+    expect(weights.get('bn')!.gamma).toHaveLength(3 * 3 * 4);
+    const masked = new MaskedNetwork(analysed, weights);
+    const masks = analysed.groups.map((g) =>
+      Float32Array.from({ length: g.size }, (_, c) => (c === 1 ? 0 : 1)),
+    );
+    masked.setMasks(masks);
+    const kept = masks.map((m) => keptIndices(m));
+    const sliced = prunedWeights(analysed, weights, kept);
+    expect(sliced.get('bn')!.gamma).toHaveLength(3 * 3 * 3);
+    const small = analyseGraph(prunedGraph(analysed, kept));
+    const pruned = new MaskedNetwork(small, sliced, { masks: false });
+    const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 10) as tf.Tensor4D;
+    const a = tf.tidy(() => masked.forward(x, false).logits);
+    const b = tf.tidy(() => pruned.forward(x, false).logits);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, a, b]);
+    masked.dispose();
+    pruned.dispose();
+  });
 });
 
 describe('mask gradients', () => {

@@ -169,7 +169,13 @@ export class MaskedNetwork {
       const inputs = node.inputs.map((i) => values.get(i)!);
       let y = this.apply(node, inputs, x, training, batchStats);
       const segments = this.maskAt.get(id);
-      if (segments) y = tf.mul(y, this.maskVector(segments));
+      if (segments) {
+        let mask: tf.Tensor1D = this.maskVector(segments);
+        // After a flatten a feature is (position, channel), channel fastest: one mask per position.
+        const features = y.shape[y.shape.length - 1] as number;
+        if (features !== mask.shape[0]) mask = tf.tile(mask, [features / mask.shape[0]]);
+        y = tf.mul(y, mask);
+      }
       values.set(id, y);
       if (id === this.outputLogits) break;
     }

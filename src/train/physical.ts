@@ -37,16 +37,18 @@ export function keptChannelAxis(
   return out;
 }
 
-/** Input positions of a layer's first input: for a flatten, every spatial position × kept channel. */
-function keptInputAxis(
+/**
+ * Kept positions along a node's output features: its kept channels, and for a flat tensor made
+ * by a flatten (positions > 1), every spatial position × kept channel.
+ */
+function keptFeatureAxis(
   analysed: AnalysedGraph,
-  node: GraphNode,
+  nodeId: string,
   keptPerGroup: readonly (readonly number[])[],
 ): number[] {
-  const source = node.inputs[0];
-  const channels = keptChannelAxis(analysed, source, keptPerGroup);
-  const positions = analysed.positionsPerChannel.get(source) ?? 1;
-  const shape = analysed.shapes.get(source)!;
+  const channels = keptChannelAxis(analysed, nodeId, keptPerGroup);
+  const positions = analysed.positionsPerChannel.get(nodeId) ?? 1;
+  const shape = analysed.shapes.get(nodeId)!;
   if (shape.length !== 1 || positions === 1) return channels;
   const total = shape[0] / positions;
   const out: number[] = [];
@@ -102,18 +104,20 @@ export function prunedWeights(
     const node = analysed.nodes.get(id)!;
     const shapes = weightShapes(analysed, node);
     const own = keptChannelAxis(analysed, id, keptPerGroup);
+    // A batch norm after a flatten has one parameter per feature, not per channel.
+    const ownFeatures = node.op === 'batchNorm' ? keptFeatureAxis(analysed, id, keptPerGroup) : own;
     const sliced: LayerWeights = {};
     for (const [name, values] of Object.entries(layer) as [WeightName, Float32Array][]) {
       const shape = shapes[name]!;
       let axes: (number[] | null)[];
       if (name === 'kernel' && node.op === 'conv2d') {
-        axes = [null, null, keptInputAxis(analysed, node, keptPerGroup), own];
+        axes = [null, null, keptFeatureAxis(analysed, node.inputs[0], keptPerGroup), own];
       } else if (name === 'kernel' && node.op === 'depthwiseConv2d') {
         axes = [null, null, own, null];
       } else if (name === 'kernel' && node.op === 'dense') {
-        axes = [keptInputAxis(analysed, node, keptPerGroup), own];
+        axes = [keptFeatureAxis(analysed, node.inputs[0], keptPerGroup), own];
       } else {
-        axes = [own];
+        axes = [ownFeatures];
       }
       sliced[name] = gatherAxes(values, shape, axes);
     }

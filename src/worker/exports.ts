@@ -8,7 +8,7 @@ import { boardById } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
 import { toCArray } from '../export/carray';
 import type { ExportableModel } from '../export/model';
-import { compareInt8WithFloat } from '../export/quantize';
+import { compareInt8WithFloat } from '../export/int8Reference';
 import { buildReport } from '../export/report';
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';

@@ -1,0 +1,237 @@
+/**
+ * The TFLite Micro check set: every zoo model (unpruned and pruned to a quarter of its
+ * channels) and every exporter test graph, exported exactly as the studio exports a run
+ * (RAM-optimal operator order, int8 calibration on seeded inputs). Deterministic, so that
+ * `npm run verify:tflm` (which measures these files with TFLM) and the unit tests (which
+ * compare the studio's figures with those measurements) see the same bytes.
+ */
+import { analyseGraph, type AnalysedGraph } from '../../src/core/graphAnalysis';
+import { ResourceModel, type ResourceReport } from '../../src/core/resourceModel';
+import { MODEL_ZOO } from '../../src/core/zoo';
+import type { ExportableModel } from '../../src/export/model';
+import { exportOperatorOrder } from '../../src/export/order';
+import { quantizeInput } from '../../src/export/int8Reference';
+import type { QuantizedModel } from '../../src/export/quantize';
+import type { GraphNode, NetworkGraph } from '../../src/core/graph';
+import { randomInputs, testModels, withRandomWeights } from '../../src/export/test-models';
+import { exportTflite } from '../../src/export/tflite';
+import { initialWeights } from '../../src/train/network';
+import { prunedGraph, prunedWeights } from '../../src/train/physical';
+
+export interface SuiteModel {
+  readonly name: string;
+  readonly analysed: AnalysedGraph;
+  readonly report: ResourceReport;
+  readonly model: ExportableModel;
+  readonly bytes: Uint8Array;
+  readonly quantized: QuantizedModel;
+  /** int8 inputs, `samples` of them back to back. */
+  readonly inputs: Int8Array;
+  readonly samples: number;
+}
+
+export const SUITE_SAMPLES = 4;
+
+function exportOne(
+  name: string,
+  model: Omit<ExportableModel, 'operatorOrder'>,
+  seed: number,
+): SuiteModel {
+  const analysed = analyseGraph(model.graph);
+  const report = new ResourceModel(analysed).report(analysed.groups.map((g) => g.size));
+  const exportable: ExportableModel = {
+    ...model,
+    operatorOrder: exportOperatorOrder(analysed, report),
+  };
+  const calibration = randomInputs(exportable, 8, seed);
+  const { bytes, quantized } = exportTflite(exportable, {
+    calibrationInputs: calibration,
+    calibrationCount: 8,
+  });
+  const inputs = quantizeInput(quantized, randomInputs(exportable, SUITE_SAMPLES, seed + 1));
+  return {
+    name,
+    analysed,
+    report,
+    model: exportable,
+    bytes,
+    quantized,
+    inputs,
+    samples: SUITE_SAMPLES,
+  };
+}
+
+/** Zoo models at full width and with every prunable group cut to its first quarter. */
+function zooModels(): SuiteModel[] {
+  const out: SuiteModel[] = [];
+  MODEL_ZOO.forEach((zoo, z) => {
+    const graph = zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses });
+    const analysed = analyseGraph(graph);
+    const weights = initialWeights(analysed, 100 + z);
+    for (const pruned of [false, true]) {
+      const kept = analysed.groups.map((g) =>
+        Array.from(
+          { length: g.prunable && pruned ? Math.max(1, Math.ceil(g.size / 4)) : g.size },
+          (_, c) => c,
+        ),
+      );
+      const model = {
+        graph: prunedGraph(analysed, kept),
+        weights: Object.fromEntries(prunedWeights(analysed, weights, kept)),
+        normalisation: { scale: 1 / 255, offset: 0 },
+      };
+      out.push(exportOne(`${zoo.id}${pruned ? '-pruned' : ''}`, model, 7 + z));
+    }
+  });
+  return out;
+}
+
+const conv = (id: string, input: string, filters: number, k: number, s = 1): GraphNode => ({
+  id,
+  op: 'conv2d',
+  inputs: [input],
+  filters,
+  kernelSize: [k, k],
+  strides: [s, s],
+  padding: 'same',
+  useBias: true,
+});
+const unary = (id: string, op: string, input: string): GraphNode =>
+  ({ id, op, inputs: [input] }) as GraphNode;
+const input = (h: number, w: number, c: number): GraphNode => ({
+  id: 'input',
+  op: 'input',
+  inputs: [],
+  shape: [h, w, c],
+});
+
+/**
+ * Graphs for the operators and cases the other models do not reach: a standalone RELU6 and
+ * RELU, a batch norm after a flatten, a three-way concatenation into softmax, a 5×5
+ * depthwise conv (a CMSIS-NN scratch buffer), a strided 1×1 conv, average pooling, and
+ * graphs without a dense layer or with two MEANs (so each operator's arena cost is measured
+ * apart from the others).
+ */
+export function extraGraphs(): NetworkGraph[] {
+  return [
+    {
+      name: 'standalone relu6',
+      output: 'fc',
+      nodes: [
+        input(10, 10, 3),
+        conv('c1', 'input', 6, 3),
+        {
+          id: 'mp',
+          op: 'maxPool',
+          inputs: ['c1'],
+          poolSize: [2, 2],
+          strides: [2, 2],
+          padding: 'valid',
+        },
+        unary('r6', 'relu6', 'mp'),
+        unary('gap', 'globalAvgPool', 'r6'),
+        { id: 'fc', op: 'dense', inputs: ['gap'], units: 4, useBias: true },
+      ],
+    },
+    {
+      name: 'bn after flatten',
+      output: 'fc',
+      nodes: [
+        input(6, 6, 2),
+        conv('c1', 'input', 4, 3, 2),
+        unary('r1', 'relu', 'c1'),
+        unary('flat', 'flatten', 'r1'),
+        unary('bn', 'batchNorm', 'flat'),
+        { id: 'fc', op: 'dense', inputs: ['bn'], units: 3, useBias: true },
+      ],
+    },
+    {
+      name: 'concat3 softmax',
+      output: 'sm',
+      nodes: [
+        input(8, 8, 1),
+        conv('a', 'input', 3, 1),
+        conv('b', 'input', 5, 3),
+        conv('c', 'input', 2, 5),
+        { id: 'cat', op: 'concat', inputs: ['a', 'b', 'c'] },
+        unary('r', 'relu', 'cat'),
+        unary('gap', 'globalAvgPool', 'r'),
+        { id: 'fc', op: 'dense', inputs: ['gap'], units: 5, useBias: true },
+        unary('sm', 'softmax', 'fc'),
+      ],
+    },
+    {
+      name: 'dw5 strided pointwise',
+      output: 'fc',
+      nodes: [
+        input(12, 12, 4),
+        conv('c1', 'input', 12, 3),
+        unary('r1', 'relu', 'c1'),
+        {
+          id: 'dw',
+          op: 'depthwiseConv2d',
+          inputs: ['r1'],
+          kernelSize: [5, 5],
+          strides: [1, 1],
+          padding: 'same',
+          useBias: true,
+        },
+        unary('r2', 'relu6', 'dw'),
+        conv('pw', 'r2', 16, 1, 2),
+        {
+          id: 'ap',
+          op: 'avgPool',
+          inputs: ['pw'],
+          poolSize: [2, 2],
+          strides: [2, 2],
+          padding: 'valid',
+        },
+        unary('flat', 'flatten', 'ap'),
+        { id: 'fc', op: 'dense', inputs: ['flat'], units: 6, useBias: true },
+      ],
+    },
+    {
+      name: 'no dense',
+      output: 'sm',
+      nodes: [
+        input(6, 6, 2),
+        conv('c1', 'input', 4, 3),
+        unary('r1', 'relu', 'c1'),
+        conv('c2', 'r1', 3, 3, 2),
+        unary('gap', 'globalAvgPool', 'c2'),
+        unary('sm', 'softmax', 'gap'),
+      ],
+    },
+    {
+      name: 'two means',
+      output: 'fc',
+      nodes: [
+        input(6, 6, 2),
+        conv('a', 'input', 5, 3),
+        unary('ga', 'globalAvgPool', 'a'),
+        conv('b', 'input', 5, 1),
+        unary('gb', 'globalAvgPool', 'b'),
+        { id: 'add', op: 'add', inputs: ['ga', 'gb'] },
+        { id: 'fc', op: 'dense', inputs: ['add'], units: 3, useBias: true },
+      ],
+    },
+    {
+      name: 'flatten softmax',
+      output: 'sm',
+      nodes: [
+        input(5, 5, 2),
+        conv('c1', 'input', 3, 3, 2),
+        unary('flat', 'flatten', 'c1'),
+        unary('sm', 'softmax', 'flat'),
+      ],
+    },
+  ];
+}
+
+export function tflmSuite(): SuiteModel[] {
+  const graphs = [...testModels(3), ...extraGraphs().map((g, i) => withRandomWeights(g, 30 + i))];
+  return [
+    ...zooModels(),
+    ...graphs.map((m, i) => exportOne(`test-${m.graph.name.replace(/\s+/g, '-')}`, m, 50 + i)),
+  ];
+}
