@@ -23,8 +23,26 @@ export interface TflmMeasurement {
   readonly tensors: Readonly<Record<string, string>>;
 }
 
+/** The generated C module compiled with its example main.cc against TFLM and run. */
+export interface ModuleRun {
+  readonly compiled: boolean;
+  /** 0: it printed the class the studio expects; 2: another class; else a failure. */
+  readonly exitCode: number | null;
+  readonly printed: string;
+}
+
+export interface ModuleCheck {
+  readonly name: string;
+  readonly expectedClass: number;
+  /** x86-64 host library (reference kernels), arena + MODEL_HOST_ARENA_EXTRA. */
+  readonly host: ModuleRun;
+  /** Cortex-M4 + CMSIS-NN in qemu with exactly kTensorArenaSize (when the toolchain is there). */
+  readonly m4?: ModuleRun;
+}
+
 export interface TflmFixture {
   readonly measuredWith: string;
   readonly samples: number;
   readonly models: readonly TflmMeasurement[];
+  readonly modules: readonly ModuleCheck[];
 }

@@ -5,6 +5,7 @@
  * x[i*H*W*C .. (i+1)*H*W*C). Images are kept as uint8 (1 byte per value) so that large
  * uploads stay small in memory; the normalisation turns a raw value into the model input.
  */
+import type { KwsFrontEndConfig } from './kwsFrontEnd';
 
 export interface DatasetSplit {
   x: Uint8Array | Float32Array;
@@ -24,6 +25,8 @@ export interface Dataset {
   validation: DatasetSplit;
   /** model input value = raw * scale + offset (raw uint8 pixels or float features) */
   normalisation: { scale: number; offset: number };
+  /** For audio: the feature front end that made the inputs (firmware must compute the same). */
+  frontEnd?: KwsFrontEndConfig;
 }
 
 /** Every problem with user-supplied data ends here; `file` names the offending file if any. */

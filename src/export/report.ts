@@ -15,9 +15,37 @@ export interface ReportInput {
   accuracy: { beforePruning?: number; afterPruning?: number; afterInt8?: number };
   /** Size of the written .tflite, when one was written. */
   tfliteBytes?: number;
+  /** What firmware needs to run the file (the same facts the C module's headers hold). */
+  deployment?: DeploymentFacts;
   warnings?: string[];
   /** ISO date; default now. */
   createdAt?: string;
+}
+
+export interface QuantisationFacts {
+  shape: number[];
+  scale: number;
+  zeroPoint: number;
+}
+
+export interface DeploymentFacts {
+  /** TFLite operators the firmware's resolver must register, in first-use order. */
+  operators: string[];
+  arena: {
+    /** kTensorArenaSize of the C module: the smallest working arena + margin, 16-aligned. */
+    tensorArenaBytes: number;
+    plannedActivationBytes: number;
+    scratchBytes: number;
+    persistentBytes: number;
+    planningBytes: number;
+    marginBytes: number;
+    peakOperator: string;
+  };
+  input: QuantisationFacts;
+  output: QuantisationFacts;
+  /** Class names in output order. */
+  classes: string[];
+  normalisation: { scale: number; offset: number };
 }
 
 export interface ExportReport {
@@ -77,6 +105,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
     budgets: input.budgets,
     estimates: input.estimates,
     tfliteBytes: input.tfliteBytes,
+    deployment: input.deployment,
     channels: input.channels.map((c) => ({
       ...c,
       keptFraction: c.original > 0 ? c.kept / c.original : 0,
@@ -120,6 +149,21 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
         `(${c.original > 0 ? ((100 * c.kept) / c.original).toFixed(0) : '0'} %)`,
     ),
   ];
+  const d = input.deployment;
+  if (d) {
+    lines.push(
+      '',
+      'TensorFlow Lite Micro',
+      `  Operators:  ${d.operators.join(', ')} (MicroMutableOpResolver<${d.operators.length}>)`,
+      `  Arena:      ${d.arena.tensorArenaBytes} B (kTensorArenaSize) = max(planned ` +
+        `${d.arena.plannedActivationBytes} B incl. ${d.arena.scratchBytes} B kernel scratch + ` +
+        `persistent ${d.arena.persistentBytes} B, planning ${d.arena.planningBytes} B) + ` +
+        `${d.arena.marginBytes} B margin; peak at ${d.arena.peakOperator}`,
+      `  Input:      int8 [${d.input.shape.join(', ')}], scale ${d.input.scale}, zero point ${d.input.zeroPoint}`,
+      `  Output:     int8 [${d.output.shape.join(', ')}], scale ${d.output.scale}, zero point ${d.output.zeroPoint}`,
+      `  Classes:    ${d.classes.map((c, i) => `${i} ${c}`).join(', ')}`,
+    );
+  }
   if (data.warnings.length > 0) lines.push('', 'Warnings', ...data.warnings.map((w) => `  - ${w}`));
   return { json: JSON.stringify(data, null, 2), text: `${lines.join('\n')}\n` };
 }

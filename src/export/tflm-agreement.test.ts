@@ -88,4 +88,16 @@ describe('exports measured with TensorFlow Lite Micro (scripts/tflm/measured.jso
       expect(ram).toBeLessThanOrEqual(m.smallestArenaBytes * 1.03 + 256);
     },
   );
+
+  it("the C module compiled with its example against TFLM runs in exactly kTensorArenaSize and prints the studio's class", () => {
+    expect(fixture.modules.length).toBeGreaterThanOrEqual(4);
+    for (const check of fixture.modules) {
+      expect(suite.some((m) => m.name === check.name)).toBe(true);
+      // Cortex-M4 + CMSIS-NN in qemu, with the generated arena constant and resolver.
+      expect(check.m4, `${check.name}: not built for the Cortex-M4`).toBeDefined();
+      expect(check.m4!.exitCode, `${check.name}: ${check.m4!.printed}`).toBe(0);
+      expect(check.m4!.printed).toContain(`top class ${check.expectedClass} `);
+      expect(check.host.exitCode, `${check.name}: ${check.host.printed}`).toBe(0);
+    }
+  });
 });

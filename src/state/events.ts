@@ -6,6 +6,7 @@ import type {
   BackendName,
   DatasetSummary,
   ExportFormat,
+  RunDeployment,
   RunSummary,
   StepMetrics,
   WorkerEvent,
@@ -49,6 +50,8 @@ export interface RunState {
   series: RunSeries;
   /** The finished run's summary (exports refer to it). */
   summary?: RunSummary;
+  /** The finished run's int8 model on TFLite Micro (arrives after 'finished'). */
+  deployment?: RunDeployment;
 }
 
 export interface ExportState {
@@ -146,10 +149,14 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       const others = state.savedRuns.filter((r) => r.id !== event.summary.id);
       return {
         ...state,
-        run: { ...state.run, status: 'finished', summary: event.summary },
+        run: { ...state.run, status: 'finished', summary: event.summary, deployment: undefined },
         savedRuns: [...others, event.summary],
       };
     }
+    case 'deployment':
+      // Only for the run on show: a late answer for an older run is dropped.
+      if (state.run.summary?.id !== event.runId) return state;
+      return { ...state, run: { ...state.run, deployment: event.deployment } };
     case 'notice':
       return withNotice(state, event.level, event.message);
     case 'checkpoint':

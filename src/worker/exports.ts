@@ -4,16 +4,20 @@
  */
 import { zipSync, strToU8 } from 'fflate';
 import type { LayerWeights } from '../core/graph';
+import { analyseGraph } from '../core/graphAnalysis';
 import { boardById } from '../core/hardware';
+import { ResourceModel, fullWidths, type ResourceReport } from '../core/resourceModel';
 import type { Dataset } from '../data/dataset';
-import { toCArray } from '../export/carray';
 import type { ExportableModel } from '../export/model';
-import { compareInt8WithFloat } from '../export/int8Reference';
-import { buildReport } from '../export/report';
+import { compareInt8WithFloat, runInt8 } from '../export/int8Reference';
+import type { QuantizedModel } from '../export/quantize';
+import { argmaxRows } from '../export/reference';
+import { buildReport, type DeploymentFacts } from '../export/report';
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';
+import { modelOperators, tflmModule } from '../export/tflmModule';
 import type { PruningTrainer } from '../train/trainer';
-import type { ExportFormat, RunSummary } from './protocol';
+import type { ExportFormat, RunDeployment, RunSummary } from './protocol';
 
 export interface ExportFile {
   filename: string;
@@ -41,6 +45,9 @@ export class RunExporter {
   private model?: ExportableModel;
   private tflite?: {
     bytes: Uint8Array;
+    quantized: QuantizedModel;
+    /** The resource model's view of exactly the exported graph (TFLM arena, operators). */
+    deployed: ResourceReport;
     int8Accuracy: number;
     floatAccuracy: number;
     warnings: string[];
@@ -77,8 +84,14 @@ export class RunExporter {
       });
       const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
       const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
+      const analysed = analyseGraph(model.graph);
+      const deployed = new ResourceModel(analysed, {
+        board: boardById(this.summary.config.boardId),
+      }).report(fullWidths(analysed));
       this.tflite = {
         bytes,
+        quantized,
+        deployed,
         int8Accuracy: comparison.int8Accuracy ?? NaN,
         floatAccuracy: comparison.floatAccuracy ?? NaN,
         warnings: quantized.warnings,
@@ -102,13 +115,22 @@ export class RunExporter {
         return { filename: `${base}-int8.tflite`, mime: 'application/octet-stream', bytes };
       }
       case 'c-array': {
-        const { bytes } = await this.tfliteFile();
-        const c = toCArray(bytes);
-        const zip = zipSync({
-          [c.headerFileName]: strToU8(c.header),
-          [c.sourceFileName]: strToU8(c.source),
+        const tflite = await this.tfliteFile();
+        const module = tflmModule({
+          bytes: tflite.bytes,
+          quantized: tflite.quantized,
+          arenaBytes: tflite.deployed.ramBytes,
+          classNames: this.trainer.dataset.classNames,
+          normalisation: this.trainer.dataset.normalisation,
+          frontEnd: this.trainer.dataset.frontEnd,
+          example: this.exampleSample(tflite.quantized),
         });
-        return { filename: `${base}-model_data.zip`, mime: 'application/zip', bytes: zip };
+        const zip = zipSync(
+          Object.fromEntries(
+            Object.entries(module.files).map(([name, text]) => [name, strToU8(text)]),
+          ),
+        );
+        return { filename: `${base}-tflm.zip`, mime: 'application/zip', bytes: zip };
       }
       case 'report': {
         const tflite = await this.tfliteFile();
@@ -135,6 +157,7 @@ export class RunExporter {
             afterInt8: tflite.int8Accuracy,
           },
           tfliteBytes: tflite.bytes.length,
+          deployment: this.deploymentFacts(tflite),
           warnings: tflite.warnings,
         });
         return {
@@ -144,5 +167,52 @@ export class RunExporter {
         };
       }
     }
+  }
+
+  /** The int8 model as TFLM runs it: facts for the UI and the int8 accuracy. */
+  async deployment(): Promise<RunDeployment> {
+    const tflite = await this.tfliteFile();
+    return {
+      facts: this.deploymentFacts(tflite),
+      int8Accuracy: tflite.int8Accuracy,
+      floatAccuracy: tflite.floatAccuracy,
+    };
+  }
+
+  /** Operators, arena breakdown, I/O quantisation and classes: one source for report and C. */
+  private deploymentFacts(tflite: NonNullable<RunExporter['tflite']>): DeploymentFacts {
+    const arena = tflite.deployed.arena!;
+    const q = tflite.quantized;
+    return {
+      operators: modelOperators(q),
+      arena: {
+        tensorArenaBytes: Math.ceil(arena.arenaBytes / 16) * 16,
+        plannedActivationBytes: arena.plannedBytes,
+        scratchBytes: arena.scratchBytes,
+        persistentBytes: arena.persistentBytes,
+        planningBytes: arena.planningBytes,
+        marginBytes: arena.marginBytes,
+        peakOperator: arena.peakOperator,
+      },
+      input: { shape: q.input.shape, scale: q.input.scale, zeroPoint: q.input.zeroPoint },
+      output: { shape: q.output.shape, scale: q.output.scale, zeroPoint: q.output.zeroPoint },
+      classes: this.trainer.dataset.classNames,
+      normalisation: this.trainer.dataset.normalisation,
+    };
+  }
+
+  /** The first validation sample and the class the int8 model (TFLM's arithmetic) gives it. */
+  private exampleSample(quantized: QuantizedModel): { input: Float32Array; expectedClass: number } {
+    const sample = normalisedSamples(this.trainer.dataset, 'validation', 1);
+    // As the example's C++ quantises: float32 division, rounded half away from zero.
+    const input = Float32Array.from(sample.x);
+    const { scale, zeroPoint } = quantized.input;
+    const q = Int8Array.from(input, (x) => {
+      const v = Math.fround(x / scale);
+      const r = (v < 0 ? -Math.round(-v) : Math.round(v)) + zeroPoint;
+      return r < -128 ? -128 : r > 127 ? 127 : r;
+    });
+    const scores = runInt8(quantized, q, 1);
+    return { input, expectedClass: argmaxRows(scores, scores.length)[0] };
   }
 }

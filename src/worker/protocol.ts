@@ -2,6 +2,9 @@
  * The one typed message protocol between the UI (main thread) and the training worker.
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
+import type { DeploymentFacts } from '../export/report';
+
+export type { DeploymentFacts };
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 
@@ -140,6 +143,14 @@ export interface RunSummary {
   durationMs: number;
 }
 
+/** The exported int8 model as TFLite Micro runs it (computed once a run has finished). */
+export interface RunDeployment {
+  facts: DeploymentFacts;
+  /** Validation accuracy of the int8 model (TFLM's arithmetic) and of the float network. */
+  int8Accuracy: number;
+  floatAccuracy: number;
+}
+
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
 
 export interface SimulatedFaults {
@@ -200,6 +211,8 @@ export type WorkerEvent =
   | { type: 'runState'; state: 'running' | 'paused' | 'stopped' | 'finished' }
   | { type: 'metrics'; metrics: StepMetrics }
   | { type: 'finished'; summary: RunSummary }
+  /** After 'finished': what the exported .tflite needs on TFLite Micro, and its int8 accuracy. */
+  | { type: 'deployment'; runId: string; deployment: RunDeployment }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   | {
       type: 'exported';

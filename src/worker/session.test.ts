@@ -92,7 +92,17 @@ describe('TrainingSession', () => {
       expect(finished.summary.resources.flash).toBeLessThanOrEqual(3000);
       expect(finished.summary.resources.flash).toBeLessThan(finished.summary.unpruned.flash);
     }
-    expect(events.at(-1)).toEqual({ type: 'runState', state: 'finished' });
+    const runStates = events.filter((e) => e.type === 'runState');
+    expect(runStates.at(-1)).toEqual({ type: 'runState', state: 'finished' });
+    // Then the int8 model as TFLite Micro runs it, for the run that finished.
+    const deployment = events.at(-1);
+    expect(deployment?.type).toBe('deployment');
+    if (deployment?.type === 'deployment' && finished?.type === 'finished') {
+      expect(deployment.runId).toBe(finished.summary.id);
+      expect(deployment.deployment.facts.operators).toContain('FULLY_CONNECTED');
+      expect(deployment.deployment.facts.arena.tensorArenaBytes % 16).toBe(0);
+      expect(deployment.deployment.int8Accuracy).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('pauses, resumes and stops between steps', async () => {

@@ -543,6 +543,16 @@ export class TrainingSession {
     run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
     this.post({ type: 'runState', state: 'finished' });
+    const exporter = run.exporter;
+    try {
+      this.post({ type: 'deployment', runId: summary.id, deployment: await exporter.deployment() });
+    } catch (e) {
+      this.post({
+        type: 'notice',
+        level: 'warning',
+        message: `Could not prepare the int8 model for TFLite Micro: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
   }
 
   private async exportFile(format: ExportFormat, requestId: number): Promise<void> {

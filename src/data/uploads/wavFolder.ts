@@ -197,6 +197,7 @@ export async function loadWavFolder(
     train,
     validation,
     normalisation: { scale: 1 / std, offset: -mean / std },
+    frontEnd: { ...extractor.config },
   };
   assertDatasetConsistent(dataset);
   return { dataset, warnings };
