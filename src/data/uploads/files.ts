@@ -22,17 +22,32 @@ export interface UploadResult {
 const MiB = 1024 * 1024;
 
 /**
- * Byte limits, checked against `UploadFile.size` *before* a file is read, and again on the
- * bytes read. They keep one tab well under the ~2–4 GB a browser gives it:
+ * Every limit an upload is held to, in one place (the README's Data section and the upload
+ * hint in the UI quote them). Sizes are checked against `UploadFile.size` *before* a file is
+ * read, and again on the bytes read; compressed data (zip entries, .gz) is inflated as a
+ * stream that stops at its limit, and image sizes are read from the header before decoding.
+ * Together they keep one tab well under the ~2–4 GB a browser gives it.
+ *
+ * Per file:
  * - imageFileBytes 16 MiB: a photo; the dataset keeps only its resized copy.
- * - audioFileBytes 16 MiB: ~8 min of 16-bit 16 kHz mono; keyword clips are ~32 kB.
- * - batchFileBytes 256 MiB: one CIFAR-10 batch is 30.7 MB; MNIST train images (IDX) 47 MB.
- * - archiveBytes 512 MiB: a zip, and also the sum of its uncompressed entries.
+ * - imagePixels 25 megapixels (e.g. 6000×4000 or 5000×5000): a decoder turns W×H pixels into
+ *   4·W·H bytes of RGBA however small the file is, so a 400 kB PNG declaring 20000×20000
+ *   (1.6 GB decoded) is refused from its header. 25 MP decode to 100 MB.
+ * - audioFileBytes 16 MiB: ~8 min of 16-bit 16 kHz mono; keyword clips are ~32 kB. Only the
+ *   clip the front end keeps is resampled, so a long or 384 kHz recording costs little more
+ *   than a 1-s one.
+ * - batchFileBytes 256 MiB: one CIFAR-10 batch is 30.7 MB; MNIST train images (IDX) 47 MB. A
+ *   gzipped IDX file is held to it after inflating (the stream stops once it is passed).
+ * Per dataset:
+ * - archiveBytes 512 MiB: a zip, and also the sum of its uncompressed entries (each entry is
+ *   inflated only when it is read, and stops at its declared size or imageFileBytes).
  * - datasetBytes 768 MiB: the stored samples of the whole dataset (uint8 images or float32
- *   features), e.g. all of CIFAR-10 (60,000 · 3,072 B ≈ 184 MB) fits.
+ *   features), e.g. all of CIFAR-10 (60,000 · 3,072 B ≈ 184 MB) fits; IDX files count with
+ *   their inflated size.
  */
 export const UPLOAD_LIMITS = {
   imageFileBytes: 16 * MiB,
+  imagePixels: 25_000_000,
   audioFileBytes: 16 * MiB,
   batchFileBytes: 256 * MiB,
   archiveBytes: 512 * MiB,

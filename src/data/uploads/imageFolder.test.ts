@@ -1,28 +1,21 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../dataset';
-import { memoryFile } from '../testing/fixtures';
+import {
+  blackPng,
+  bmpHeader,
+  fakeDecoder,
+  fakePng,
+  gifHeader,
+  jpegHeader,
+  memoryFile,
+  webpHeader,
+} from '../testing/fixtures';
 import { loadImageFolder, type ImageDecoder } from './imageFolder';
 import { resampleTaps, resizeToTarget } from './resize';
 
-/** A stand-in for the browser decoder: "IMG" + width + height + RGBA bytes. */
-function fakeImage(
-  width: number,
-  height: number,
-  rgba: (x: number, y: number) => number[],
-): Uint8Array {
-  const out = new Uint8Array(5 + width * height * 4);
-  out.set([73, 77, 71, width, height]);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) out.set(rgba(x, y), 5 + (y * width + x) * 4);
-  }
-  return out;
-}
-const decode: ImageDecoder = async (bytes, mimeType) => {
-  const b = new Uint8Array(bytes);
-  if (b[0] !== 73 || b[1] !== 77 || b[2] !== 71) throw new Error(`corrupt ${mimeType} data`);
-  return { width: b[3], height: b[4], data: new Uint8ClampedArray(b.subarray(5)) };
-};
+const fakeImage = fakePng;
+const decode = fakeDecoder;
 const solid = (v: number) => fakeImage(4, 4, () => [v, v, v, 255]);
 
 function catsAndDogs(root = 'pets/') {
@@ -45,7 +38,7 @@ describe('resize', () => {
     const taps = resampleTaps(4, 2);
     expect(Array.from(taps.weights[0])).toEqual([0.5, 0.5]);
     const image = fakeImage(4, 4, (x) => (x < 2 ? [0, 0, 0, 255] : [255, 255, 255, 255]));
-    const decoded = { width: 4, height: 4, data: new Uint8ClampedArray(image.subarray(5)) };
+    const decoded = { width: 4, height: 4, data: new Uint8ClampedArray(image.subarray(33)) };
     expect([...resizeToTarget(decoded, 2, 2, 1)]).toEqual([0, 255, 0, 255]);
     expect([...resizeToTarget(decoded, 1, 1, 1)]).toEqual([128]);
   });
@@ -147,7 +140,7 @@ describe('loadImageFolder', () => {
   it('reports a corrupt image by name, or skips it when asked', async () => {
     const files = [...catsAndDogs(), memoryFile('pets/dog/broken.png', 'not an image at all')];
     await expect(loadImageFolder(files, opts)).rejects.toThrow(
-      /pets\/dog\/broken.png: could not be decoded as an image \(corrupt image\/png data\)/,
+      /pets\/dog\/broken.png: could not be decoded as an image \(no PNG, JPEG, GIF, BMP, WebP header found\)/,
     );
     const { dataset, warnings } = await loadImageFolder(files, { ...opts, onCorruptImage: 'skip' });
     expect(dataset.train.count + dataset.validation.count).toBe(10);
@@ -202,5 +195,86 @@ describe('loadImageFolder', () => {
       }),
     ).rejects.toThrow(/10 images at 256×256×3 would take 1.9 MiB/);
     expect(decoded).toBe(0);
+  });
+});
+
+describe('loadImageFolder: decompression bombs', () => {
+  /** A real 20000×20000 PNG, ~50 kB on disk, 1.6 GB once decoded to RGBA. */
+  const bomb = blackPng(20000, 20000);
+  const decodedNames = (names: string[]): ImageDecoder => {
+    return async (b, m, n) => (names.push(n), decode(b, m, n));
+  };
+
+  it('refuses a 20000×20000 PNG from its header, without decoding it', async () => {
+    const names: string[] = [];
+    const files = [...catsAndDogs(), memoryFile('pets/cat/bomb.png', bomb)];
+    await expect(loadImageFolder(files, { ...opts, decode: decodedNames(names) })).rejects.toThrow(
+      'pets/cat/bomb.png: is 20000×20000 pixels (400.0 megapixels), over the 25.0 megapixels limit for an image',
+    );
+    expect(names).not.toContain('pets/cat/bomb.png');
+  });
+
+  it('refuses the same PNG inside a zip, and skips it with a warning when asked', async () => {
+    const names: string[] = [];
+    const entries: Record<string, Uint8Array> = { 'cat/bomb.png': bomb };
+    for (let i = 0; i < 3; i++) {
+      entries[`cat/${i}.png`] = solid(200);
+      entries[`dog/${i}.png`] = solid(40);
+    }
+    const zip = memoryFile('pets.zip', zipSync(entries));
+    await expect(
+      loadImageFolder([zip], { ...opts, decode: decodedNames(names), validationFraction: 0.34 }),
+    ).rejects.toThrow(/cat\/bomb.png: is 20000×20000 pixels/);
+    expect(names).not.toContain('cat/bomb.png');
+    const { dataset, warnings } = await loadImageFolder([zip], {
+      ...opts,
+      decode: decodedNames(names),
+      validationFraction: 0.34,
+      onCorruptImage: 'skip',
+    });
+    expect(dataset.train.count + dataset.validation.count).toBe(6);
+    expect(warnings).toContainEqual(expect.stringMatching(/bomb.png: is 20000×20000 .*; skipped/));
+    expect(names).not.toContain('cat/bomb.png');
+  });
+
+  it.each([
+    ['a JPEG', 'big.jpg', jpegHeader(65535, 65535)],
+    ['a GIF', 'big.gif', gifHeader(65535, 65535)],
+    ['a BMP', 'big.bmp', bmpHeader(30000, 30000)],
+    ['a WebP', 'big.webp', webpHeader('VP8X', 16384, 16384)],
+    ['a PNG named .jpg', 'big.jpg', blackPng(6000, 5000)],
+  ])('refuses %s over the pixel limit before decoding', async (_, name, bytes) => {
+    const names: string[] = [];
+    const files = [...catsAndDogs(), memoryFile(`pets/dog/${name}`, bytes)];
+    await expect(loadImageFolder(files, { ...opts, decode: decodedNames(names) })).rejects.toThrow(
+      new RegExp(`pets/dog/${name}: is \\d+×\\d+ pixels`),
+    );
+    expect(names).not.toContain(`pets/dog/${name}`);
+  });
+
+  it('takes the limit from the options, and lets an image at the limit through', async () => {
+    const files = [
+      ...catsAndDogs(),
+      memoryFile(
+        'pets/cat/wide.png',
+        fakePng(10, 2, () => [9, 9, 9, 255]),
+      ),
+    ];
+    await expect(loadImageFolder(files, { ...opts, limits: { imagePixels: 19 } })).rejects.toThrow(
+      /wide.png: is 10×2 pixels/,
+    );
+    const { dataset } = await loadImageFolder(files, { ...opts, limits: { imagePixels: 20 } });
+    expect(dataset.train.count + dataset.validation.count).toBe(11);
+  });
+
+  it('refuses a decoder result over the limit even if the header said less', async () => {
+    const lying: ImageDecoder = async () => ({
+      width: 30000,
+      height: 1000,
+      data: new Uint8ClampedArray(4),
+    });
+    await expect(loadImageFolder(catsAndDogs(), { ...opts, decode: lying })).rejects.toThrow(
+      /is 30000×1000 pixels/,
+    );
   });
 });

@@ -17,6 +17,7 @@ import {
   type UploadLimits,
   type UploadResult,
 } from './files';
+import { ImageHeaderError, readImageHeader, type ImageHeader } from './imageHeader';
 import { resizeToTarget, type DecodedImage } from './resize';
 import { isZipFile, unzipUpload } from './zip';
 
@@ -55,11 +56,42 @@ export interface ImageFolderOptions {
   limits?: Partial<UploadLimits>;
 }
 
-function checkDecoded(image: DecodedImage, path: string): void {
+function megapixels(pixels: number): string {
+  return `${(pixels / 1e6).toFixed(1)} megapixels`;
+}
+
+function overPixels(width: number, height: number, limit: number, path: string): DatasetError {
+  return new DatasetError(
+    `is ${width}×${height} pixels (${megapixels(width * height)}), over the ${megapixels(limit)} limit for an image; scale it down before uploading`,
+    path,
+  );
+}
+
+/**
+ * Reads the image's format and size from its header and refuses it, before any decoding,
+ * when it declares more than `pixelLimit` pixels or has no header we know. The decoder is
+ * given the sniffed type (browsers decode by content, so a renamed file still works).
+ */
+function checkHeader(bytes: ArrayBuffer, path: string, pixelLimit: number): ImageHeader {
+  let header: ImageHeader;
+  try {
+    header = readImageHeader(bytes);
+  } catch (err) {
+    if (!(err instanceof ImageHeaderError)) throw err;
+    throw new DatasetError(`could not be decoded as an image (${err.message})`, path);
+  }
+  if (header.width * header.height > pixelLimit) {
+    throw overPixels(header.width, header.height, pixelLimit, path);
+  }
+  return header;
+}
+
+function checkDecoded(image: DecodedImage, path: string, pixelLimit: number): void {
   const { width, height, data } = image ?? ({} as DecodedImage);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new DatasetError(`decoder returned an invalid size ${width}×${height}`, path);
   }
+  if (width * height > pixelLimit) throw overPixels(width, height, pixelLimit, path);
   if (!data || data.length !== width * height * 4) {
     throw new DatasetError(
       `decoder returned ${data?.length ?? 0} bytes for a ${width}×${height} RGBA image`,
@@ -119,8 +151,9 @@ export async function loadImageFolder(
       const bytes = await readWithinLimit(file, limits.imageFileBytes, 'an image');
       let image: DecodedImage;
       try {
-        image = await opts.decode(bytes, IMAGE_MIME_TYPES[extensionOf(file.path)], file.path);
-        checkDecoded(image, file.path);
+        const header = checkHeader(bytes, file.path, limits.imagePixels);
+        image = await opts.decode(bytes, IMAGE_MIME_TYPES[header.format], file.path);
+        checkDecoded(image, file.path, limits.imagePixels);
       } catch (err) {
         const problem =
           err instanceof DatasetError
