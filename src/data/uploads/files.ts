@@ -82,6 +82,7 @@ export async function readWithinLimit(
   try {
     buf = await file.bytes();
   } catch (err) {
+    if (err instanceof DatasetError) throw err; // e.g. a zip entry that inflates past its size
     throw new DatasetError(`could not be read: ${(err as Error).message}`, file.path);
   }
   if (buf.byteLength > limit) throw over(buf.byteLength);

@@ -1,8 +1,9 @@
-import { gzipSync } from 'fflate';
+import { deflateSync, gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../dataset';
 import { makeIdx, memoryFile } from '../testing/fixtures';
 import { loadMnistIdx, parseIdx } from './idx';
+import { InflateLimitError, inflateWithinLimit } from './inflate';
 
 function images(count: number, h = 4, w = 4) {
   const data = Uint8Array.from({ length: count * h * w }, (_, i) => (i * 7) % 256);
@@ -102,5 +103,76 @@ describe('loadMnistIdx', () => {
       ]),
     ).rejects.toThrow(/over the .* limit/);
     await expect(loadMnistIdx([memoryFile('notes.txt', 'x')])).rejects.toThrow(DatasetError);
+  });
+});
+
+describe('loadMnistIdx: gzip bombs', () => {
+  it('stops inflating a .gz at the limit instead of inflating it in full', async () => {
+    // 16 MiB of zeros behind a valid header: 16 kB of gzip; the limit here is 1 MiB.
+    const header = makeIdx([16384, 32, 32], new Uint8Array(0));
+    const body = new Uint8Array(header.length + (16 << 20));
+    body.set(header);
+    const files = [
+      memoryFile('train-images-idx3-ubyte.gz', gzipSync(body, { level: 9 })),
+      memoryFile('train-labels-idx1-ubyte', labels(16384)),
+    ];
+    await expect(loadMnistIdx(files, { limits: { batchFileBytes: 1 << 20 } })).rejects.toThrow(
+      /train-images-idx3-ubyte.gz: expands to more than 1.0 MiB, the limit for an IDX file \(stopped after inflating 1\.\d MiB\)/,
+    );
+  });
+
+  it('refuses a 3 MB .gz that would inflate to 3 GiB under the default limit, stopping early', async () => {
+    // Concatenated gzip members (RFC 1952 §2.2; gunzip reads them all): an IDX header for
+    // 3.9 million 28×28 images, then 3,072 members of 1 MiB of zeros each.
+    const header = makeIdx([3_900_000, 28, 28], new Uint8Array(0));
+    const first = new Uint8Array(1 << 20);
+    first.set(header);
+    const head = gzipSync(first, { level: 9 });
+    const member = gzipSync(new Uint8Array(1 << 20), { level: 9 });
+    const bomb = new Uint8Array(head.length + 3071 * member.length);
+    bomb.set(head);
+    for (let i = 0; i < 3071; i++) bomb.set(member, head.length + i * member.length);
+    expect(bomb.length).toBeLessThan(4e6);
+    const started = performance.now();
+    const error = await loadMnistIdx([
+      memoryFile('train-images-idx3-ubyte.gz', bomb),
+      memoryFile('train-labels-idx1-ubyte', labels(10)),
+    ]).catch((e: unknown) => e as Error);
+    const seconds = (performance.now() - started) / 1000;
+    expect(error).toBeInstanceOf(DatasetError);
+    const match =
+      /expands to more than 256.0 MiB, the limit for an IDX file \(stopped after inflating ([\d.]+) MiB\)/.exec(
+        (error as Error).message,
+      );
+    expect(match, (error as Error).message).not.toBeNull();
+    // At most a 16th of the limit past it, of the 3,072 MiB declared.
+    expect(Number(match![1])).toBeLessThanOrEqual(256 * (1 + 1 / 16));
+    expect(seconds).toBeLessThan(30);
+  });
+});
+
+describe('inflateWithinLimit', () => {
+  it('inflates gzip (several members too) and raw deflate within the limit', () => {
+    const a = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+    const two = new Uint8Array([...gzipSync(a), ...gzipSync(a)]);
+    expect(inflateWithinLimit(two, 'gzip', 10_000)).toEqual(new Uint8Array([...a, ...a]));
+    expect(inflateWithinLimit(deflateSync(a), 'deflate', 5000, 5000)).toEqual(a);
+  });
+
+  it('throws InflateLimitError with the bytes produced so far once past the limit', () => {
+    const zeros = deflateSync(new Uint8Array(32 << 20), { level: 9 });
+    let error: unknown;
+    try {
+      inflateWithinLimit(zeros, 'deflate', 100_000);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InflateLimitError);
+    expect((error as InflateLimitError).produced).toBeGreaterThan(100_000);
+    expect((error as InflateLimitError).produced).toBeLessThanOrEqual(100_000 + 512 * 1032);
+  });
+
+  it('throws on a corrupt stream', () => {
+    expect(() => inflateWithinLimit(Uint8Array.of(1, 2, 3, 4, 5), 'gzip', 1000)).toThrow();
   });
 });

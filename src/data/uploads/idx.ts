@@ -3,13 +3,15 @@
  * a big-endian header — two zero bytes, a type byte (0x08 = unsigned byte), the number of
  * dimensions — then one big-endian u32 per dimension, then the data. Images are magic 2051
  * (0x00000803: ubyte, 3 dims N×28×28), labels 2049 (0x00000801: ubyte, 1 dim N).
- * Files may be gzipped (.gz), as they are distributed.
+ * Files may be gzipped (.gz), as they are distributed; they are inflated as a stream that stops
+ * at the per-file limit (UPLOAD_LIMITS.batchFileBytes), so a small .gz declaring gigabytes
+ * costs no more than the limit.
  */
-import { gunzipSync } from 'fflate';
 import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
 import {
   baseName,
   checkDatasetBytes,
+  formatBytes,
   isSystemFile,
   readWithinLimit,
   resolveLimits,
@@ -18,6 +20,7 @@ import {
   type UploadLimits,
   type UploadResult,
 } from './files';
+import { InflateLimitError, inflateWithinLimit } from './inflate';
 
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
@@ -100,19 +103,27 @@ function kindByName(name: string): Kind | undefined {
   return undefined;
 }
 
+/**
+ * Reads (and, for .gz, inflates) one IDX file. `limit` bounds the file after inflating; the
+ * gzip stream is dropped as soon as it passes it.
+ */
 async function readIdx(file: UploadFile, limit: number): Promise<IdxArray> {
   let buf = await readWithinLimit(file, limit, 'an IDX file');
   if (/\.gz$/i.test(file.path)) {
     let out: Uint8Array;
     try {
-      out = gunzipSync(new Uint8Array(buf));
+      out = inflateWithinLimit(new Uint8Array(buf), 'gzip', limit);
     } catch (err) {
+      if (err instanceof InflateLimitError) {
+        throw new DatasetError(
+          `expands to more than ${formatBytes(limit)}, the limit for an IDX file (stopped after inflating ${formatBytes(err.produced)}); use a smaller file`,
+          file.path,
+        );
+      }
       throw new DatasetError(`is not a valid gzip file (${(err as Error).message})`, file.path);
     }
-    if (out.byteLength > limit) {
-      throw new DatasetError(`expands to ${out.byteLength} bytes, over the IDX limit`, file.path);
-    }
-    buf = out.slice().buffer;
+    buf =
+      out.byteLength === out.buffer.byteLength ? (out.buffer as ArrayBuffer) : out.slice().buffer;
   }
   return parseIdx(buf, file.path);
 }
@@ -164,6 +175,7 @@ export async function loadMnistIdx(
     limits.datasetBytes,
     'these IDX files',
   );
+  let stored = 0; // inflated bytes so far, held to limits.datasetBytes
   for (const file of candidates) {
     const name = baseName(file.path);
     if (!/idx[13]|ubyte/i.test(name)) {
@@ -173,6 +185,8 @@ export async function loadMnistIdx(
       continue;
     }
     const idx = await readIdx(file, limits.batchFileBytes);
+    stored += idx.data.byteLength;
+    checkDatasetBytes(stored, limits.datasetBytes, 'these IDX files (inflated)');
     const kind: Kind | undefined =
       idx.magic === IDX_IMAGES_MAGIC
         ? 'images'
