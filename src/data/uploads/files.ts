@@ -212,7 +212,26 @@ export function groupByClassFolder(
   return { classes: sorted, warnings };
 }
 
-/** Stratified, seeded train/validation split of a whole (x, y) set. */
+/**
+ * The fewest samples a class needs to give one to validation and keep one for training, as
+ * stratifiedSplit splits: min(round(n·fraction), n − 1) ≥ 1 (3 at 20 %, 5 at 10 %).
+ */
+export function minSamplesPerClass(validationFraction: number): number {
+  let n = 2;
+  while (Math.min(Math.round(n * validationFraction), n - 1) < 1) n++;
+  return n;
+}
+
+function listClasses(short: { name: string; count: number }[]): string {
+  const shown = short.slice(0, 5).map((c) => `"${c.name}" has ${c.count}`);
+  return short.length > 5 ? `${shown.join(', ')} and ${short.length - 5} more` : shown.join(', ');
+}
+
+/**
+ * Stratified, seeded train/validation split of a whole (x, y) set. A class with fewer than
+ * minSamplesPerClass samples gives none to validation: that is a warning naming the classes,
+ * or an error naming them when no class can give any.
+ */
 export function splitStratified(
   x: Uint8Array | Float32Array,
   y: Uint8Array,
@@ -220,19 +239,37 @@ export function splitStratified(
   numClasses: number,
   validationFraction: number,
   seed: number,
-): { train: DatasetSplit; validation: DatasetSplit } {
+  classNames: readonly string[] = [],
+): { train: DatasetSplit; validation: DatasetSplit; warnings: string[] } {
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new DatasetError(`validationFraction must be in (0, 1), got ${validationFraction}`);
   }
+  const percent = `${Math.round(validationFraction * 100)}%`;
+  const needed = minSamplesPerClass(validationFraction);
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const label of y) counts[label]++;
+  const short = counts
+    .map((count, i) => ({ name: classNames[i] ?? String(i), count }))
+    .filter((c) => c.count > 0 && c.count < needed)
+    .sort((a, b) => a.count - b.count);
   const { train, validation } = stratifiedSplit(y, numClasses, validationFraction, seed);
   if (validation.length === 0) {
     throw new DatasetError(
-      `too few samples (${y.length}) to hold out ${Math.round(validationFraction * 100)}% for validation`,
+      short.length > 0
+        ? `too few samples per class to hold out ${percent} for validation: each class needs at least ${needed}, and ${listClasses(short)}`
+        : `too few samples (${y.length}) to hold out ${percent} for validation`,
     );
   }
+  const warnings =
+    short.length > 0
+      ? [
+          `${listClasses(short)} (fewer than ${needed} samples): none held out for validation, so validation accuracy does not cover ${short.length === 1 ? 'that class' : 'those classes'}`,
+        ]
+      : [];
   return {
     train: gatherSplit(x, y, sampleLength, train),
     validation: gatherSplit(x, y, sampleLength, validation),
+    warnings,
   };
 }
 

@@ -176,3 +176,40 @@ describe('inflateWithinLimit', () => {
     expect(() => inflateWithinLimit(Uint8Array.of(1, 2, 3, 4, 5), 'gzip', 1000)).toThrow();
   });
 });
+
+describe('loadMnistIdx: label rules', () => {
+  const withLabels = (values: number[], test?: number[]) => [
+    memoryFile('train-images-idx3-ubyte', images(values.length)),
+    memoryFile('train-labels-idx1-ubyte', makeIdx([values.length], Uint8Array.from(values))),
+    ...(test
+      ? [
+          memoryFile('t10k-images-idx3-ubyte', images(test.length)),
+          memoryFile('t10k-labels-idx1-ubyte', makeIdx([test.length], Uint8Array.from(test))),
+        ]
+      : []),
+  ];
+  const digits = Array.from({ length: 60 }, (_, i) => i % 10);
+
+  it('refuses a stray label 255 instead of making 256 classes, naming it and its file', async () => {
+    const values = [...digits];
+    values[37] = 255;
+    await expect(loadMnistIdx(withLabels(values, digits))).rejects.toThrow(
+      'label 255 (1 sample, first at index 37 of train-labels-idx1-ubyte) is not next to the others: no sample has a label from 10 to 254, which would make 245 empty classes',
+    );
+  });
+
+  it('refuses a test label the training labels never use', async () => {
+    await expect(loadMnistIdx(withLabels(digits, [...digits.slice(0, 9), 200]))).rejects.toThrow(
+      't10k-labels-idx1-ubyte: label 200 (first at index 9) never occurs in the training labels (0–9)',
+    );
+  });
+
+  it('accepts labels 1…N (EMNIST letters), class 0 left empty, and refuses labels from 5 up', async () => {
+    const letters = Array.from({ length: 52 }, (_, i) => 1 + (i % 26));
+    const { dataset } = await loadMnistIdx(withLabels(letters, letters));
+    expect(dataset.numClasses).toBe(27);
+    await expect(loadMnistIdx(withLabels([5, 6, 5, 6], [5, 6]))).rejects.toThrow(
+      /the labels start at 5 \(2 samples, first at index 0 of train-labels-idx1-ubyte\)/,
+    );
+  });
+});

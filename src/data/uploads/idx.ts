@@ -128,6 +128,58 @@ async function readIdx(file: UploadFile, limit: number): Promise<IdxArray> {
   return parseIdx(buf, file.path);
 }
 
+interface LabelFile {
+  y: Uint8Array;
+  file: string;
+}
+
+/**
+ * The number of classes the labels describe, by this rule: labels are class numbers
+ * 0…N−1, or 1…N (as EMNIST letters, whose class 0 then stays empty). Refused, naming the label,
+ * its first sample and its file: a label beyond a gap of unused numbers (one stray 255 among
+ * 0–9 would otherwise make 256 classes, 245 of them empty), labels that start above 1, a test
+ * label the training labels never use, and training labels that are all one class.
+ */
+export function checkLabels(train: LabelFile, test?: LabelFile): number {
+  const counts = new Array<number>(256).fill(0);
+  for (const label of train.y) counts[label]++;
+  const used = counts.flatMap((n, label) => (n > 0 ? [label] : []));
+  const where = (label: number, of: LabelFile) =>
+    `${counts[label] || 'no'} sample${counts[label] === 1 ? '' : 's'}, first at index ${of.y.indexOf(label)} of ${of.file}`;
+  if (used.length < 2) {
+    throw new DatasetError(
+      `only one class: every training label is ${used[0]}; at least two classes are needed`,
+      train.file,
+    );
+  }
+  if (used[0] > 1) {
+    throw new DatasetError(
+      `the labels start at ${used[0]} (${where(used[0], train)}); class numbers must start at 0 or 1`,
+      train.file,
+    );
+  }
+  for (let k = 1; k < used.length; k++) {
+    if (used[k] - used[k - 1] > 1) {
+      throw new DatasetError(
+        `label ${used[k]} (${where(used[k], train)}) is not next to the others: no sample has a label from ${used[k - 1] + 1} to ${used[k] - 1}, which would make ${used[k] - used[k - 1] - 1} empty classes. Labels must be class numbers 0…N−1 (or 1…N); fix or remove the stray labels`,
+        train.file,
+      );
+    }
+  }
+  const max = used[used.length - 1];
+  if (test) {
+    for (let i = 0; i < test.y.length; i++) {
+      if (counts[test.y[i]] === 0) {
+        throw new DatasetError(
+          `label ${test.y[i]} (first at index ${i}) never occurs in the training labels (${used[0]}–${max})`,
+          test.file,
+        );
+      }
+    }
+  }
+  return max + 1;
+}
+
 interface Pair {
   images?: { file: UploadFile; idx: IdxArray };
   labels?: { file: UploadFile; idx: IdxArray };
@@ -231,19 +283,22 @@ export async function loadMnistIdx(
       pairs.test.images!.file.path,
     );
   }
-  let maxLabel = 0;
-  for (const split of testAll ? [trainAll, testAll] : [trainAll]) {
-    for (let i = 0; i < split.count; i++) if (split.y[i] > maxLabel) maxLabel = split.y[i];
-  }
-  const numClasses = maxLabel + 1;
-  if (numClasses < 2) throw new DatasetError('every label is 0: at least two classes are needed');
+  const numClasses = checkLabels(
+    { y: trainAll.y, file: pairs.train.labels!.file.path },
+    testAll ? { y: testAll.y, file: pairs.test.labels!.file.path } : undefined,
+  );
   let train: DatasetSplit;
   let validation: DatasetSplit;
   if (testAll) {
     train = { x: trainAll.x, y: trainAll.y, count: trainAll.count };
     validation = { x: testAll.x, y: testAll.y, count: testAll.count };
   } else {
-    ({ train, validation } = splitStratified(
+    let splitWarnings: string[];
+    ({
+      train,
+      validation,
+      warnings: splitWarnings,
+    } = splitStratified(
       trainAll.x,
       trainAll.y,
       h * w,
@@ -251,6 +306,7 @@ export async function loadMnistIdx(
       opts.validationFraction ?? 1 / 6,
       opts.seed ?? 1,
     ));
+    warnings.push(...splitWarnings);
     warnings.push(
       `no t10k/test files: held out ${validation.count} training images for validation`,
     );

@@ -278,3 +278,26 @@ describe('loadImageFolder: decompression bombs', () => {
     );
   });
 });
+
+describe('loadImageFolder: classes too small to split', () => {
+  const folder = (sizes: Record<string, number>) =>
+    Object.entries(sizes).flatMap(([name, n]) =>
+      Array.from({ length: n }, (_, i) => memoryFile(`set/${name}/${i}.png`, solid(i))),
+    );
+
+  it('names the classes and their counts when none can give a validation sample', async () => {
+    await expect(loadImageFolder(folder({ a: 2, b: 2, c: 1, d: 2 }), opts)).rejects.toThrow(
+      'too few samples per class to hold out 20% for validation: each class needs at least 3, and "c" has 1, "a" has 2, "b" has 2, "d" has 2',
+    );
+    const many = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 2]));
+    await expect(loadImageFolder(folder(many), opts)).rejects.toThrow(/"k4" has 2 and 3 more$/);
+  });
+
+  it('warns, naming the class, when one class is too small to give any', async () => {
+    const { dataset, warnings } = await loadImageFolder(folder({ cat: 5, dog: 5, owl: 2 }), opts);
+    expect(dataset.validation.count).toBe(2);
+    expect(warnings).toContain(
+      '"owl" has 2 (fewer than 3 samples): none held out for validation, so validation accuracy does not cover that class',
+    );
+  });
+});

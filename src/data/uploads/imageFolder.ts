@@ -180,14 +180,16 @@ export async function loadImageFolder(
   if (empty.length > 0) {
     throw new DatasetError(`class folder(s) ${empty.join(', ')} have no readable images`);
   }
-  const { train, validation } = splitStratified(
+  const { train, validation, ...split } = splitStratified(
     x.subarray(0, n * sampleLength),
     y,
     sampleLength,
     classNames.length,
     opts.validationFraction ?? 0.2,
     opts.seed ?? 1,
+    classNames,
   );
+  warnings.push(...split.warnings);
   const rootName =
     name ?? (entries[0] ? (entries[0].path.split(/[\\/]/)[0] ?? 'images') : 'images');
   const dataset: Dataset = {

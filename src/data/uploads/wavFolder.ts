@@ -168,14 +168,21 @@ export async function loadWavFolder(
     train = take(trainIdx);
     validation = take(valIdx);
   } else {
-    ({ train, validation } = splitStratified(
+    let splitWarnings: string[];
+    ({
+      train,
+      validation,
+      warnings: splitWarnings,
+    } = splitStratified(
       x,
       y,
       featureLength,
       classNames.length,
       opts.validationFraction ?? 0.2,
       opts.seed ?? 1,
+      classNames,
     ));
+    warnings.push(...splitWarnings);
   }
   // Standardise with the training set's mean and deviation (features span tens of units).
   let sum = 0;
