@@ -16,7 +16,7 @@ import { resampleTaps, resizeToTarget } from './resize';
 
 const fakeImage = fakePng;
 const decode = fakeDecoder;
-const solid = (v: number) => fakeImage(4, 4, () => [v, v, v, 255]);
+const solid = (v: number) => fakeImage(2, 2, () => [v, v, v, 255]);
 
 function catsAndDogs(root = 'pets/') {
   const files = [];
@@ -299,5 +299,45 @@ describe('loadImageFolder: classes too small to split', () => {
     expect(warnings).toContain(
       '"owl" has 2 (fewer than 3 samples): none held out for validation, so validation accuracy does not cover that class',
     );
+  });
+});
+
+describe('loadImageFolder: notices of what was changed', () => {
+  const gray = (v: number) => [v, v, v, 255];
+  const set = (cat: Uint8Array) =>
+    [0, 1, 2].flatMap((i) => [
+      memoryFile(`p/cat/${i}.png`, i === 0 ? cat : solid(100)),
+      memoryFile(`p/dog/${i}.png`, solid(50)),
+    ]);
+
+  it('says nothing when every image already has the target size and channels', async () => {
+    const { warnings } = await loadImageFolder(set(solid(1)), opts);
+    expect(warnings).toEqual([]);
+  });
+
+  it('says how many images were resized and stretched, with an example', async () => {
+    const wide = fakeImage(8, 2, () => gray(10));
+    const big = fakeImage(4, 4, () => gray(10));
+    const files = [...set(wide), memoryFile('p/dog/big.png', big)];
+    const { warnings } = await loadImageFolder(files, opts);
+    expect(warnings).toEqual([
+      '2 of 7 images were resized to 2×2 (e.g. p/cat/0.png: 8×2)',
+      '1 of 7 images was stretched to 2×2 (aspect ratio not kept; nothing is cropped) (e.g. p/cat/0.png: 8×2)',
+    ]);
+  });
+
+  it('says when colour became gray, gray became RGB, or transparency was flattened', async () => {
+    const red = fakeImage(2, 2, () => [255, 0, 0, 255]);
+    const toGray = await loadImageFolder(set(red), opts);
+    expect(toGray.warnings).toEqual([
+      '1 of 6 images was in colour, converted to grayscale (1 channel) (e.g. p/cat/0.png)',
+    ]);
+    const clear = fakeImage(2, 2, (x) => [9, 9, 9, x === 0 ? 0 : 255]);
+    const files = [...set(red), memoryFile('p/dog/clear.png', clear)];
+    const toRgb = await loadImageFolder(files, { ...opts, targetShape: [2, 2, 3] });
+    expect(toRgb.warnings).toEqual([
+      '6 of 7 images were grayscale, converted to RGB (3 equal channels) (e.g. p/cat/1.png)',
+      '1 of 7 images was partly transparent, composited over black (e.g. p/dog/clear.png)',
+    ]);
   });
 });

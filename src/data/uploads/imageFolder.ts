@@ -100,6 +100,65 @@ function checkDecoded(image: DecodedImage, path: string, pixelLimit: number): vo
   }
 }
 
+/** Whether an RGBA image has colour (R, G, B not all equal) and transparency (A < 255). */
+export function pixelTraits(image: DecodedImage): { colour: boolean; transparent: boolean } {
+  const { data } = image;
+  let colour = false;
+  let transparent = false;
+  for (let p = 0; p < data.length && !(colour && transparent); p += 4) {
+    if (!colour && (data[p] !== data[p + 1] || data[p + 1] !== data[p + 2])) colour = true;
+    if (!transparent && data[p + 3] !== 255) transparent = true;
+  }
+  return { colour, transparent };
+}
+
+/**
+ * What was done to the uploaded images to fit the model's input, summed up as one notice per
+ * kind (resized, stretched, colour to gray, gray to RGB, transparency), each with an example.
+ */
+class ChangeLog {
+  private readonly seen = new Map<string, { count: number; example: string }>();
+  constructor(
+    private readonly h: number,
+    private readonly w: number,
+    private readonly c: 1 | 3,
+  ) {}
+
+  private add(kind: string, example: string): void {
+    const entry = this.seen.get(kind);
+    if (entry) entry.count++;
+    else this.seen.set(kind, { count: 1, example });
+  }
+
+  note(image: DecodedImage, path: string): void {
+    const { width, height } = image;
+    const example = `${path}: ${width}×${height}`;
+    if (width !== this.w || height !== this.h) this.add('resized', example);
+    if (Math.abs(width / height / (this.w / this.h) - 1) > 0.01) this.add('stretched', example);
+    const { colour, transparent } = pixelTraits(image);
+    if (colour && this.c === 1) this.add('gray', path);
+    if (!colour && this.c === 3) this.add('rgb', path);
+    if (transparent) this.add('alpha', path);
+  }
+
+  summary(total: number): string[] {
+    const size = `${this.w}×${this.h}`;
+    const texts: Record<string, string> = {
+      resized: `resized to ${size}`,
+      stretched: `stretched to ${size} (aspect ratio not kept; nothing is cropped)`,
+      gray: 'in colour, converted to grayscale (1 channel)',
+      rgb: 'grayscale, converted to RGB (3 equal channels)',
+      alpha: 'partly transparent, composited over black',
+    };
+    return Object.entries(texts).flatMap(([kind, text]) => {
+      const entry = this.seen.get(kind);
+      if (!entry) return [];
+      const verb = entry.count === 1 ? 'was' : 'were';
+      return [`${entry.count} of ${total} images ${verb} ${text} (e.g. ${entry.example})`];
+    });
+  }
+}
+
 /**
  * Loads an image-folder upload. `files` may also be a single zip of the same layout.
  * Throws DatasetError on an empty folder, a single class, no images, a corrupt image (unless
@@ -144,6 +203,7 @@ export async function loadImageFolder(
   checkDatasetBytes(total * sampleLength, limits.datasetBytes, `${total} images at ${h}×${w}×${c}`);
 
   const x = new Uint8Array(total * sampleLength);
+  const changes = new ChangeLog(h, w, c);
   const labels: number[] = [];
   let n = 0;
   for (const [label, className] of classNames.entries()) {
@@ -169,10 +229,12 @@ export async function loadImageFolder(
         throw problem;
       }
       x.set(resizeToTarget(image, h, w, c), n * sampleLength);
+      changes.note(image, file.path);
       labels.push(label);
       n++;
     }
   }
+  warnings.push(...changes.summary(n));
   const y = Uint8Array.from(labels);
   const counts = new Array<number>(classNames.length).fill(0);
   for (const label of labels) counts[label]++;
