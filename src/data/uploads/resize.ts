@@ -70,30 +70,32 @@ export function resizeToTarget(
   channels: 1 | 3,
 ): Uint8Array {
   const { width: sw, height: sh, data } = image;
-  const planes = new Float32Array(sw * sh * channels);
-  for (let p = 0; p < sw * sh; p++) {
-    const a = data[p * 4 + 3] / 255;
-    const r = data[p * 4] * a;
-    const g = data[p * 4 + 1] * a;
-    const b = data[p * 4 + 2] * a;
-    if (channels === 1) planes[p] = 0.299 * r + 0.587 * g + 0.114 * b;
-    else {
-      planes[p * 3] = r;
-      planes[p * 3 + 1] = g;
-      planes[p * 3 + 2] = b;
-    }
-  }
-  // Rows: sw → width.
+  // One source row at a time is converted (float32, as before), so the extra memory is one
+  // row plus the sh × width intermediate, not a float copy of the whole image (a 25-MP photo
+  // would need 300 MB for that).
+  const line = new Float32Array(sw * channels);
   const tx = resampleTaps(sw, width);
   const rows = new Float32Array(sh * width * channels);
   for (let y = 0; y < sh; y++) {
+    for (let x = 0; x < sw; x++) {
+      const p = y * sw + x;
+      const a = data[p * 4 + 3] / 255;
+      const r = data[p * 4] * a;
+      const g = data[p * 4 + 1] * a;
+      const b = data[p * 4 + 2] * a;
+      if (channels === 1) line[x] = 0.299 * r + 0.587 * g + 0.114 * b;
+      else {
+        line[x * 3] = r;
+        line[x * 3 + 1] = g;
+        line[x * 3 + 2] = b;
+      }
+    }
+    // Rows: sw → width.
     for (let o = 0; o < width; o++) {
       const w = tx.weights[o];
       for (let c = 0; c < channels; c++) {
         let acc = 0;
-        for (let k = 0; k < w.length; k++) {
-          acc += w[k] * planes[(y * sw + tx.start[o] + k) * channels + c];
-        }
+        for (let k = 0; k < w.length; k++) acc += w[k] * line[(tx.start[o] + k) * channels + c];
         rows[(y * width + o) * channels + c] = acc;
       }
     }
