@@ -66,6 +66,24 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** The limits that apply to one upload format, in words, for the upload form's hint. */
+export function uploadLimitHint(
+  format: 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder',
+  limits: UploadLimits = UPLOAD_LIMITS,
+): string {
+  const total = `at most ${formatBytes(limits.datasetBytes)} of samples in all`;
+  switch (format) {
+    case 'image-folder':
+      return `Limits: ${formatBytes(limits.imageFileBytes)} and ${limits.imagePixels / 1e6} megapixels per image, a zip up to ${formatBytes(limits.archiveBytes)} (unpacked too), ${total}.`;
+    case 'cifar10':
+      return `Limits: ${formatBytes(limits.batchFileBytes)} per batch file, ${total}.`;
+    case 'mnist-idx':
+      return `Limits: ${formatBytes(limits.batchFileBytes)} per file (a .gz file once unpacked), ${total}.`;
+    case 'wav-folder':
+      return `Limits: ${formatBytes(limits.audioFileBytes)} per clip; of a longer recording the loudest second is kept.`;
+  }
+}
+
 /** Reads a file after checking its declared size, then checks the size actually read. */
 export async function readWithinLimit(
   file: UploadFile,
