@@ -2,6 +2,7 @@ import { deflateSync, gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../dataset';
 import { makeIdx, memoryFile } from '../testing/fixtures';
+import { UPLOAD_LIMITS } from './files';
 import { loadMnistIdx, parseIdx } from './idx';
 import { InflateLimitError, inflateWithinLimit } from './inflate';
 
@@ -106,48 +107,77 @@ describe('loadMnistIdx', () => {
   });
 });
 
-describe('loadMnistIdx: gzip bombs', () => {
-  it('stops inflating a .gz at the limit instead of inflating it in full', async () => {
-    // 16 MiB of zeros behind a valid header: 16 kB of gzip; the limit here is 1 MiB.
-    const header = makeIdx([16384, 32, 32], new Uint8Array(0));
-    const body = new Uint8Array(header.length + (16 << 20));
-    body.set(header);
-    const files = [
-      memoryFile('train-images-idx3-ubyte.gz', gzipSync(body, { level: 9 })),
-      memoryFile('train-labels-idx1-ubyte', labels(16384)),
-    ];
-    await expect(loadMnistIdx(files, { limits: { batchFileBytes: 1 << 20 } })).rejects.toThrow(
-      /train-images-idx3-ubyte.gz: expands to more than 1.0 MiB, the limit for an IDX file \(stopped after inflating 1\.\d MiB\)/,
-    );
-  });
+/**
+ * Concatenated gzip members (RFC 1952 §2.2; gunzip reads them all): `head`, then 3,071
+ * members of 1 MiB of zeros each: 3 MB that inflate to 3 GiB.
+ */
+function threeGiB(head: Uint8Array): Uint8Array {
+  const first = new Uint8Array(1 << 20);
+  first.set(head);
+  const start = gzipSync(first, { level: 9 });
+  const member = gzipSync(new Uint8Array(1 << 20), { level: 9 });
+  const bomb = new Uint8Array(start.length + 3071 * member.length);
+  bomb.set(start);
+  for (let i = 0; i < 3071; i++) bomb.set(member, start.length + i * member.length);
+  return bomb;
+}
 
-  it('refuses a 3 MB .gz that would inflate to 3 GiB under the default limit, stopping early', async () => {
-    // Concatenated gzip members (RFC 1952 §2.2; gunzip reads them all): an IDX header for
-    // 3.9 million 28×28 images, then 3,072 members of 1 MiB of zeros each.
-    const header = makeIdx([3_900_000, 28, 28], new Uint8Array(0));
-    const first = new Uint8Array(1 << 20);
-    first.set(header);
-    const head = gzipSync(first, { level: 9 });
-    const member = gzipSync(new Uint8Array(1 << 20), { level: 9 });
-    const bomb = new Uint8Array(head.length + 3071 * member.length);
-    bomb.set(head);
-    for (let i = 0; i < 3071; i++) bomb.set(member, head.length + i * member.length);
+describe('loadMnistIdx: gzip bombs', () => {
+  const load = (bomb: Uint8Array, limits?: { batchFileBytes: number }) =>
+    loadMnistIdx(
+      [
+        memoryFile('train-images-idx3-ubyte.gz', bomb),
+        memoryFile('train-labels-idx1-ubyte', labels(1000)),
+      ],
+      { limits },
+    );
+
+  it('refuses a 3 MB .gz whose header declares 3 GB as soon as the header is inflated', async () => {
+    const bomb = threeGiB(makeIdx([3_900_000, 28, 28], new Uint8Array(0)));
     expect(bomb.length).toBeLessThan(4e6);
     const started = performance.now();
-    const error = await loadMnistIdx([
-      memoryFile('train-images-idx3-ubyte.gz', bomb),
-      memoryFile('train-labels-idx1-ubyte', labels(10)),
-    ]).catch((e: unknown) => e as Error);
-    const seconds = (performance.now() - started) / 1000;
+    await expect(load(bomb)).rejects.toThrow(
+      'train-images-idx3-ubyte.gz: IDX header declares 3900000×28×28 (2916.0 MiB), over the 256.0 MiB limit for an IDX file',
+    );
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('stops a 3 MB .gz whose header declares 784 kB at that size, not at 3 GiB', async () => {
+    const error = await load(threeGiB(makeIdx([1000, 28, 28], new Uint8Array(0)))).catch(
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(DatasetError);
     const match =
-      /expands to more than 256.0 MiB, the limit for an IDX file \(stopped after inflating ([\d.]+) MiB\)/.exec(
+      /train-images-idx3-ubyte.gz: inflates past the 765.6 KiB its IDX header declares \(stopped after inflating ([\d.]+) (KiB|MiB)\): a damaged file or a gzip bomb/.exec(
         (error as Error).message,
       );
     expect(match, (error as Error).message).not.toBeNull();
-    // At most a 16th of the limit past it, of the 3,072 MiB declared.
-    expect(Number(match![1])).toBeLessThanOrEqual(256 * (1 + 1 / 16));
-    expect(seconds).toBeLessThan(30);
+    // At most one push past the declared size: a 16th of it, or 512 B of input (516 KiB).
+    const stopped = Number(match![1]) * (match![2] === 'MiB' ? 1024 : 1);
+    expect(stopped).toBeLessThanOrEqual(766 + 516);
+  });
+
+  it('refuses a .gz whose first bytes are not an IDX header without inflating the rest', async () => {
+    const started = performance.now();
+    await expect(load(threeGiB(Uint8Array.of(0x1f, 0x8b, 8, 0)))).rejects.toThrow(
+      /train-images-idx3-ubyte.gz: IDX magic mismatch: 0x1f8b0800/,
+    );
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('the default limit stops a 3 MB stream of 3 GiB early, counting the bytes produced', () => {
+    let error: unknown;
+    try {
+      inflateWithinLimit(threeGiB(new Uint8Array(0)), 'gzip', UPLOAD_LIMITS.batchFileBytes);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InflateLimitError);
+    const { produced, limit } = error as InflateLimitError;
+    expect(limit).toBe(256 << 20);
+    // At most a 16th of the limit past it, of the 3,072 MiB the stream holds.
+    expect(produced).toBeGreaterThan(limit);
+    expect(produced).toBeLessThanOrEqual(limit * (1 + 1 / 16));
   });
 });
 
@@ -157,6 +187,8 @@ describe('inflateWithinLimit', () => {
     const two = new Uint8Array([...gzipSync(a), ...gzipSync(a)]);
     expect(inflateWithinLimit(two, 'gzip', 10_000)).toEqual(new Uint8Array([...a, ...a]));
     expect(inflateWithinLimit(deflateSync(a), 'deflate', 5000, 5000)).toEqual(a);
+    expect(inflateWithinLimit(deflateSync(a), 'deflate', 5000, 10)).toEqual(a);
+    expect(inflateWithinLimit(deflateSync(a), 'deflate', 5000, 9000)).toEqual(a);
   });
 
   it('throws InflateLimitError with the bytes produced so far once past the limit', () => {
@@ -170,6 +202,21 @@ describe('inflateWithinLimit', () => {
     expect(error).toBeInstanceOf(InflateLimitError);
     expect((error as InflateLimitError).produced).toBeGreaterThan(100_000);
     expect((error as InflateLimitError).produced).toBeLessThanOrEqual(100_000 + 512 * 1032);
+  });
+
+  it('shows the first bytes to a head check before inflating the rest', () => {
+    const heads: number[][] = [];
+    const check = (head: Uint8Array) => {
+      heads.push([...head]);
+      throw new Error('stop');
+    };
+    const data = new Uint8Array(1 << 20);
+    data.set([9, 8, 7]);
+    const zeros = gzipSync(data);
+    expect(() =>
+      inflateWithinLimit(zeros, 'gzip', 2 << 20, undefined, { length: 3, check }),
+    ).toThrow('stop');
+    expect(heads).toEqual([[9, 8, 7]]);
   });
 
   it('throws on a corrupt stream', () => {

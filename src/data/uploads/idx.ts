@@ -40,12 +40,11 @@ const TYPE_NAMES: Record<number, string> = {
   0x0e: 'double',
 };
 
-/** Parses an unsigned-byte IDX array, checking every header field against the length. */
-export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
-  const bytes = new Uint8Array(buf);
+/** Checks the magic's zero bytes, the element type and the rank; returns the rank. */
+function parseIdxHeader(bytes: Uint8Array, path: string): number {
   if (bytes.length < 4)
     throw new DatasetError(`is ${bytes.length} bytes, too short for an IDX header`, path);
-  const view = new DataView(buf);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DatasetError(
@@ -63,6 +62,15 @@ export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
   const ndims = bytes[3];
   if (ndims < 1 || ndims > 4)
     throw new DatasetError(`IDX has ${ndims} dimensions; expected 1 to 4`, path);
+  return ndims;
+}
+
+/** Parses an unsigned-byte IDX array, checking every header field against the length. */
+export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
+  const bytes = new Uint8Array(buf);
+  const view = new DataView(buf);
+  const ndims = parseIdxHeader(bytes, path);
+  const magic = view.getUint32(0, false);
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes)
     throw new DatasetError('is truncated inside the IDX header', path);
@@ -104,6 +112,30 @@ function kindByName(name: string): Kind | undefined {
 }
 
 /**
+ * Checks the first ≤ 20 bytes of a gzipped IDX file as soon as they are inflated: a header
+ * that is not IDX, or that declares more than `limit` bytes, is refused before the rest is
+ * inflated; otherwise the declared size is returned, and the stream may not grow past it.
+ */
+function checkIdxHead(head: Uint8Array, limit: number, path: string): number | undefined {
+  if (head.length < 4) return undefined; // too short: parseIdx says so
+  const ndims = head[3];
+  const headerBytes = 4 + 4 * ndims;
+  if (head.length < Math.min(20, headerBytes)) return undefined;
+  // The magic, type and rank checks, on the header alone.
+  parseIdxHeader(head, path);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const dims = Array.from({ length: ndims }, (_, d) => view.getUint32(4 + 4 * d, false));
+  const declared = dims.reduce((n, d) => n * d, 1) + headerBytes;
+  if (declared > limit) {
+    throw new DatasetError(
+      `IDX header declares ${dims.join('×')} (${formatBytes(declared)}), over the ${formatBytes(limit)} limit for an IDX file; use a smaller file`,
+      path,
+    );
+  }
+  return declared;
+}
+
+/**
  * Reads (and, for .gz, inflates) one IDX file. `limit` bounds the file after inflating; the
  * gzip stream is dropped as soon as it passes it.
  */
@@ -112,11 +144,18 @@ async function readIdx(file: UploadFile, limit: number): Promise<IdxArray> {
   if (/\.gz$/i.test(file.path)) {
     let out: Uint8Array;
     try {
-      out = inflateWithinLimit(new Uint8Array(buf), 'gzip', limit);
+      out = inflateWithinLimit(new Uint8Array(buf), 'gzip', limit, undefined, {
+        length: 20,
+        check: (head) => checkIdxHead(head, limit, file.path),
+      });
     } catch (err) {
+      if (err instanceof DatasetError) throw err;
       if (err instanceof InflateLimitError) {
+        const stopped = `stopped after inflating ${formatBytes(err.produced)}`;
         throw new DatasetError(
-          `expands to more than ${formatBytes(limit)}, the limit for an IDX file (stopped after inflating ${formatBytes(err.produced)}); use a smaller file`,
+          err.limit < limit
+            ? `inflates past the ${formatBytes(err.limit)} its IDX header declares (${stopped}): a damaged file or a gzip bomb`
+            : `expands to more than ${formatBytes(limit)}, the limit for an IDX file (${stopped}); use a smaller file`,
           file.path,
         );
       }
