@@ -204,6 +204,15 @@ describe('inflateWithinLimit', () => {
     expect((error as InflateLimitError).produced).toBeLessThanOrEqual(100_000 + 512 * 1032);
   });
 
+  it('inflates correctly whatever size the gzip trailer claims', () => {
+    const a = Uint8Array.from({ length: 3000 }, (_, i) => i % 7);
+    for (const claim of [0, 10, 0xffffffff]) {
+      const gz = gzipSync(a);
+      new DataView(gz.buffer).setUint32(gz.length - 4, claim, true);
+      expect(inflateWithinLimit(gz, 'gzip', 1 << 20)).toEqual(a);
+    }
+  });
+
   it('shows the first bytes to a head check before inflating the rest', () => {
     const heads: number[][] = [];
     const check = (head: Uint8Array) => {

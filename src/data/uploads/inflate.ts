@@ -55,7 +55,8 @@ export function inflateWithinLimit(
 ): Uint8Array {
   let limit = maxBytes;
   let slice = sliceFor(limit);
-  const first = new Uint8Array(Math.min(limit, sizeHint));
+  // A hint is a claim: no stream inflates past 1,032× its input, so no more is reserved.
+  const first = new Uint8Array(Math.min(limit, sizeHint, MAX_RATIO * input.length + 1024));
   const chunks: Uint8Array[] = [];
   let produced = 0;
   const seen = head ? new Uint8Array(head.length) : undefined;
