@@ -3,9 +3,10 @@
  * a big-endian header — two zero bytes, a type byte (0x08 = unsigned byte), the number of
  * dimensions — then one big-endian u32 per dimension, then the data. Images are magic 2051
  * (0x00000803: ubyte, 3 dims N×28×28), labels 2049 (0x00000801: ubyte, 1 dim N).
- * Files may be gzipped (.gz), as they are distributed; they are inflated as a stream that stops
- * at the per-file limit (UPLOAD_LIMITS.batchFileBytes), so a small .gz declaring gigabytes
- * costs no more than the limit.
+ * Files may be gzipped (.gz), as they are distributed. They are inflated as a stream: the IDX
+ * header is checked as soon as it is out (one declaring more than UPLOAD_LIMITS.batchFileBytes
+ * is refused there), and the stream is cut just past the size the header declares, so a small
+ * .gz that inflates to gigabytes costs no more than what it admits to.
  */
 import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
 import {
@@ -137,7 +138,7 @@ function checkIdxHead(head: Uint8Array, limit: number, path: string): number | u
 
 /**
  * Reads (and, for .gz, inflates) one IDX file. `limit` bounds the file after inflating; the
- * gzip stream is dropped as soon as it passes it.
+ * gzip stream is dropped as soon as it passes it or the size its header declares.
  */
 async function readIdx(file: UploadFile, limit: number): Promise<IdxArray> {
   let buf = await readWithinLimit(file, limit, 'an IDX file');
