@@ -45,6 +45,24 @@ export function grayPng(size: number, pixel: (x: number, y: number) => number): 
   ]);
 }
 
+/**
+ * A valid all-black PNG of width×height at 1 bit per pixel: 20000×20000 is ~50 kB on disk
+ * and 1.6 GB once decoded to RGBA (a decompression bomb for a decoder).
+ */
+export function blackPngBomb(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // grayscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(height * (1 + Math.ceil(width / 8))), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 /** A 16-bit PCM mono WAV clip of a sine tone. */
 export function toneWav(frequency: number, seconds: number, rate = 16000): Buffer {
   const samples = Math.round(seconds * rate);

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { uploadLimitHint } from '../data/uploads/files';
 import { DEFAULT_GENERATED, LIMITS } from '../state/config';
 import { useStudio } from '../state/store';
 import { selectDataset, selectIsRunActive } from '../state/selectors';
@@ -11,7 +12,7 @@ const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: 
     id: 'image-folder',
     label: 'Image folder',
     folder: true,
-    hint: 'One sub-folder per class (e.g. cats/, dogs/) of PNG or JPEG images, or a .zip of such folders.',
+    hint: 'One sub-folder per class (e.g. cats/, dogs/) of PNG, JPEG, GIF, BMP or WebP images, or a .zip of such folders.',
   },
   {
     id: 'cifar10',
@@ -123,7 +124,7 @@ function UploadOptions({ disabled }: { disabled: boolean }) {
         ))}
       </select>
       <p className="hint" id={`${id}-hint`}>
-        {spec.hint}
+        {spec.hint} {uploadLimitHint(spec.id)}
       </p>
       <label htmlFor={`${id}-files`}>{spec.folder ? 'Choose a folder' : 'Choose files'}</label>
       <input

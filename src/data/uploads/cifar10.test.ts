@@ -86,3 +86,17 @@ describe('loadCifar10', () => {
     );
   });
 });
+
+describe('loadCifar10: one class', () => {
+  it('refuses training batches that hold a single class, like a one-class folder', async () => {
+    const files = [
+      memoryFile('data_batch_1.bin', makeCifarBatch([3, 3, 3, 3])),
+      memoryFile('test_batch.bin', makeCifarBatch([3, 5])),
+    ];
+    await expect(loadCifar10(files)).rejects.toThrow(
+      'only one class ("cat", label 3) in data_batch_1.bin: training needs at least two classes',
+    );
+    const two = [memoryFile('data_batch_1.bin', makeCifarBatch([3, 3, 5, 5]))];
+    await expect(loadCifar10(two, { validationFraction: 0.5 })).resolves.toBeDefined();
+  });
+});

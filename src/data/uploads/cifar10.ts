@@ -161,20 +161,34 @@ export async function loadCifar10(
       )
     : CIFAR10_CLASS_NAMES;
   const trainAll = await read(trainFiles);
+  const present = new Set(trainAll.y);
+  if (present.size < 2) {
+    const [only] = present;
+    throw new DatasetError(
+      `only one class ("${classNames[only]}", label ${only}) in ${trainFiles.map((f) => f.path).join(', ')}: training needs at least two classes; add the other data_batch_*.bin files`,
+    );
+  }
   let train: DatasetSplit;
   let validation: DatasetSplit;
   if (testFiles.length > 0) {
     train = trainAll;
     validation = await read(testFiles);
   } else {
-    ({ train, validation } = splitStratified(
+    let splitWarnings: string[];
+    ({
+      train,
+      validation,
+      warnings: splitWarnings,
+    } = splitStratified(
       trainAll.x,
       trainAll.y,
       3 * PLANE,
       10,
       opts.validationFraction ?? 0.1,
       opts.seed ?? 1,
+      classNames,
     ));
+    warnings.push(...splitWarnings);
     warnings.push(
       `no test_batch.bin: held out ${validation.count} training images (seed ${opts.seed ?? 1}) for validation`,
     );

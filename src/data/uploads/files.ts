@@ -22,17 +22,32 @@ export interface UploadResult {
 const MiB = 1024 * 1024;
 
 /**
- * Byte limits, checked against `UploadFile.size` *before* a file is read, and again on the
- * bytes read. They keep one tab well under the ~2–4 GB a browser gives it:
+ * Every limit an upload is held to, in one place (the README's Data section and the upload
+ * hint in the UI quote them). Sizes are checked against `UploadFile.size` *before* a file is
+ * read, and again on the bytes read; compressed data (zip entries, .gz) is inflated as a
+ * stream that stops at its limit, and image sizes are read from the header before decoding.
+ * Together they keep one tab well under the ~2–4 GB a browser gives it.
+ *
+ * Per file:
  * - imageFileBytes 16 MiB: a photo; the dataset keeps only its resized copy.
- * - audioFileBytes 16 MiB: ~8 min of 16-bit 16 kHz mono; keyword clips are ~32 kB.
- * - batchFileBytes 256 MiB: one CIFAR-10 batch is 30.7 MB; MNIST train images (IDX) 47 MB.
- * - archiveBytes 512 MiB: a zip, and also the sum of its uncompressed entries.
+ * - imagePixels 25 megapixels (e.g. 6000×4000 or 5000×5000): a decoder turns W×H pixels into
+ *   4·W·H bytes of RGBA however small the file is, so a 400 kB PNG declaring 20000×20000
+ *   (1.6 GB decoded) is refused from its header. 25 MP decode to 100 MB.
+ * - audioFileBytes 16 MiB: ~8 min of 16-bit 16 kHz mono; keyword clips are ~32 kB. Only the
+ *   clip the front end keeps is resampled, so a long or 384 kHz recording costs little more
+ *   than a 1-s one.
+ * - batchFileBytes 256 MiB: one CIFAR-10 batch is 30.7 MB; MNIST train images (IDX) 47 MB. A
+ *   gzipped IDX file is held to it after inflating (the stream stops once it is passed).
+ * Per dataset:
+ * - archiveBytes 512 MiB: a zip, and also the sum of its uncompressed entries (each entry is
+ *   inflated only when it is read, and stops at its declared size or imageFileBytes).
  * - datasetBytes 768 MiB: the stored samples of the whole dataset (uint8 images or float32
- *   features), e.g. all of CIFAR-10 (60,000 · 3,072 B ≈ 184 MB) fits.
+ *   features), e.g. all of CIFAR-10 (60,000 · 3,072 B ≈ 184 MB) fits; IDX files count with
+ *   their inflated size.
  */
 export const UPLOAD_LIMITS = {
   imageFileBytes: 16 * MiB,
+  imagePixels: 25_000_000,
   audioFileBytes: 16 * MiB,
   batchFileBytes: 256 * MiB,
   archiveBytes: 512 * MiB,
@@ -51,6 +66,24 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** The limits that apply to one upload format, in words, for the upload form's hint. */
+export function uploadLimitHint(
+  format: 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder',
+  limits: UploadLimits = UPLOAD_LIMITS,
+): string {
+  const total = `at most ${formatBytes(limits.datasetBytes)} of samples in all`;
+  switch (format) {
+    case 'image-folder':
+      return `Limits: ${formatBytes(limits.imageFileBytes)} and ${limits.imagePixels / 1e6} megapixels per image, a zip up to ${formatBytes(limits.archiveBytes)} (unpacked too), ${total}.`;
+    case 'cifar10':
+      return `Limits: ${formatBytes(limits.batchFileBytes)} per batch file, ${total}.`;
+    case 'mnist-idx':
+      return `Limits: ${formatBytes(limits.batchFileBytes)} per file (a .gz file once unpacked), ${total}.`;
+    case 'wav-folder':
+      return `Limits: ${formatBytes(limits.audioFileBytes)} per clip; of a longer recording the loudest second is kept.`;
+  }
+}
+
 /** Reads a file after checking its declared size, then checks the size actually read. */
 export async function readWithinLimit(
   file: UploadFile,
@@ -67,6 +100,7 @@ export async function readWithinLimit(
   try {
     buf = await file.bytes();
   } catch (err) {
+    if (err instanceof DatasetError) throw err; // e.g. a zip entry that inflates past its size
     throw new DatasetError(`could not be read: ${(err as Error).message}`, file.path);
   }
   if (buf.byteLength > limit) throw over(buf.byteLength);
@@ -196,7 +230,26 @@ export function groupByClassFolder(
   return { classes: sorted, warnings };
 }
 
-/** Stratified, seeded train/validation split of a whole (x, y) set. */
+/**
+ * The fewest samples a class needs to give one to validation and keep one for training, as
+ * stratifiedSplit splits: min(round(n·fraction), n − 1) ≥ 1 (3 at 20 %, 5 at 10 %).
+ */
+export function minSamplesPerClass(validationFraction: number): number {
+  let n = 2;
+  while (Math.min(Math.round(n * validationFraction), n - 1) < 1) n++;
+  return n;
+}
+
+function listClasses(short: { name: string; count: number }[]): string {
+  const shown = short.slice(0, 5).map((c) => `"${c.name}" has ${c.count}`);
+  return short.length > 5 ? `${shown.join(', ')} and ${short.length - 5} more` : shown.join(', ');
+}
+
+/**
+ * Stratified, seeded train/validation split of a whole (x, y) set. A class with fewer than
+ * minSamplesPerClass samples gives none to validation: that is a warning naming the classes,
+ * or an error naming them when no class can give any.
+ */
 export function splitStratified(
   x: Uint8Array | Float32Array,
   y: Uint8Array,
@@ -204,19 +257,37 @@ export function splitStratified(
   numClasses: number,
   validationFraction: number,
   seed: number,
-): { train: DatasetSplit; validation: DatasetSplit } {
+  classNames: readonly string[] = [],
+): { train: DatasetSplit; validation: DatasetSplit; warnings: string[] } {
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new DatasetError(`validationFraction must be in (0, 1), got ${validationFraction}`);
   }
+  const percent = `${Math.round(validationFraction * 100)}%`;
+  const needed = minSamplesPerClass(validationFraction);
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const label of y) counts[label]++;
+  const short = counts
+    .map((count, i) => ({ name: classNames[i] ?? String(i), count }))
+    .filter((c) => c.count > 0 && c.count < needed)
+    .sort((a, b) => a.count - b.count);
   const { train, validation } = stratifiedSplit(y, numClasses, validationFraction, seed);
   if (validation.length === 0) {
     throw new DatasetError(
-      `too few samples (${y.length}) to hold out ${Math.round(validationFraction * 100)}% for validation`,
+      short.length > 0
+        ? `too few samples per class to hold out ${percent} for validation: each class needs at least ${needed}, and ${listClasses(short)}`
+        : `too few samples (${y.length}) to hold out ${percent} for validation`,
     );
   }
+  const warnings =
+    short.length > 0
+      ? [
+          `${listClasses(short)} (fewer than ${needed} samples): none held out for validation, so validation accuracy does not cover ${short.length === 1 ? 'that class' : 'those classes'}`,
+        ]
+      : [];
   return {
     train: gatherSplit(x, y, sampleLength, train),
     validation: gatherSplit(x, y, sampleLength, validation),
+    warnings,
   };
 }
 

@@ -3,13 +3,16 @@
  * a big-endian header — two zero bytes, a type byte (0x08 = unsigned byte), the number of
  * dimensions — then one big-endian u32 per dimension, then the data. Images are magic 2051
  * (0x00000803: ubyte, 3 dims N×28×28), labels 2049 (0x00000801: ubyte, 1 dim N).
- * Files may be gzipped (.gz), as they are distributed.
+ * Files may be gzipped (.gz), as they are distributed. They are inflated as a stream: the IDX
+ * header is checked as soon as it is out (one declaring more than UPLOAD_LIMITS.batchFileBytes
+ * is refused there), and the stream is cut just past the size the header declares, so a small
+ * .gz that inflates to gigabytes costs no more than what it admits to.
  */
-import { gunzipSync } from 'fflate';
 import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
 import {
   baseName,
   checkDatasetBytes,
+  formatBytes,
   isSystemFile,
   readWithinLimit,
   resolveLimits,
@@ -18,6 +21,7 @@ import {
   type UploadLimits,
   type UploadResult,
 } from './files';
+import { InflateLimitError, inflateWithinLimit } from './inflate';
 
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
@@ -37,12 +41,11 @@ const TYPE_NAMES: Record<number, string> = {
   0x0e: 'double',
 };
 
-/** Parses an unsigned-byte IDX array, checking every header field against the length. */
-export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
-  const bytes = new Uint8Array(buf);
+/** Checks the magic's zero bytes, the element type and the rank; returns the rank. */
+function parseIdxHeader(bytes: Uint8Array, path: string): number {
   if (bytes.length < 4)
     throw new DatasetError(`is ${bytes.length} bytes, too short for an IDX header`, path);
-  const view = new DataView(buf);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DatasetError(
@@ -60,6 +63,15 @@ export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
   const ndims = bytes[3];
   if (ndims < 1 || ndims > 4)
     throw new DatasetError(`IDX has ${ndims} dimensions; expected 1 to 4`, path);
+  return ndims;
+}
+
+/** Parses an unsigned-byte IDX array, checking every header field against the length. */
+export function parseIdx(buf: ArrayBuffer, path: string): IdxArray {
+  const bytes = new Uint8Array(buf);
+  const view = new DataView(buf);
+  const ndims = parseIdxHeader(bytes, path);
+  const magic = view.getUint32(0, false);
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes)
     throw new DatasetError('is truncated inside the IDX header', path);
@@ -100,21 +112,112 @@ function kindByName(name: string): Kind | undefined {
   return undefined;
 }
 
+/**
+ * Checks the first ≤ 20 bytes of a gzipped IDX file as soon as they are inflated: a header
+ * that is not IDX, or that declares more than `limit` bytes, is refused before the rest is
+ * inflated; otherwise the declared size is returned, and the stream may not grow past it.
+ */
+function checkIdxHead(head: Uint8Array, limit: number, path: string): number | undefined {
+  if (head.length < 4) return undefined; // too short: parseIdx says so
+  const ndims = head[3];
+  const headerBytes = 4 + 4 * ndims;
+  if (head.length < Math.min(20, headerBytes)) return undefined;
+  // The magic, type and rank checks, on the header alone.
+  parseIdxHeader(head, path);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const dims = Array.from({ length: ndims }, (_, d) => view.getUint32(4 + 4 * d, false));
+  const declared = dims.reduce((n, d) => n * d, 1) + headerBytes;
+  if (declared > limit) {
+    throw new DatasetError(
+      `IDX header declares ${dims.join('×')} (${formatBytes(declared)}), over the ${formatBytes(limit)} limit for an IDX file; use a smaller file`,
+      path,
+    );
+  }
+  return declared;
+}
+
+/**
+ * Reads (and, for .gz, inflates) one IDX file. `limit` bounds the file after inflating; the
+ * gzip stream is dropped as soon as it passes it or the size its header declares.
+ */
 async function readIdx(file: UploadFile, limit: number): Promise<IdxArray> {
   let buf = await readWithinLimit(file, limit, 'an IDX file');
   if (/\.gz$/i.test(file.path)) {
     let out: Uint8Array;
     try {
-      out = gunzipSync(new Uint8Array(buf));
+      out = inflateWithinLimit(new Uint8Array(buf), 'gzip', limit, undefined, {
+        length: 20,
+        check: (head) => checkIdxHead(head, limit, file.path),
+      });
     } catch (err) {
+      if (err instanceof DatasetError) throw err;
+      if (err instanceof InflateLimitError) {
+        const stopped = `stopped after inflating ${formatBytes(err.produced)}`;
+        throw new DatasetError(
+          err.limit < limit
+            ? `inflates past the ${formatBytes(err.limit)} its IDX header declares (${stopped}): a damaged file or a gzip bomb`
+            : `expands to more than ${formatBytes(limit)}, the limit for an IDX file (${stopped}); use a smaller file`,
+          file.path,
+        );
+      }
       throw new DatasetError(`is not a valid gzip file (${(err as Error).message})`, file.path);
     }
-    if (out.byteLength > limit) {
-      throw new DatasetError(`expands to ${out.byteLength} bytes, over the IDX limit`, file.path);
-    }
-    buf = out.slice().buffer;
+    buf =
+      out.byteLength === out.buffer.byteLength ? (out.buffer as ArrayBuffer) : out.slice().buffer;
   }
   return parseIdx(buf, file.path);
+}
+
+interface LabelFile {
+  y: Uint8Array;
+  file: string;
+}
+
+/**
+ * The number of classes the labels describe, by this rule: labels are class numbers
+ * 0…N−1, or 1…N (as EMNIST letters, whose class 0 then stays empty). Refused, naming the label,
+ * its first sample and its file: a label beyond a gap of unused numbers (one stray 255 among
+ * 0–9 would otherwise make 256 classes, 245 of them empty), labels that start above 1, a test
+ * label the training labels never use, and training labels that are all one class.
+ */
+export function checkLabels(train: LabelFile, test?: LabelFile): number {
+  const counts = new Array<number>(256).fill(0);
+  for (const label of train.y) counts[label]++;
+  const used = counts.flatMap((n, label) => (n > 0 ? [label] : []));
+  const where = (label: number, of: LabelFile) =>
+    `${counts[label] || 'no'} sample${counts[label] === 1 ? '' : 's'}, first at index ${of.y.indexOf(label)} of ${of.file}`;
+  if (used.length < 2) {
+    throw new DatasetError(
+      `only one class: every training label is ${used[0]}; at least two classes are needed`,
+      train.file,
+    );
+  }
+  if (used[0] > 1) {
+    throw new DatasetError(
+      `the labels start at ${used[0]} (${where(used[0], train)}); class numbers must start at 0 or 1`,
+      train.file,
+    );
+  }
+  for (let k = 1; k < used.length; k++) {
+    if (used[k] - used[k - 1] > 1) {
+      throw new DatasetError(
+        `label ${used[k]} (${where(used[k], train)}) is not next to the others: no sample has a label from ${used[k - 1] + 1} to ${used[k] - 1}, which would make ${used[k] - used[k - 1] - 1} empty classes. Labels must be class numbers 0…N−1 (or 1…N); fix or remove the stray labels`,
+        train.file,
+      );
+    }
+  }
+  const max = used[used.length - 1];
+  if (test) {
+    for (let i = 0; i < test.y.length; i++) {
+      if (counts[test.y[i]] === 0) {
+        throw new DatasetError(
+          `label ${test.y[i]} (first at index ${i}) never occurs in the training labels (${used[0]}–${max})`,
+          test.file,
+        );
+      }
+    }
+  }
+  return max + 1;
 }
 
 interface Pair {
@@ -164,6 +267,7 @@ export async function loadMnistIdx(
     limits.datasetBytes,
     'these IDX files',
   );
+  let stored = 0; // inflated bytes so far, held to limits.datasetBytes
   for (const file of candidates) {
     const name = baseName(file.path);
     if (!/idx[13]|ubyte/i.test(name)) {
@@ -173,6 +277,8 @@ export async function loadMnistIdx(
       continue;
     }
     const idx = await readIdx(file, limits.batchFileBytes);
+    stored += idx.data.byteLength;
+    checkDatasetBytes(stored, limits.datasetBytes, 'these IDX files (inflated)');
     const kind: Kind | undefined =
       idx.magic === IDX_IMAGES_MAGIC
         ? 'images'
@@ -217,19 +323,22 @@ export async function loadMnistIdx(
       pairs.test.images!.file.path,
     );
   }
-  let maxLabel = 0;
-  for (const split of testAll ? [trainAll, testAll] : [trainAll]) {
-    for (let i = 0; i < split.count; i++) if (split.y[i] > maxLabel) maxLabel = split.y[i];
-  }
-  const numClasses = maxLabel + 1;
-  if (numClasses < 2) throw new DatasetError('every label is 0: at least two classes are needed');
+  const numClasses = checkLabels(
+    { y: trainAll.y, file: pairs.train.labels!.file.path },
+    testAll ? { y: testAll.y, file: pairs.test.labels!.file.path } : undefined,
+  );
   let train: DatasetSplit;
   let validation: DatasetSplit;
   if (testAll) {
     train = { x: trainAll.x, y: trainAll.y, count: trainAll.count };
     validation = { x: testAll.x, y: testAll.y, count: testAll.count };
   } else {
-    ({ train, validation } = splitStratified(
+    let splitWarnings: string[];
+    ({
+      train,
+      validation,
+      warnings: splitWarnings,
+    } = splitStratified(
       trainAll.x,
       trainAll.y,
       h * w,
@@ -237,6 +346,7 @@ export async function loadMnistIdx(
       opts.validationFraction ?? 1 / 6,
       opts.seed ?? 1,
     ));
+    warnings.push(...splitWarnings);
     warnings.push(
       `no t10k/test files: held out ${validation.count} training images for validation`,
     );

@@ -17,6 +17,7 @@ import {
   type UploadLimits,
   type UploadResult,
 } from './files';
+import { ImageHeaderError, readImageHeader, type ImageHeader } from './imageHeader';
 import { resizeToTarget, type DecodedImage } from './resize';
 import { isZipFile, unzipUpload } from './zip';
 
@@ -55,16 +56,106 @@ export interface ImageFolderOptions {
   limits?: Partial<UploadLimits>;
 }
 
-function checkDecoded(image: DecodedImage, path: string): void {
+function megapixels(pixels: number): string {
+  return `${(pixels / 1e6).toFixed(1)} megapixels`;
+}
+
+function overPixels(width: number, height: number, limit: number, path: string): DatasetError {
+  return new DatasetError(
+    `is ${width}×${height} pixels (${megapixels(width * height)}), over the ${megapixels(limit)} limit for an image; scale it down before uploading`,
+    path,
+  );
+}
+
+/**
+ * Reads the image's format and size from its header and refuses it, before any decoding,
+ * when it declares more than `pixelLimit` pixels or has no header we know. The decoder is
+ * given the sniffed type (browsers decode by content, so a renamed file still works).
+ */
+function checkHeader(bytes: ArrayBuffer, path: string, pixelLimit: number): ImageHeader {
+  let header: ImageHeader;
+  try {
+    header = readImageHeader(bytes);
+  } catch (err) {
+    if (!(err instanceof ImageHeaderError)) throw err;
+    throw new DatasetError(`could not be decoded as an image (${err.message})`, path);
+  }
+  if (header.width * header.height > pixelLimit) {
+    throw overPixels(header.width, header.height, pixelLimit, path);
+  }
+  return header;
+}
+
+function checkDecoded(image: DecodedImage, path: string, pixelLimit: number): void {
   const { width, height, data } = image ?? ({} as DecodedImage);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new DatasetError(`decoder returned an invalid size ${width}×${height}`, path);
   }
+  if (width * height > pixelLimit) throw overPixels(width, height, pixelLimit, path);
   if (!data || data.length !== width * height * 4) {
     throw new DatasetError(
       `decoder returned ${data?.length ?? 0} bytes for a ${width}×${height} RGBA image`,
       path,
     );
+  }
+}
+
+/** Whether an RGBA image has colour (R, G, B not all equal) and transparency (A < 255). */
+export function pixelTraits(image: DecodedImage): { colour: boolean; transparent: boolean } {
+  const { data } = image;
+  let colour = false;
+  let transparent = false;
+  for (let p = 0; p < data.length && !(colour && transparent); p += 4) {
+    if (!colour && (data[p] !== data[p + 1] || data[p + 1] !== data[p + 2])) colour = true;
+    if (!transparent && data[p + 3] !== 255) transparent = true;
+  }
+  return { colour, transparent };
+}
+
+/**
+ * What was done to the uploaded images to fit the model's input, summed up as one notice per
+ * kind (resized, stretched, colour to gray, gray to RGB, transparency), each with an example.
+ */
+class ChangeLog {
+  private readonly seen = new Map<string, { count: number; example: string }>();
+  constructor(
+    private readonly h: number,
+    private readonly w: number,
+    private readonly c: 1 | 3,
+  ) {}
+
+  private add(kind: string, example: string): void {
+    const entry = this.seen.get(kind);
+    if (entry) entry.count++;
+    else this.seen.set(kind, { count: 1, example });
+  }
+
+  note(image: DecodedImage, path: string): void {
+    const { width, height } = image;
+    const example = `${path}: ${width}×${height}`;
+    if (width !== this.w || height !== this.h) this.add('resized', example);
+    if (Math.abs(width / height / (this.w / this.h) - 1) > 0.01) this.add('stretched', example);
+    const { colour, transparent } = pixelTraits(image);
+    if (colour && this.c === 1) this.add('gray', path);
+    if (!colour && this.c === 3) this.add('rgb', path);
+    if (transparent) this.add('alpha', path);
+  }
+
+  summary(total: number): string[] {
+    const size = `${this.w}×${this.h}`;
+    const texts: Record<string, string> = {
+      resized: `resized to ${size}`,
+      stretched: `stretched to ${size} (aspect ratio not kept; nothing is cropped)`,
+      gray: 'in colour, converted to grayscale (1 channel)',
+      rgb: 'grayscale, converted to RGB (3 equal channels)',
+      alpha: 'partly transparent, composited over black',
+    };
+    return Object.entries(texts).flatMap(([kind, text]) => {
+      const entry = this.seen.get(kind);
+      if (!entry) return [];
+      const verb = entry.count === 1 ? 'was' : 'were';
+      return [`${entry.count} of ${total} images ${verb} ${text} (e.g. ${entry.example})`];
+    });
   }
 }
 
@@ -112,6 +203,7 @@ export async function loadImageFolder(
   checkDatasetBytes(total * sampleLength, limits.datasetBytes, `${total} images at ${h}×${w}×${c}`);
 
   const x = new Uint8Array(total * sampleLength);
+  const changes = new ChangeLog(h, w, c);
   const labels: number[] = [];
   let n = 0;
   for (const [label, className] of classNames.entries()) {
@@ -119,8 +211,9 @@ export async function loadImageFolder(
       const bytes = await readWithinLimit(file, limits.imageFileBytes, 'an image');
       let image: DecodedImage;
       try {
-        image = await opts.decode(bytes, IMAGE_MIME_TYPES[extensionOf(file.path)], file.path);
-        checkDecoded(image, file.path);
+        const header = checkHeader(bytes, file.path, limits.imagePixels);
+        image = await opts.decode(bytes, IMAGE_MIME_TYPES[header.format], file.path);
+        checkDecoded(image, file.path, limits.imagePixels);
       } catch (err) {
         const problem =
           err instanceof DatasetError
@@ -136,10 +229,12 @@ export async function loadImageFolder(
         throw problem;
       }
       x.set(resizeToTarget(image, h, w, c), n * sampleLength);
+      changes.note(image, file.path);
       labels.push(label);
       n++;
     }
   }
+  warnings.push(...changes.summary(n));
   const y = Uint8Array.from(labels);
   const counts = new Array<number>(classNames.length).fill(0);
   for (const label of labels) counts[label]++;
@@ -147,14 +242,16 @@ export async function loadImageFolder(
   if (empty.length > 0) {
     throw new DatasetError(`class folder(s) ${empty.join(', ')} have no readable images`);
   }
-  const { train, validation } = splitStratified(
+  const { train, validation, ...split } = splitStratified(
     x.subarray(0, n * sampleLength),
     y,
     sampleLength,
     classNames.length,
     opts.validationFraction ?? 0.2,
     opts.seed ?? 1,
+    classNames,
   );
+  warnings.push(...split.warnings);
   const rootName =
     name ?? (entries[0] ? (entries[0].path.split(/[\\/]/)[0] ?? 'images') : 'images');
   const dataset: Dataset = {

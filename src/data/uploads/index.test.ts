@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../dataset';
 import { makeCifarBatch, makeIdx, makeWav, memoryFile, tone } from '../testing/fixtures';
-import { detectUploadFormat, loadUpload } from './index';
+import { UPLOAD_LIMITS, detectUploadFormat, loadUpload, uploadLimitHint } from './index';
 
 const noDecode = async () => {
   throw new Error('not used');
@@ -56,5 +56,18 @@ describe('loadUpload', () => {
     await expect(loadUpload([memoryFile('a.txt', 'x')], opts)).rejects.toThrow(
       /unrecognised upload/,
     );
+  });
+});
+
+describe('uploadLimitHint', () => {
+  it('states the limits that UPLOAD_LIMITS sets, per format', () => {
+    expect(uploadLimitHint('image-folder')).toBe(
+      'Limits: 16.0 MiB and 25 megapixels per image, a zip up to 512.0 MiB (unpacked too), at most 768.0 MiB of samples in all.',
+    );
+    expect(uploadLimitHint('mnist-idx')).toMatch(/256.0 MiB per file \(a .gz file once unpacked\)/);
+    expect(uploadLimitHint('wav-folder')).toMatch(/16.0 MiB per clip/);
+    const smaller = { ...UPLOAD_LIMITS, imagePixels: 4e6, batchFileBytes: 1 << 20 };
+    expect(uploadLimitHint('image-folder', smaller)).toMatch(/and 4 megapixels per image/);
+    expect(uploadLimitHint('cifar10', smaller)).toMatch(/^Limits: 1.0 MiB per batch file/);
   });
 });

@@ -13,7 +13,7 @@ import { isZipFile } from './zip';
 export type UploadFormat = 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder';
 
 export type { UploadFile, UploadResult, UploadLimits } from './files';
-export { UPLOAD_LIMITS, fromBrowserFiles } from './files';
+export { UPLOAD_LIMITS, fromBrowserFiles, uploadLimitHint } from './files';
 export type { ImageDecoder, ImageFolderOptions, DecodedImage } from './imageFolder';
 export type { WavFolderOptions } from './wavFolder';
 export { loadImageFolder, loadCifar10, loadMnistIdx, loadWavFolder };

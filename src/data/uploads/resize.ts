@@ -70,46 +70,61 @@ export function resizeToTarget(
   channels: 1 | 3,
 ): Uint8Array {
   const { width: sw, height: sh, data } = image;
-  const planes = new Float32Array(sw * sh * channels);
-  for (let p = 0; p < sw * sh; p++) {
-    const a = data[p * 4 + 3] / 255;
-    const r = data[p * 4] * a;
-    const g = data[p * 4 + 1] * a;
-    const b = data[p * 4 + 2] * a;
-    if (channels === 1) planes[p] = 0.299 * r + 0.587 * g + 0.114 * b;
-    else {
-      planes[p * 3] = r;
-      planes[p * 3 + 1] = g;
-      planes[p * 3 + 2] = b;
+  // Two separable passes with one float intermediate: sh × width after resampling rows first,
+  // height × sw after columns first. The smaller order is taken (for a 1×25,000,000 image,
+  // rows first would need 25 M × width floats), so the intermediate never exceeds
+  // √(pixels · height · width) values: 30 MB for 25 megapixels to 512×512×3. Columns first is
+  // rows first on the transposed image (src/dst coordinates swapped), written back transposed.
+  const transposed = height * sw < sh * width;
+  const inW = transposed ? sh : sw; // the pass-1 axis of the (maybe transposed) source
+  const inH = transposed ? sw : sh;
+  const outW = transposed ? height : width;
+  const outH = transposed ? width : height;
+  const pixel = transposed
+    ? (x: number, y: number) => x * sw + y
+    : (x: number, y: number) => y * sw + x;
+  const target = transposed
+    ? (x: number, y: number) => x * width + y
+    : (x: number, y: number) => y * width + x;
+  // One source line at a time is converted (float32), not a float copy of the whole image.
+  const line = new Float32Array(inW * channels);
+  const tx = resampleTaps(inW, outW);
+  const mid = new Float32Array(inH * outW * channels);
+  for (let y = 0; y < inH; y++) {
+    for (let x = 0; x < inW; x++) {
+      const p = pixel(x, y);
+      const a = data[p * 4 + 3] / 255;
+      const r = data[p * 4] * a;
+      const g = data[p * 4 + 1] * a;
+      const b = data[p * 4 + 2] * a;
+      if (channels === 1) line[x] = 0.299 * r + 0.587 * g + 0.114 * b;
+      else {
+        line[x * 3] = r;
+        line[x * 3 + 1] = g;
+        line[x * 3 + 2] = b;
+      }
     }
-  }
-  // Rows: sw → width.
-  const tx = resampleTaps(sw, width);
-  const rows = new Float32Array(sh * width * channels);
-  for (let y = 0; y < sh; y++) {
-    for (let o = 0; o < width; o++) {
+    for (let o = 0; o < outW; o++) {
       const w = tx.weights[o];
       for (let c = 0; c < channels; c++) {
         let acc = 0;
-        for (let k = 0; k < w.length; k++) {
-          acc += w[k] * planes[(y * sw + tx.start[o] + k) * channels + c];
-        }
-        rows[(y * width + o) * channels + c] = acc;
+        for (let k = 0; k < w.length; k++) acc += w[k] * line[(tx.start[o] + k) * channels + c];
+        mid[(y * outW + o) * channels + c] = acc;
       }
     }
   }
-  // Columns: sh → height.
-  const ty = resampleTaps(sh, height);
+  const ty = resampleTaps(inH, outH);
   const out = new Uint8Array(height * width * channels);
-  for (let o = 0; o < height; o++) {
+  for (let o = 0; o < outH; o++) {
     const w = ty.weights[o];
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x < outW; x++) {
+      const at = target(x, o) * channels;
       for (let c = 0; c < channels; c++) {
         let acc = 0;
         for (let k = 0; k < w.length; k++) {
-          acc += w[k] * rows[((ty.start[o] + k) * width + x) * channels + c];
+          acc += w[k] * mid[((ty.start[o] + k) * outW + x) * channels + c];
         }
-        out[(o * width + x) * channels + c] = acc < 0 ? 0 : acc > 255 ? 255 : Math.round(acc);
+        out[at + c] = acc < 0 ? 0 : acc > 255 ? 255 : Math.round(acc);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../dataset';
 import { makeWav, memoryFile, tone } from '../testing/fixtures';
-import { loadWavFolder, loudestWindow } from './wavFolder';
+import { fitClip, loadWavFolder, loudestWindow } from './wavFolder';
 
 function clip(hz: number, seconds = 1, rate = 16000, seed = 0) {
   const samples = tone(hz * (1 + seed * 0.01), rate, Math.round(seconds * rate), 0.4);
@@ -120,5 +120,44 @@ describe('loadWavFolder', () => {
     const promise = loadWavFolder(files as ReturnType<typeof memoryFile>[]);
     await expect(promise).rejects.toThrow(DatasetError);
     await expect(loadWavFolder(files as ReturnType<typeof memoryFile>[])).rejects.toThrow(message);
+  });
+});
+
+describe('loadWavFolder: long and high-rate recordings', () => {
+  it('resamples only the kept second of a 20-s 384 kHz recording, with the same features', async () => {
+    const rate = 384_000;
+    const long = new Float32Array(20 * rate);
+    long.set(tone(1000, rate, rate, 0.4), 12 * rate); // the keyword, 12 s in; silence elsewhere
+    const files = (a: Uint8Array) => [
+      memoryFile('k/a/1.wav', a),
+      memoryFile('k/b/1.wav', clip(3000)),
+      memoryFile('k/a/2.wav', clip(1000)),
+      memoryFile('k/b/2.wav', clip(3000)),
+    ];
+    const started = performance.now();
+    const high = await loadWavFolder(files(makeWav([long], rate)), { validationFraction: 0.5 });
+    const seconds = (performance.now() - started) / 1000;
+    const at16 = await loadWavFolder(files(clip(1000)), { validationFraction: 0.5 });
+    const frame = (ds: typeof at16.dataset) => {
+      const i = Array.from(ds.train.y).indexOf(0);
+      return Array.from(ds.train.x.subarray(i * 490 + 240, i * 490 + 244));
+    };
+    frame(high.dataset).forEach((v, k) => expect(v).toBeCloseTo(frame(at16.dataset)[k], 0));
+    expect(high.warnings).toEqual([]);
+    // Resampling all 20 s took ~8.5 s on a laptop (20 s on a loaded CI box); one second ~0.1 s.
+    expect(seconds).toBeLessThan(4);
+  });
+
+  it('keeps the loudest window at the source rate and pads a short high-rate clip', () => {
+    const config = { sampleRate: 16000, clipSamples: 16000, hopSamples: 320 };
+    const out = new Float32Array(16000);
+    const rate = 48000;
+    const samples = new Float32Array(3 * rate);
+    samples.fill(0.5, 2 * rate, 3 * rate); // loud last second
+    expect(fitClip(samples, rate, config, out)).toBeUndefined();
+    expect(out[8000]).toBeCloseTo(0.5, 3);
+    expect(fitClip(new Float32Array(rate / 2).fill(0.5), rate, config, out)).toBe(8000);
+    expect(out[4000]).toBeCloseTo(0.5, 3);
+    expect(out[12000]).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
  */
 import { DatasetError, assertDatasetConsistent, type Dataset } from '../dataset';
 import { MfccExtractor, type KwsFrontEndConfig } from '../kwsFrontEnd';
-import { resample } from '../resample';
+import { kernelHalfWidth, resample } from '../resample';
 import {
   baseName,
   checkDatasetBytes,
@@ -44,25 +44,64 @@ export interface WavFolderOptions {
 const BACKGROUND_FOLDER = '_background_noise_';
 const LIST_FILES = ['validation_list.txt', 'testing_list.txt'];
 
-/** The loudest clipLength-sample window of `samples`, searched in `step` increments. */
+/**
+ * The loudest clipLength-sample window of `samples`, searched in `step` increments (a running
+ * sum of squares: no memory beyond the input, one pass).
+ */
 export function loudestWindow(
   samples: Float32Array,
   clipLength: number,
   step: number,
 ): Float32Array {
   if (samples.length <= clipLength) return samples;
-  const prefix = new Float64Array(samples.length + 1);
-  for (let i = 0; i < samples.length; i++) prefix[i + 1] = prefix[i] + samples[i] * samples[i];
+  let energy = 0;
+  for (let i = 0; i < clipLength; i++) energy += samples[i] * samples[i];
   let best = 0;
-  let bestEnergy = -1;
-  for (let start = 0; start + clipLength <= samples.length; start += step) {
-    const energy = prefix[start + clipLength] - prefix[start];
+  let bestEnergy = energy;
+  for (let start = step; start + clipLength <= samples.length; start += step) {
+    for (let i = start - step; i < start; i++) energy -= samples[i] * samples[i];
+    for (let i = start - step + clipLength; i < start + clipLength; i++) {
+      energy += samples[i] * samples[i];
+    }
     if (energy > bestEnergy) {
       bestEnergy = energy;
       best = start;
     }
   }
   return samples.subarray(best, best + clipLength);
+}
+
+/**
+ * Fits a decoded clip at `rate` to `clip` (clipSamples at the front end's rate): the loudest
+ * window is found at the source rate first, and only that window (plus the resampling
+ * kernel's reach each side) is resampled, so the cost is that of one clip however long or
+ * high-rate the recording (a 20-s 384 kHz file no longer resamples 20 s). Returns the length
+ * of audio it had, in front-end samples, if shorter than the clip (the rest is zeros).
+ */
+export function fitClip(
+  samples: Float32Array,
+  rate: number,
+  config: { sampleRate: number; clipSamples: number; hopSamples: number },
+  clip: Float32Array,
+): number | undefined {
+  const { sampleRate, clipSamples, hopSamples } = config;
+  const ratio = sampleRate / rate;
+  const window = Math.round(clipSamples / ratio);
+  clip.fill(0);
+  if (samples.length <= window) {
+    const mono = resample(samples, rate, sampleRate);
+    clip.set(mono.subarray(0, clipSamples));
+    return mono.length < clipSamples ? mono.length : undefined;
+  }
+  const chosen = loudestWindow(samples, window, Math.max(1, Math.round(hopSamples / ratio)));
+  const start = chosen.byteOffset / 4 - samples.byteOffset / 4;
+  const reach = rate === sampleRate ? 0 : Math.ceil(kernelHalfWidth(rate, sampleRate));
+  const from = Math.max(0, start - reach);
+  const to = Math.min(samples.length, start + window + reach);
+  const mono = resample(samples.subarray(from, to), rate, sampleRate);
+  const offset = Math.round((start - from) * ratio);
+  clip.set(mono.subarray(offset, offset + clipSamples));
+  return undefined;
 }
 
 function relativeKey(path: string): string {
@@ -92,7 +131,7 @@ export async function loadWavFolder(
   } catch (err) {
     throw new DatasetError((err as Error).message);
   }
-  const { sampleRate, clipSamples, hopSamples, mfccCount } = extractor.config;
+  const { sampleRate, clipSamples, mfccCount } = extractor.config;
   const listFile = (name: string) => files.find((f) => baseName(f.path).toLowerCase() === name);
   const validationList = await readList(listFile('validation_list.txt'));
   for (const key of await readList(listFile('testing_list.txt'))) validationList.add(key);
@@ -127,10 +166,9 @@ export async function loadWavFolder(
         file.path,
       );
       if (audio.samples.length === 0) throw new DatasetError('has no audio samples', file.path);
-      const mono = resample(audio.samples, audio.sampleRate, sampleRate);
-      clip.fill(0);
-      if (mono.length < clipSamples) {
-        const seconds = (mono.length / sampleRate).toFixed(2);
+      const had = fitClip(audio.samples, audio.sampleRate, extractor.config, clip);
+      if (had !== undefined) {
+        const seconds = (had / sampleRate).toFixed(2);
         const wanted = (clipSamples / sampleRate).toFixed(2);
         if (opts.shortClips === 'reject') {
           throw new DatasetError(
@@ -139,9 +177,6 @@ export async function loadWavFolder(
           );
         }
         warnings.push(`${file.path}: ${seconds} s, zero-padded to ${wanted} s`);
-        clip.set(mono);
-      } else {
-        clip.set(loudestWindow(mono, clipSamples, hopSamples));
       }
       extractor.compute(clip, x.subarray(n * featureLength, (n + 1) * featureLength));
       y[n] = label;
@@ -168,14 +203,21 @@ export async function loadWavFolder(
     train = take(trainIdx);
     validation = take(valIdx);
   } else {
-    ({ train, validation } = splitStratified(
+    let splitWarnings: string[];
+    ({
+      train,
+      validation,
+      warnings: splitWarnings,
+    } = splitStratified(
       x,
       y,
       featureLength,
       classNames.length,
       opts.validationFraction ?? 0.2,
       opts.seed ?? 1,
+      classNames,
     ));
+    warnings.push(...splitWarnings);
   }
   // Standardise with the training set's mean and deviation (features span tens of units).
   let sum = 0;
