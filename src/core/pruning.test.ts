@@ -13,8 +13,8 @@ import {
   repairToBudget,
   sizeProportionGradient,
   type ResourceEvaluation,
-  type ResourceKey,
 } from './pruning';
+import type { ResourceFigures } from './resources';
 
 describe('channel counts and ranks', () => {
   it('keeps round(π·C) channels, at least one and at most C', () => {
@@ -78,7 +78,7 @@ function quadraticFlash(widths: readonly number[]): ResourceEvaluation {
   const zero = () => new Float64Array(widths.length);
   const gradients = { flash: zero(), ram: zero(), latency: zero(), macs: zero() };
   widths.forEach((c, g) => (gradients.flash[g] = 2 * c));
-  const values: Record<ResourceKey, number> = {
+  const values: ResourceFigures = {
     flash: widths.reduce((s, c) => s + c * c, 0),
     ram: 0,
     latency: 0,

@@ -10,24 +10,25 @@ import { analyseGraph } from '../core/graphAnalysis';
 import {
   DEFAULT_PRUNING_OPTIONS,
   PruningController,
-  RESOURCE_KEYS,
   fillToBudget,
   phaseAt,
   repairToBudget,
   scheduleBoundaries,
-  type Budgets,
   type PruningControllerState,
   type ResourceEvaluation,
-  type ResourceKey,
 } from '../core/pruning';
+import {
+  RESOURCE_NAMES,
+  type Budgets,
+  type LayerFigures,
+  type ResourceFigures,
+} from '../core/resources';
+import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import { BatchSampler, type Batch } from '../data/batches';
 import type { Dataset, DatasetSplit } from '../data/dataset';
-import type { GroupSnapshot, LayerFigures, Phase, StepMetrics } from '../worker/protocol';
 import { MaskedNetwork } from './network';
 import { WeightAdam, type WeightAdamState } from './optimizer';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
-
-export type ResourceFigures = Record<ResourceKey, number>;
 
 /** What the trainer needs of the MCU resource model (core), for the unpruned graph's groups. */
 export interface ResourceEstimator {
@@ -432,7 +433,7 @@ export class PruningTrainer {
     const unpruned = this.unpruned;
     const perStep = this.step > 0 ? this.activeMs / this.step : 0;
     const lambdas: StepMetrics['lambdas'] = {};
-    for (const r of RESOURCE_KEYS) {
+    for (const r of RESOURCE_NAMES) {
       const l = this.controller.lambdas[r];
       if (l !== undefined) lambdas[r] = l;
     }
