@@ -102,6 +102,50 @@ describe('BatchSampler', () => {
     expect([...sampler.next().x]).toEqual([0, 1, 2, 3]);
   });
 
+  it.each([
+    ['shuffled, ragged last batch', { shuffle: true, dropLast: false }],
+    ['shuffled, dropLast', { shuffle: true, dropLast: true }],
+    ['file order', { shuffle: false, dropLast: false }],
+  ])('seek(k) gives the batch that k calls of next() lead to (%s)', (_, flags) => {
+    const options = {
+      batchSize: 4,
+      inputShape: [1, 1, 2] as const,
+      normalisation: { scale: 1, offset: 0 },
+      seed: 21,
+      ...flags,
+    };
+    const split = rampSplit(10, 2); // 3 batches an epoch (2 with dropLast)
+    const copy = (b: { x: Float32Array; y: Int32Array; size: number }) => ({
+      x: [...b.x],
+      y: [...b.y],
+      size: b.size,
+    });
+    for (let k = 0; k <= 10; k++) {
+      const reference = new BatchSampler(split, options);
+      for (let i = 0; i < k; i++) reference.next();
+      const sought = new BatchSampler(split, options);
+      sought.next(); // seek is absolute: what was drawn before does not matter
+      sought.seek(k);
+      expect(sought.epoch).toBe(reference.epoch);
+      // The same next batch, and the same ones after it (across epoch ends).
+      for (let j = 0; j < 4; j++) {
+        expect(copy(sought.next())).toEqual(copy(reference.next()));
+        expect(sought.epoch).toBe(reference.epoch);
+      }
+    }
+  });
+
+  it('rejects a step seek cannot reach', () => {
+    const sampler = new BatchSampler(rampSplit(4, 1), {
+      batchSize: 2,
+      inputShape: [1, 1, 1],
+      normalisation: { scale: 1, offset: 0 },
+      seed: 1,
+    });
+    expect(() => sampler.seek(-1)).toThrow(/whole number ≥ 0, got -1/);
+    expect(() => sampler.seek(1.5)).toThrow(/got 1.5/);
+  });
+
   it('rejects bad sizes', () => {
     const opts = {
       inputShape: [1, 1, 1] as const,

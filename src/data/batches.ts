@@ -146,6 +146,22 @@ export class BatchSampler {
     if (this.options.shuffle !== false) this.order = this.orderFor(this.epochIndex);
   }
 
+  /**
+   * Puts the sampler where `step` calls of next() on a new sampler leave it, without drawing
+   * (or normalising) those batches: resume, roll-back and backend fallback continue the order.
+   */
+  seek(step: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new RangeError(`seek needs a step that is a whole number ≥ 0, got ${step}`);
+    }
+    // Every epoch yields batchesPerEpoch batches; an epoch rolls over on the call after its last.
+    const epoch = step === 0 ? 0 : Math.floor((step - 1) / this.batchesPerEpoch);
+    const drawn = step - epoch * this.batchesPerEpoch;
+    this.epochIndex = epoch;
+    this.order = this.orderFor(epoch);
+    this.cursor = Math.min(drawn * this.batchSize, this.split.count);
+  }
+
   /** The next batch; rolls over into the next (reshuffled) epoch when one ends. */
   next(): Batch {
     if (this.atEpochEnd()) this.startNextEpoch();

@@ -195,8 +195,8 @@ export class PruningTrainer {
     trainer.lastValidationAccuracy = checkpoint.lastValidationAccuracy;
     trainer.activeMs = checkpoint.activeMs;
     if (!checkpoint.removed && pruning) network.setMasks(trainer.controller.masks());
-    // The batch order is a function of the seed: replay it up to the checkpoint's step.
-    for (let i = 0; i < checkpoint.step; i++) trainer.sampler.next();
+    // The batch order is a function of the seed: continue it at the checkpoint's step.
+    trainer.sampler.seek(checkpoint.step);
     return trainer;
   }
 
@@ -240,25 +240,40 @@ export class PruningTrainer {
     const maskVars = this.removed || !this.pruning ? [] : net.maskVariables();
     let stats: ReturnType<MaskedNetwork['forward']>['batchStats'] = [];
     let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = net.forward(x, true);
-      stats = out.batchStats;
-      logits = tf.keep(out.logits);
-      const oneHot = tf.oneHot(labels, this.dataset.numClasses);
-      return tf.losses.softmaxCrossEntropy(oneHot, out.logits) as tf.Scalar;
-    }, [...trainables, ...maskVars]);
-    this.optimizer.apply(trainables, grads);
-    net.updateMovingAverages(stats);
-    const correct = tf.tidy(() =>
-      tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels), 'float32')),
-    );
-    const maskGradTensors = maskVars.map((m) => grads[m.name]);
-    const [lossData, correctData, ...maskData] = await Promise.all([
-      value.data(),
-      correct.data(),
-      ...maskGradTensors.map((g) => (g ? g.data() : Promise.resolve(undefined))),
-    ]);
-    tf.dispose([x, labels, value, correct, logits!, ...Object.values(grads)]);
+    // Every tensor the step makes, freed however it ends (a backend can fail mid-step).
+    const made: tf.Tensor[] = [x, labels];
+    let lossData: ArrayLike<number>;
+    let correctData: ArrayLike<number>;
+    let maskData: (ArrayLike<number> | undefined)[];
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = net.forward(x, true);
+        stats = out.batchStats;
+        logits = tf.keep(out.logits);
+        const oneHot = tf.oneHot(labels, this.dataset.numClasses);
+        return tf.losses.softmaxCrossEntropy(oneHot, out.logits) as tf.Scalar;
+      }, [...trainables, ...maskVars]);
+      made.push(value, ...Object.values(grads));
+      this.optimizer.apply(trainables, grads);
+      net.updateMovingAverages(stats);
+      const correct = tf.tidy(() =>
+        tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels), 'float32')),
+      );
+      made.push(correct);
+      const maskGradTensors = maskVars.map((m) => grads[m.name]);
+      [lossData, correctData, ...maskData] = await Promise.all([
+        value.data(),
+        correct.data(),
+        ...maskGradTensors.map((g) => (g ? g.data() : Promise.resolve(undefined))),
+      ]);
+    } finally {
+      // (Batch statistics are freed by updateMovingAverages; disposing twice does nothing.)
+      tf.dispose([
+        ...made,
+        ...(logits ? [logits] : []),
+        ...stats.flatMap((s) => [s.mean, s.variance]),
+      ]);
+    }
 
     if (!this.removed && this.pruning) {
       // Mask gradients per group (zeros where a group's mask never reached the loss).
