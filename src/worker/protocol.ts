@@ -58,8 +58,6 @@ export interface RunConfig {
   batchSize: number;
   learningRate: number;
   seed: number;
-  /** Backends to try in order; the first that works is used. */
-  backends?: BackendName[];
 }
 
 export interface DatasetSummary {
