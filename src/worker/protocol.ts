@@ -4,22 +4,14 @@
  */
 import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../core/resources';
+import type { BackendName, BackendSetting, BackendTiming } from '../core/backends';
+import type { UploadFormat } from '../core/uploadFormats';
 
 // The shared vocabulary lives in core; the protocol re-exports it for the page.
 export type { GroupSnapshot, Phase, StepMetrics };
 export type { Budgets, LayerFigures, ResourceFigures, ResourceName };
 export { RESOURCE_NAMES } from '../core/resources';
-
-export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
-
-/** 'auto' measures every backend that works and picks the fastest. */
-export type BackendSetting = 'auto' | BackendName;
-
-export interface BackendTiming {
-  name: BackendName;
-  /** Median time of one probe training step, in milliseconds. */
-  msPerStep: number;
-}
+export type { BackendName, BackendSetting, BackendTiming, UploadFormat };
 
 export type DatasetSpec =
   | { kind: 'mnist' }
@@ -32,8 +24,6 @@ export type DatasetSpec =
       /** Size images are resized to (H, W, C with C 1 or 3); default 32×32×3. */
       imageShape?: [number, number, number];
     };
-
-export type UploadFormat = 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder';
 
 export interface UploadFile {
   /** Path inside the chosen folder, e.g. "cats/001.png" (webkitRelativePath or zip path). */
