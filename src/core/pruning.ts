@@ -385,20 +385,27 @@ export class PruningController {
   }
 }
 
+/** What the greedy budget searches (repair and fill) work on. */
+export interface BudgetSearch {
+  groups: readonly GroupState[];
+  importances: readonly Float64Array[];
+  ranks: readonly Int32Array[];
+  budgets: Budgets;
+  /** The resource figures at integer channel counts. */
+  evaluate: (kept: readonly number[]) => ResourceFigures;
+}
+
 /**
  * Feasibility repair (METHOD §6): while a budget is exceeded, remove the kept channel with the
- * least importance per unit of the violated resource it frees. `evaluate` gives the resource
- * figures for integer channel counts. Returns the new counts and whether all budgets are met.
+ * least importance per unit of the violated resource it frees. Returns the new counts and
+ * whether all budgets are met.
  */
 export function repairToBudget(
-  groups: readonly GroupState[],
+  search: BudgetSearch,
   kept: readonly number[],
-  importances: readonly Float64Array[],
-  ranks: readonly Int32Array[],
-  budgets: Budgets,
-  evaluate: (kept: readonly number[]) => ResourceFigures,
   maxRemovals = 100_000,
 ): { kept: number[]; feasible: boolean; removed: number } {
+  const { groups, importances, ranks, budgets, evaluate } = search;
   const current = [...kept];
   let values = evaluate(current);
   let removed = 0;
@@ -442,14 +449,11 @@ export function repairToBudget(
  * meets. Returns the new counts and how many channels came back.
  */
 export function fillToBudget(
-  groups: readonly GroupState[],
+  search: BudgetSearch,
   kept: readonly number[],
-  importances: readonly Float64Array[],
-  ranks: readonly Int32Array[],
-  budgets: Budgets,
-  evaluate: (kept: readonly number[]) => ResourceFigures,
   maxAdditions = 100_000,
 ): { kept: number[]; added: number } {
+  const { groups, importances, ranks, budgets, evaluate } = search;
   const current = [...kept];
   const limited = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined);
   if (limited.length === 0) return { kept: current, added: 0 };

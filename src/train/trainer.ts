@@ -313,15 +313,14 @@ export class PruningTrainer {
    * remove the pruned channels physically and continue with the smaller network.
    */
   async removeChannels(): Promise<void> {
-    const groups = this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable }));
-    const repair = repairToBudget(
-      groups,
-      this.controller.keptCounts(),
-      this.controller.importances,
-      this.controller.ranks,
-      this.budgets,
-      (kept) => this.estimator.report(kept).values,
-    );
+    const search = {
+      groups: this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable })),
+      importances: this.controller.importances,
+      ranks: this.controller.ranks,
+      budgets: this.budgets,
+      evaluate: (kept: readonly number[]) => this.estimator.report(kept).values,
+    };
+    const repair = repairToBudget(search, this.controller.keptCounts());
     if (repair.removed > 0) {
       this.repairNote = `Feasibility repair removed ${repair.removed} more channel(s) to meet the budget.`;
     }
@@ -331,14 +330,7 @@ export class PruningTrainer {
     }
     // Only from a feasible point, and never past a budget: the result still meets every budget.
     const fill = repair.feasible
-      ? fillToBudget(
-          groups,
-          repair.kept,
-          this.controller.importances,
-          this.controller.ranks,
-          this.budgets,
-          (kept) => this.estimator.report(kept).values,
-        )
+      ? fillToBudget(search, repair.kept)
       : { kept: repair.kept, added: 0 };
     this.filledChannels = fill.added;
     this.controller.setKept(fill.kept);
