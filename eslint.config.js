@@ -3,6 +3,36 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+const NO_TFJS = [{ group: ['@tensorflow/*'], message: 'tfjs runs in the training worker only.' }];
+const NO_REACT = { group: ['react', 'react-dom', 'react-dom/*'], message: 'core has no UI.' };
+
+const PROTOCOL_ONLY = {
+  regex: '^(\\.\\./)+worker/(?!protocol$)',
+  message: 'the page talks to the training worker through worker/protocol only.',
+};
+
+/**
+ * `no-restricted-imports` for the files of one layer (`dir`): no relative import that climbs
+ * into one of the `forbidden` layers (e.g. '../../ui/x'), nor the listed `patterns`
+ * (packages, PROTOCOL_ONLY). Test files may also reach the `testsMayImport` layers.
+ */
+function layerBoundary(dir, forbidden, { why, patterns = [], testsMayImport = [] }) {
+  const rule = (layers) => {
+    const intoLayers = {
+      regex: `^(\\.\\./)+(${layers.join('|')})(/|$)`,
+      message: `${dir} may not import ${layers.join(', ')}: ${why}`,
+    };
+    return { 'no-restricted-imports': ['error', { patterns: [intoLayers, ...patterns] }] };
+  };
+  const files = [`${dir}/**/*.{ts,tsx}`];
+  const tests = [`${dir}/**/*.test.{ts,tsx}`];
+  if (testsMayImport.length === 0) return [{ files, rules: rule(forbidden) }];
+  return [
+    { files, ignores: tests, rules: rule(forbidden) },
+    { files: tests, rules: rule(forbidden.filter((l) => !testsMayImport.includes(l))) },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -40,19 +70,36 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
+  // Layer boundaries (README, "Layout"): what each layer must not import.
+  ...layerBoundary('src/core', ['data', 'train', 'export', 'worker', 'state', 'ui'], {
+    why: 'core is pure TypeScript that builds on nothing else of the studio.',
+    patterns: [...NO_TFJS, NO_REACT],
+  }),
+  ...layerBoundary('src/data', ['train', 'export', 'worker', 'state', 'ui'], {
+    why: 'data builds on core only.',
+  }),
+  ...layerBoundary('src/train', ['export', 'worker', 'state', 'ui'], {
+    why: 'train builds on core and data; the worker turns its results into messages.',
+  }),
+  ...layerBoundary('src/export', ['data', 'train', 'worker', 'state', 'ui'], {
+    why: 'export builds on core only.',
+    // The export tests check the files against the network the trainer builds.
+    testsMayImport: ['train'],
+  }),
+  ...layerBoundary('src/worker', ['state', 'ui'], {
+    why: 'the worker answers the page through the protocol only.',
+  }),
+  ...layerBoundary('src/state', ['train', 'export'], {
+    why: 'training and export run in the worker.',
+    patterns: [...NO_TFJS, PROTOCOL_ONLY],
+  }),
+  ...layerBoundary('src/ui', ['train', 'export'], {
+    why: 'training and export run in the worker.',
+    patterns: [...NO_TFJS, PROTOCOL_ONLY],
+  }),
   {
-    // The UI never imports tfjs: training runs in the worker only.
-    files: ['src/ui/**/*.{ts,tsx}', 'src/state/**/*.ts', 'src/App.tsx', 'src/main.tsx'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@tensorflow/*'], message: 'tfjs runs in the training worker only.' },
-          ],
-        },
-      ],
-    },
+    files: ['src/App.tsx', 'src/main.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: NO_TFJS }] },
   },
   {
     files: ['**/*.{js,mjs}'],

@@ -8,7 +8,8 @@
  * all with the same steps, batch, learning rate, data order and seed. Runs on the active backend.
  */
 import { analyseGraph, type AnalysedGraph } from '../src/core/graphAnalysis';
-import { scheduleBoundaries, type Budgets, type ResourceKey } from '../src/core/pruning';
+import { scheduleBoundaries } from '../src/core/pruning';
+import type { Budgets, ResourceFigures, ResourceName } from '../src/core/resources';
 import { zooModel } from '../src/core/zoo';
 import type { Dataset } from '../src/data/dataset';
 import { createResourceEstimator } from '../src/train/estimator';
@@ -27,7 +28,7 @@ export const METHOD_LABEL: Record<Method, string> = {
 };
 
 export interface BudgetSpec {
-  resource: Extract<ResourceKey, 'flash' | 'ram'>;
+  resource: Extract<ResourceName, 'flash' | 'ram'>;
   /** Budget = unpruned figure / divisor. */
   divisor: number;
 }
@@ -67,7 +68,7 @@ export interface QualityRun {
 }
 
 export interface QualityResult {
-  unpruned: Record<ResourceKey, number>;
+  unpruned: ResourceFigures;
   groups: { name: string; size: number }[];
   budgetValues: number[];
   trainSamples: number;
@@ -92,8 +93,8 @@ export function uniformKept(analysed: AnalysedGraph, ratio: number): number[] {
   );
 }
 
-export function fitsBudgets(values: Record<ResourceKey, number>, budgets: Budgets): boolean {
-  return (Object.entries(budgets) as [ResourceKey, number | undefined][]).every(
+export function fitsBudgets(values: ResourceFigures, budgets: Budgets): boolean {
+  return (Object.entries(budgets) as [ResourceName, number | undefined][]).every(
     ([r, b]) => b === undefined || values[r] <= b,
   );
 }
@@ -189,7 +190,7 @@ export async function applyMagnitudePruning(
 }
 
 /** Figures of a (physically smaller) graph at its full width, from its own resource model. */
-function ownFigures(graph: AnalysedGraph, board: string): Record<ResourceKey, number> {
+function ownFigures(graph: AnalysedGraph, board: string): ResourceFigures {
   return createResourceEstimator(graph, board).report(graph.groups.map((g) => g.size)).values;
 }
 

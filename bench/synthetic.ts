@@ -3,7 +3,7 @@
  * (throughput of the zoo models at their default inputs). Runs in Node and in the browser.
  */
 import type { Dataset } from '../src/data/dataset';
-import { mulberry32 } from '../src/data/batches';
+import { mulberry32 } from '../src/core/random';
 
 export function randomDataset(
   inputShape: [number, number, number],

@@ -64,7 +64,8 @@ const require = createRequire(import.meta.url);
 const packageJson = require.resolve('mnist/package.json');
 const digitsDir = resolve(dirname(packageJson), 'src/digits');
 
-// Same PRNG and split as src/data/batches.ts (this script is plain Node, so it cannot import TS).
+// Same PRNG as src/core/random.ts and split as src/data/batches.ts (this script is plain Node,
+// so it cannot import TS).
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {

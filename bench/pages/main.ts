@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseMnistAsset } from '../../src/data/mnist';
-import { selectBackend, type BackendName } from '../../src/train/backend';
+import type { BackendName } from '../../src/core/backends';
+import { selectBackend } from '../../src/train/backend';
 import { measureStepTimes } from '../backends';
 import { measureOverhead, measureThroughput } from '../timing';
 import type { PageJob, PageResult } from './protocol';

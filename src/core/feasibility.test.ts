@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyseGraph } from './graphAnalysis';
 import { checkFeasibility, minimalFootprint, minimalWidths } from './feasibility';
 import { createResourceModel, fullWidths } from './resourceModel';
+import { RESOURCE_NAMES, byResource } from './resources';
 import { BOARDS, boardBudgets, boardById, CORE_TIMINGS } from './hardware';
 import { plainCnn, residualNet } from './exampleGraphs';
 
@@ -11,8 +12,8 @@ describe('minimal footprint and feasibility (METHOD §6)', () => {
   it('uses one channel per prunable group and full size elsewhere', () => {
     expect(Array.from(minimalWidths(a))).toEqual(a.groups.map((g) => (g.prunable ? 1 : g.size)));
     const minimal = minimalFootprint(a);
-    const full = createResourceModel(a).evaluate(fullWidths(a));
-    for (const key of ['flashBytes', 'ramBytes', 'macs', 'latencyMs'] as const) {
+    const full = byResource(createResourceModel(a).evaluate(fullWidths(a)));
+    for (const key of RESOURCE_NAMES) {
       expect(minimal[key]).toBeLessThan(full[key]);
     }
   });
@@ -20,12 +21,12 @@ describe('minimal footprint and feasibility (METHOD §6)', () => {
   it('reports a budget that even the smallest network exceeds, with what to do', () => {
     const minimal = minimalFootprint(a);
     const check = checkFeasibility(a, {
-      flashBytes: minimal.flashBytes - 1,
-      ramBytes: minimal.ramBytes * 2,
-      latencyMs: minimal.latencyMs / 2,
+      flash: minimal.flash - 1,
+      ram: minimal.ram * 2,
+      latency: minimal.latency / 2,
     });
     expect(check.feasible).toBe(false);
-    expect(check.violated).toEqual(['flashBytes', 'latencyMs']);
+    expect(check.violated).toEqual(['flash', 'latency']);
     expect(check.messages[0]).toMatch(/KB flash.*raise the budget/);
     expect(check.minimal).toEqual(minimal);
   });

@@ -3,17 +3,14 @@
  * fit a budget, say so before training starts rather than failing later.
  */
 import type { AnalysedGraph } from './graphAnalysis';
-import { ResourceModel, type ResourceFigures, type ResourceOptions } from './resourceModel';
-
-/** Budgets in model bytes / ms / MACs; an omitted budget is not checked. */
-export interface ResourceBudgets {
-  readonly flashBytes?: number;
-  readonly ramBytes?: number;
-  readonly latencyMs?: number;
-  readonly macs?: number;
-}
-
-export type BudgetedResource = keyof ResourceBudgets;
+import { ResourceModel, type ResourceOptions } from './resourceModel';
+import {
+  RESOURCE_NAMES,
+  byResource,
+  type Budgets,
+  type ResourceFigures,
+  type ResourceName,
+} from './resources';
 
 export interface FeasibilityCheck {
   /** True when the smallest network (one channel per prunable group) fits every budget. */
@@ -21,7 +18,7 @@ export interface FeasibilityCheck {
   /** The smallest achievable figures. */
   readonly minimal: ResourceFigures;
   /** Budgets that even the smallest network exceeds. */
-  readonly violated: BudgetedResource[];
+  readonly violated: ResourceName[];
   /** One message per violated budget, saying what to do. */
   readonly messages: string[];
 }
@@ -36,23 +33,23 @@ export function minimalFootprint(
   analysed: AnalysedGraph,
   options: ResourceOptions = {},
 ): ResourceFigures {
-  return new ResourceModel(analysed, options).evaluate(minimalWidths(analysed));
+  return byResource(new ResourceModel(analysed, options).evaluate(minimalWidths(analysed)));
 }
 
-const UNITS: Record<BudgetedResource, (v: number) => string> = {
-  flashBytes: (v) => `${(v / 1024).toFixed(1)} KB flash`,
-  ramBytes: (v) => `${(v / 1024).toFixed(1)} KB RAM`,
-  latencyMs: (v) => `${v.toFixed(2)} ms latency`,
+const UNITS: Record<ResourceName, (v: number) => string> = {
+  flash: (v) => `${(v / 1024).toFixed(1)} KB flash`,
+  ram: (v) => `${(v / 1024).toFixed(1)} KB RAM`,
+  latency: (v) => `${v.toFixed(2)} ms latency`,
   macs: (v) => `${Math.round(v).toLocaleString('en-US')} MACs`,
 };
 
 export function checkFeasibility(
   analysed: AnalysedGraph,
-  budgets: ResourceBudgets,
+  budgets: Budgets,
   options: ResourceOptions = {},
 ): FeasibilityCheck {
   const minimal = minimalFootprint(analysed, options);
-  const violated = (Object.keys(UNITS) as BudgetedResource[]).filter((r) => {
+  const violated = RESOURCE_NAMES.filter((r) => {
     const budget = budgets[r];
     return budget !== undefined && minimal[r] > budget;
   });

@@ -10,6 +10,7 @@
  * wait states, caches and flash accelerators are not modelled. Where no precise public
  * figure was found, the comment says how the number was derived. Calibrate on hardware.
  */
+import type { ResourceFigures } from './resources';
 
 export type CoreFamily =
   'cortex-m0plus' | 'cortex-m4' | 'cortex-m7' | 'cortex-m33' | 'cortex-m55' | 'xtensa-lx7';
@@ -233,9 +234,9 @@ export function boardById(id: string): BoardProfile {
 }
 
 /** Budgets a board preset puts on the sliders: what is left for the model and its arena. */
-export function boardBudgets(board: BoardProfile): { flashBytes: number; ramBytes: number } {
+export function boardBudgets(board: BoardProfile): Pick<ResourceFigures, 'flash' | 'ram'> {
   return {
-    flashBytes: board.flashBytes - board.runtimeFlashBytes,
-    ramBytes: board.ramBytes - board.runtimeRamBytes,
+    flash: board.flashBytes - board.runtimeFlashBytes,
+    ram: board.ramBytes - board.runtimeRamBytes,
   };
 }

@@ -20,8 +20,6 @@ export interface ProductTerm {
 
 export type CostPolynomial = readonly ProductTerm[];
 
-export const ONE: LinearForm = { constant: 1, groups: [], coefs: [] };
-
 export function constantForm(value: number): LinearForm {
   return { constant: value, groups: [], coefs: [] };
 }
@@ -38,15 +36,6 @@ export function term(coef: number, left: LinearForm, right?: LinearForm): Produc
 export function evaluateForm(form: LinearForm, widths: ArrayLike<number>): number {
   let value = form.constant;
   for (let i = 0; i < form.groups.length; i++) value += form.coefs[i] * widths[form.groups[i]];
-  return value;
-}
-
-export function evaluatePolynomial(poly: CostPolynomial, widths: ArrayLike<number>): number {
-  let value = 0;
-  for (const t of poly) {
-    const right = t.right === undefined ? 1 : evaluateForm(t.right, widths);
-    value += t.coef * evaluateForm(t.left, widths) * right;
-  }
   return value;
 }
 

@@ -13,8 +13,8 @@ import {
   repairToBudget,
   sizeProportionGradient,
   type ResourceEvaluation,
-  type ResourceKey,
 } from './pruning';
+import type { Budgets, ResourceFigures } from './resources';
 
 describe('channel counts and ranks', () => {
   it('keeps round(π·C) channels, at least one and at most C', () => {
@@ -78,7 +78,7 @@ function quadraticFlash(widths: readonly number[]): ResourceEvaluation {
   const zero = () => new Float64Array(widths.length);
   const gradients = { flash: zero(), ram: zero(), latency: zero(), macs: zero() };
   widths.forEach((c, g) => (gradients.flash[g] = 2 * c));
-  const values: Record<ResourceKey, number> = {
+  const values: ResourceFigures = {
     flash: widths.reduce((s, c) => s + c * c, 0),
     ram: 0,
     latency: 0,
@@ -194,7 +194,10 @@ describe('repairToBudget', () => {
     const importances = [Float64Array.from([4, 3, 2, 1]), Float64Array.from([40, 30, 20, 10])];
     const ranks = importances.map((i) => rankChannels(i));
     const evaluate = (kept: readonly number[]) => quadraticFlash(kept).values;
-    const result = repairToBudget(groups, [4, 4], importances, ranks, { flash: 20 }, evaluate);
+    const result = repairToBudget(
+      { groups, importances, ranks, budgets: { flash: 20 }, evaluate },
+      [4, 4],
+    );
     expect(result.feasible).toBe(true);
     expect(evaluate(result.kept).flash).toBeLessThanOrEqual(20);
     // Group 0's channels are ten times less important, so it gives up more.
@@ -205,12 +208,14 @@ describe('repairToBudget', () => {
     const groups = [{ size: 4, prunable: true }];
     const imp = [Float64Array.from([1, 1, 1, 1])];
     const result = repairToBudget(
-      groups,
+      {
+        groups,
+        importances: imp,
+        ranks: imp.map((i) => rankChannels(i)),
+        budgets: { flash: 0.5 },
+        evaluate: (kept) => quadraticFlash(kept).values,
+      },
       [4],
-      imp,
-      imp.map((i) => rankChannels(i)),
-      { flash: 0.5 },
-      (kept) => quadraticFlash(kept).values,
     );
     expect(result.feasible).toBe(false);
     expect(result.kept).toEqual([1]);
@@ -230,9 +235,10 @@ describe('fillToBudget', () => {
   ];
   const ranks = importances.map((i) => rankChannels(i));
   const evaluate = (kept: readonly number[]) => quadraticFlash(kept).values;
+  const within = (budgets: Budgets) => ({ groups, importances, ranks, budgets, evaluate });
 
   it('re-admits channels while they fit, best importance per byte first, never past a budget', () => {
-    const result = fillToBudget(groups, [1, 1, 3], importances, ranks, { flash: 30 }, evaluate);
+    const result = fillToBudget(within({ flash: 30 }), [1, 1, 3]);
     expect(evaluate(result.kept).flash).toBeLessThanOrEqual(30);
     // No single further channel fits any more.
     for (const g of [0, 1]) {
@@ -248,19 +254,15 @@ describe('fillToBudget', () => {
   });
 
   it('mirrors repair: repair then fill lands on the budget from either side', () => {
-    const over = repairToBudget(groups, [4, 4, 3], importances, ranks, { flash: 30 }, evaluate);
-    const filled = fillToBudget(groups, over.kept, importances, ranks, { flash: 30 }, evaluate);
+    const over = repairToBudget(within({ flash: 30 }), [4, 4, 3]);
+    const filled = fillToBudget(within({ flash: 30 }), over.kept);
     expect(evaluate(filled.kept).flash).toBeLessThanOrEqual(30);
     expect(evaluate(filled.kept).flash).toBeGreaterThanOrEqual(evaluate(over.kept).flash);
   });
 
   it('changes nothing without a budget or from an infeasible point', () => {
-    expect(fillToBudget(groups, [1, 1, 3], importances, ranks, {}, evaluate).kept).toEqual([
-      1, 1, 3,
-    ]);
-    expect(fillToBudget(groups, [4, 4, 3], importances, ranks, { flash: 5 }, evaluate).added).toBe(
-      0,
-    );
+    expect(fillToBudget(within({}), [1, 1, 3]).kept).toEqual([1, 1, 3]);
+    expect(fillToBudget(within({ flash: 5 }), [4, 4, 3]).added).toBe(0);
   });
 });
 

@@ -4,8 +4,7 @@
  * code drives training in the worker and is tested in Node without tfjs.
  */
 
-export type ResourceKey = 'flash' | 'ram' | 'latency' | 'macs';
-export const RESOURCE_KEYS: readonly ResourceKey[] = ['flash', 'ram', 'latency', 'macs'];
+import { RESOURCE_NAMES, type Budgets, type ResourceFigures, type ResourceName } from './resources';
 
 /** Channels kept for a size proportion: k = clamp(round(π·C), 1, C). */
 export function keptChannelCount(sizeProportion: number, size: number): number {
@@ -138,20 +137,18 @@ export class VectorAdam {
 
 /** Resource figures and their gradients w.r.t. each group's (continuous) channel count. */
 export interface ResourceEvaluation {
-  values: Record<ResourceKey, number>;
+  values: ResourceFigures;
   /** d value / d c_g for every group (zero for groups that are not prunable). */
-  gradients: Record<ResourceKey, Float64Array>;
+  gradients: Record<ResourceName, Float64Array>;
 }
-
-export type Budgets = Partial<Record<ResourceKey, number>>;
 
 /** v_r = R_r/B_r − 1 for every resource that has a budget. */
 export function violations(
-  values: Record<ResourceKey, number>,
+  values: ResourceFigures,
   budgets: Budgets,
-): Partial<Record<ResourceKey, number>> {
-  const v: Partial<Record<ResourceKey, number>> = {};
-  for (const r of RESOURCE_KEYS) {
+): Partial<Record<ResourceName, number>> {
+  const v: Partial<Record<ResourceName, number>> = {};
+  for (const r of RESOURCE_NAMES) {
     const b = budgets[r];
     if (b !== undefined && b > 0) v[r] = values[r] / b - 1;
   }
@@ -205,7 +202,7 @@ export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
 export interface PruningControllerState {
   sizeProportions: number[];
   importances: number[][];
-  lambdas: Partial<Record<ResourceKey, number>>;
+  lambdas: Partial<Record<ResourceName, number>>;
   /** The pull from below at the last update (absent in older checkpoints: 0). */
   pull?: number;
   /** Ranks as they were (they depend on the previous ranks through the hysteresis). */
@@ -224,7 +221,7 @@ export class PruningController {
   readonly sizeProportions: Float64Array;
   readonly importances: Float64Array[];
   ranks: Int32Array[];
-  lambdas: Partial<Record<ResourceKey, number>> = {};
+  lambdas: Partial<Record<ResourceName, number>> = {};
   /** Strength of the pull from below at the last update (method-notes §2). */
   pull = 0;
   observedSteps = 0;
@@ -294,15 +291,15 @@ export class PruningController {
     budgets: Budgets,
   ): Float64Array {
     const v = violations(evaluation.values, budgets);
-    for (const r of RESOURCE_KEYS) {
+    for (const r of RESOURCE_NAMES) {
       const vr = v[r];
       if (vr === undefined) delete this.lambdas[r];
       else this.lambdas[r] = dualAscent(this.lambdas[r] ?? 0, vr, this.options.lambdaRate);
     }
     // Pull from below along the tightest budget (method-notes §2).
     const slack = this.options.budgetSlack ?? 0;
-    let tightest: ResourceKey | undefined;
-    for (const r of RESOURCE_KEYS) {
+    let tightest: ResourceName | undefined;
+    for (const r of RESOURCE_NAMES) {
       const vr = v[r];
       if (vr !== undefined && (tightest === undefined || vr > (v[tightest] as number)))
         tightest = r;
@@ -321,7 +318,7 @@ export class PruningController {
         this.sizeProportions[g],
         this.options.temperature,
       );
-      for (const r of RESOURCE_KEYS) {
+      for (const r of RESOURCE_NAMES) {
         const vr = v[r];
         const lambda = this.lambdas[r] ?? 0;
         const budget = budgets[r];
@@ -330,7 +327,7 @@ export class PruningController {
         grad += (lambda * group.size * evaluation.gradients[r][g]) / budget;
       }
       if (pulling) {
-        const r = tightest as ResourceKey;
+        const r = tightest as ResourceName;
         grad -= (this.pull * group.size * evaluation.gradients[r][g]) / (budgets[r] as number);
       }
       gradient[g] = grad;
@@ -388,25 +385,32 @@ export class PruningController {
   }
 }
 
+/** What the greedy budget searches (repair and fill) work on. */
+export interface BudgetSearch {
+  groups: readonly GroupState[];
+  importances: readonly Float64Array[];
+  ranks: readonly Int32Array[];
+  budgets: Budgets;
+  /** The resource figures at integer channel counts. */
+  evaluate: (kept: readonly number[]) => ResourceFigures;
+}
+
 /**
  * Feasibility repair (METHOD §6): while a budget is exceeded, remove the kept channel with the
- * least importance per unit of the violated resource it frees. `evaluate` gives the resource
- * figures for integer channel counts. Returns the new counts and whether all budgets are met.
+ * least importance per unit of the violated resource it frees. Returns the new counts and
+ * whether all budgets are met.
  */
 export function repairToBudget(
-  groups: readonly GroupState[],
+  search: BudgetSearch,
   kept: readonly number[],
-  importances: readonly Float64Array[],
-  ranks: readonly Int32Array[],
-  budgets: Budgets,
-  evaluate: (kept: readonly number[]) => Record<ResourceKey, number>,
   maxRemovals = 100_000,
 ): { kept: number[]; feasible: boolean; removed: number } {
+  const { groups, importances, ranks, budgets, evaluate } = search;
   const current = [...kept];
   let values = evaluate(current);
   let removed = 0;
   const violated = () =>
-    RESOURCE_KEYS.filter((r) => budgets[r] !== undefined && values[r] > (budgets[r] as number));
+    RESOURCE_NAMES.filter((r) => budgets[r] !== undefined && values[r] > (budgets[r] as number));
   while (removed < maxRemovals) {
     const over = violated();
     if (over.length === 0) return { kept: current, feasible: true, removed };
@@ -445,16 +449,13 @@ export function repairToBudget(
  * meets. Returns the new counts and how many channels came back.
  */
 export function fillToBudget(
-  groups: readonly GroupState[],
+  search: BudgetSearch,
   kept: readonly number[],
-  importances: readonly Float64Array[],
-  ranks: readonly Int32Array[],
-  budgets: Budgets,
-  evaluate: (kept: readonly number[]) => Record<ResourceKey, number>,
   maxAdditions = 100_000,
 ): { kept: number[]; added: number } {
+  const { groups, importances, ranks, budgets, evaluate } = search;
   const current = [...kept];
-  const limited = RESOURCE_KEYS.filter((r) => budgets[r] !== undefined);
+  const limited = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined);
   if (limited.length === 0) return { kept: current, added: 0 };
   let values = evaluate(current);
   if (limited.some((r) => values[r] > (budgets[r] as number))) return { kept: current, added: 0 };

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BatchSampler,
-  deriveSeed,
-  gatherSplit,
-  mulberry32,
-  seededPermutation,
-  stratifiedSplit,
-} from './batches';
+import { BatchSampler, gatherSplit, stratifiedSplit } from './batches';
 import type { DatasetSplit } from './dataset';
 
 function rampSplit(count: number, sampleLength: number): DatasetSplit {
@@ -14,30 +7,6 @@ function rampSplit(count: number, sampleLength: number): DatasetSplit {
   for (let i = 0; i < count; i++) x.fill(i % 256, i * sampleLength, (i + 1) * sampleLength);
   return { x, y: Uint8Array.from({ length: count }, (_, i) => i % 3), count };
 }
-
-describe('mulberry32', () => {
-  it('is deterministic per seed and stays in [0, 1)', () => {
-    const a = mulberry32(7);
-    const b = mulberry32(7);
-    const c = mulberry32(8);
-    const xs = Array.from({ length: 1000 }, () => a());
-    expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
-    expect(xs.slice(0, 5)).not.toEqual(Array.from({ length: 5 }, () => c()));
-    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...xs)).toBeLessThan(1);
-    const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
-    expect(mean).toBeGreaterThan(0.45);
-    expect(mean).toBeLessThan(0.55);
-  });
-
-  it('seededPermutation is a permutation and repeatable', () => {
-    const p = seededPermutation(100, 3);
-    expect([...p].sort((u, v) => u - v)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(seededPermutation(100, 3)).toEqual(p);
-    expect(seededPermutation(100, 4)).not.toEqual(p);
-    expect(deriveSeed(1, 0)).not.toBe(deriveSeed(1, 1));
-  });
-});
 
 describe('stratifiedSplit', () => {
   it('holds out the fraction of every class, disjointly and deterministically', () => {
@@ -131,6 +100,50 @@ describe('BatchSampler', () => {
     expect([...sampler.next().x]).toEqual([0, 1, 2, 3]);
     expect([...sampler.next().x]).toEqual([4, 5, 6, 7]);
     expect([...sampler.next().x]).toEqual([0, 1, 2, 3]);
+  });
+
+  it.each([
+    ['shuffled, ragged last batch', { shuffle: true, dropLast: false }],
+    ['shuffled, dropLast', { shuffle: true, dropLast: true }],
+    ['file order', { shuffle: false, dropLast: false }],
+  ])('seek(k) gives the batch that k calls of next() lead to (%s)', (_, flags) => {
+    const options = {
+      batchSize: 4,
+      inputShape: [1, 1, 2] as const,
+      normalisation: { scale: 1, offset: 0 },
+      seed: 21,
+      ...flags,
+    };
+    const split = rampSplit(10, 2); // 3 batches an epoch (2 with dropLast)
+    const copy = (b: { x: Float32Array; y: Int32Array; size: number }) => ({
+      x: [...b.x],
+      y: [...b.y],
+      size: b.size,
+    });
+    for (let k = 0; k <= 10; k++) {
+      const reference = new BatchSampler(split, options);
+      for (let i = 0; i < k; i++) reference.next();
+      const sought = new BatchSampler(split, options);
+      sought.next(); // seek is absolute: what was drawn before does not matter
+      sought.seek(k);
+      expect(sought.epoch).toBe(reference.epoch);
+      // The same next batch, and the same ones after it (across epoch ends).
+      for (let j = 0; j < 4; j++) {
+        expect(copy(sought.next())).toEqual(copy(reference.next()));
+        expect(sought.epoch).toBe(reference.epoch);
+      }
+    }
+  });
+
+  it('rejects a step seek cannot reach', () => {
+    const sampler = new BatchSampler(rampSplit(4, 1), {
+      batchSize: 2,
+      inputShape: [1, 1, 1],
+      normalisation: { scale: 1, offset: 0 },
+      seed: 1,
+    });
+    expect(() => sampler.seek(-1)).toThrow(/whole number ≥ 0, got -1/);
+    expect(() => sampler.seek(1.5)).toThrow(/got 1.5/);
   });
 
   it('rejects bad sizes', () => {

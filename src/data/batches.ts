@@ -1,5 +1,5 @@
 /**
- * Seeded randomness and mini-batches.
+ * Train/validation splits and mini-batches (the seeded generator is core/random.ts).
  *
  * Memory bound: a dataset is stored once, as uint8 for images (1 byte per value). A 50,000-image
  * CIFAR-10 upload therefore holds 50,000 · 32·32·3 B = 153.6 MB of pixels plus 50 kB of labels.
@@ -7,52 +7,8 @@
  * 64 · 3,072 · 4 B ≈ 786 kB), one Int32Array of labels and one Uint32Array permutation
  * (4 B per sample: 200 kB for 50,000). Nothing is copied per step besides the batch itself.
  */
+import { deriveSeed, mulberry32, seededPermutation, shuffleInPlace } from '../core/random';
 import type { DatasetSplit } from './dataset';
-
-/**
- * mulberry32, a 32-bit PRNG by Tommy Ettinger (public domain); period 2^32, fine for
- * shuffling and augmentation. Returns floats in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Mixes two integers into a new seed (so epoch e of seed s gets its own stream). */
-export function deriveSeed(seed: number, salt: number): number {
-  // A round of the murmur3 finaliser over seed ⊕ salt·golden-ratio.
-  let h = (seed ^ Math.imul(salt + 1, 0x9e3779b9)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** Fisher–Yates shuffle in place, driven by `random` (a function returning [0, 1)). */
-export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(
-  items: T,
-  random: () => number,
-): T {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = items[i];
-    items[i] = items[j];
-    items[j] = tmp;
-  }
-  return items;
-}
-
-/** A random permutation of 0..n-1, the same for the same seed. */
-export function seededPermutation(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return shuffleInPlace(order, mulberry32(seed));
-}
 
 /**
  * Splits sample indices into train and validation, per class (stratified), with a seeded
@@ -188,6 +144,22 @@ export class BatchSampler {
     this.epochIndex++;
     this.cursor = 0;
     if (this.options.shuffle !== false) this.order = this.orderFor(this.epochIndex);
+  }
+
+  /**
+   * Puts the sampler where `step` calls of next() on a new sampler leave it, without drawing
+   * (or normalising) those batches: resume, roll-back and backend fallback continue the order.
+   */
+  seek(step: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new RangeError(`seek needs a step that is a whole number ≥ 0, got ${step}`);
+    }
+    // Every epoch yields batchesPerEpoch batches; an epoch rolls over on the call after its last.
+    const epoch = step === 0 ? 0 : Math.floor((step - 1) / this.batchesPerEpoch);
+    const drawn = step - epoch * this.batchesPerEpoch;
+    this.epochIndex = epoch;
+    this.order = this.orderFor(epoch);
+    this.cursor = Math.min(drawn * this.batchSize, this.split.count);
   }
 
   /** The next batch; rolls over into the next (reshuffled) epoch when one ends. */

@@ -5,7 +5,8 @@
  * 4×4 supersampling. The classes differ in topology (ring vs. square vs. stripes …) rather
  * than in fine detail, so a small CNN separates them in a few hundred steps.
  */
-import { deriveSeed, mulberry32, shuffleInPlace, stratifiedSplit, gatherSplit } from './batches';
+import { deriveSeed, mulberry32, shuffleInPlace } from '../core/random';
+import { stratifiedSplit, gatherSplit } from './batches';
 import { DatasetError, assertDatasetConsistent, type Dataset } from './dataset';
 
 /** Class names in label order; `classes` picks the first N. */

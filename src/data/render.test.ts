@@ -1,9 +1,5 @@
-import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { SampleGrid } from '../ui/SampleGrid';
 import type { Dataset } from './dataset';
-import { generateShapes } from './generated';
 import { gridIndices, heatColour, sampleImage } from './render';
 
 function tinyDataset(x: Uint8Array | Float32Array, shape: [number, number, number]): Dataset {
@@ -47,19 +43,5 @@ describe('sampleImage', () => {
   it('spreads grid indices over the split', () => {
     expect(gridIndices(10, 5)).toEqual([0, 2, 4, 6, 8]);
     expect(gridIndices(3, 5)).toEqual([0, 1, 2]);
-  });
-});
-
-describe('SampleGrid', () => {
-  it('renders one labelled canvas per sample under data-testid="sample-grid"', () => {
-    const dataset = generateShapes({ classes: 4, samples: 40, seed: 1 });
-    const html = renderToStaticMarkup(
-      createElement(SampleGrid, { dataset, count: 6, split: 'validation' }),
-    );
-    expect(html).toContain('data-testid="sample-grid"');
-    expect(html).toContain(`aria-label="6 validation samples from ${dataset.name}"`);
-    expect(html.match(/<canvas/g)).toHaveLength(6);
-    const first = dataset.classNames[dataset.validation.y[0]];
-    expect(html).toContain(`aria-label="Image of sample 1, class ${first}"`);
   });
 });

@@ -3,19 +3,10 @@
  * run sees the same weights; odd sizes exercise TF's asymmetric 'same' padding.
  */
 import type { GraphNode, NetworkGraph } from '../core/graph';
+import { mulberry32 as seededRandom } from '../core/random';
 import { inferShapes, type ExportableModel, type LayerWeights } from './model';
 
-/** Mulberry32: a tiny seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());

@@ -21,10 +21,10 @@ export function boardOrDefault(id: string): BoardProfile {
 
 /** Flash left for the model after the runtime's share (core's estimate per board). */
 export function freeFlashBytes(board: BoardProfile): number {
-  return Math.max(0, boardBudgets(board).flashBytes);
+  return Math.max(0, boardBudgets(board).flash);
 }
 
 /** SRAM left for the tensor arena after the runtime's share. */
 export function freeRamBytes(board: BoardProfile): number {
-  return Math.max(0, boardBudgets(board).ramBytes);
+  return Math.max(0, boardBudgets(board).ram);
 }

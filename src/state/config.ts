@@ -4,7 +4,6 @@
  */
 import type {
   BackendSetting,
-  Budgets,
   RunConfig,
   ScheduleConfig,
   UploadFile,
@@ -18,16 +17,9 @@ export type DatasetChoice =
   /** Files live in the store only; a link cannot carry them. */
   | { kind: 'upload'; format: UploadFormat };
 
-export interface StudioConfig {
+/** The worker's RunConfig with the dataset as the page knows it, and the backend choice. */
+export interface StudioConfig extends Omit<RunConfig, 'dataset'> {
   dataset: DatasetChoice;
-  modelId: string;
-  widthMultiplier: number;
-  boardId: string;
-  budgets: Budgets;
-  schedule: ScheduleConfig;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
   /** Training backend: 'auto' measures them all and takes the fastest. */
   backend: BackendSetting;
 }

@@ -7,22 +7,14 @@
 import type { BoardProfile } from '../core/hardware';
 import { analyseGraph } from '../core/graphAnalysis';
 import { minimalFootprint } from '../core/feasibility';
-import {
-  ResourceModel,
-  fullWidths,
-  type ResourceFigures as CoreFigures,
-} from '../core/resourceModel';
+import { ResourceModel, fullWidths } from '../core/resourceModel';
+import { byResource, type ResourceFigures } from '../core/resources';
 import { zooModel } from '../core/zoo';
-import type { ResourceFigures } from '../worker/protocol';
 
 export interface ModelEstimate {
   unpruned: ResourceFigures;
   /** One channel in every prunable group: no budget below this can be met. */
   smallest: ResourceFigures;
-}
-
-export function fromCoreFigures(f: CoreFigures): ResourceFigures {
-  return { flash: f.flashBytes, ram: f.ramBytes, latency: f.latencyMs, macs: f.macs };
 }
 
 /** undefined when the model cannot be built for this input (the page then shows no estimate). */
@@ -38,8 +30,8 @@ export function estimateModel(
     const analysed = analyseGraph(graph);
     const model = new ResourceModel(analysed, { board });
     return {
-      unpruned: fromCoreFigures(model.evaluate(fullWidths(analysed))),
-      smallest: fromCoreFigures(minimalFootprint(analysed, { board })),
+      unpruned: byResource(model.evaluate(fullWidths(analysed))),
+      smallest: minimalFootprint(analysed, { board }),
     };
   } catch {
     return undefined;

@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-
-export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
+import type { BackendName, BackendTiming } from '../core/backends';
 
 /**
  * Order tried when the user names no backend and for fallbacks: WebGPU, then WebAssembly with
  * the studio's SIMD training kernels, then WebGL, then the (slow) CPU backend.
  */
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
-
-export interface BackendTiming {
-  name: BackendName;
-  /** Median time of one probe training step, in milliseconds. */
-  msPerStep: number;
-}
 
 export interface BackendChoice {
   active: BackendName;

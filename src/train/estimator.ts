@@ -4,26 +4,11 @@
  */
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { boardById } from '../core/hardware';
-import { ResourceModel, type ResourceFigures as CoreFigures } from '../core/resourceModel';
+import { ResourceModel } from '../core/resourceModel';
 import { checkFeasibility } from '../core/feasibility';
-import type { Budgets, ResourceEvaluation, ResourceKey } from '../core/pruning';
-import type { ResourceEstimator, ResourceFigures } from './trainer';
-
-const CORE_NAME: Record<ResourceKey, keyof CoreFigures> = {
-  flash: 'flashBytes',
-  ram: 'ramBytes',
-  latency: 'latencyMs',
-  macs: 'macs',
-};
-
-export function toResourceFigures(figures: CoreFigures): ResourceFigures {
-  return {
-    flash: figures.flashBytes,
-    ram: figures.ramBytes,
-    latency: figures.latencyMs,
-    macs: figures.macs,
-  };
-}
+import type { ResourceEvaluation } from '../core/pruning';
+import { byResource, type Budgets } from '../core/resources';
+import type { ResourceEstimator } from './trainer';
 
 export function createResourceEstimator(
   analysed: AnalysedGraph,
@@ -34,20 +19,12 @@ export function createResourceEstimator(
     model,
     evaluate(widths): ResourceEvaluation {
       const { figures, gradients } = model.evaluateWithGradients(widths);
-      return {
-        values: toResourceFigures(figures),
-        gradients: {
-          flash: gradients.flashBytes,
-          ram: gradients.ramBytes,
-          latency: gradients.latencyMs,
-          macs: gradients.macs,
-        },
-      };
+      return { values: byResource(figures), gradients: byResource(gradients) };
     },
     report(kept) {
       const report = model.report(kept);
       return {
-        values: toResourceFigures(report),
+        values: byResource(report),
         layers: report.operators.map((op) => ({
           node: op.label,
           op: op.kind,
@@ -69,10 +46,6 @@ export function feasibilityProblem(
   boardId: string,
   budgets: Budgets,
 ): string | undefined {
-  const coreBudgets: Partial<Record<keyof CoreFigures, number>> = {};
-  for (const [key, value] of Object.entries(budgets) as [ResourceKey, number | undefined][]) {
-    if (value !== undefined) coreBudgets[CORE_NAME[key]] = value;
-  }
-  const check = checkFeasibility(analysed, coreBudgets, { board: boardById(boardId) });
+  const check = checkFeasibility(analysed, budgets, { board: boardById(boardId) });
   return check.feasible ? undefined : `Budget cannot be met. ${check.messages.join(' ')}`;
 }

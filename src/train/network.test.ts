@@ -5,7 +5,7 @@ import { analyseGraph } from '../core/graphAnalysis';
 import { MODEL_ZOO } from '../core/zoo';
 import { MaskedNetwork, initialWeights, type LayerWeights } from './network';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
-import { mulberry32 } from '../data/batches';
+import { mulberry32 } from '../core/random';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
 import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
-import { mulberry32 } from '../data/batches';
+import { mulberry32 } from '../core/random';
 
 export type { LayerWeights };
 

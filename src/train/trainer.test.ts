@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyseGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
 import { generateShapes } from '../data/generated';
@@ -162,6 +162,23 @@ describe('checkpoints', () => {
 });
 
 describe('memory', () => {
+  it('frees every tensor of a step that fails midway, and the run can go on', async () => {
+    const { trainer } = setup({ totalSteps: 20 }, 1);
+    await trainer.trainStep(); // the first step creates the optimiser's moments
+    const before = tf.memory().numTensors;
+    const apply = vi.spyOn(trainer.optimizer, 'apply').mockImplementationOnce(() => {
+      throw new Error('simulated backend failure');
+    });
+    // Fails after the batch, the forward pass, the gradients and the batch statistics exist.
+    await expect(trainer.trainStep()).rejects.toThrow('simulated backend failure');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(trainer.step).toBe(1);
+    apply.mockRestore();
+    await trainer.trainStep();
+    expect(trainer.step).toBe(2);
+    trainer.dispose();
+  });
+
   it('holds tensor count and bytes flat over a 1,000-step run and frees everything at the end', async () => {
     const small = generateShapes({ size: 8, classes: 3, samples: 120, seed: 9 });
     const analysed = analyseGraph(

@@ -10,24 +10,25 @@ import { analyseGraph } from '../core/graphAnalysis';
 import {
   DEFAULT_PRUNING_OPTIONS,
   PruningController,
-  RESOURCE_KEYS,
   fillToBudget,
   phaseAt,
   repairToBudget,
   scheduleBoundaries,
-  type Budgets,
   type PruningControllerState,
   type ResourceEvaluation,
-  type ResourceKey,
 } from '../core/pruning';
+import {
+  RESOURCE_NAMES,
+  type Budgets,
+  type LayerFigures,
+  type ResourceFigures,
+} from '../core/resources';
+import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import { BatchSampler, type Batch } from '../data/batches';
 import type { Dataset, DatasetSplit } from '../data/dataset';
-import type { GroupSnapshot, LayerFigures, Phase, StepMetrics } from '../worker/protocol';
 import { MaskedNetwork } from './network';
 import { WeightAdam, type WeightAdamState } from './optimizer';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
-
-export type ResourceFigures = Record<ResourceKey, number>;
 
 /** What the trainer needs of the MCU resource model (core), for the unpruned graph's groups. */
 export interface ResourceEstimator {
@@ -194,8 +195,8 @@ export class PruningTrainer {
     trainer.lastValidationAccuracy = checkpoint.lastValidationAccuracy;
     trainer.activeMs = checkpoint.activeMs;
     if (!checkpoint.removed && pruning) network.setMasks(trainer.controller.masks());
-    // The batch order is a function of the seed: replay it up to the checkpoint's step.
-    for (let i = 0; i < checkpoint.step; i++) trainer.sampler.next();
+    // The batch order is a function of the seed: continue it at the checkpoint's step.
+    trainer.sampler.seek(checkpoint.step);
     return trainer;
   }
 
@@ -239,25 +240,40 @@ export class PruningTrainer {
     const maskVars = this.removed || !this.pruning ? [] : net.maskVariables();
     let stats: ReturnType<MaskedNetwork['forward']>['batchStats'] = [];
     let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = net.forward(x, true);
-      stats = out.batchStats;
-      logits = tf.keep(out.logits);
-      const oneHot = tf.oneHot(labels, this.dataset.numClasses);
-      return tf.losses.softmaxCrossEntropy(oneHot, out.logits) as tf.Scalar;
-    }, [...trainables, ...maskVars]);
-    this.optimizer.apply(trainables, grads);
-    net.updateMovingAverages(stats);
-    const correct = tf.tidy(() =>
-      tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels), 'float32')),
-    );
-    const maskGradTensors = maskVars.map((m) => grads[m.name]);
-    const [lossData, correctData, ...maskData] = await Promise.all([
-      value.data(),
-      correct.data(),
-      ...maskGradTensors.map((g) => (g ? g.data() : Promise.resolve(undefined))),
-    ]);
-    tf.dispose([x, labels, value, correct, logits!, ...Object.values(grads)]);
+    // Every tensor the step makes, freed however it ends (a backend can fail mid-step).
+    const made: tf.Tensor[] = [x, labels];
+    let lossData: ArrayLike<number>;
+    let correctData: ArrayLike<number>;
+    let maskData: (ArrayLike<number> | undefined)[];
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = net.forward(x, true);
+        stats = out.batchStats;
+        logits = tf.keep(out.logits);
+        const oneHot = tf.oneHot(labels, this.dataset.numClasses);
+        return tf.losses.softmaxCrossEntropy(oneHot, out.logits) as tf.Scalar;
+      }, [...trainables, ...maskVars]);
+      made.push(value, ...Object.values(grads));
+      this.optimizer.apply(trainables, grads);
+      net.updateMovingAverages(stats);
+      const correct = tf.tidy(() =>
+        tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), labels), 'float32')),
+      );
+      made.push(correct);
+      const maskGradTensors = maskVars.map((m) => grads[m.name]);
+      [lossData, correctData, ...maskData] = await Promise.all([
+        value.data(),
+        correct.data(),
+        ...maskGradTensors.map((g) => (g ? g.data() : Promise.resolve(undefined))),
+      ]);
+    } finally {
+      // (Batch statistics are freed by updateMovingAverages; disposing twice does nothing.)
+      tf.dispose([
+        ...made,
+        ...(logits ? [logits] : []),
+        ...stats.flatMap((s) => [s.mean, s.variance]),
+      ]);
+    }
 
     if (!this.removed && this.pruning) {
       // Mask gradients per group (zeros where a group's mask never reached the loss).
@@ -297,15 +313,14 @@ export class PruningTrainer {
    * remove the pruned channels physically and continue with the smaller network.
    */
   async removeChannels(): Promise<void> {
-    const groups = this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable }));
-    const repair = repairToBudget(
-      groups,
-      this.controller.keptCounts(),
-      this.controller.importances,
-      this.controller.ranks,
-      this.budgets,
-      (kept) => this.estimator.report(kept).values,
-    );
+    const search = {
+      groups: this.original.groups.map((g) => ({ size: g.size, prunable: g.prunable })),
+      importances: this.controller.importances,
+      ranks: this.controller.ranks,
+      budgets: this.budgets,
+      evaluate: (kept: readonly number[]) => this.estimator.report(kept).values,
+    };
+    const repair = repairToBudget(search, this.controller.keptCounts());
     if (repair.removed > 0) {
       this.repairNote = `Feasibility repair removed ${repair.removed} more channel(s) to meet the budget.`;
     }
@@ -315,14 +330,7 @@ export class PruningTrainer {
     }
     // Only from a feasible point, and never past a budget: the result still meets every budget.
     const fill = repair.feasible
-      ? fillToBudget(
-          groups,
-          repair.kept,
-          this.controller.importances,
-          this.controller.ranks,
-          this.budgets,
-          (kept) => this.estimator.report(kept).values,
-        )
+      ? fillToBudget(search, repair.kept)
       : { kept: repair.kept, added: 0 };
     this.filledChannels = fill.added;
     this.controller.setKept(fill.kept);
@@ -432,7 +440,7 @@ export class PruningTrainer {
     const unpruned = this.unpruned;
     const perStep = this.step > 0 ? this.activeMs / this.step : 0;
     const lambdas: StepMetrics['lambdas'] = {};
-    for (const r of RESOURCE_KEYS) {
+    for (const r of RESOURCE_NAMES) {
       const l = this.controller.lambdas[r];
       if (l !== undefined) lambdas[r] = l;
     }

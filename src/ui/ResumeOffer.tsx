@@ -1,12 +1,11 @@
 import { useStudio } from '../state/store';
+import type { Phase } from '../worker/protocol';
 
-const PHASES: Record<string, string> = {
+const PHASES: Record<Phase, string> = {
   warmup: 'warm-up',
   pruning: 'pruning',
   finetune: 'fine-tuning',
-  repair: 'making it fit',
   done: 'done',
-  idle: 'idle',
 };
 
 /** Offers to continue a run that a reload or a crashed worker interrupted. */

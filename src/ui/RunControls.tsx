@@ -7,10 +7,8 @@ import type { Phase } from '../worker/protocol';
 import { formatBytes, formatDuration, formatMs } from './format';
 
 export const PHASE_LABELS: Record<Phase, string> = {
-  idle: 'Idle',
   warmup: 'Warm-up',
   pruning: 'Pruning',
-  repair: 'Making it fit',
   finetune: 'Fine-tuning',
   done: 'Done',
 };
@@ -35,15 +33,14 @@ function PhaseStrip({ phase }: { phase: Phase | undefined }) {
       share: Math.max(0, 1 - schedule.warmupFraction - schedule.pruneFraction),
     },
   ];
-  const lit = phase === 'repair' ? 'pruning' : phase;
   return (
     <ol className="phase-strip" aria-label="Schedule phases">
       {parts.map((p) => (
         <li
           key={p.phase}
           style={{ flexGrow: Math.max(p.share, 0.04) }}
-          className={lit === p.phase ? 'current' : undefined}
-          aria-current={lit === p.phase ? 'step' : undefined}
+          className={phase === p.phase ? 'current' : undefined}
+          aria-current={phase === p.phase ? 'step' : undefined}
         >
           {PHASE_LABELS[p.phase]} {Math.round(p.share * 100)}%
         </li>

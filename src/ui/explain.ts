@@ -55,8 +55,6 @@ export function explainPhase(m: StepMetrics): string {
       return 'Warm-up: every channel is kept (π = 1) while the importances accumulate.';
     case 'pruning':
       return 'Pruning: each step moves π by the task loss and the budget feedback, then re-ranks channels and redraws the masks.';
-    case 'repair':
-      return 'Making it fit: removing the least important channels per byte until every budget is met.';
     case 'finetune':
       return 'Fine-tuning: π is frozen, pruned channels are physically removed and the smaller network keeps training.';
     case 'done':

@@ -3,29 +3,17 @@
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
 import type { DeploymentFacts } from '../export/report';
-
+import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
+import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../core/resources';
+import type { BackendName, BackendSetting, BackendTiming } from '../core/backends';
+import type { UploadFormat } from '../core/uploadFormats';
 export type { DeploymentFacts };
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
-
-/** 'auto' measures every backend that works and picks the fastest. */
-export type BackendSetting = 'auto' | BackendName;
-
-export interface BackendTiming {
-  name: BackendName;
-  /** Median time of one probe training step, in milliseconds. */
-  msPerStep: number;
-}
-
-export type Phase = 'idle' | 'warmup' | 'pruning' | 'repair' | 'finetune' | 'done';
-
-export type ResourceName = 'flash' | 'ram' | 'latency' | 'macs';
-export const RESOURCE_NAMES: readonly ResourceName[] = ['flash', 'ram', 'latency', 'macs'];
-
-/** Budgets in bytes (flash, ram), milliseconds (latency) and MACs. Undefined: no limit. */
-export type Budgets = Partial<Record<ResourceName, number>>;
-
-export type ResourceFigures = Record<ResourceName, number>;
+// The shared vocabulary lives in core; the protocol re-exports it for the page.
+export type { GroupSnapshot, Phase, StepMetrics };
+export type { Budgets, LayerFigures, ResourceFigures, ResourceName };
+export { RESOURCE_NAMES } from '../core/resources';
+export type { BackendName, BackendSetting, BackendTiming, UploadFormat };
 
 export type DatasetSpec =
   | { kind: 'mnist' }
@@ -38,8 +26,6 @@ export type DatasetSpec =
       /** Size images are resized to (H, W, C with C 1 or 3); default 32×32×3. */
       imageShape?: [number, number, number];
     };
-
-export type UploadFormat = 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder';
 
 export interface UploadFile {
   /** Path inside the chosen folder, e.g. "cats/001.png" (webkitRelativePath or zip path). */
@@ -64,8 +50,6 @@ export interface RunConfig {
   batchSize: number;
   learningRate: number;
   seed: number;
-  /** Backends to try in order; the first that works is used. */
-  backends?: BackendName[];
 }
 
 export interface DatasetSummary {
@@ -79,51 +63,6 @@ export interface DatasetSummary {
   warnings: string[];
   /** A few samples for the preview grid, normalised to [0, 1]. */
   preview: { x: Float32Array; y: Uint8Array; count: number };
-}
-
-export interface GroupSnapshot {
-  name: string;
-  size: number;
-  prunable: boolean;
-  /** Size proportion π in [1/C, 1]. */
-  sizeProportion: number;
-  kept: number;
-  /** Importance per channel (EMA of |dL/dm|), in channel order. */
-  importance: number[];
-  /** 1 for channels kept by the hard mask, 0 for pruned ones, in channel order. */
-  mask: number[];
-}
-
-export interface LayerFigures {
-  node: string;
-  op: string;
-  flashBytes: number;
-  macs: number;
-  latencyMs: number;
-  /** Live arena bytes while this operator runs. */
-  liveBytes: number;
-}
-
-export interface StepMetrics {
-  step: number;
-  totalSteps: number;
-  phase: Phase;
-  loss: number;
-  accuracy: number;
-  validationAccuracy?: number;
-  resources: ResourceFigures;
-  unpruned: ResourceFigures;
-  budgets: Budgets;
-  lambdas: Partial<Record<ResourceName, number>>;
-  groups: GroupSnapshot[];
-  layers: LayerFigures[];
-  ramPeakNode: string;
-  stepMs: number;
-  samplesPerSecond: number;
-  /** tfjs memory in the worker (the session adds it): flat across steps and runs if nothing leaks. */
-  memory?: { tensors: number; bytes: number };
-  elapsedMs: number;
-  etaMs: number;
 }
 
 export interface RunSummary {

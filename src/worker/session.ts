@@ -13,12 +13,7 @@ import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { RunExporter } from './exports';
-import {
-  BACKEND_PREFERENCE,
-  selectFastestBackend,
-  type BackendChoice,
-  type BackendName,
-} from '../train/backend';
+import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import {
   PruningTrainer,
@@ -29,6 +24,7 @@ import {
 import { phaseAt } from '../core/pruning';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import type {
+  BackendName,
   BackendSetting,
   Budgets,
   DatasetSpec,

@@ -9,8 +9,7 @@ import { loadMnistIdx, type MnistIdxOptions } from './idx';
 import { isImagePath, loadImageFolder, type ImageFolderOptions } from './imageFolder';
 import { loadWavFolder, type WavFolderOptions } from './wavFolder';
 import { isZipFile } from './zip';
-
-export type UploadFormat = 'image-folder' | 'cifar10' | 'mnist-idx' | 'wav-folder';
+import type { UploadFormat } from '../../core/uploadFormats';
 
 export type { UploadFile, UploadResult, UploadLimits } from './files';
 export { UPLOAD_LIMITS, fromBrowserFiles, uploadLimitHint } from './files';

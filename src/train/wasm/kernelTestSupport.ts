@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { mulberry32 } from '../../core/random';
 import { TRAIN_KERNELS_SHARED_WASM, TRAIN_KERNELS_WASM } from './loadTrainingKernelsNode';
 
 const ASSEMBLY_DIR = fileURLToPath(new URL('./assembly/', import.meta.url));
@@ -20,18 +21,10 @@ export function ensureTrainKernelsBuilt(): void {
   if (stale) execFileSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit' });
 }
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1) (core's mulberry32). */
 export function randomValues(count: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const random = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => random() * 2 - 1);
 }
 
 export interface HostTensor {

@@ -1,0 +1,4 @@
+// Add with a broadcast row (see binaryRow.ts).
+import { binaryRowKernel } from './binaryRow';
+
+export const addConfig = binaryRowKernel('Add');

@@ -1,0 +1,7 @@
+// dL/dfilter of conv2d (missing from tfjs-backend-wasm 4.22): chunked im2col + f32x4 GEMM.
+import { backwardConvKernel } from './backwardConv';
+
+export const conv2DBackpropFilterConfig = backwardConvKernel(
+  'Conv2DBackpropFilter',
+  'conv2dBackpropFilter',
+);

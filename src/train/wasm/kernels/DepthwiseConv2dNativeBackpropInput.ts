@@ -1,0 +1,7 @@
+// dL/dx of a depthwise conv (missing from tfjs-backend-wasm 4.22).
+import { backwardConvKernel } from './backwardConv';
+
+export const depthwiseConv2dNativeBackpropInputConfig = backwardConvKernel(
+  'DepthwiseConv2dNativeBackpropInput',
+  'depthwiseBackpropInput',
+);

@@ -1,0 +1,4 @@
+// Mean over a contiguous block of axes (see reduce.ts).
+import { reduceKernel } from './reduce';
+
+export const meanConfig = reduceKernel('Mean');

@@ -1,0 +1,4 @@
+// RealDiv with a broadcast row (see binaryRow.ts).
+import { binaryRowKernel } from './binaryRow';
+
+export const realDivConfig = binaryRowKernel('RealDiv');

@@ -1,0 +1,4 @@
+// Sub with a broadcast row (see binaryRow.ts).
+import { binaryRowKernel } from './binaryRow';
+
+export const subConfig = binaryRowKernel('Sub');

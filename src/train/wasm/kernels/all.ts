@@ -1,0 +1,38 @@
+// Every training kernel, one file each in this folder; registerTrainingKernels.ts picks the ones
+// a registration asks for by name.
+import { addConfig } from './Add';
+import { avgPoolGradConfig } from './AvgPoolGrad';
+import { castConfig } from './Cast';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { fusedBatchNormConfig } from './FusedBatchNorm';
+import { identityConfig } from './Identity';
+import { maxPoolGradConfig } from './MaxPoolGrad';
+import { meanConfig } from './Mean';
+import { multiplyConfig } from './Multiply';
+import { realDivConfig } from './RealDiv';
+import { subConfig } from './Sub';
+import { sumConfig } from './Sum';
+import { tileConfig } from './Tile';
+import type { TrainingKernelConfig } from './support';
+
+export const TRAINING_KERNELS: readonly TrainingKernelConfig[] = [
+  addConfig,
+  avgPoolGradConfig,
+  castConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  fusedBatchNormConfig,
+  identityConfig,
+  maxPoolGradConfig,
+  meanConfig,
+  multiplyConfig,
+  realDivConfig,
+  subConfig,
+  sumConfig,
+  tileConfig,
+];

@@ -1,0 +1,126 @@
+// The one path of the four backward convolution kernels (conv2d and depthwise, gradients of the
+// filter and of the input): the geometry in the form the exports take it, and one call, split
+// over the batch on the helper threads when that pays, or run on this thread.
+import * as tf from '@tensorflow/tfjs';
+import type {
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInputAttrs,
+  TensorInfo,
+} from '@tensorflow/tfjs';
+import type { TrainKernelExports } from '../kernelHeap';
+import type { ThreadJob } from '../kernelThreads';
+import {
+  asBackend,
+  covered,
+  geometry,
+  type KernelArgs,
+  type KernelContext,
+  type TrainingKernelConfig,
+} from './support';
+
+type Shape4D = [number, number, number, number];
+type BackwardConvAttrs = Conv2DBackpropFilterAttrs &
+  Conv2DBackpropInputAttrs &
+  DepthwiseConv2dNativeBackpropFilterAttrs &
+  DepthwiseConv2dNativeBackpropInputAttrs;
+
+/** The geometry arguments of a backward conv export (after pointers and batch size). */
+function convInfo(
+  depthwise: boolean,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: BackwardConvAttrs,
+) {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as Shape4D,
+    filterShape as Shape4D,
+    attrs.strides,
+    depthwise ? attrs.dilations : 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    depthwise ? 'channelsLast' : tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  if (!covered(info)) return null;
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const taps = info.batchSize * outHeight * outWidth * info.filterHeight * info.filterWidth;
+  return {
+    info,
+    macs: taps * (depthwise ? outChannels : inChannels * outChannels),
+    // conv2d exports take the output channels, depthwise ones the channel multiplier.
+    args: [
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      depthwise ? outChannels / inChannels : outChannels,
+      ...geometry(info),
+    ],
+  };
+}
+
+/**
+ * A backward conv kernel running export `job`. Filter gradients take (x, dy) and, split over
+ * the batch, compute the whole filter per part and sum the parts; input gradients take
+ * (dy, filter) and write their images of dx. Only the conv2d exports take scratch.
+ */
+export function backwardConvKernel(kernelName: string, job: ThreadJob): TrainingKernelConfig {
+  const depthwise = job.startsWith('depthwise');
+  const ofFilter = job.endsWith('Filter');
+  return {
+    kernelName,
+    makeKernel: (context: KernelContext) => (args: KernelArgs<BackwardConvAttrs>) => {
+      const { inputs, backend } = args;
+      const attrs = args.attrs!;
+      const operands: [TensorInfo, TensorInfo] = ofFilter
+        ? [inputs.x, inputs.dy]
+        : [inputs.dy, inputs.filter];
+      const xShape = ofFilter ? inputs.x.shape : attrs.inputShape;
+      const filterShape = ofFilter ? attrs.filterShape : inputs.filter.shape;
+      const conv = convInfo(depthwise, xShape, filterShape, attrs);
+      if (!conv) return null;
+      const { info } = conv;
+      const outShape = [...(ofFilter ? filterShape : xShape)];
+      const filterDims = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
+      const scratchBytes = (k: TrainKernelExports) =>
+        depthwise
+          ? 0
+          : ofFilter
+            ? k.conv2dBackpropFilterScratch(...(filterDims as Shape4D))
+            : k.conv2dBackpropInputScratch(...(filterDims as Shape4D));
+      const withScratch = (scratch: number) => (depthwise ? [] : [scratch]);
+
+      const { heap } = context;
+      const batch = info.batchSize;
+      const pool = heap.pool;
+      if (pool && batch >= 2 && conv.macs >= context.minMacsToSplit) {
+        const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
+        const outImage = info.outHeight * info.outWidth * info.outChannels * 4;
+        // Bytes per image of each operand and of the result (0: not batched).
+        const operandImage = ofFilter ? [inImage, outImage] : [outImage, 0];
+        const resultImage = ofFilter ? 0 : inImage;
+        const parts = Math.min(pool.threads, batch);
+        context.counters.splitCalls++;
+        const first = (p: number) => Math.floor((p * batch) / parts);
+        return heap.runSplit(asBackend(backend), operands, outShape, {
+          parts,
+          scratchBytes: scratchBytes(pool.kernels),
+          sumParts: ofFilter,
+          call: (p, pointers, output, scratch) => {
+            const n0 = first(p);
+            const moved = pointers.map((at, i) => at + n0 * operandImage[i]);
+            const out = output + n0 * resultImage;
+            const count = first(p + 1) - n0;
+            return { job, args: [...moved, out, ...withScratch(scratch), count, ...conv.args] };
+          },
+        });
+      }
+      return heap.run(asBackend(backend), operands, outShape, scratchBytes, (k, p) =>
+        k[job](p.inputs[0], p.inputs[1], p.output, ...withScratch(p.scratch), batch, ...conv.args),
+      );
+    },
+  };
+}
