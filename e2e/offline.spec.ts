@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect, openStudio } from './fixtures';
+import { plainHostTest } from './staticServer';
 
 /**
  * The installable offline app (vite-plugin-pwa / Workbox, src/pwa/sw.ts): once the service
@@ -86,3 +87,63 @@ test('installable: manifest, icons and a service worker with a fetch handler', a
   )) as unknown as { installabilityErrors: { errorId: string }[] };
   expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
 });
+
+/** Every URL in the page's Cache Storage, as paths relative to the site. */
+async function cachedPaths(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const paths: string[] = [];
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) {
+        paths.push(new URL(request.url).pathname.slice(1));
+      }
+    }
+    return paths.sort();
+  });
+}
+
+plainHostTest(
+  'a new deployment: the user is told a new version is ready, switches, and the old entries are gone',
+  async ({ page, plainSite, foreignRequests: _f, pageErrors: _e }) => {
+    plainHostTest.setTimeout(180_000);
+    plainSite.rewrite = undefined;
+    await page.goto('./');
+    await expect
+      .poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), {
+        timeout: 90_000,
+      })
+      .toBe(true);
+    await waitForOfflineCopy(page);
+    expect(await cachedPaths(page)).toContain('icons/apple-touch-icon.png');
+
+    // "Deploy" a new build: a changed page and one file fewer in the precache manifest.
+    plainSite.rewrite = (path, body) => {
+      if (path !== '/sw.js') return body;
+      const entry = (url: string) =>
+        new RegExp(`\\{"revision":"[0-9a-f]+","url":"${url.replace(/[./]/g, '\\$&')}"\\}`);
+      let text = body.toString('utf8');
+      const icon = entry('icons/apple-touch-icon.png');
+      const shell = entry('index.html');
+      expect(text).toMatch(icon);
+      expect(text).toMatch(shell);
+      text = text
+        .replace(new RegExp(`${icon.source},|,${icon.source}`), '')
+        .replace(shell, '{"revision":"new-version","url":"index.html"}');
+      return Buffer.from(text, 'utf8');
+    };
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    const banner = page.getByTestId('update-ready');
+    await expect(banner).toContainText('A new version is ready', { timeout: 60_000 });
+    // The page keeps working on the old version until the user switches.
+    await expect(page.getByTestId('offline-status')).toHaveCount(0);
+    const reloaded = page.waitForEvent('load');
+    await banner.getByRole('button', { name: 'Reload to update' }).click();
+    await reloaded;
+    await expect(page.getByRole('heading', { name: 'Pruning Studio' })).toBeVisible();
+    await expect(page.getByTestId('offline-status')).toHaveText('Works offline');
+    await expect(page.getByTestId('update-ready')).toHaveCount(0);
+    const after = await cachedPaths(page);
+    expect(after).not.toContain('icons/apple-touch-icon.png');
+    expect(after).toContain('index.html');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  },
+);
