@@ -61,18 +61,18 @@ export function threadModeText(
   const count = `${threads} ${threads === 1 ? 'thread' : 'threads'}`;
   switch (source) {
     case 'server-headers':
-      return `WebAssembly: ${count}, the server sends COOP/COEP headers (cross-origin isolated).`;
+      return `WebAssembly kernels: ${count}, the server sends COOP/COEP headers (cross-origin isolated).`;
     case 'service-worker':
-      return `WebAssembly: ${count}, the host sends no COOP/COEP, so the offline service worker adds them (cross-origin isolated).`;
+      return `WebAssembly kernels: ${count}, the host sends no COOP/COEP, so the offline service worker adds them (cross-origin isolated).`;
     case 'pending-reload':
-      return `WebAssembly: ${count} until the offline copy is installed and the page reloads once to become cross-origin isolated.`;
+      return `WebAssembly kernels: ${count} until the offline copy is installed and the page reloads once to become cross-origin isolated.`;
     case 'insecure-context':
-      return `WebAssembly: ${count}, threads need HTTPS (or localhost) for cross-origin isolation.`;
+      return `WebAssembly kernels: ${count}, threads need HTTPS (or localhost) for cross-origin isolation.`;
     case 'no-service-worker':
-      return `WebAssembly: ${count}, the host sends no COOP/COEP and this browser has no service workers to add them.`;
+      return `WebAssembly kernels: ${count}, the host sends no COOP/COEP and this browser has no service workers to add them.`;
     case 'service-worker-failed':
-      return `WebAssembly: ${count}, the offline service worker could not start (${serviceWorkerError ?? 'unknown error'}).`;
+      return `WebAssembly kernels: ${count}, the offline service worker could not start (${serviceWorkerError ?? 'unknown error'}).`;
     case 'development':
-      return `WebAssembly: ${count}, the development server is not cross-origin isolated.`;
+      return `WebAssembly kernels: ${count}, the development server is not cross-origin isolated.`;
   }
 }
