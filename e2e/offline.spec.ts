@@ -105,7 +105,6 @@ plainHostTest(
   'a new deployment: the user is told a new version is ready, switches, and the old entries are gone',
   async ({ page, plainSite, foreignRequests: _f, pageErrors: _e }) => {
     plainHostTest.setTimeout(180_000);
-    plainSite.rewrite = undefined;
     await page.goto('./');
     await expect
       .poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), {

@@ -60,10 +60,14 @@ export async function serveStatic(root = resolve('dist')): Promise<StaticServer>
 
 /**
  * The studio's fixtures (foreign-request and CSP guards included) against the plain static
- * server instead of `vite preview`: `baseURL` is the plain server's address.
+ * server instead of `vite preview`: `baseURL` is the plain server's address. The server lives as
+ * long as the Playwright worker; each test gets it with no requests recorded and no rewrite.
  */
-export const plainHostTest = test.extend<object, { plainSite: StaticServer }>({
-  plainSite: [
+export const plainHostTest = test.extend<
+  { plainSite: StaticServer },
+  { plainServer: StaticServer }
+>({
+  plainServer: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const site = await serveStatic();
@@ -72,5 +76,11 @@ export const plainHostTest = test.extend<object, { plainSite: StaticServer }>({
     },
     { scope: 'worker' },
   ],
-  baseURL: async ({ plainSite }, use) => use(plainSite.url),
+  plainSite: async ({ plainServer }, use) => {
+    plainServer.requests.length = 0;
+    plainServer.rewrite = undefined;
+    await use(plainServer);
+    plainServer.rewrite = undefined;
+  },
+  baseURL: async ({ plainServer }, use) => use(plainServer.url),
 });
