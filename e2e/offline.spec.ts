@@ -88,6 +88,12 @@ test('installable: manifest, icons and a service worker with a fetch handler', a
   expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
 });
 
+/** A run long enough to pause before it ends. */
+const LONG_RUN =
+  '#data=generated&gseed=6&gclasses=3&gsize=16&gsamples=150&model=mnist-cnn&width=0.5' +
+  '&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
+  '&steps=3000&warmup=0.2&prune=0.5&batch=16&lr=0.005&seed=6&backend=wasm';
+
 /** Every URL in the page's Cache Storage, as paths relative to the site. */
 async function cachedPaths(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
@@ -105,7 +111,7 @@ plainHostTest(
   'a new deployment: the user is told a new version is ready, switches, and the old entries are gone',
   async ({ page, plainSite, foreignRequests: _f, pageErrors: _e }) => {
     plainHostTest.setTimeout(180_000);
-    await page.goto('./');
+    await page.goto(`./${LONG_RUN}`);
     await expect
       .poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), {
         timeout: 90_000,
@@ -129,11 +135,18 @@ plainHostTest(
         .replace(shell, '{"revision":"new-version","url":"index.html"}');
       return Buffer.from(text, 'utf8');
     };
+    // A run is going on (paused): the new version must not interrupt it.
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect(page.getByTestId('run-status')).toContainText('Paused', { timeout: 60_000 });
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
     const banner = page.getByTestId('update-ready');
-    await expect(banner).toContainText('A new version is ready', { timeout: 60_000 });
+    await expect(banner).toContainText('once this run has ended', { timeout: 60_000 });
+    await expect(banner.getByRole('button')).toHaveCount(0);
     // The page keeps working on the old version until the user switches.
     await expect(page.getByTestId('offline-status')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(banner).toContainText('A new version is ready.');
     const reloaded = page.waitForEvent('load');
     await banner.getByRole('button', { name: 'Reload to update' }).click();
     await reloaded;
