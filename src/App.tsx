@@ -11,6 +11,7 @@ import { LargeTextToggle } from './ui/LargeTextToggle';
 import { LayerBreakdown } from './ui/LayerBreakdown';
 import { ModelPanel } from './ui/ModelPanel';
 import { Notices } from './ui/Notices';
+import { OfflineBadge } from './ui/OfflineBadge';
 import { ResumeOffer } from './ui/ResumeOffer';
 import { LiveStateProvider } from './ui/LiveState';
 import { PiChart } from './ui/PiChart';
@@ -48,6 +49,7 @@ export function App() {
         </div>
         <div className="header-tools">
           <BackendBadge />
+          <OfflineBadge />
           <LargeTextToggle />
         </div>
       </header>

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName, BackendTiming } from '../core/backends';
+import { wasmThreadCount } from '../pwa/threads';
 
 /**
  * Order tried when the user names no backend and for fallbacks: WebGPU, then WebAssembly with
@@ -48,11 +49,34 @@ function wasmUnavailableReason(): string | undefined {
   return undefined;
 }
 
+/**
+ * Threads the wasm training kernels run on here: every core (capped) where the page, and so
+ * this worker, is cross-origin isolated, else one. See src/pwa/threads.ts.
+ */
+export function wasmThreadsHere(): number {
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  return wasmThreadCount(isolated, globalThis.navigator?.hardwareConcurrency);
+}
+
+/**
+ * Diagnostics readable from the worker's console (and by the e2e tests): the threads the wasm
+ * kernels actually started, once the wasm backend has been activated.
+ */
+export interface WasmDiagnostics {
+  requestedThreads: number;
+  kernelThreads: number;
+}
+
 async function activate(name: BackendName): Promise<void> {
   if (name === 'wasm') {
     // Loaded on demand: tfjs's wasm backend plus the studio's SIMD training kernels.
     const { activateWasmTrainingBackend } = await import('./wasm/loadTrainingKernels');
-    await activateWasmTrainingBackend();
+    const requestedThreads = wasmThreadsHere();
+    const kernels = await activateWasmTrainingBackend({ threads: requestedThreads });
+    (globalThis as { pruningStudioWasm?: WasmDiagnostics }).pruningStudioWasm = {
+      requestedThreads,
+      kernelThreads: kernels.threads,
+    };
     return;
   }
   if (!(await tf.setBackend(name)))

@@ -1,4 +1,6 @@
-import { useId } from 'react';
+import { useId, useSyncExternalStore } from 'react';
+import { offlineStatus, subscribeOfflineStatus } from '../pwa/offlineStatus';
+import { threadModeText, wasmThreadCount } from '../pwa/threads';
 import { BACKEND_SETTINGS } from '../state/config';
 import { useStudio } from '../state/store';
 import type { BackendSetting } from '../worker/protocol';
@@ -13,7 +15,8 @@ const LABELS: Record<BackendSetting, string> = {
 
 /**
  * The active tfjs backend, the measured probe step of each backend (when the worker measured
- * them), why a backend was not used, and a control to choose one.
+ * them), why a backend was not used, how many threads WebAssembly gets and why, and a control
+ * to choose one.
  */
 export function BackendBadge() {
   const id = useId();
@@ -22,6 +25,11 @@ export function BackendBadge() {
   const running = useStudio((s) => ['starting', 'running', 'paused'].includes(s.run.status));
   const setChoice = useStudio((s) => s.setBackendChoice);
   const timings = backend.timings ?? [];
+  const offline = useSyncExternalStore(subscribeOfflineStatus, offlineStatus);
+  const threads = wasmThreadCount(
+    globalThis.crossOriginIsolated === true,
+    navigator.hardwareConcurrency,
+  );
   return (
     <div className="backend-badge">
       <div role="status" aria-live="polite">
@@ -30,6 +38,9 @@ export function BackendBadge() {
           {backend.active ?? (choice === 'auto' ? 'measuring…' : 'starting…')}
         </strong>
       </div>
+      <p className="thread-mode" data-testid="thread-mode">
+        {threadModeText(offline.isolation, threads, offline.serviceWorkerError)}
+      </p>
       <label htmlFor={`${id}-choice`} className="visually-hidden">
         Training backend
       </label>
