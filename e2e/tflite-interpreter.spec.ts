@@ -45,7 +45,10 @@ test('an exported model runs in the TFLite interpreter and agrees with the float
   );
   expect(result.samples).toBeGreaterThanOrEqual(500);
   expect(result.agreement).toBeGreaterThanOrEqual(0.97);
-  expect(result.maxOutputDifference).toBeLessThanOrEqual(1);
+  // runInt8 computes what TFLite Micro computes (double rounding); the browser interpreter is
+  // XNNPACK, which rounds once. Each requantisation can differ by 1 LSB, and the differences
+  // compound layer by layer: up to 3 LSB at the output on the models measured with both.
+  expect(result.maxOutputDifference).toBeLessThanOrEqual(3);
 
   // What the interpreter reports (int8 tensors show as int32 through tfjs) …
   expect(result.inputs).toHaveLength(1);

@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { runInt8 } from '../src/export/int8Reference';
 import { argmaxRows } from '../src/export/reference';
 import { tflmModule } from '../src/export/tflmModule';
-import { tflmSuite, type SuiteModel } from './tflm/suite';
+import { tflmSuite, randomPrunings, type SuiteModel } from './tflm/suite';
 import type { ModuleCheck, TflmMeasurement, TflmFixture } from './tflm/fixture';
 
 /** Models whose generated C module is compiled against TFLM and run (host library). */
@@ -281,6 +281,20 @@ function main(): void {
     const modules = tflmSuite()
       .filter((m) => MODULE_CHECKS.includes(m.name))
       .map((m) => checkModule(m, sdk, work));
+    // Out of sample: random prunings the constants were not fitted to.
+    let holdoutFailures = 0;
+    for (const m of modulesOnly ? [] : randomPrunings()) {
+      writeFileSync(join(work, 'holdout.tflite'), m.bytes);
+      const r = check(['holdout.tflite', '--target', 'm4'], work);
+      const smallest = r.smallest_arena_bytes ?? r.arena_used_bytes;
+      const ram = m.report.ramBytes;
+      const ok = ram >= smallest && ram <= smallest * 1.03 + 256;
+      if (!ok) holdoutFailures++;
+      console.log(
+        `holdout ${m.name.padEnd(18)} RAM ${ram} smallest ${smallest} plan ${m.report.arena?.plannedBytes}/${r.allocation.planned_activation_bytes} ${ok ? 'ok' : 'OUT OF BOUNDS'}`,
+      );
+    }
+    if (holdoutFailures > 0) process.exitCode = 1;
     for (const c of modules) {
       console.log(`module ${c.name} host: exit ${c.host.exitCode} ${c.host.printed}`);
       console.log(

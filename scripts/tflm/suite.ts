@@ -13,7 +13,12 @@ import { exportOperatorOrder } from '../../src/export/order';
 import { quantizeInput } from '../../src/export/int8Reference';
 import type { QuantizedModel } from '../../src/export/quantize';
 import type { GraphNode, NetworkGraph } from '../../src/core/graph';
-import { randomInputs, testModels, withRandomWeights } from '../../src/export/test-models';
+import {
+  randomInputs,
+  seededRandom,
+  testModels,
+  withRandomWeights,
+} from '../../src/export/test-models';
 import { exportTflite } from '../../src/export/tflite';
 import { initialWeights } from '../../src/train/network';
 import { prunedGraph, prunedWeights } from '../../src/train/physical';
@@ -226,6 +231,37 @@ export function extraGraphs(): NetworkGraph[] {
       ],
     },
   ];
+}
+
+/**
+ * Random prunings of every zoo model at three widths (each prunable group keeps a random
+ * number of channels): `verify:tflm` measures them as an out-of-sample check of the arena
+ * constants, which were fitted on tflmSuite().
+ */
+export function randomPrunings(seed = 99): SuiteModel[] {
+  const rand = seededRandom(seed);
+  const out: SuiteModel[] = [];
+  MODEL_ZOO.forEach((zoo, z) => {
+    [0.5, 0.75, 1].forEach((widthMultiplier, k) => {
+      const graph = zoo.build({
+        inputShape: zoo.defaultInput,
+        numClasses: zoo.defaultClasses,
+        widthMultiplier,
+      });
+      const analysed = analyseGraph(graph);
+      const weights = initialWeights(analysed, 5 + k);
+      const kept = analysed.groups.map((g) =>
+        Array.from({ length: g.prunable ? 1 + Math.floor(rand() * g.size) : g.size }, (_, c) => c),
+      );
+      const model = {
+        graph: prunedGraph(analysed, kept),
+        weights: Object.fromEntries(prunedWeights(analysed, weights, kept)),
+        normalisation: { scale: 1 / 255, offset: 0 },
+      };
+      out.push(exportOne(`${zoo.id}-random-${k}`, model, 200 + 3 * z + k));
+    });
+  });
+  return out;
 }
 
 export function tflmSuite(): SuiteModel[] {

@@ -16,6 +16,14 @@
  *   s_0 = √(1/N), s_k = √(2/N) (checked: the DCT of a constant, and scipy's
  *   dct([1, 2, 3, 4], norm="ortho") = [5, −2.2304, 0, −0.1585]).
  * Note: a 10 ms hop (160 samples) gives 98 frames per second, not 49; set hopSamples to use it.
+ *
+ * Reference it matches: TensorFlow's tf.signal pipeline with the power spectrum,
+ * linear_to_mel_weight_matrix (40 bands, 20 Hz – 4 kHz, DC bin zeroed) and an orthonormal DCT-II;
+ * kwsFrontEnd.reference.test.ts compares it with an independent implementation (plain DFT,
+ * weights and DCT from their definitions) on golden clips, within 1e-4. It is NOT MLPerf Tiny's
+ * KWS front end, which takes the magnitude spectrum and tf.signal.mfccs_from_log_mel_spectrograms
+ * (its DCT scales the first coefficient by √2 more): firmware must compute these features as
+ * written here (the TFLM module's model_settings.h lists the parameters).
  */
 
 export interface KwsFrontEndConfig {
