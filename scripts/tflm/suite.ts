@@ -66,29 +66,43 @@ function exportOne(
   };
 }
 
+/** A zoo model with seeded initial weights, physically pruned to `keep(group)` channels. */
+function prunedZooModel(
+  zoo: (typeof MODEL_ZOO)[number],
+  widthMultiplier: number,
+  weightSeed: number,
+  keep: (group: AnalysedGraph['groups'][number]) => number,
+): Omit<ExportableModel, 'operatorOrder'> {
+  const graph = zoo.build({
+    inputShape: zoo.defaultInput,
+    numClasses: zoo.defaultClasses,
+    widthMultiplier,
+  });
+  const analysed = analyseGraph(graph);
+  const weights = initialWeights(analysed, weightSeed);
+  const kept = analysed.groups.map((g) =>
+    Array.from({ length: g.prunable ? keep(g) : g.size }, (_, c) => c),
+  );
+  return {
+    graph: prunedGraph(analysed, kept),
+    weights: Object.fromEntries(prunedWeights(analysed, weights, kept)),
+    normalisation: { scale: 1 / 255, offset: 0 },
+  };
+}
+
 /** Zoo models at full width and with every prunable group cut to its first quarter. */
 function zooModels(): SuiteModel[] {
-  const out: SuiteModel[] = [];
-  MODEL_ZOO.forEach((zoo, z) => {
-    const graph = zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses });
-    const analysed = analyseGraph(graph);
-    const weights = initialWeights(analysed, 100 + z);
-    for (const pruned of [false, true]) {
-      const kept = analysed.groups.map((g) =>
-        Array.from(
-          { length: g.prunable && pruned ? Math.max(1, Math.ceil(g.size / 4)) : g.size },
-          (_, c) => c,
+  return MODEL_ZOO.flatMap((zoo, z) =>
+    [false, true].map((pruned) =>
+      exportOne(
+        `${zoo.id}${pruned ? '-pruned' : ''}`,
+        prunedZooModel(zoo, 1, 100 + z, (g) =>
+          pruned ? Math.max(1, Math.ceil(g.size / 4)) : g.size,
         ),
-      );
-      const model = {
-        graph: prunedGraph(analysed, kept),
-        weights: Object.fromEntries(prunedWeights(analysed, weights, kept)),
-        normalisation: { scale: 1 / 255, offset: 0 },
-      };
-      out.push(exportOne(`${zoo.id}${pruned ? '-pruned' : ''}`, model, 7 + z));
-    }
-  });
-  return out;
+        7 + z,
+      ),
+    ),
+  );
 }
 
 const conv = (id: string, input: string, filters: number, k: number, s = 1): GraphNode => ({
@@ -240,28 +254,15 @@ export function extraGraphs(): NetworkGraph[] {
  */
 export function randomPrunings(seed = 99): SuiteModel[] {
   const rand = seededRandom(seed);
-  const out: SuiteModel[] = [];
-  MODEL_ZOO.forEach((zoo, z) => {
-    [0.5, 0.75, 1].forEach((widthMultiplier, k) => {
-      const graph = zoo.build({
-        inputShape: zoo.defaultInput,
-        numClasses: zoo.defaultClasses,
-        widthMultiplier,
-      });
-      const analysed = analyseGraph(graph);
-      const weights = initialWeights(analysed, 5 + k);
-      const kept = analysed.groups.map((g) =>
-        Array.from({ length: g.prunable ? 1 + Math.floor(rand() * g.size) : g.size }, (_, c) => c),
-      );
-      const model = {
-        graph: prunedGraph(analysed, kept),
-        weights: Object.fromEntries(prunedWeights(analysed, weights, kept)),
-        normalisation: { scale: 1 / 255, offset: 0 },
-      };
-      out.push(exportOne(`${zoo.id}-random-${k}`, model, 200 + 3 * z + k));
-    });
-  });
-  return out;
+  return MODEL_ZOO.flatMap((zoo, z) =>
+    [0.5, 0.75, 1].map((widthMultiplier, k) =>
+      exportOne(
+        `${zoo.id}-random-${k}`,
+        prunedZooModel(zoo, widthMultiplier, 5 + k, (g) => 1 + Math.floor(rand() * g.size)),
+        200 + 3 * z + k,
+      ),
+    ),
+  );
 }
 
 export function tflmSuite(): SuiteModel[] {

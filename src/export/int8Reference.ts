@@ -25,7 +25,7 @@ import {
   type QuantizedModel,
   type TensorQuantParams,
 } from './quantize';
-import { argmaxRows, runFloat } from './reference';
+import { argmaxRows, forEachPoolWindow, runFloat, type PoolGeometry } from './reference';
 
 const f32 = Math.fround;
 
@@ -261,38 +261,19 @@ function pool(
   clampAct: (v: number) => number,
 ): Int8Array {
   const out = new Int8Array(sizeOf(outT.shape));
-  const [, h, wd, c] = inT.shape;
-  const [, oh, ow] = outT.shape;
-  const [ph, pw] = op.kernelSize as readonly [number, number];
-  const [sh, sw] = op.strides as readonly [number, number];
-  const padding = op.padding as 'same' | 'valid';
-  const pt = padBefore(h, ph, sh, padding);
-  const pl = padBefore(wd, pw, sw, padding);
-  for (let oy = 0; oy < oh; oy++) {
-    for (let ox = 0; ox < ow; ox++) {
-      for (let ch = 0; ch < c; ch++) {
-        let best = -128;
-        let sum = 0;
-        let count = 0;
-        for (let ky = 0; ky < ph; ky++) {
-          const iy = oy * sh + ky - pt;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < pw; kx++) {
-            const ix = ox * sw + kx - pl;
-            if (ix < 0 || ix >= wd) continue;
-            const v = x[(iy * wd + ix) * c + ch];
-            if (v > best) best = v;
-            sum += v;
-            count++;
-          }
-        }
-        // Integer mean rounded half away from zero, C's truncating division.
-        const half = Math.floor(count / 2);
-        const avg = sum > 0 ? Math.trunc((sum + half) / count) : Math.trunc((sum - half) / count);
-        out[(oy * ow + ox) * c + ch] = clampAct(op.kind === 'maxPool' ? best : avg);
-      }
-    }
-  }
+  const geometry: PoolGeometry = {
+    input: inT.shape.slice(1),
+    output: outT.shape.slice(1),
+    poolSize: op.kernelSize as readonly [number, number],
+    strides: op.strides as readonly [number, number],
+    padding: op.padding as 'same' | 'valid',
+  };
+  forEachPoolWindow(x, geometry, (i, max, sum, count) => {
+    // Integer mean rounded half away from zero, with C's truncating division.
+    const half = Math.floor(count / 2);
+    const avg = sum > 0 ? Math.trunc((sum + half) / count) : Math.trunc((sum - half) / count);
+    out[i] = clampAct(op.kind === 'maxPool' ? max : avg);
+  });
   return out;
 }
 

@@ -241,19 +241,31 @@ function conv2d(
   return out;
 }
 
-function pool(
-  x: Float32Array,
-  inShape: Shape,
-  outShape: Shape,
-  node: WindowOp & { op: 'maxPool' | 'avgPool' },
-): Float32Array {
-  const [h, wd, c] = inShape;
-  const [oh, ow] = outShape;
-  const [ph, pw] = node.poolSize as readonly [number, number];
-  const [sh, sw] = node.strides;
-  const pt = padBefore(h, ph, sh, node.padding);
-  const pl = padBefore(wd, pw, sw, node.padding);
-  const out = new Float32Array(oh * ow * c);
+/** Input and output geometry of a pooling window: [h, w, c] in, [oh, ow] out. */
+export interface PoolGeometry {
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  readonly poolSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: 'same' | 'valid';
+}
+
+/**
+ * Visits every pooling window (NHWC, padding cells skipped) and gives its output index, the
+ * largest value, the sum and the count of the cells inside the input: the float and the int8
+ * references both pool with it.
+ */
+export function forEachPoolWindow(
+  x: ArrayLike<number>,
+  g: PoolGeometry,
+  emit: (outIndex: number, max: number, sum: number, count: number) => void,
+): void {
+  const [h, wd, c] = g.input;
+  const [oh, ow] = g.output;
+  const [ph, pw] = g.poolSize;
+  const [sh, sw] = g.strides;
+  const pt = padBefore(h, ph, sh, g.padding);
+  const pl = padBefore(wd, pw, sw, g.padding);
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox++) {
       for (let ch = 0; ch < c; ch++) {
@@ -272,10 +284,30 @@ function pool(
             count++;
           }
         }
-        out[(oy * ow + ox) * c + ch] = node.op === 'maxPool' ? best : sum / count;
+        emit((oy * ow + ox) * c + ch, best, sum, count);
       }
     }
   }
+}
+
+function pool(
+  x: Float32Array,
+  inShape: Shape,
+  outShape: Shape,
+  node: WindowOp & { op: 'maxPool' | 'avgPool' },
+): Float32Array {
+  const out = new Float32Array(outShape[0] * outShape[1] * inShape[2]);
+  forEachPoolWindow(
+    x,
+    {
+      input: inShape,
+      output: outShape,
+      poolSize: node.poolSize as readonly [number, number],
+      strides: node.strides,
+      padding: node.padding,
+    },
+    (i, max, sum, count) => (out[i] = node.op === 'maxPool' ? max : sum / count),
+  );
   return out;
 }
 
