@@ -1,3 +1,4 @@
+import { strFromU8, unzipSync } from 'fflate';
 import { test, expect, openStudio } from './fixtures';
 
 /**
@@ -85,4 +86,29 @@ test('start, prune live, re-target the budget mid-run, finish, save and export',
   expect(result.declared.output.shape).toEqual([1, 4]);
   expect(result.declared.input.type).toBe(9); // INT8
   await check.close();
+
+  // The report, the TFLM module's headers and the Export panel state the same deployment.
+  const report = JSON.parse((await downloadOf(/Report/)).toString('utf8'));
+  const module = unzipSync(new Uint8Array(await downloadOf(/TFLM module/)));
+  expect(Object.keys(module).sort()).toEqual(
+    ['main.cc', 'model_data.cc', 'model_data.h', 'model_ops.h', 'model_settings.h'].sort(),
+  );
+  const settings = strFromU8(module['model_settings.h']);
+  const ops = strFromU8(module['model_ops.h']);
+  const d = report.deployment;
+  expect(settings).toContain(`kTensorArenaBytes = ${d.arena.tensorArenaBytes};`);
+  expect(settings).toContain(`kInputZeroPoint = ${d.input.zeroPoint};`);
+  expect(settings).toContain(`kOutputZeroPoint = ${d.output.zeroPoint};`);
+  for (const name of d.classes) expect(settings).toContain(`"${name}",`);
+  expect(ops).toContain(`MicroMutableOpResolver<${d.operators.length}>`);
+  expect(ops).toContain(`Exactly the model's operators: ${d.operators.join(', ')}.`);
+  await expect(page.getByTestId('deployment-arena')).toContainText(`${d.arena.tensorArenaBytes} B`);
+  await expect(page.getByTestId('deployment-operators')).toContainText(d.operators.join(', '));
+  await expect(page.getByTestId('deployment-classes')).toContainText(
+    d.classes.map((c: string, i: number) => `${i} ${c}`).join(', '),
+  );
+  // The RAM figure is TFLite Micro's arena: at least its plan and persistent part.
+  expect(d.arena.tensorArenaBytes).toBeGreaterThanOrEqual(
+    d.arena.plannedActivationBytes + d.arena.persistentBytes,
+  );
 });
