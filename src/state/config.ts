@@ -10,6 +10,7 @@ import type {
   UploadFile,
   UploadFormat,
 } from '../worker/protocol';
+import { CUSTOM_BOARD_ID, type BoardProfile } from '../core/hardware';
 import { DEFAULT_BOARD_ID } from './boards';
 
 export type DatasetChoice =
@@ -23,6 +24,8 @@ export interface StudioConfig {
   modelId: string;
   widthMultiplier: number;
   boardId: string;
+  /** The user's own board, used when boardId is 'custom' (kept while another is chosen). */
+  customBoard?: BoardProfile;
   budgets: Budgets;
   schedule: ScheduleConfig;
   batchSize: number;
@@ -90,6 +93,9 @@ export function toRunConfig(config: StudioConfig, uploadFiles: UploadFile[] = []
     modelId: config.modelId,
     widthMultiplier: config.widthMultiplier,
     boardId: config.boardId,
+    ...(config.boardId === CUSTOM_BOARD_ID && config.customBoard
+      ? { customBoard: { ...config.customBoard } }
+      : {}),
     budgets: { ...config.budgets },
     schedule: { ...config.schedule },
     batchSize: config.batchSize,

@@ -21,8 +21,9 @@ import type {
   WorkerEvent,
 } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
-import { boardOrDefault } from './boards';
-import { defaultBudgets } from './budgets';
+import { CUSTOM_BOARD_ID, defaultCustomBoard, type BoardProfile } from '../core/hardware';
+import { boardFor } from './boards';
+import { defaultBudgets, roundBudget } from './budgets';
 import {
   DEFAULT_GENERATED,
   expectedInput,
@@ -84,6 +85,8 @@ export interface StudioActions {
   setModel: (modelId: string) => void;
   setWidthMultiplier: (width: number) => void;
   setBoard: (boardId: string) => void;
+  /** Replaces the custom board's figures (checked by the form) and selects it. */
+  setCustomBoard: (board: Omit<BoardProfile, 'id'>) => void;
   /** undefined removes the limit. During a run the worker is told (debounced). */
   setBudget: (resource: ResourceName, value: number | undefined) => void;
   resetBudgets: () => void;
@@ -192,7 +195,7 @@ function inputFor(state: Pick<StudioData, 'config' | 'dataset'>) {
 /** Budgets a board preset proposes for a configuration (no estimate: keep the old ones). */
 export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: Budgets = {}) {
   const input = expectedInput(config.dataset, modelDefaults(config.modelId));
-  const board = boardOrDefault(config.boardId);
+  const board = boardFor(config);
   const estimate = estimateModel(
     config.modelId,
     config.widthMultiplier,
@@ -209,7 +212,7 @@ export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: B
  */
 function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
   const input = inputFor(state);
-  const board = boardOrDefault(state.config.boardId);
+  const board = boardFor(state.config);
   const estimate = estimateModel(
     state.config.modelId,
     state.config.widthMultiplier,
@@ -395,11 +398,22 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       },
       setModel: (modelId) => setConfig({ modelId }, true),
       setWidthMultiplier: (widthMultiplier) => setConfig({ widthMultiplier }, true),
-      setBoard: (boardId) => setConfig({ boardId }, true),
+      setBoard: (boardId) =>
+        setConfig(
+          boardId === CUSTOM_BOARD_ID
+            ? { boardId, customBoard: get().config.customBoard ?? defaultCustomBoard() }
+            : { boardId },
+          true,
+        ),
+      setCustomBoard: (board) =>
+        setConfig(
+          { boardId: CUSTOM_BOARD_ID, customBoard: { ...board, id: CUSTOM_BOARD_ID } },
+          true,
+        ),
       setBudget: (resource, value) => {
         const budgets = { ...get().config.budgets };
         if (value === undefined || !Number.isFinite(value) || value <= 0) delete budgets[resource];
-        else budgets[resource] = value;
+        else budgets[resource] = roundBudget(resource, value);
         setConfig({ budgets }, false);
         if (!isActive(get().run.status)) return;
         if (budgetTimer !== undefined) timers.clear(budgetTimer);

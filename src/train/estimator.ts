@@ -3,7 +3,7 @@
  * resource, gradients per group, a per-layer breakdown and the pre-start feasibility check.
  */
 import type { AnalysedGraph } from '../core/graphAnalysis';
-import { boardById } from '../core/hardware';
+import { boardById, type BoardProfile } from '../core/hardware';
 import { ResourceModel, type ResourceFigures as CoreFigures } from '../core/resourceModel';
 import { checkFeasibility } from '../core/feasibility';
 import type { Budgets, ResourceEvaluation, ResourceKey } from '../core/pruning';
@@ -25,11 +25,15 @@ export function toResourceFigures(figures: CoreFigures): ResourceFigures {
   };
 }
 
+/** A preset by id, or a board given in full (a custom board). */
+const resolve = (board: string | BoardProfile) =>
+  typeof board === 'string' ? boardById(board) : board;
+
 export function createResourceEstimator(
   analysed: AnalysedGraph,
-  boardId: string,
+  board: string | BoardProfile,
 ): ResourceEstimator & { model: ResourceModel } {
-  const model = new ResourceModel(analysed, { board: boardById(boardId) });
+  const model = new ResourceModel(analysed, { board: resolve(board) });
   return {
     model,
     evaluate(widths): ResourceEvaluation {
@@ -66,13 +70,13 @@ export function createResourceEstimator(
 /** A message saying why the budgets cannot be met even at one channel per group, or undefined. */
 export function feasibilityProblem(
   analysed: AnalysedGraph,
-  boardId: string,
+  board: string | BoardProfile,
   budgets: Budgets,
 ): string | undefined {
   const coreBudgets: Partial<Record<keyof CoreFigures, number>> = {};
   for (const [key, value] of Object.entries(budgets) as [ResourceKey, number | undefined][]) {
     if (value !== undefined) coreBudgets[CORE_NAME[key]] = value;
   }
-  const check = checkFeasibility(analysed, coreBudgets, { board: boardById(boardId) });
+  const check = checkFeasibility(analysed, coreBudgets, { board: resolve(board) });
   return check.feasible ? undefined : `Budget cannot be met. ${check.messages.join(' ')}`;
 }

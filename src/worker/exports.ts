@@ -4,7 +4,7 @@
  */
 import { zipSync, strToU8 } from 'fflate';
 import type { LayerWeights } from '../core/graph';
-import { boardById } from '../core/hardware';
+import { runBoard } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
 import { toCArray } from '../export/carray';
 import type { ExportableModel } from '../export/model';
@@ -113,7 +113,7 @@ export class RunExporter {
       case 'report': {
         const tflite = await this.tfliteFile();
         const s = this.summary;
-        const board = boardById(s.config.boardId);
+        const board = runBoard(s.config);
         const report = buildReport({
           modelName: s.modelName,
           board: { name: board.name, core: board.core, clockMHz: board.clockMHz },

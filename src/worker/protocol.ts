@@ -2,6 +2,7 @@
  * The one typed message protocol between the UI (main thread) and the training worker.
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
+import type { BoardProfile } from '../core/hardware';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 
@@ -56,6 +57,8 @@ export interface RunConfig {
   modelId: string;
   widthMultiplier: number;
   boardId: string;
+  /** The board itself when boardId is 'custom' (the user's own figures). */
+  customBoard?: BoardProfile;
   budgets: Budgets;
   schedule: ScheduleConfig;
   batchSize: number;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
-import { boardById } from '../core/hardware';
+import { runBoard } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
 import { DatasetError, datasetBytes } from '../data/dataset';
 import { generateShapes } from '../data/generated';
@@ -263,13 +263,21 @@ export class TrainingSession {
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const problem = feasibilityProblem(analysed, config.boardId, config.budgets);
+    let board;
+    try {
+      board = runBoard(config);
+    } catch (err) {
+      this.notice('error', err instanceof Error ? err.message : String(err));
+      this.post({ type: 'runState', state: 'stopped' });
+      return;
+    }
+    const problem = feasibilityProblem(analysed, board, config.budgets);
     if (problem) {
       this.notice('error', problem);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const estimator = createResourceEstimator(analysed, config.boardId);
+    const estimator = createResourceEstimator(analysed, board);
     const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(config), estimator);
     await this.launch(
       new TrainingRunState(trainer, config, this.backend, zooModel(config.modelId).name),
@@ -323,7 +331,7 @@ export class TrainingSession {
     this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) return;
-    const estimator = createResourceEstimator(analysed, config.boardId);
+    const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
       dataset,
@@ -524,7 +532,7 @@ export class TrainingSession {
       config: run.config,
       datasetName: trainer.dataset.name,
       modelName: run.modelName,
-      boardName: boardById(run.config.boardId).name,
+      boardName: runBoard(run.config).name,
       validationAccuracy: trainer.lastValidationAccuracy,
       unprunedValidationAccuracy: run.unprunedAccuracy,
       resources: final,
