@@ -52,6 +52,25 @@ describe('saved runs in localStorage', () => {
     expect(isRunSummary({ ...good, validationAccuracy: Number.NaN })).toBe(false);
   });
 
+  it('keeps a run on a custom board with its board, and drops one whose board is invalid', () => {
+    const board = {
+      id: 'custom',
+      name: '<b>Lab</b> board',
+      core: 'cortex-m33' as const,
+      clockMHz: 160,
+      flashBytes: 512 * 1024,
+      ramBytes: 128 * 1024,
+      runtimeFlashBytes: 64 * 1024,
+      runtimeRamBytes: 8 * 1024,
+    };
+    const run = makeSummary('c', { boardName: board.name });
+    run.config = { ...run.config, boardId: 'custom', customBoard: board };
+    expect(parseSavedRuns(serialiseSavedRuns([run])).runs[0].config.customBoard).toEqual(board);
+    for (const bad of [{ ...board, clockMHz: 0 }, { ...board, name: 7 }, 'custom']) {
+      expect(isRunSummary({ ...run, config: { ...run.config, customBoard: bad } })).toBe(false);
+    }
+  });
+
   it('stores uploads without their files and keeps at most MAX_SAVED_RUNS', () => {
     const upload = makeSummary('u', {
       config: {

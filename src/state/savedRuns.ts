@@ -3,6 +3,7 @@
  * version of the app, a browser extension, a hand edit): each run is checked field by field,
  * unreadable ones are dropped with a count, and nothing here ever throws.
  */
+import { CUSTOM_BOARD_ID, customBoardProblems, type BoardProfile } from '../core/hardware';
 import type { RunSummary } from '../worker/protocol';
 
 export const SAVED_RUNS_KEY = 'pruning-studio.saved-runs.v1';
@@ -26,9 +27,20 @@ function isBudgets(x: unknown): boolean {
   return ['flash', 'ram', 'latency', 'macs'].every((k) => x[k] === undefined || isNum(x[k]));
 }
 
+/** A custom board is usable only if every field passes the same checks as the board form. */
+function isCustomBoard(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    x.id === CUSTOM_BOARD_ID &&
+    isStr(x.name) &&
+    Object.keys(customBoardProblems(x as unknown as BoardProfile)).length === 0
+  );
+}
+
 function isConfig(x: unknown): boolean {
   return (
     isObj(x) &&
+    (x.customBoard === undefined || isCustomBoard(x.customBoard)) &&
     isObj(x.dataset) &&
     isStr(x.dataset.kind) &&
     isStr(x.modelId) &&

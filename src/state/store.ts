@@ -21,7 +21,12 @@ import type {
   WorkerEvent,
 } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
-import { CUSTOM_BOARD_ID, defaultCustomBoard, type BoardProfile } from '../core/hardware';
+import {
+  CUSTOM_BOARD_ID,
+  customBoardProblems,
+  defaultCustomBoard,
+  type BoardProfile,
+} from '../core/hardware';
 import { boardFor } from './boards';
 import { defaultBudgets, roundBudget } from './budgets';
 import {
@@ -85,8 +90,11 @@ export interface StudioActions {
   setModel: (modelId: string) => void;
   setWidthMultiplier: (width: number) => void;
   setBoard: (boardId: string) => void;
-  /** Replaces the custom board's figures (checked by the form) and selects it. */
-  setCustomBoard: (board: Omit<BoardProfile, 'id'>) => void;
+  /**
+   * Replaces the custom board (already checked, see customBoardProblems) and selects it; the
+   * budgets follow its preset. The object is kept as given.
+   */
+  setCustomBoard: (board: BoardProfile) => void;
   /** undefined removes the limit. During a run the worker is told (debounced). */
   setBudget: (resource: ResourceName, value: number | undefined) => void;
   resetBudgets: () => void;
@@ -405,11 +413,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             : { boardId },
           true,
         ),
-      setCustomBoard: (board) =>
-        setConfig(
-          { boardId: CUSTOM_BOARD_ID, customBoard: { ...board, id: CUSTOM_BOARD_ID } },
-          true,
-        ),
+      setCustomBoard: (customBoard) => {
+        const problems = Object.values(customBoardProblems(customBoard));
+        if (problems.length > 0) {
+          get().notify('error', `The custom board was not changed: ${problems.join(' ')}`);
+          return;
+        }
+        setConfig({ boardId: CUSTOM_BOARD_ID, customBoard }, true);
+      },
       setBudget: (resource, value) => {
         const budgets = { ...get().config.budgets };
         if (value === undefined || !Number.isFinite(value) || value <= 0) delete budgets[resource];
