@@ -80,3 +80,62 @@ test('after a run the charts have round, distinct ticks and the page fits 1024 p
   await expect(page.getByText(/1-second \.wav clips/)).toContainText('MFCC');
   await expect(page.locator('body')).not.toContainText('log-mel');
 });
+
+test('the confusion matrix of the float model lists the samples of a cell, by keyboard', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  await shortRun(page, 40);
+  const chart = page.getByTestId('confusion-chart');
+  const matrix = chart.getByTestId('confusion-matrix');
+  await expect(matrix).toBeVisible();
+  const cells = matrix.locator('button.cell');
+  await expect(cells).toHaveCount(100);
+
+  // Every validation sample is in exactly one cell; its accuracy is the saved run's.
+  const counts = (await cells.allTextContents()).map(Number);
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(2000);
+  const diagonal = counts.filter((_, i) => i % 11 === 0).reduce((a, b) => a + b, 0);
+  const percent = `${((diagonal / 2000) * 100).toFixed(1)}%`;
+  await expect(chart).toContainText(`Float model: ${percent} of 2000 validation samples right`);
+  await expect(page.getByTestId('saved-runs-table').locator('tbody tr').first()).toContainText(
+    percent,
+  );
+  await expect(matrix.locator('tbody tr').first().locator('td.ratio')).toHaveText(/%$/);
+  await expect(matrix.locator('tfoot td.ratio')).toHaveCount(10);
+
+  // One tab stop; arrow keys move; Enter lists the cell's samples as pictures.
+  await expect(matrix.locator('button.cell[tabindex="0"]')).toHaveCount(1);
+  await cells.first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowLeft');
+  const target = matrix.locator('button.cell[data-cell="10"]');
+  await expect(target).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(target).toHaveAttribute('aria-pressed', 'true');
+  const samples = chart.getByTestId('cell-samples');
+  const n = counts[10];
+  await expect(samples.getByRole('heading')).toContainText(
+    `True 1, predicted 0: ${n} sample${n === 1 ? '' : 's'}`,
+  );
+  await expect(samples.getByRole('img')).toHaveCount(Math.min(n, 8));
+
+  // A diagonal cell, by mouse: its pictures are of that class.
+  await matrix.locator('button.cell[data-cell="22"]').click();
+  await expect(samples.getByRole('img')).toHaveCount(Math.min(counts[22], 8));
+  await expect(samples.getByRole('img').first()).toHaveAttribute(
+    'aria-label',
+    /true 2, predicted 2/,
+  );
+  await chart.screenshot({ path: 'test-results/confusion-matrix.png' });
+
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+  expect(bad).toEqual([]);
+  await samples.getByRole('button', { name: 'Close' }).click();
+  await expect(samples).toHaveCount(0);
+  await expect(matrix.locator('button.cell[data-cell="22"]')).toBeFocused();
+});

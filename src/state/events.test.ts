@@ -84,6 +84,31 @@ describe('worker events → state', () => {
     expect(s.run.series.steps.points[0].step).toBe(1);
   });
 
+  it('keeps the confusion matrix of each evaluated model of the run', () => {
+    let s = initialWorkerFacingState();
+    const evaluation = {
+      model: 'float' as const,
+      classNames: ['a', 'b'],
+      numClasses: 2,
+      counts: [3, 1, 0, 4],
+      total: 8,
+      accuracy: 7 / 8,
+      precision: [1, 0.8],
+      recall: [0.75, 1],
+      cellSamples: [[0], [1], [], [2]],
+      samples: {
+        inputShape: [1, 1, 1] as [number, number, number],
+        count: 3,
+        pixels: new Uint8Array(3),
+        validationIndex: [0, 1, 2],
+      },
+    };
+    s = reduceWorkerEvent(s, { type: 'evaluation', evaluation });
+    s = reduceWorkerEvent(s, { type: 'evaluation', evaluation: { ...evaluation, model: 'int8' } });
+    expect(s.run.evaluations?.float).toBe(evaluation);
+    expect(s.run.evaluations?.int8?.model).toBe('int8');
+  });
+
   it('saves a finished run (once per id) and marks the run finished', () => {
     let s = initialWorkerFacingState();
     s = reduceWorkerEvent(s, { type: 'finished', summary: makeSummary('a') });

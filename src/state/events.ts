@@ -11,6 +11,8 @@ import type {
   WorkerEvent,
   CheckpointInfo,
   BackendTiming,
+  ConfusionEvaluation,
+  EvaluatedModel,
 } from '../worker/protocol';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
 
@@ -49,6 +51,8 @@ export interface RunState {
   series: RunSeries;
   /** The finished run's summary (exports refer to it). */
   summary?: RunSummary;
+  /** Confusion matrices of the finished run's models on the validation set. */
+  evaluations?: Partial<Record<EvaluatedModel, ConfusionEvaluation>>;
 }
 
 export interface ExportState {
@@ -150,6 +154,14 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
         savedRuns: [...others, event.summary],
       };
     }
+    case 'evaluation':
+      return {
+        ...state,
+        run: {
+          ...state.run,
+          evaluations: { ...state.run.evaluations, [event.evaluation.model]: event.evaluation },
+        },
+      };
     case 'notice':
       return withNotice(state, event.level, event.message);
     case 'checkpoint':

@@ -20,6 +20,7 @@ import {
   type BackendName,
 } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
+import { evaluateFloatModel } from '../train/evaluation';
 import {
   PruningTrainer,
   type StepResult,
@@ -548,6 +549,11 @@ export class TrainingSession {
       type: 'metrics',
       metrics: this.withMemory(trainer.metrics({ loss: NaN, accuracy: NaN }, 0)),
     });
+    await evaluateFloatModel(trainer).then(
+      (evaluation) => this.post({ type: 'evaluation', evaluation }),
+      (err: unknown) =>
+        this.notice('warning', `The confusion matrix could not be computed: ${String(err)}`),
+    );
     run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
     this.post({ type: 'runState', state: 'finished' });
