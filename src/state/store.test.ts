@@ -148,6 +148,23 @@ describe('studio store actions', () => {
     );
   });
 
+  it('keeps a running job and the page in step: a link pasted mid-run is not applied', () => {
+    const { env, hashes } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().startRun();
+    const before = store.getState().config;
+    store.getState().applyHash('#model=tiny-cnn&steps=50');
+    expect(store.getState().config).toBe(before);
+    expect(store.getState().notices.at(-1)?.message).toMatch(/A run is going/);
+    expect(hashes.at(-1)).toMatch(/model=mnist-cnn/);
+    // After the run, the same link applies.
+    store.getState().receiveWorkerEvents([{ type: 'runState', state: 'stopped' }]);
+    vi.runAllTimers();
+    store.getState().applyHash('#model=tiny-cnn&steps=50');
+    expect(store.getState().config.modelId).toBe('tiny-cnn');
+  });
+
   it('starts from the link in the hash and reports its bad fields as a notice', () => {
     const { env } = fakeEnvironment({ initialHash: '#model=tiny-cnn&flash=-1' });
     const s = createStudioStore(env).getState();

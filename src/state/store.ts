@@ -371,6 +371,16 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       receiveWorkerEvents: (events) => events.forEach((e) => batcher.push(e)),
       applyHash: (hash) => {
         const { config, problems } = parseConfigHash(hash, (c) => presetBudgets(c));
+        if (isActive(get().run.status)) {
+          // The run goes on with its own settings: the page keeps showing them, and the link.
+          if (encodeConfigHash(config) === encodeConfigHash(get().config)) return;
+          env.writeHash?.(encodeConfigHash(get().config));
+          get().notify(
+            'warning',
+            'A run is going, so the settings of the new link were not applied. Stop the run, then open the link again.',
+          );
+          return;
+        }
         const datasetChanged =
           JSON.stringify(config.dataset) !== JSON.stringify(get().config.dataset);
         set((s) => withEstimate({ ...s, config }, false));

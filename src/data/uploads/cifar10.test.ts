@@ -57,6 +57,13 @@ describe('loadCifar10', () => {
     ).toEqual(dataset.train.y);
   });
 
+  it('refuses a batch whose images are all of one class', async () => {
+    const files = [memoryFile('data_batch_1.bin', makeCifarBatch([3, 3, 3, 3, 3]))];
+    await expect(loadCifar10(files)).rejects.toThrow(
+      /data_batch_1.bin: all 5 training images are of one class \("cat"\): at least two classes are needed/,
+    );
+  });
+
   it('rejects a wrong-size file before reading it, and missing training batches', async () => {
     let read = false;
     const wrong = {

@@ -161,6 +161,14 @@ export async function loadCifar10(
       )
     : CIFAR10_CLASS_NAMES;
   const trainAll = await read(trainFiles);
+  const distinct = new Set(trainAll.y);
+  if (distinct.size < 2) {
+    const only = [...distinct][0] ?? 0;
+    throw new DatasetError(
+      `all ${trainAll.count} training images are of one class ("${classNames[only] ?? only}"): at least two classes are needed`,
+      trainFiles[0]?.path,
+    );
+  }
   let train: DatasetSplit;
   let validation: DatasetSplit;
   if (testFiles.length > 0) {

@@ -210,8 +210,15 @@ export function splitStratified(
   }
   const { train, validation } = stratifiedSplit(y, numClasses, validationFraction, seed);
   if (validation.length === 0) {
+    // Each class keeps at least one training sample and holds out round(n · fraction).
+    const needed = Math.max(2, Math.ceil(0.5 / validationFraction));
+    const perClass = new Array<number>(numClasses).fill(0);
+    for (let i = 0; i < y.length; i++) perClass[y[i]]++;
+    const largest = Math.max(0, ...perClass);
     throw new DatasetError(
-      `too few samples (${y.length}) to hold out ${Math.round(validationFraction * 100)}% for validation`,
+      `too few samples per class to hold out ${Math.round(validationFraction * 100)}% of each for validation: ` +
+        `every class needs at least ${needed}, and the largest of the ${numClasses} classes has ${largest} ` +
+        `(${y.length} samples in all)`,
     );
   }
   return {

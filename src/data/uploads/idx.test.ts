@@ -65,6 +65,28 @@ describe('loadMnistIdx', () => {
     expect(a.warnings.some((w) => w.startsWith('README.md: skipped'))).toBe(true);
   });
 
+  it('refuses a stray label that would add empty classes, naming the sample', async () => {
+    const y = Uint8Array.from({ length: 12 }, (_, i) => i % 3);
+    y[7] = 255;
+    const load = loadMnistIdx([
+      memoryFile('train-images-idx3-ubyte', images(12)),
+      memoryFile('train-labels-idx1-ubyte', makeIdx([12], y)),
+    ]);
+    await expect(load).rejects.toThrow(
+      /train-labels-idx1-ubyte: the labels go up to 255 \(first at training sample 8\) but classes 3, 4, 5 … 254 have no training sample/,
+    );
+  });
+
+  it('says how many samples per class a split needs when every class is too small', async () => {
+    const load = loadMnistIdx([
+      memoryFile('train-images-idx3-ubyte', images(6)),
+      memoryFile('train-labels-idx1-ubyte', labels(6)),
+    ]);
+    await expect(load).rejects.toThrow(
+      'too few samples per class to hold out 17% of each for validation: every class needs at least 3, and the largest of the 3 classes has 2 (6 samples in all)',
+    );
+  });
+
   it('rejects a count mismatch between images and labels, naming both files', async () => {
     await expect(
       loadMnistIdx([

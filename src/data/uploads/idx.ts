@@ -223,6 +223,22 @@ export async function loadMnistIdx(
   }
   const numClasses = maxLabel + 1;
   if (numClasses < 2) throw new DatasetError('every label is 0: at least two classes are needed');
+  // Labels are class numbers 0..max: a class without a single training sample means a stray
+  // label (a corrupt byte, or 255 as "unknown"), which would silently add empty classes.
+  const seen = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < trainAll.count; i++) seen[trainAll.y[i]]++;
+  const empty = seen.flatMap((n, k) => (n === 0 ? [k] : []));
+  if (empty.length > 0) {
+    const highest = trainAll.y.indexOf(maxLabel);
+    const where = highest >= 0 ? `training sample ${highest + 1}` : 'the test labels';
+    const list =
+      empty.length > 4 ? `${empty.slice(0, 3).join(', ')} … ${empty.at(-1)}` : empty.join(', ');
+    throw new DatasetError(
+      `the labels go up to ${maxLabel} (first at ${where}) but class${empty.length > 1 ? 'es' : ''} ${list} ` +
+        `ha${empty.length > 1 ? 've' : 's'} no training sample: labels must number the classes 0, 1, 2, … without gaps`,
+      pairs.train.labels?.file.path,
+    );
+  }
   let train: DatasetSplit;
   let validation: DatasetSplit;
   if (testAll) {
