@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
+import { grayPng, writeFolder } from './fixtureFiles';
 import { test, expect, openStudio } from './fixtures';
 
 /** A short default run on wasm (the fastest backend in headless Chromium here). */
@@ -138,4 +139,57 @@ test('the confusion matrix of the float model lists the samples of a cell, by ke
   await samples.getByRole('button', { name: 'Close' }).click();
   await expect(samples).toHaveCount(0);
   await expect(matrix.locator('button.cell[data-cell="22"]')).toBeFocused();
+});
+
+test('a 35-class matrix stays readable: compact cells, scrolling inside its own region', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 1024, height: 900 });
+  const files: Record<string, Buffer> = {};
+  for (let k = 0; k < 35; k++) {
+    const name = `class-${String(k).padStart(2, '0')}-with-a-long-folder-name`;
+    for (let i = 0; i < 6; i++)
+      files[`${name}/${i}.png`] = grayPng(12, (x, y) => (x * k + y * i) % 256);
+  }
+  await openStudio(
+    page,
+    '#model=tiny-cnn&width=1&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
+      '&steps=6&warmup=0.34&prune=0.33&batch=8&lr=0.01&seed=1&backend=wasm',
+  );
+  await page.getByRole('radio', { name: /Your files/ }).check();
+  await page.getByLabel('File format').selectOption('image-folder');
+  await page.getByLabel('Choose a folder').setInputFiles(writeFolder('many', files));
+  await expect(page.getByText(/35 classes/)).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  const matrix = page.getByTestId('confusion-matrix');
+  await expect(matrix).toBeVisible({ timeout: 180_000 });
+  await expect(matrix).toHaveClass(/compact/);
+  await expect(page.getByTestId('confusion-chart')).toContainText('(numbered as the rows)');
+  await expect(matrix.locator('button.cell')).toHaveCount(35 * 35);
+  await expect(matrix.locator('thead th.class-name').first()).toHaveAttribute(
+    'title',
+    'class-00-with-a-long-folder-name',
+  );
+  // The page does not scroll sideways; the matrix scrolls inside its region.
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  // The last cell is reachable by keyboard and scrolled into view.
+  await matrix.locator('button.cell').first().focus();
+  for (let i = 0; i < 34; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  const last = matrix.locator(`button.cell[data-cell="${35 * 35 - 1}"]`);
+  await expect(last).toBeFocused();
+  await expect(last).toBeInViewport();
+  await page.getByTestId('confusion-chart').screenshot({ path: 'test-results/confusion-35.png' });
+  const axe = await new AxeBuilder({ page }).include('[data-testid="confusion-chart"]').analyze();
+  expect(
+    axe.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id),
+  ).toEqual([]);
 });

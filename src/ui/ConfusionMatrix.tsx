@@ -19,7 +19,9 @@ function cellStyle(count: number, rowTotal: number, diagonal: boolean) {
   return { background: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})` };
 }
 
-const percentOrDash = (v: number | null) => (v === null ? '–' : formatPercent(v));
+/** A ratio as a percentage; whole percents where the columns are narrow. */
+const percentOrDash = (v: number | null, compact = false) =>
+  v === null ? '–' : compact ? `${Math.round(v * 100)}%` : formatPercent(v);
 
 /** One listed sample, drawn from the worker's 0..255 pixels (grey, or RGB for 3 channels). */
 function SamplePicture({
@@ -103,6 +105,8 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
   const id = useId();
   const n = evaluation.numClasses;
   const names = evaluation.classNames;
+  // Beyond a dozen classes the columns are numbered (the rows give number and name).
+  const compact = n > 12;
   const [focus, setFocus] = useState(0);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const cells = useRef<(HTMLButtonElement | null)[]>([]);
@@ -138,8 +142,9 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
     <>
       <p className="hint" id={`${id}-summary`}>
         {MODEL_NAMES[evaluation.model]}: {formatPercent(evaluation.accuracy)} of {evaluation.total}{' '}
-        validation samples right. Rows are the true class, columns the predicted one; recall per
-        row, precision per column. Choose a cell to see its samples (arrow keys move between cells).
+        validation samples right. Rows are the true class, columns the predicted one
+        {compact ? ' (numbered as the rows)' : ''}; recall per row, precision per column. Choose a
+        cell to see its samples (arrow keys move between cells).
       </p>
       <div
         className="table-scroll confusion-scroll"
@@ -148,7 +153,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
         aria-label={`Confusion matrix, ${MODEL_NAMES[evaluation.model].toLowerCase()}`}
       >
         <table
-          className={`confusion${n > 12 ? ' compact' : ''}`}
+          className={`confusion${compact ? ' compact' : ''}`}
           data-testid="confusion-matrix"
           aria-describedby={`${id}-summary`}
         >
@@ -163,7 +168,14 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
               </th>
               {names.map((name, p) => (
                 <th scope="col" key={p} className="class-name" title={name}>
-                  {name}
+                  {compact ? (
+                    <>
+                      <span aria-hidden="true">{p + 1}</span>
+                      <span className="visually-hidden">{name}</span>
+                    </>
+                  ) : (
+                    name
+                  )}
                 </th>
               ))}
               <th scope="col">Recall</th>
@@ -173,6 +185,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
             {names.map((name, t) => (
               <tr key={t}>
                 <th scope="row" className="class-name" title={name}>
+                  {compact && <span className="class-number">{t + 1}</span>}
                   {name}
                 </th>
                 {names.map((guess, p) => {
@@ -200,7 +213,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
                     </td>
                   );
                 })}
-                <td className="num ratio">{percentOrDash(evaluation.recall[t])}</td>
+                <td className="num ratio">{percentOrDash(evaluation.recall[t], compact)}</td>
               </tr>
             ))}
           </tbody>
@@ -209,7 +222,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
               <th scope="row">Precision</th>
               {names.map((name, p) => (
                 <td key={p} className="num ratio">
-                  {percentOrDash(evaluation.precision[p])}
+                  {percentOrDash(evaluation.precision[p], compact)}
                 </td>
               ))}
               <td />
