@@ -7,6 +7,7 @@ import { createResourceEstimator } from './estimator';
 import {
   confusionCounts,
   evaluateFloatModel,
+  evaluateModel,
   floatPredictor,
   toEvaluationMessage,
   type PredictClasses,
@@ -92,6 +93,18 @@ describe('confusion matrix', () => {
     expect([...message.samples.pixels.subarray(0, 2)]).toEqual([0, 255]);
     expect(message.cellSamples[2]).toEqual([3]);
     expect(message.classNames).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('evaluating any model through its predict function', () => {
+  it('labels the matrix with the model it was given (the seam for the int8 model)', async () => {
+    const dataset = generateShapes({ size: 8, classes: 3, samples: 60, seed: 4 });
+    const always1: PredictClasses = async (_x, count) => new Array<number>(count).fill(1);
+    const m = await evaluateModel('int8', always1, dataset);
+    expect(m.model).toBe('int8');
+    expect(m.precision[0]).toBeNull();
+    const ones = Array.from(dataset.validation.y).filter((y) => y === 1).length;
+    expect(m.accuracy).toBeCloseTo(ones / dataset.validation.count, 10);
   });
 });
 

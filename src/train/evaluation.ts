@@ -163,9 +163,21 @@ export function toEvaluationMessage(
   };
 }
 
-/** The float model's confusion matrix on the validation set, ready to post to the page. */
-export async function evaluateFloatModel(trainer: PruningTrainer): Promise<ConfusionEvaluation> {
-  const { dataset } = trainer;
-  const counts = await confusionCounts(floatPredictor(trainer), dataset.validation, dataset);
-  return toEvaluationMessage('float', counts, dataset);
+/**
+ * A model's confusion matrix on the validation set, ready to post to the page. The int8 model
+ * plugs in here: `evaluateModel('int8', predictWithInt8Interpreter, dataset)`.
+ */
+export async function evaluateModel(
+  model: EvaluatedModel,
+  predict: PredictClasses,
+  dataset: Dataset,
+  options?: EvaluationOptions,
+): Promise<ConfusionEvaluation> {
+  const counts = await confusionCounts(predict, dataset.validation, dataset, options);
+  return toEvaluationMessage(model, counts, dataset);
+}
+
+/** The float network's matrix (what the session posts when a run finishes). */
+export function evaluateFloatModel(trainer: PruningTrainer): Promise<ConfusionEvaluation> {
+  return evaluateModel('float', floatPredictor(trainer), trainer.dataset);
 }
