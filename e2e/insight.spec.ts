@@ -29,6 +29,11 @@ test('after a run the charts have round, distinct ticks and the page fits 1024 p
     clientWidth: document.documentElement.clientWidth,
   }));
   expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  // Ten classes fit the matrix's card without scrolling it.
+  const region = page.locator('.confusion-scroll');
+  await expect(region).toBeVisible();
+  const fits = await region.evaluate((el) => el.scrollWidth <= el.clientWidth);
+  expect(fits).toBe(true);
 
   // Importances: distinct tick labels, kept bars before pruned ones, the cut label not clipped.
   const importance = page.getByTestId('importance-chart');

@@ -163,7 +163,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
                 <span className="visually-hidden">True class \ predicted class</span>
                 <span aria-hidden="true">
                   true ↓<br />
-                  predicted →
+                  pred. →
                 </span>
               </th>
               {names.map((name, p) => (
@@ -219,7 +219,10 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">Precision</th>
+              <th scope="row">
+                <span aria-hidden="true">Prec.</span>
+                <span className="visually-hidden">Precision</span>
+              </th>
               {names.map((name, p) => (
                 <td key={p} className="num ratio">
                   {percentOrDash(evaluation.precision[p], compact)}
