@@ -379,7 +379,7 @@ export class TrainingSession {
         run.storageWarned = true;
         this.notice(
           'warning',
-          `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
+          `Could not store the run's checkpoint in this browser (${(err instanceof Error && (err.message || err.name)) || String(err) || 'no reason given'}): ` +
             'training goes on, but a reload would lose it. Free some site storage to keep checkpoints.',
         );
       }

@@ -84,3 +84,23 @@ describe('a run on a custom board, and its confusion matrix', () => {
     expect(events.at(-1)).toEqual({ type: 'runState', state: 'stopped' });
   });
 });
+
+describe('a refused checkpoint without a message', () => {
+  it('names the error instead of showing "()"', async () => {
+    const events: WorkerEvent[] = [];
+    const full = {
+      save: async () => {
+        throw new DOMException('', 'QuotaExceededError');
+      },
+      load: async () => undefined,
+      clear: async () => undefined,
+    };
+    const session = new TrainingSession((e) => events.push(e), selectBackend, full);
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({ type: 'start', config: config({ boardId: 'stm32f746g-disco' }) });
+    const warning = events.find((e) => e.type === 'notice' && /checkpoint/.test(e.message));
+    expect(warning?.type === 'notice' && warning.message).toMatch(
+      /in this browser \(QuotaExceededError\): training goes on/,
+    );
+  }, 120_000);
+});
