@@ -78,7 +78,7 @@ describe('loadImageFolder', () => {
     }
     expect(dataset.name).toBe('pets');
     expect(dataset.source).toBe('upload');
-    expect(warnings).toEqual([]);
+    expect(warnings).toEqual(['all 10 images were resized to 2×2 (from 4×4)']);
   });
 
   it('reads a zip of the same layout, with or without a root folder', async () => {
@@ -97,7 +97,10 @@ describe('loadImageFolder', () => {
     expect(dataset.classNames).toEqual(['cat', 'dog']);
     expect(dataset.train.count + dataset.validation.count).toBe(6);
     expect(dataset.name).toBe('pets');
-    expect(warnings).toEqual(['pets.zip: notes.txt: skipped, not an image file']);
+    expect(warnings).toEqual([
+      'pets.zip: notes.txt: skipped, not an image file',
+      'all 6 images were resized to 2×2 (from 4×4)',
+    ]);
     const rooted = zipSync({
       'root/a/1.png': solid(1),
       'root/a/2.png': solid(1),
@@ -141,7 +144,44 @@ describe('loadImageFolder', () => {
     expect(warnings).toEqual([
       'pets/cat/notes.txt: skipped, not an image file',
       'pets/README.md: skipped, not inside a class folder',
+      'all 10 images were resized to 2×2 (from 4×4)',
     ]);
+  });
+
+  it('says which images were resized, stretched, made grey or had transparency', async () => {
+    const files = [];
+    for (let i = 0; i < 3; i++) {
+      files.push(
+        memoryFile(
+          `mix/a/${i}.png`,
+          fakeImage(2, 2, () => [9, 9, 9, 255]),
+        ),
+      );
+      files.push(
+        memoryFile(
+          `mix/b/${i}.png`,
+          fakeImage(6, 3, () => [200, 10, 10, 255]),
+        ),
+      );
+    }
+    files.push(
+      memoryFile(
+        'mix/b/clear.png',
+        fakeImage(4, 4, () => [5, 5, 5, 0]),
+      ),
+    );
+    const { warnings } = await loadImageFolder(files, { ...opts, validationFraction: 0.34 });
+    expect(warnings).toEqual([
+      '4 of 7 images were resized to 2×2 (from 6×3, 4×4); 3 of them have another aspect ratio and were stretched, not cropped',
+      '3 of 7 images were in colour and converted to grey (1 channel)',
+      '1 of 7 images have transparency, composited over black',
+    ]);
+    const rgb = await loadImageFolder(files, {
+      ...opts,
+      targetShape: [2, 2, 3],
+      validationFraction: 0.34,
+    });
+    expect(rgb.warnings).toContain('4 of 7 images were grey and given three equal channels (RGB)');
   });
 
   it('reports a corrupt image by name, or skips it when asked', async () => {

@@ -21,6 +21,71 @@ import { resizeToTarget, type DecodedImage } from './resize';
 import { isZipFile, unzipUpload } from './zip';
 
 export type { DecodedImage } from './resize';
+
+/**
+ * What happened to the images on their way to the model's input, said once for the dataset:
+ * resized (stretched when the aspect ratio differs: nothing is cropped), colour made grey or
+ * grey given three channels, transparency composited over black.
+ */
+class ConversionLog {
+  private resized = 0;
+  private stretched = 0;
+  private readonly sizes = new Map<string, number>();
+  private toGrey = 0;
+  private toRgb = 0;
+  private transparent = 0;
+
+  constructor(
+    private readonly h: number,
+    private readonly w: number,
+    private readonly c: number,
+  ) {}
+
+  note(image: DecodedImage): void {
+    if (image.width !== this.w || image.height !== this.h) {
+      this.resized++;
+      const size = `${image.width}×${image.height}`;
+      this.sizes.set(size, (this.sizes.get(size) ?? 0) + 1);
+      if (Math.abs(image.width / image.height - this.w / this.h) > 0.01) this.stretched++;
+    }
+    let grey = true;
+    let alpha = false;
+    const d = image.data;
+    for (let p = 0; p < d.length; p += 4) {
+      if (d[p] !== d[p + 1] || d[p] !== d[p + 2]) grey = false;
+      if (d[p + 3] !== 255) alpha = true;
+      if (!grey && alpha) break;
+    }
+    if (this.c === 1 && !grey) this.toGrey++;
+    if (this.c === 3 && grey) this.toRgb++;
+    if (alpha) this.transparent++;
+  }
+
+  sentences(total: number): string[] {
+    const out: string[] = [];
+    const of = (k: number) => (k === total ? `all ${total}` : `${k} of ${total}`);
+    if (this.resized > 0) {
+      const seen = [...this.sizes.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s);
+      const list = seen.slice(0, 3).join(', ') + (seen.length > 3 ? ', …' : '');
+      out.push(
+        `${of(this.resized)} images were resized to ${this.w}×${this.h} (from ${list})` +
+          (this.stretched > 0
+            ? `; ${this.stretched} of them have another aspect ratio and were stretched, not cropped`
+            : ''),
+      );
+    }
+    if (this.toGrey > 0) {
+      out.push(`${of(this.toGrey)} images were in colour and converted to grey (1 channel)`);
+    }
+    if (this.toRgb > 0) {
+      out.push(`${of(this.toRgb)} images were grey and given three equal channels (RGB)`);
+    }
+    if (this.transparent > 0) {
+      out.push(`${of(this.transparent)} images have transparency, composited over black`);
+    }
+    return out;
+  }
+}
 export type ImageDecoder = (
   bytes: ArrayBuffer,
   mimeType: string,
@@ -112,6 +177,7 @@ export async function loadImageFolder(
   checkDatasetBytes(total * sampleLength, limits.datasetBytes, `${total} images at ${h}×${w}×${c}`);
 
   const x = new Uint8Array(total * sampleLength);
+  const changes = new ConversionLog(h, w, c);
   const labels: number[] = [];
   let n = 0;
   for (const [label, className] of classNames.entries()) {
@@ -136,10 +202,12 @@ export async function loadImageFolder(
         throw problem;
       }
       x.set(resizeToTarget(image, h, w, c), n * sampleLength);
+      changes.note(image);
       labels.push(label);
       n++;
     }
   }
+  warnings.push(...changes.sentences(n));
   const y = Uint8Array.from(labels);
   const counts = new Array<number>(classNames.length).fill(0);
   for (const label of labels) counts[label]++;
