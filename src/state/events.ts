@@ -14,6 +14,7 @@ import type {
   ConfusionEvaluation,
   EvaluatedModel,
 } from '../worker/protocol';
+import { MAX_SAVED_RUNS } from './savedRuns';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
@@ -148,11 +149,22 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       };
     case 'finished': {
       const others = state.savedRuns.filter((r) => r.id !== event.summary.id);
-      return {
+      const all = [...others, event.summary];
+      const next = {
         ...state,
-        run: { ...state.run, status: 'finished', summary: event.summary },
-        savedRuns: [...others, event.summary],
+        run: { ...state.run, status: 'finished' as const, summary: event.summary },
+        savedRuns: all.slice(-MAX_SAVED_RUNS),
       };
+      const dropped = all.slice(0, Math.max(0, all.length - MAX_SAVED_RUNS));
+      if (dropped.length === 0) return next;
+      const oldest = dropped[0];
+      return withNotice(
+        next,
+        'info',
+        `This browser keeps the newest ${MAX_SAVED_RUNS} saved runs, so the oldest ` +
+          `(${oldest.modelName} on ${oldest.datasetName}, ${oldest.finishedAt.slice(0, 10)}) was removed. ` +
+          'Delete runs you no longer need to keep older ones.',
+      );
     }
     case 'evaluation':
       return {

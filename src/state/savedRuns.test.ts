@@ -7,6 +7,7 @@ import {
   parseSavedRuns,
   serialiseSavedRuns,
   storeSavedRuns,
+  unavailableStorage,
 } from './savedRuns';
 import { makeSummary } from './testFixtures';
 
@@ -71,6 +72,13 @@ describe('saved runs in localStorage', () => {
     }
   });
 
+  it('says when the browser gives the page no storage, on load and on save', () => {
+    const blocked = unavailableStorage(new DOMException('denied', 'SecurityError'));
+    expect(loadSavedRuns(blocked).problem).toMatch(/does not let the page keep data/);
+    expect(storeSavedRuns(blocked, [makeSummary('a')])).toMatch(/Could not save the run list/);
+    expect(() => unavailableStorage(undefined).getItem('x')).toThrow(/not available/);
+  });
+
   it('stores uploads without their files and keeps at most MAX_SAVED_RUNS', () => {
     const upload = makeSummary('u', {
       config: {
@@ -104,7 +112,7 @@ describe('saved runs in localStorage', () => {
       },
     };
     expect(storeSavedRuns(full, [makeSummary('a')])).toMatch(/Could not save/);
-    expect(loadSavedRuns(full).problem).toMatch(/does not allow/);
+    expect(loadSavedRuns(full).problem).toMatch(/does not let the page keep data/);
     const map = new Map<string, string>();
     const ok = {
       setItem: (k: string, v: string) => map.set(k, v),

@@ -122,11 +122,27 @@ export function serialiseSavedRuns(runs: readonly RunSummary[]): string {
   return JSON.stringify({ version: SAVED_RUNS_VERSION, runs: stored });
 }
 
+/**
+ * Storage for a browser that refuses it (localStorage blocked, or absent): every access throws
+ * the browser's reason, so loading and saving say so instead of failing silently.
+ */
+export function unavailableStorage(reason: unknown): Pick<Storage, 'getItem' | 'setItem'> {
+  const fail = (): never => {
+    throw reason instanceof Error ? reason : new Error('localStorage is not available');
+  };
+  return { getItem: fail, setItem: fail };
+}
+
 export function loadSavedRuns(storage: Pick<Storage, 'getItem'> | undefined): LoadedRuns {
   try {
     return parseSavedRuns(storage?.getItem(SAVED_RUNS_KEY) ?? null);
   } catch {
-    return { runs: [], problem: 'This browser does not allow reading saved runs.' };
+    return {
+      runs: [],
+      problem:
+        'This browser does not let the page keep data (site storage is blocked or unavailable): ' +
+        'saved runs and settings will not survive a reload.',
+    };
   }
 }
 

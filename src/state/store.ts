@@ -46,7 +46,7 @@ import {
   type WorkerFacingState,
 } from './events';
 import { encodeConfigHash, parseConfigHash } from './hash';
-import { loadSavedRuns, storeSavedRuns } from './savedRuns';
+import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -525,11 +525,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 }
 
 /** localStorage, or nothing where the browser forbids it (sandboxed frames, some privacy modes). */
-function browserStorage(): Storage | undefined {
+function browserStorage(): Pick<Storage, 'getItem' | 'setItem'> {
   try {
-    return window.localStorage;
-  } catch {
-    return undefined;
+    const storage = window.localStorage;
+    storage.getItem(SAVED_RUNS_KEY);
+    return storage ?? unavailableStorage(undefined);
+  } catch (err) {
+    return unavailableStorage(err);
   }
 }
 
