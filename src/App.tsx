@@ -3,6 +3,7 @@ import { useStudio } from './state/store';
 import { BackendBadge } from './ui/BackendBadge';
 import { BoardPanel } from './ui/BoardPanel';
 import { BudgetPanel } from './ui/BudgetPanel';
+import { ConfusionMatrix } from './ui/ConfusionMatrix';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { ExportPanel } from './ui/ExportPanel';
 import { HowItWorks } from './ui/HowItWorks';
@@ -76,6 +77,7 @@ export function App() {
                 </LiveStateProvider>
               ),
             )}
+            <ConfusionMatrix />
           </div>
           <LiveStateProvider>
             <HowItWorks />

@@ -227,6 +227,111 @@ export const BOARDS: readonly BoardProfile[] = [
   },
 ];
 
+export const CUSTOM_BOARD_ID = 'custom';
+
+/** Every core family the latency model knows, in the order the board form lists them. */
+export const CORE_FAMILIES: readonly CoreFamily[] = [
+  'cortex-m0plus',
+  'cortex-m4',
+  'cortex-m33',
+  'cortex-m7',
+  'cortex-m55',
+  'xtensa-lx7',
+];
+
+/**
+ * What a user-defined board may say: wide enough for any part TFLite Micro runs on (a few KB of
+ * SRAM up to external PSRAM and flash), narrow enough that a typo (a clock of 0, 10 GB of RAM)
+ * is caught. Byte fields are whole bytes.
+ */
+export const CUSTOM_BOARD_LIMITS = {
+  nameLength: 40,
+  clockMHz: { min: 1, max: 2000 },
+  flashBytes: { min: 16 * KiB, max: 64 * MiB },
+  ramBytes: { min: 2 * KiB, max: 64 * MiB },
+  runtimeFlashBytes: { min: 0, max: 64 * MiB },
+  runtimeRamBytes: { min: 0, max: 64 * MiB },
+} as const;
+
+export type BoardField = Exclude<keyof BoardProfile, 'id'>;
+
+const FIELD_NAMES: Record<BoardField, string> = {
+  name: 'Name',
+  core: 'Core',
+  clockMHz: 'Clock',
+  flashBytes: 'Flash',
+  ramBytes: 'RAM',
+  runtimeFlashBytes: "Runtime's flash",
+  runtimeRamBytes: "Runtime's RAM",
+};
+
+const kb = (bytes: number) => `${Number((bytes / KiB).toFixed(2))} KB`;
+
+/**
+ * What is wrong with a custom board, one sentence per field (empty: the board is usable).
+ * Byte figures are said in KB (1024 bytes), as the board form asks for them.
+ */
+export function customBoardProblems(
+  board: Omit<BoardProfile, 'id'>,
+): Partial<Record<BoardField, string>> {
+  const problems: Partial<Record<BoardField, string>> = {};
+  const name = typeof board.name === 'string' ? board.name.trim() : '';
+  if (name.length === 0) problems.name = 'Name must not be empty.';
+  else if (name.length > CUSTOM_BOARD_LIMITS.nameLength) {
+    problems.name = `Name must be at most ${CUSTOM_BOARD_LIMITS.nameLength} characters (got ${name.length}).`;
+  }
+  if (!CORE_FAMILIES.includes(board.core)) {
+    problems.core = `Core must be one of ${CORE_FAMILIES.map((f) => CORE_TIMINGS[f].name).join(', ')}.`;
+  }
+  const range = (field: Exclude<BoardField, 'name' | 'core'>, show: (v: number) => string) => {
+    const value = board[field];
+    const { min, max } = CUSTOM_BOARD_LIMITS[field];
+    const whole = field !== 'clockMHz';
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      problems[field] = `${FIELD_NAMES[field]} must be a number.`;
+    } else if (whole && !Number.isInteger(value)) {
+      problems[field] = `${FIELD_NAMES[field]} must be a whole number of bytes (got ${value}).`;
+    } else if (value < min || value > max) {
+      problems[field] =
+        `${FIELD_NAMES[field]} must be between ${show(min)} and ${show(max)} (got ${show(value)}).`;
+    }
+  };
+  range('clockMHz', (v) => `${v} MHz`);
+  range('flashBytes', kb);
+  range('ramBytes', kb);
+  range('runtimeFlashBytes', kb);
+  range('runtimeRamBytes', kb);
+  if (!problems.flashBytes && !problems.runtimeFlashBytes) {
+    if (board.runtimeFlashBytes >= board.flashBytes) {
+      problems.runtimeFlashBytes = `${FIELD_NAMES.runtimeFlashBytes} (${kb(board.runtimeFlashBytes)}) must be less than the board's flash (${kb(board.flashBytes)}): nothing would be left for the model.`;
+    }
+  }
+  if (!problems.ramBytes && !problems.runtimeRamBytes) {
+    if (board.runtimeRamBytes >= board.ramBytes) {
+      problems.runtimeRamBytes = `${FIELD_NAMES.runtimeRamBytes} (${kb(board.runtimeRamBytes)}) must be less than the board's RAM (${kb(board.ramBytes)}): nothing would be left for the tensor arena.`;
+    }
+  }
+  return problems;
+}
+
+/** The preset a new custom board starts from. */
+export function defaultCustomBoard(): BoardProfile {
+  return boardById(CUSTOM_BOARD_ID);
+}
+
+/**
+ * The board a run uses: a preset by id, or the run's own custom board. A custom board that
+ * fails its checks is refused with the reasons (it may come from an old or edited record).
+ */
+export function runBoard(config: { boardId: string; customBoard?: BoardProfile }): BoardProfile {
+  if (config.boardId !== CUSTOM_BOARD_ID || config.customBoard === undefined) {
+    return boardById(config.boardId);
+  }
+  const problems = Object.values(customBoardProblems(config.customBoard));
+  if (problems.length > 0) throw new Error(`The custom board is not valid: ${problems.join(' ')}`);
+  return { ...config.customBoard, id: CUSTOM_BOARD_ID, name: config.customBoard.name.trim() };
+}
+
 export function boardById(id: string): BoardProfile {
   const board = BOARDS.find((b) => b.id === id);
   if (board === undefined) throw new Error(`unknown board "${id}"`);

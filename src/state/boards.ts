@@ -2,7 +2,13 @@
  * Board presets as the page uses them: core's profiles (METHOD.md §4), so the ids in links and
  * in the worker's RunConfig are the ones the resource model knows.
  */
-import { BOARDS as CORE_BOARDS, boardBudgets, type BoardProfile } from '../core/hardware';
+import {
+  BOARDS as CORE_BOARDS,
+  CUSTOM_BOARD_ID,
+  boardBudgets,
+  defaultCustomBoard,
+  type BoardProfile,
+} from '../core/hardware';
 
 export type { BoardProfile as BoardPreset, CoreFamily } from '../core/hardware';
 
@@ -17,6 +23,17 @@ export function findBoard(id: string): BoardProfile | undefined {
 /** The preset for `id`, or the default board when the id is unknown. */
 export function boardOrDefault(id: string): BoardProfile {
   return findBoard(id) ?? findBoard(DEFAULT_BOARD_ID) ?? BOARDS[0];
+}
+
+const CUSTOM_PRESET = defaultCustomBoard();
+
+/**
+ * The board a configuration names: its own custom board when the id is 'custom' (the preset
+ * figures until the user edits them), else the preset (the default one for an unknown id).
+ */
+export function boardFor(config: { boardId: string; customBoard?: BoardProfile }): BoardProfile {
+  if (config.boardId === CUSTOM_BOARD_ID) return config.customBoard ?? CUSTOM_PRESET;
+  return boardOrDefault(config.boardId);
 }
 
 /** Flash left for the model after the runtime's share (core's estimate per board). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boardOrDefault, findBoard, freeFlashBytes, freeRamBytes } from './boards';
-import { DEFAULT_SHRINK, budgetProblems, defaultBudgets } from './budgets';
+import { DEFAULT_SHRINK, budgetProblems, defaultBudgets, roundBudget } from './budgets';
 import { estimateModel } from './estimate';
 
 const nano = boardOrDefault('arduino-nano-33-ble-sense');
@@ -21,6 +21,20 @@ describe('default budgets', () => {
     expect(b.flash).toBeLessThanOrEqual(freeFlashBytes(nano));
     expect(b.flash).toBeGreaterThan(freeFlashBytes(nano) - 1024);
     expect(b.ram).toBeLessThanOrEqual(freeRamBytes(nano));
+  });
+
+  it('proposes latencies with one decimal and no binary noise (no 123.10000000000001)', () => {
+    for (let latency = 400; latency < 600; latency += 0.37) {
+      const b = defaultBudgets(nano, { flash: 4e5, ram: 6e4, latency, macs: 1e7 });
+      expect(String(b.latency)).toMatch(/^\d+(\.\d)?$/);
+    }
+  });
+
+  it('keeps budgets at the precision they mean', () => {
+    expect(roundBudget('latency', 0.7000000000000001)).toBe(0.7);
+    expect(roundBudget('latency', 2.34567)).toBe(2.346);
+    expect(roundBudget('flash', 12_288.6)).toBe(12_289);
+    expect(roundBudget('macs', 1e6 + 0.2)).toBe(1e6);
   });
 
   it('rounds to whole KB and never proposes a zero budget', () => {

@@ -14,14 +14,23 @@ export const DEFAULT_SHRINK = { flash: 8, ram: 2, latency: 4 } as const;
 
 const KB = 1024;
 
+/** Decimals of a step such as 0.1 (1) or 1024 (0), to drop binary noise (0.30000000000000004). */
+const decimalsOf = (step: number) => Math.max(0, -Math.floor(Math.log10(step)));
+const clean = (value: number, step: number) => Number(value.toFixed(decimalsOf(step)));
+
 /** Rounds down to a figure that reads well on a slider and in a link (never to 0). */
 function roundDown(value: number, step: number): number {
-  return Math.max(step, Math.floor(value / step) * step);
+  return clean(Math.max(step, Math.floor(value / step) * step), step);
 }
 
 /** Rounds up to a figure that reads well. */
 function roundUp(value: number, step: number): number {
-  return Math.ceil(value / step) * step;
+  return clean(Math.ceil(value / step) * step, step);
+}
+
+/** A budget at the precision it means: whole bytes and MACs, latency to the microsecond. */
+export function roundBudget(resource: ResourceName, value: number): number {
+  return resource === 'latency' ? Number(value.toFixed(3)) : Math.round(value);
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   UploadFile,
   UploadFormat,
 } from '../worker/protocol';
+import { CUSTOM_BOARD_ID } from '../core/hardware';
 import { DEFAULT_BOARD_ID } from './boards';
 
 export type DatasetChoice =
@@ -82,6 +83,9 @@ export function toRunConfig(config: StudioConfig, uploadFiles: UploadFile[] = []
     modelId: config.modelId,
     widthMultiplier: config.widthMultiplier,
     boardId: config.boardId,
+    ...(config.boardId === CUSTOM_BOARD_ID && config.customBoard
+      ? { customBoard: { ...config.customBoard } }
+      : {}),
     budgets: { ...config.budgets },
     schedule: { ...config.schedule },
     batchSize: config.batchSize,

@@ -7,6 +7,7 @@ import {
   reduceWorkerEvents,
   type WorkerFacingState,
 } from './events';
+import { MAX_SAVED_RUNS } from './savedRuns';
 import { SERIES_CAP } from './series';
 import { makeMetrics, makeSummary } from './testFixtures';
 
@@ -82,6 +83,50 @@ describe('worker events → state', () => {
     expect(s.run.status).toBe('running');
     expect(s.run.series.steps.points.length).toBeLessThanOrEqual(SERIES_CAP);
     expect(s.run.series.steps.points[0].step).toBe(1);
+  });
+
+  it('keeps the newest saved runs up to the limit and says which one it removed', () => {
+    let s = initialWorkerFacingState();
+    s = {
+      ...s,
+      savedRuns: Array.from({ length: MAX_SAVED_RUNS }, (_, i) =>
+        makeSummary(`r${i}`, {
+          finishedAt: `2025-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`,
+        }),
+      ),
+    };
+    s = reduceWorkerEvent(s, { type: 'finished', summary: makeSummary('new') });
+    expect(s.savedRuns).toHaveLength(MAX_SAVED_RUNS);
+    expect(s.savedRuns[0].id).toBe('r1');
+    expect(s.savedRuns.at(-1)?.id).toBe('new');
+    expect(s.notices.at(-1)?.message).toMatch(
+      /keeps the newest 100 saved runs, so the oldest \(MNIST CNN on MNIST, 2025-01-01\) was removed/,
+    );
+  });
+
+  it('keeps the confusion matrix of each evaluated model of the run', () => {
+    let s = initialWorkerFacingState();
+    const evaluation = {
+      model: 'float' as const,
+      classNames: ['a', 'b'],
+      numClasses: 2,
+      counts: [3, 1, 0, 4],
+      total: 8,
+      accuracy: 7 / 8,
+      precision: [1, 0.8],
+      recall: [0.75, 1],
+      cellSamples: [[0], [1], [], [2]],
+      samples: {
+        inputShape: [1, 1, 1] as [number, number, number],
+        count: 3,
+        pixels: new Uint8Array(3),
+        validationIndex: [0, 1, 2],
+      },
+    };
+    s = reduceWorkerEvent(s, { type: 'evaluation', evaluation });
+    s = reduceWorkerEvent(s, { type: 'evaluation', evaluation: { ...evaluation, model: 'int8' } });
+    expect(s.run.evaluations?.float).toBe(evaluation);
+    expect(s.run.evaluations?.int8?.model).toBe('int8');
   });
 
   it('saves a finished run (once per id) and marks the run finished', () => {

@@ -12,7 +12,10 @@ import type {
   WorkerEvent,
   CheckpointInfo,
   BackendTiming,
+  ConfusionEvaluation,
+  EvaluatedModel,
 } from '../worker/protocol';
+import { MAX_SAVED_RUNS } from './savedRuns';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
@@ -52,6 +55,8 @@ export interface RunState {
   summary?: RunSummary;
   /** The finished run's int8 model on TFLite Micro (arrives after 'finished'). */
   deployment?: RunDeployment;
+  /** Confusion matrices of the finished run's models on the validation set. */
+  evaluations?: Partial<Record<EvaluatedModel, ConfusionEvaluation>>;
 }
 
 export interface ExportState {
@@ -147,12 +152,36 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       };
     case 'finished': {
       const others = state.savedRuns.filter((r) => r.id !== event.summary.id);
+      const all = [...others, event.summary];
+      const next = {
+        ...state,
+        run: {
+          ...state.run,
+          status: 'finished' as const,
+          summary: event.summary,
+          deployment: undefined,
+        },
+        savedRuns: all.slice(-MAX_SAVED_RUNS),
+      };
+      const dropped = all.slice(0, Math.max(0, all.length - MAX_SAVED_RUNS));
+      if (dropped.length === 0) return next;
+      const oldest = dropped[0];
+      return withNotice(
+        next,
+        'info',
+        `This browser keeps the newest ${MAX_SAVED_RUNS} saved runs, so the oldest ` +
+          `(${oldest.modelName} on ${oldest.datasetName}, ${oldest.finishedAt.slice(0, 10)}) was removed. ` +
+          'Delete runs you no longer need to keep older ones.',
+      );
+    }
+    case 'evaluation':
       return {
         ...state,
-        run: { ...state.run, status: 'finished', summary: event.summary, deployment: undefined },
-        savedRuns: [...others, event.summary],
+        run: {
+          ...state.run,
+          evaluations: { ...state.run.evaluations, [event.evaluation.model]: event.evaluation },
+        },
       };
-    }
     case 'deployment':
       // Only for the run on show: a late answer for an older run is dropped.
       if (state.run.summary?.id !== event.runId) return state;

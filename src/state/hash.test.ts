@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_DEFAULTS, type StudioConfig } from './config';
-import { encodeConfigHash, parseConfigHash } from './hash';
+import { CUSTOM_BOARD_ID } from '../core/hardware';
+import { PROPERTIES, encodeConfigHash, parseConfigHash } from './hash';
 
 const budgetsFor = () => ({ flash: 50_000, ram: 20_000, latency: 100 });
 const parse = (hash: string) => parseConfigHash(hash, budgetsFor);
@@ -17,6 +18,115 @@ const sample: StudioConfig = {
   seed: 42,
   backend: 'wasm',
 };
+
+/** Every key of the table set to something other than its default. */
+const everyKey: StudioConfig = {
+  ...sample,
+  boardId: CUSTOM_BOARD_ID,
+  customBoard: {
+    id: CUSTOM_BOARD_ID,
+    name: 'My F411 board',
+    core: 'cortex-m33',
+    clockMHz: 84.5,
+    flashBytes: 512 * 1024,
+    ramBytes: 128 * 1024,
+    runtimeFlashBytes: 100_000,
+    runtimeRamBytes: 12_000,
+  },
+  budgets: { flash: 12_288, ram: 30_000, latency: 2.5, macs: 300_000 },
+};
+
+describe('URL hash property table', () => {
+  it('writes every key of the table for a configuration that uses them all', () => {
+    const written = [...new URLSearchParams(encodeConfigHash(everyKey)).keys()];
+    expect(written.sort()).toEqual(PROPERTIES.map((p) => p.key).sort());
+  });
+
+  it('round-trips every key', () => {
+    const { config, problems } = parse(`#${encodeConfigHash(everyKey)}`);
+    expect(problems).toEqual([]);
+    expect(config).toEqual(everyKey);
+  });
+
+  // Each key on its own (with the keys it depends on) changes exactly its own field.
+  for (const property of PROPERTIES) {
+    it(`reads "${property.key}" on its own`, () => {
+      const all = new URLSearchParams(encodeConfigHash(everyKey));
+      const context = new URLSearchParams();
+      if (/^g/.test(property.key)) context.set('data', 'generated');
+      if (/^c/.test(property.key)) context.set('board', CUSTOM_BOARD_ID);
+      const before = parse(`#${context.toString()}`).config;
+      context.set(property.key, all.get(property.key)!);
+      const { config, problems } = parse(`#${context.toString()}`);
+      expect(problems).toEqual([]);
+      expect(property.get(config)).toEqual(property.get(everyKey));
+      expect(property.get(config)).not.toEqual(property.get(before));
+    });
+  }
+
+  it('writes numbers at the precision they mean, never binary noise', () => {
+    const noisy: StudioConfig = {
+      ...sample,
+      widthMultiplier: 0.1 + 0.2,
+      learningRate: 0.1 + 0.2,
+      schedule: { totalSteps: 250, warmupFraction: 0.1 + 0.2, pruneFraction: 0.6 },
+      budgets: { latency: 123.10000000000001, flash: 12_288.4, macs: 0.7000000000000001 * 1e6 },
+    };
+    const link = new URLSearchParams(encodeConfigHash(noisy));
+    expect(link.get('width')).toBe('0.3');
+    expect(link.get('lr')).toBe('0.3');
+    expect(link.get('warmup')).toBe('0.3');
+    expect(link.get('latency')).toBe('123.1');
+    expect(link.get('flash')).toBe('12288');
+    expect(link.get('macs')).toBe('700000');
+  });
+
+  it('rounds what a hand-written link says to the same precision', () => {
+    const { config, problems } = parse('#latency=123.10000000000001&lr=0.0020000000001');
+    expect(problems).toEqual([]);
+    expect(config.budgets.latency).toBe(123.1);
+    expect(config.learningRate).toBe(0.002);
+  });
+
+  it('leaves the custom board out of links for a preset board', () => {
+    const link = encodeConfigHash({ ...everyKey, boardId: 'esp32-s3' });
+    expect(link).not.toMatch(/cname|cflash/);
+    expect(parse(`#${link}`).config.customBoard).toBeUndefined();
+  });
+
+  it('ignores custom-board keys unless the board is the custom one', () => {
+    const { config } = parse('#board=esp32-s3&cflash=2048000');
+    expect(config.customBoard).toBeUndefined();
+  });
+
+  it('checks custom-board fields one by one and keeps the good ones', () => {
+    const { config, problems } = parse(
+      '#board=custom&cname=Lab%20board&cclock=0&ccore=z80&cram=65536&cflash=abc',
+    );
+    expect(config.customBoard).toMatchObject({ name: 'Lab board', ramBytes: 65536 });
+    expect(config.customBoard?.clockMHz).toBe(100);
+    expect(config.customBoard?.core).toBe('cortex-m4');
+    expect(problems.join(' ')).toMatch(/"cclock" must be between 1 and 2000, got 0/);
+    expect(problems.join(' ')).toMatch(/Unknown core family "z80" in "ccore"/);
+    expect(problems.join(' ')).toMatch(/"cflash" must be a number, got "abc"/);
+    expect(problems).toHaveLength(3);
+  });
+
+  it("refuses a runtime that takes all of a custom board's flash and says so", () => {
+    const { config, problems } = parse('#board=custom&cflash=65536&crtflash=65536');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/Runtime's flash \(64 KB\) must be less than the board's flash/);
+    expect(config.customBoard?.flashBytes).toBeGreaterThan(config.customBoard!.runtimeFlashBytes);
+  });
+
+  it('refuses an empty or overlong custom board name', () => {
+    for (const name of ['%20%20', 'x'.repeat(41)]) {
+      const { config, problems } = parse(`#board=custom&cname=${name}`);
+      expect(config.customBoard?.name).toBe('Custom board');
+      expect(problems[0]).toMatch(/"cname" must be 1 to 40 characters/);
+    }
+  });
+});
 
 describe('URL hash configuration', () => {
   it('rejects an unknown backend and keeps the automatic choice', () => {

@@ -7,6 +7,7 @@ import {
   parseSavedRuns,
   serialiseSavedRuns,
   storeSavedRuns,
+  unavailableStorage,
 } from './savedRuns';
 import { makeSummary } from './testFixtures';
 
@@ -52,6 +53,32 @@ describe('saved runs in localStorage', () => {
     expect(isRunSummary({ ...good, validationAccuracy: Number.NaN })).toBe(false);
   });
 
+  it('keeps a run on a custom board with its board, and drops one whose board is invalid', () => {
+    const board = {
+      id: 'custom',
+      name: '<b>Lab</b> board',
+      core: 'cortex-m33' as const,
+      clockMHz: 160,
+      flashBytes: 512 * 1024,
+      ramBytes: 128 * 1024,
+      runtimeFlashBytes: 64 * 1024,
+      runtimeRamBytes: 8 * 1024,
+    };
+    const run = makeSummary('c', { boardName: board.name });
+    run.config = { ...run.config, boardId: 'custom', customBoard: board };
+    expect(parseSavedRuns(serialiseSavedRuns([run])).runs[0].config.customBoard).toEqual(board);
+    for (const bad of [{ ...board, clockMHz: 0 }, { ...board, name: 7 }, 'custom']) {
+      expect(isRunSummary({ ...run, config: { ...run.config, customBoard: bad } })).toBe(false);
+    }
+  });
+
+  it('says when the browser gives the page no storage, on load and on save', () => {
+    const blocked = unavailableStorage(new DOMException('denied', 'SecurityError'));
+    expect(loadSavedRuns(blocked).problem).toMatch(/does not let the page keep data/);
+    expect(storeSavedRuns(blocked, [makeSummary('a')])).toMatch(/Could not save the run list/);
+    expect(() => unavailableStorage(undefined).getItem('x')).toThrow(/not available/);
+  });
+
   it('stores uploads without their files and keeps at most MAX_SAVED_RUNS', () => {
     const upload = makeSummary('u', {
       config: {
@@ -85,7 +112,7 @@ describe('saved runs in localStorage', () => {
       },
     };
     expect(storeSavedRuns(full, [makeSummary('a')])).toMatch(/Could not save/);
-    expect(loadSavedRuns(full).problem).toMatch(/does not allow/);
+    expect(loadSavedRuns(full).problem).toMatch(/does not let the page keep data/);
     const map = new Map<string, string>();
     const ok = {
       setItem: (k: string, v: string) => map.set(k, v),

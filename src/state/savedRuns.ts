@@ -3,6 +3,7 @@
  * version of the app, a browser extension, a hand edit): each run is checked field by field,
  * unreadable ones are dropped with a count, and nothing here ever throws.
  */
+import { CUSTOM_BOARD_ID, customBoardProblems, type BoardProfile } from '../core/hardware';
 import type { RunSummary } from '../worker/protocol';
 
 export const SAVED_RUNS_KEY = 'pruning-studio.saved-runs.v1';
@@ -26,9 +27,20 @@ function isBudgets(x: unknown): boolean {
   return ['flash', 'ram', 'latency', 'macs'].every((k) => x[k] === undefined || isNum(x[k]));
 }
 
+/** A custom board is usable only if every field passes the same checks as the board form. */
+function isCustomBoard(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    x.id === CUSTOM_BOARD_ID &&
+    isStr(x.name) &&
+    Object.keys(customBoardProblems(x as unknown as BoardProfile)).length === 0
+  );
+}
+
 function isConfig(x: unknown): boolean {
   return (
     isObj(x) &&
+    (x.customBoard === undefined || isCustomBoard(x.customBoard)) &&
     isObj(x.dataset) &&
     isStr(x.dataset.kind) &&
     isStr(x.modelId) &&
@@ -110,11 +122,27 @@ export function serialiseSavedRuns(runs: readonly RunSummary[]): string {
   return JSON.stringify({ version: SAVED_RUNS_VERSION, runs: stored });
 }
 
+/**
+ * Storage for a browser that refuses it (localStorage blocked, or absent): every access throws
+ * the browser's reason, so loading and saving say so instead of failing silently.
+ */
+export function unavailableStorage(reason: unknown): Pick<Storage, 'getItem' | 'setItem'> {
+  const fail = (): never => {
+    throw reason instanceof Error ? reason : new Error('localStorage is not available');
+  };
+  return { getItem: fail, setItem: fail };
+}
+
 export function loadSavedRuns(storage: Pick<Storage, 'getItem'> | undefined): LoadedRuns {
   try {
     return parseSavedRuns(storage?.getItem(SAVED_RUNS_KEY) ?? null);
   } catch {
-    return { runs: [], problem: 'This browser does not allow reading saved runs.' };
+    return {
+      runs: [],
+      problem:
+        'This browser does not let the page keep data (site storage is blocked or unavailable): ' +
+        'saved runs and settings will not survive a reload.',
+    };
   }
 }
 

@@ -3,12 +3,12 @@
  * component re-renders only when what it draws changes (zustand compares with Object.is).
  */
 import type { ResourceName } from '../worker/protocol';
-import { boardOrDefault } from './boards';
+import { boardFor } from './boards';
 import type { StudioState } from './store';
 
 export const selectConfig = (s: StudioState) => s.config;
 export const selectBudgets = (s: StudioState) => s.config.budgets;
-export const selectBoard = (s: StudioState) => boardOrDefault(s.config.boardId);
+export const selectBoard = (s: StudioState) => boardFor(s.config);
 export const selectEstimate = (s: StudioState) => s.estimate;
 export const selectRunStatus = (s: StudioState) => s.run.status;
 export const selectLatestMetrics = (s: StudioState) => s.run.latest;

@@ -108,6 +108,63 @@ describe('studio store actions', () => {
     expect(store.getState().resumable).toBeUndefined();
   });
 
+  it('a custom board drives the budget presets, travels in the link and in the run config', () => {
+    const { env, sent, hashes } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    const presetRam = store.getState().config.budgets.ram!;
+    store.getState().setBoard('custom');
+    const board = store.getState().config.customBoard!;
+    expect(board.id).toBe('custom');
+    // A board with 12 KB of RAM, 4 KB of it the runtime's: at most 8 KB for the arena.
+    store.getState().setCustomBoard({
+      ...board,
+      name: 'Tiny lab board',
+      ramBytes: 12 * 1024,
+      runtimeRamBytes: 4 * 1024,
+    });
+    const s = store.getState();
+    expect(s.config.budgets.ram).toBe(8 * 1024);
+    expect(s.config.budgets.ram).toBeLessThan(presetRam);
+    expect(hashes.at(-1)).toMatch(/board=custom&cname=Tiny\+lab\+board&ccore=cortex-m4/);
+    expect(hashes.at(-1)).toMatch(/cram=12288&crtflash=153600&crtram=4096/);
+    s.startRun();
+    const start = sent.at(-1) as Extract<WorkerCommand, { type: 'start' }>;
+    expect(start.config.customBoard).toMatchObject({ name: 'Tiny lab board', ramBytes: 12288 });
+    // The link restores the same board.
+    const again = createStudioStore(fakeEnvironment({ initialHash: `#${hashes.at(-1)}` }).env);
+    expect(again.getState().config.customBoard).toEqual(s.config.customBoard);
+  });
+
+  it('refuses an invalid custom board with a notice and keeps the last good one', () => {
+    const { env } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().setBoard('custom');
+    const before = store.getState().config.customBoard;
+    store.getState().setCustomBoard({ ...before!, runtimeFlashBytes: before!.flashBytes });
+    expect(store.getState().config.customBoard).toBe(before);
+    expect(store.getState().notices.at(-1)?.message).toMatch(
+      /custom board was not changed: Runtime's flash .* must be less than/,
+    );
+  });
+
+  it('keeps a running job and the page in step: a link pasted mid-run is not applied', () => {
+    const { env, hashes } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().startRun();
+    const before = store.getState().config;
+    store.getState().applyHash('#model=tiny-cnn&steps=50');
+    expect(store.getState().config).toBe(before);
+    expect(store.getState().notices.at(-1)?.message).toMatch(/A run is going/);
+    expect(hashes.at(-1)).toMatch(/model=mnist-cnn/);
+    // After the run, the same link applies.
+    store.getState().receiveWorkerEvents([{ type: 'runState', state: 'stopped' }]);
+    vi.runAllTimers();
+    store.getState().applyHash('#model=tiny-cnn&steps=50');
+    expect(store.getState().config.modelId).toBe('tiny-cnn');
+  });
+
   it('starts from the link in the hash and reports its bad fields as a notice', () => {
     const { env } = fakeEnvironment({ initialHash: '#model=tiny-cnn&flash=-1' });
     const s = createStudioStore(env).getState();

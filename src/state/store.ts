@@ -21,8 +21,14 @@ import type {
   WorkerEvent,
 } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
-import { boardOrDefault } from './boards';
-import { defaultBudgets } from './budgets';
+import {
+  CUSTOM_BOARD_ID,
+  customBoardProblems,
+  defaultCustomBoard,
+  type BoardProfile,
+} from '../core/hardware';
+import { boardFor } from './boards';
+import { defaultBudgets, roundBudget } from './budgets';
 import {
   DEFAULT_GENERATED,
   expectedInput,
@@ -40,7 +46,7 @@ import {
   type WorkerFacingState,
 } from './events';
 import { encodeConfigHash, parseConfigHash } from './hash';
-import { loadSavedRuns, storeSavedRuns } from './savedRuns';
+import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -84,6 +90,11 @@ export interface StudioActions {
   setModel: (modelId: string) => void;
   setWidthMultiplier: (width: number) => void;
   setBoard: (boardId: string) => void;
+  /**
+   * Replaces the custom board (already checked, see customBoardProblems) and selects it; the
+   * budgets follow its preset. The object is kept as given.
+   */
+  setCustomBoard: (board: BoardProfile) => void;
   /** undefined removes the limit. During a run the worker is told (debounced). */
   setBudget: (resource: ResourceName, value: number | undefined) => void;
   resetBudgets: () => void;
@@ -192,7 +203,7 @@ function inputFor(state: Pick<StudioData, 'config' | 'dataset'>) {
 /** Budgets a board preset proposes for a configuration (no estimate: keep the old ones). */
 export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: Budgets = {}) {
   const input = expectedInput(config.dataset, modelDefaults(config.modelId));
-  const board = boardOrDefault(config.boardId);
+  const board = boardFor(config);
   const estimate = estimateModel(
     config.modelId,
     config.widthMultiplier,
@@ -209,7 +220,7 @@ export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: B
  */
 function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
   const input = inputFor(state);
-  const board = boardOrDefault(state.config.boardId);
+  const board = boardFor(state.config);
   const estimate = estimateModel(
     state.config.modelId,
     state.config.widthMultiplier,
@@ -360,6 +371,16 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       receiveWorkerEvents: (events) => events.forEach((e) => batcher.push(e)),
       applyHash: (hash) => {
         const { config, problems } = parseConfigHash(hash, (c) => presetBudgets(c));
+        if (isActive(get().run.status)) {
+          // The run goes on with its own settings: the page keeps showing them, and the link.
+          if (encodeConfigHash(config) === encodeConfigHash(get().config)) return;
+          env.writeHash?.(encodeConfigHash(get().config));
+          get().notify(
+            'warning',
+            'A run is going, so the settings of the new link were not applied. Stop the run, then open the link again.',
+          );
+          return;
+        }
         const datasetChanged =
           JSON.stringify(config.dataset) !== JSON.stringify(get().config.dataset);
         set((s) => withEstimate({ ...s, config }, false));
@@ -395,11 +416,25 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       },
       setModel: (modelId) => setConfig({ modelId }, true),
       setWidthMultiplier: (widthMultiplier) => setConfig({ widthMultiplier }, true),
-      setBoard: (boardId) => setConfig({ boardId }, true),
+      setBoard: (boardId) =>
+        setConfig(
+          boardId === CUSTOM_BOARD_ID
+            ? { boardId, customBoard: get().config.customBoard ?? defaultCustomBoard() }
+            : { boardId },
+          true,
+        ),
+      setCustomBoard: (customBoard) => {
+        const problems = Object.values(customBoardProblems(customBoard));
+        if (problems.length > 0) {
+          get().notify('error', `The custom board was not changed: ${problems.join(' ')}`);
+          return;
+        }
+        setConfig({ boardId: CUSTOM_BOARD_ID, customBoard }, true);
+      },
       setBudget: (resource, value) => {
         const budgets = { ...get().config.budgets };
         if (value === undefined || !Number.isFinite(value) || value <= 0) delete budgets[resource];
-        else budgets[resource] = value;
+        else budgets[resource] = roundBudget(resource, value);
         setConfig({ budgets }, false);
         if (!isActive(get().run.status)) return;
         if (budgetTimer !== undefined) timers.clear(budgetTimer);
@@ -490,11 +525,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 }
 
 /** localStorage, or nothing where the browser forbids it (sandboxed frames, some privacy modes). */
-function browserStorage(): Storage | undefined {
+function browserStorage(): Pick<Storage, 'getItem' | 'setItem'> {
   try {
-    return window.localStorage;
-  } catch {
-    return undefined;
+    const storage = window.localStorage;
+    storage.getItem(SAVED_RUNS_KEY);
+    return storage ?? unavailableStorage(undefined);
+  } catch (err) {
+    return unavailableStorage(err);
   }
 }
 

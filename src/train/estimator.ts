@@ -3,18 +3,22 @@
  * resource, gradients per group, a per-layer breakdown and the pre-start feasibility check.
  */
 import type { AnalysedGraph } from '../core/graphAnalysis';
-import { boardById } from '../core/hardware';
+import { boardById, type BoardProfile } from '../core/hardware';
 import { ResourceModel } from '../core/resourceModel';
 import { checkFeasibility } from '../core/feasibility';
 import type { ResourceEvaluation } from '../core/pruning';
 import { byResource, type Budgets } from '../core/resources';
 import type { ResourceEstimator } from './trainer';
 
+/** A preset by id, or a board given in full (a custom board). */
+const resolve = (board: string | BoardProfile) =>
+  typeof board === 'string' ? boardById(board) : board;
+
 export function createResourceEstimator(
   analysed: AnalysedGraph,
-  boardId: string,
+  board: string | BoardProfile,
 ): ResourceEstimator & { model: ResourceModel } {
-  const model = new ResourceModel(analysed, { board: boardById(boardId) });
+  const model = new ResourceModel(analysed, { board: resolve(board) });
   return {
     model,
     evaluate(widths): ResourceEvaluation {
@@ -43,9 +47,9 @@ export function createResourceEstimator(
 /** A message saying why the budgets cannot be met even at one channel per group, or undefined. */
 export function feasibilityProblem(
   analysed: AnalysedGraph,
-  boardId: string,
+  board: string | BoardProfile,
   budgets: Budgets,
 ): string | undefined {
-  const check = checkFeasibility(analysed, budgets, { board: boardById(boardId) });
+  const check = checkFeasibility(analysed, budgets, { board: resolve(board) });
   return check.feasible ? undefined : `Budget cannot be met. ${check.messages.join(' ')}`;
 }

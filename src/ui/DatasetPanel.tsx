@@ -30,7 +30,7 @@ const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: 
     id: 'wav-folder',
     label: 'WAV folder (audio)',
     folder: true,
-    hint: 'One sub-folder per word of 1-second .wav clips; turned into log-mel features.',
+    hint: 'One sub-folder per word of 1-second .wav clips; turned into MFCC features.',
   },
 ];
 

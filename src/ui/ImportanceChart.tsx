@@ -13,6 +13,18 @@ import {
 import { selectLatestMetrics } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { ChartCard, KEPT_COLOUR, NO_RUN_YET, PRUNED_COLOUR } from './ChartCard';
+import { niceTicks, powerOfTen, scaledTicks } from './ticks';
+
+/** Rank ticks: 1, then round ranks, and the last one (the group's size). */
+function rankTicks(count: number): number[] {
+  if (count === 0) return [];
+  const inner = niceTicks(count, 4).filter((t) => t > 1 && t < count);
+  // Drop a round rank that would crowd the last label.
+  const step = inner.length > 1 ? inner[1] - inner[0] : count;
+  return [1, ...inner.filter((t) => count - t >= step / 2), count].filter(
+    (t, i, all) => all.indexOf(t) === i,
+  );
+}
 
 /** Channel importances of one group, sorted, kept channels in colour, with the cut line. */
 export function ImportanceChart() {
@@ -22,13 +34,21 @@ export function ImportanceChart() {
   const selectGroup = useLiveStudio((s) => s.selectGroup);
   const groups = useMemo(() => latest?.groups.filter((g) => g.prunable) ?? [], [latest]);
   const group = groups.find((g) => g.name === selected) ?? groups[0];
+  // Kept channels first, then pruned ones, each by importance: the cut line then separates
+  // them exactly, even where the mask's hysteresis lets a pruned channel score above a kept one.
   const bars = useMemo(() => {
     if (!group) return [];
     return group.importance
       .map((importance, channel) => ({ channel, importance, kept: group.mask[channel] === 1 }))
-      .sort((a, b) => b.importance - a.importance)
+      .sort((a, b) => Number(b.kept) - Number(a.kept) || b.importance - a.importance)
       .map((b, i) => ({ ...b, rank: i + 1 }));
   }, [group]);
+  const overtaken = useMemo(() => {
+    const weakestKept = Math.min(...bars.filter((b) => b.kept).map((b) => b.importance));
+    return bars.filter((b) => !b.kept && b.importance > weakestKept).length;
+  }, [bars]);
+  const y = useMemo(() => scaledTicks(Math.max(0, ...bars.map((b) => b.importance))), [bars]);
+  const x = useMemo(() => rankTicks(bars.length), [bars.length]);
   const picker =
     groups.length > 0 ? (
       <span className="inline-field">
@@ -52,17 +72,30 @@ export function ImportanceChart() {
       title="Channel importances"
       description={
         group
-          ? `${group.name}: ${group.kept} of ${group.size} channels kept (π = ${group.sizeProportion.toFixed(2)}); bars sorted by importance, the line is the cut.`
+          ? `${group.name}: ${group.kept} of ${group.size} channels kept (π = ${group.sizeProportion.toFixed(2)}). Kept channels first, then pruned ones, each sorted by importance; the dashed line is the cut.` +
+            (overtaken > 0
+              ? ` ${overtaken} pruned channel${overtaken > 1 ? 's' : ''} now score${overtaken > 1 ? '' : 's'} above the weakest kept one: the mask swaps a kept channel only for a clearly better one.`
+              : '')
           : 'Importance of each channel (how much the loss would grow without it), sorted; kept vs pruned.'
       }
       empty={group ? undefined : NO_RUN_YET}
       actions={picker}
     >
       <ResponsiveContainer width="100%" height={240}>
-        <BarChart data={bars} margin={{ top: 8, right: 16, bottom: 4, left: 0 }} barCategoryGap={1}>
+        <BarChart
+          data={bars}
+          margin={{ top: 24, right: 16, bottom: 4, left: 0 }}
+          barCategoryGap={1}
+        >
           <CartesianGrid stroke="#e3e6ea" vertical={false} />
-          <XAxis dataKey="rank" interval="preserveStartEnd" />
-          <YAxis width={52} tickFormatter={(v: number) => v.toExponential(0)} />
+          <XAxis dataKey="rank" ticks={x} interval={0} />
+          <YAxis
+            width={44}
+            ticks={y.ticks}
+            domain={[0, y.ticks[y.ticks.length - 1]]}
+            interval={0}
+            tickFormatter={y.format}
+          />
           <Tooltip
             formatter={(v) => (typeof v === 'number' ? v.toExponential(2) : String(v))}
             labelFormatter={(rank) => {
@@ -91,6 +124,9 @@ export function ImportanceChart() {
       <p className="legend-note">
         <span className="swatch" style={{ background: KEPT_COLOUR }} /> kept{' '}
         <span className="swatch" style={{ background: PRUNED_COLOUR }} /> pruned
+        {y.exponent !== 0 && (
+          <span data-testid="importance-scale"> · importance axis {powerOfTen(y.exponent)}</span>
+        )}
       </p>
     </ChartCard>
   );

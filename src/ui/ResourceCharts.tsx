@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import {
   CartesianGrid,
   Line,
@@ -13,6 +14,7 @@ import { LiveStateProvider, useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
+import { niceTicks, stepTicks } from './ticks';
 
 const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
 
@@ -22,19 +24,32 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
   const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
   const peak = points.reduce((m, p) => Math.max(m, p[resource]), 0);
+  // Round ticks in the unit the heading names (KB, ms), with room above the budget line.
+  const yTicks = useMemo(
+    () => niceTicks(Math.max(peak, budget ?? 0) / scale || 1, 4).map((t) => t * scale),
+    [peak, budget, scale],
+  );
+  const xTicks = useMemo(() => stepTicks(total, 3), [total]);
   return (
     <div className="mini-chart">
       <h4>
         {RESOURCE_LABELS[resource]} ({unit})
+        {budget !== undefined && (
+          <span className="budget-key">
+            <span className="dash" aria-hidden="true" /> budget {formatResource(resource, budget)}
+          </span>
+        )}
       </h4>
       <ResponsiveContainer width="100%" height={170}>
-        <LineChart data={points} margin={{ top: 12, right: 12, bottom: 0, left: 0 }}>
+        <LineChart data={points} margin={{ top: 12, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#e3e6ea" />
-          <XAxis dataKey="step" type="number" domain={[0, total]} tickCount={4} />
+          <XAxis dataKey="step" type="number" domain={[0, total]} ticks={xTicks} interval={0} />
           <YAxis
             width={48}
-            domain={[0, Math.max(peak, budget ?? 0) * 1.1 || 1]}
-            tickFormatter={(v: number) => String(Number((v / scale).toPrecision(3)))}
+            domain={[0, yTicks.at(-1) ?? 1]}
+            ticks={yTicks}
+            interval={0}
+            tickFormatter={(v: number) => String(Number((v / scale).toPrecision(6)))}
           />
           <Tooltip formatter={(v) => (typeof v === 'number' ? formatResource(resource, v) : '')} />
           <Line
@@ -46,12 +61,8 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
             isAnimationActive={false}
           />
           {budget !== undefined && (
-            <ReferenceLine
-              y={budget}
-              stroke={BUDGET_COLOUR}
-              strokeDasharray="5 4"
-              label={{ value: 'budget', position: 'insideTopRight', fill: BUDGET_COLOUR }}
-            />
+            // Named in the heading, not on the plot, where a label would cover a tick or the line.
+            <ReferenceLine y={budget} stroke={BUDGET_COLOUR} strokeDasharray="5 4" />
           )}
         </LineChart>
       </ResponsiveContainer>

@@ -68,5 +68,10 @@ describe('budget fields', () => {
     expect(toSliderPosition(5000, 1, 1000)).toBe(1000);
     expect(fromSliderPosition(500, 4, 400)).toBeCloseTo(40, 6);
     expect(roundForDisplay(42_187)).toBe(42_200);
+    // No binary noise where a slider lands on a decimal figure.
+    for (let v = 0.01; v < 1000; v *= 1.037) {
+      expect(String(roundForDisplay(v))).toMatch(/^\d+(\.\d{1,4})?$/);
+      expect(String(roundForDisplay(v)).replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(3);
+    }
   });
 });

@@ -110,6 +110,5 @@ export function fromSliderPosition(position: number, min: number, max: number): 
 /** A figure that reads well after a slider move: 3 significant figures. */
 export function roundForDisplay(value: number): number {
   if (value <= 0 || !Number.isFinite(value)) return value;
-  const magnitude = Math.pow(10, Math.floor(Math.log10(value)) - 2);
-  return Math.round(value / magnitude) * magnitude;
+  return Number(value.toPrecision(3));
 }

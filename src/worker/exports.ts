@@ -5,19 +5,20 @@
 import { zipSync, strToU8 } from 'fflate';
 import type { LayerWeights } from '../core/graph';
 import { analyseGraph } from '../core/graphAnalysis';
-import { boardById } from '../core/hardware';
+import { runBoard } from '../core/hardware';
 import { ResourceModel, fullWidths, type ResourceReport } from '../core/resourceModel';
 import type { Dataset } from '../data/dataset';
 import type { ExportableModel } from '../export/model';
-import { compareInt8WithFloat, runInt8 } from '../export/int8Reference';
+import { compareInt8WithFloat, quantizeInput, runInt8 } from '../export/int8Reference';
 import type { QuantizedModel } from '../export/quantize';
 import { argmaxRows } from '../export/reference';
 import { buildReport, type DeploymentFacts } from '../export/report';
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';
 import { modelOperators, tflmModule } from '../export/tflmModule';
+import { evaluateModel, type PredictClasses } from '../train/evaluation';
 import type { PruningTrainer } from '../train/trainer';
-import type { ExportFormat, RunDeployment, RunSummary } from './protocol';
+import type { ConfusionEvaluation, ExportFormat, RunDeployment, RunSummary } from './protocol';
 
 export interface ExportFile {
   filename: string;
@@ -86,7 +87,7 @@ export class RunExporter {
       const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
       const analysed = analyseGraph(model.graph);
       const deployed = new ResourceModel(analysed, {
-        board: boardById(this.summary.config.boardId),
+        board: runBoard(this.summary.config),
       }).report(fullWidths(analysed));
       this.tflite = {
         bytes,
@@ -135,7 +136,7 @@ export class RunExporter {
       case 'report': {
         const tflite = await this.tfliteFile();
         const s = this.summary;
-        const board = boardById(s.config.boardId);
+        const board = runBoard(s.config);
         const report = buildReport({
           modelName: s.modelName,
           board: { name: board.name, core: board.core, clockMHz: board.clockMHz },
@@ -177,6 +178,19 @@ export class RunExporter {
       int8Accuracy: tflite.int8Accuracy,
       floatAccuracy: tflite.floatAccuracy,
     };
+  }
+
+  /**
+   * The int8 model's confusion matrix, with TFLite Micro's arithmetic, on the same validation
+   * samples as the int8 accuracy (so the matrix and the report agree).
+   */
+  async int8Evaluation(): Promise<ConfusionEvaluation> {
+    const { quantized } = await this.tfliteFile();
+    const predict: PredictClasses = async (x, count) => {
+      const scores = runInt8(quantized, quantizeInput(quantized, x), count);
+      return argmaxRows(scores, scores.length / count);
+    };
+    return evaluateModel('int8', predict, this.trainer.dataset, { limit: INT8_CHECK_SAMPLES });
   }
 
   /** Operators, arena breakdown, I/O quantisation and classes: one source for report and C. */

@@ -8,6 +8,9 @@ import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../co
 import type { BackendName, BackendSetting, BackendTiming } from '../core/backends';
 import type { UploadFormat } from '../core/uploadFormats';
 export type { DeploymentFacts };
+export type { ConfusionEvaluation, EvaluatedModel } from '../core/evaluation';
+import type { ConfusionEvaluation } from '../core/evaluation';
+import type { BoardProfile } from '../core/hardware';
 
 // The shared vocabulary lives in core; the protocol re-exports it for the page.
 export type { GroupSnapshot, Phase, StepMetrics };
@@ -45,6 +48,8 @@ export interface RunConfig {
   modelId: string;
   widthMultiplier: number;
   boardId: string;
+  /** The board itself when boardId is 'custom' (the user's own figures). */
+  customBoard?: BoardProfile;
   budgets: Budgets;
   schedule: ScheduleConfig;
   batchSize: number;
@@ -152,6 +157,8 @@ export type WorkerEvent =
   | { type: 'finished'; summary: RunSummary }
   /** After 'finished': what the exported .tflite needs on TFLite Micro, and its int8 accuracy. */
   | { type: 'deployment'; runId: string; deployment: RunDeployment }
+  /** After a run: the confusion matrix of a model on the validation set. */
+  | { type: 'evaluation'; evaluation: ConfusionEvaluation }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   | {
       type: 'exported';

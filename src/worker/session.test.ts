@@ -95,13 +95,18 @@ describe('TrainingSession', () => {
     const runStates = events.filter((e) => e.type === 'runState');
     expect(runStates.at(-1)).toEqual({ type: 'runState', state: 'finished' });
     // Then the int8 model as TFLite Micro runs it, for the run that finished.
-    const deployment = events.at(-1);
+    const deployment = events.find((e) => e.type === 'deployment');
     expect(deployment?.type).toBe('deployment');
     if (deployment?.type === 'deployment' && finished?.type === 'finished') {
       expect(deployment.runId).toBe(finished.summary.id);
       expect(deployment.deployment.facts.operators).toContain('FULLY_CONNECTED');
       expect(deployment.deployment.facts.arena.tensorArenaBytes % 16).toBe(0);
-      expect(deployment.deployment.int8Accuracy).toBeGreaterThanOrEqual(0);
+      // The int8 confusion matrix (TFLM arithmetic) agrees with the int8 accuracy.
+      const int8 = events.at(-1);
+      expect(int8?.type === 'evaluation' && int8.evaluation.model).toBe('int8');
+      if (int8?.type === 'evaluation') {
+        expect(int8.evaluation.accuracy).toBeCloseTo(deployment.deployment.int8Accuracy, 12);
+      }
     }
   });
 

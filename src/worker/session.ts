@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
-import { boardById } from '../core/hardware';
+import { runBoard } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
 import { DatasetError, datasetBytes } from '../data/dataset';
 import { generateShapes } from '../data/generated';
@@ -15,6 +15,7 @@ import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } fro
 import { RunExporter } from './exports';
 import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
+import { evaluateFloatModel } from '../train/evaluation';
 import {
   PruningTrainer,
   type StepResult,
@@ -259,13 +260,21 @@ export class TrainingSession {
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const problem = feasibilityProblem(analysed, config.boardId, config.budgets);
+    let board;
+    try {
+      board = runBoard(config);
+    } catch (err) {
+      this.notice('error', err instanceof Error ? err.message : String(err));
+      this.post({ type: 'runState', state: 'stopped' });
+      return;
+    }
+    const problem = feasibilityProblem(analysed, board, config.budgets);
     if (problem) {
       this.notice('error', problem);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
-    const estimator = createResourceEstimator(analysed, config.boardId);
+    const estimator = createResourceEstimator(analysed, board);
     const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(config), estimator);
     await this.launch(
       new TrainingRunState(trainer, config, this.backend, zooModel(config.modelId).name),
@@ -319,7 +328,7 @@ export class TrainingSession {
     this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) return;
-    const estimator = createResourceEstimator(analysed, config.boardId);
+    const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
       dataset,
@@ -366,7 +375,7 @@ export class TrainingSession {
         run.storageWarned = true;
         this.notice(
           'warning',
-          `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
+          `Could not store the run's checkpoint in this browser (${(err instanceof Error && (err.message || err.name)) || String(err) || 'no reason given'}): ` +
             'training goes on, but a reload would lose it. Free some site storage to keep checkpoints.',
         );
       }
@@ -520,7 +529,7 @@ export class TrainingSession {
       config: run.config,
       datasetName: trainer.dataset.name,
       modelName: run.modelName,
-      boardName: boardById(run.config.boardId).name,
+      boardName: runBoard(run.config).name,
       validationAccuracy: trainer.lastValidationAccuracy,
       unprunedValidationAccuracy: run.unprunedAccuracy,
       resources: final,
@@ -536,12 +545,18 @@ export class TrainingSession {
       type: 'metrics',
       metrics: this.withMemory(trainer.metrics({ loss: NaN, accuracy: NaN }, 0)),
     });
+    await evaluateFloatModel(trainer).then(
+      (evaluation) => this.post({ type: 'evaluation', evaluation }),
+      (err: unknown) =>
+        this.notice('warning', `The confusion matrix could not be computed: ${String(err)}`),
+    );
     run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
     this.post({ type: 'runState', state: 'finished' });
     const exporter = run.exporter;
     try {
       this.post({ type: 'deployment', runId: summary.id, deployment: await exporter.deployment() });
+      this.post({ type: 'evaluation', evaluation: await exporter.int8Evaluation() });
     } catch (e) {
       this.post({
         type: 'notice',

@@ -1,0 +1,289 @@
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useStudio } from '../state/store';
+import type { ConfusionEvaluation, EvaluatedModel } from '../worker/protocol';
+import { ChartCard } from './ChartCard';
+import { formatPercent } from './format';
+
+const MODEL_NAMES: Record<EvaluatedModel, string> = {
+  float: 'Float model',
+  int8: 'Int8 model',
+};
+
+/** Background of a cell: darker with its share of the row, blue on the diagonal, red off it. */
+function cellStyle(count: number, rowTotal: number, diagonal: boolean) {
+  if (count === 0 || rowTotal === 0) return undefined;
+  // At most 60% colour, so the dark figures keep a contrast of at least 4.5:1.
+  const share = 0.08 + 0.52 * (count / rowTotal);
+  const [r, g, b] = diagonal ? [31, 95, 168] : [179, 38, 30];
+  const mix = (v: number) => Math.round(255 * (1 - share) + v * share);
+  return { background: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})` };
+}
+
+/** A ratio as a percentage; whole percents where the columns are narrow. */
+const percentOrDash = (v: number | null, compact = false) =>
+  v === null ? '–' : compact ? `${Math.round(v * 100)}%` : formatPercent(v);
+
+/** One listed sample, drawn from the worker's 0..255 pixels (grey, or RGB for 3 channels). */
+function SamplePicture({
+  evaluation,
+  index,
+  label,
+}: {
+  evaluation: ConfusionEvaluation;
+  index: number;
+  label: string;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const [h, w, c] = evaluation.samples.inputShape;
+  useEffect(() => {
+    const context = ref.current?.getContext('2d');
+    if (!context) return;
+    const image = context.createImageData(w, h);
+    const pixels = evaluation.samples.pixels;
+    const offset = index * h * w * c;
+    for (let p = 0; p < h * w; p++) {
+      const at = offset + p * c;
+      image.data[p * 4] = pixels[at];
+      image.data[p * 4 + 1] = c === 3 ? pixels[at + 1] : pixels[at];
+      image.data[p * 4 + 2] = c === 3 ? pixels[at + 2] : pixels[at];
+      image.data[p * 4 + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }, [evaluation, index, h, w, c]);
+  return (
+    <figure className="sample">
+      <canvas ref={ref} width={w} height={h} role="img" aria-label={label} />
+      <figcaption>#{evaluation.samples.validationIndex[index] + 1}</figcaption>
+    </figure>
+  );
+}
+
+function CellSamples({
+  evaluation,
+  cell,
+  onClose,
+}: {
+  evaluation: ConfusionEvaluation;
+  cell: number;
+  onClose: () => void;
+}) {
+  const n = evaluation.numClasses;
+  const truth = evaluation.classNames[Math.floor(cell / n)];
+  const guess = evaluation.classNames[cell % n];
+  const count = evaluation.counts[cell];
+  const listed = evaluation.cellSamples[cell];
+  return (
+    <div className="cell-samples" data-testid="cell-samples" aria-live="polite">
+      <div className="panel-head">
+        <h4>
+          True {truth}, predicted {guess}: {count} sample{count === 1 ? '' : 's'}
+          {count > listed.length ? ` (the first ${listed.length} shown)` : ''}
+        </h4>
+        <button type="button" className="secondary small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {listed.length === 0 ? (
+        <p className="hint">No validation sample falls in this cell.</p>
+      ) : (
+        <div className="sample-grid">
+          {listed.map((index) => (
+            <SamplePicture
+              key={index}
+              evaluation={evaluation}
+              index={index}
+              label={`Validation sample ${evaluation.samples.validationIndex[index] + 1}: true ${truth}, predicted ${guess}`}
+            />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
+  const id = useId();
+  const n = evaluation.numClasses;
+  const names = evaluation.classNames;
+  // Beyond a dozen classes the columns are numbered (the rows give number and name).
+  const compact = n > 12;
+  const [focus, setFocus] = useState(0);
+  const [selected, setSelected] = useState<number | undefined>(undefined);
+  const cells = useRef<(HTMLButtonElement | null)[]>([]);
+  const rowTotals = useMemo(
+    () =>
+      Array.from({ length: n }, (_, t) =>
+        evaluation.counts.slice(t * n, t * n + n).reduce((a, b) => a + b, 0),
+      ),
+    [evaluation, n],
+  );
+
+  // Arrow keys move between cells (one tab stop for the whole grid); Enter or Space opens one.
+  const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>, cell: number) => {
+    const row = Math.floor(cell / n);
+    const col = cell % n;
+    const moves: Record<string, [number, number]> = {
+      ArrowUp: [Math.max(0, row - 1), col],
+      ArrowDown: [Math.min(n - 1, row + 1), col],
+      ArrowLeft: [row, Math.max(0, col - 1)],
+      ArrowRight: [row, Math.min(n - 1, col + 1)],
+      Home: [row, 0],
+      End: [row, n - 1],
+    };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    const next = move[0] * n + move[1];
+    setFocus(next);
+    cells.current[next]?.focus();
+  };
+
+  return (
+    <>
+      <p className="hint" id={`${id}-summary`}>
+        {MODEL_NAMES[evaluation.model]}: {formatPercent(evaluation.accuracy)} of {evaluation.total}{' '}
+        validation samples right. Rows are the true class, columns the predicted one
+        {compact ? ' (numbered as the rows)' : ''}; recall per row, precision per column. Choose a
+        cell to see its samples (arrow keys move between cells).
+      </p>
+      <div
+        className="table-scroll confusion-scroll"
+        tabIndex={-1}
+        role="region"
+        aria-label={`Confusion matrix, ${MODEL_NAMES[evaluation.model].toLowerCase()}`}
+      >
+        <table
+          className={`confusion${compact ? ' compact' : ''}`}
+          data-testid="confusion-matrix"
+          aria-describedby={`${id}-summary`}
+        >
+          <thead>
+            <tr>
+              <th scope="col" className="corner">
+                <span className="visually-hidden">True class \ predicted class</span>
+                <span aria-hidden="true">
+                  true ↓<br />
+                  pred. →
+                </span>
+              </th>
+              {names.map((name, p) => (
+                <th scope="col" key={p} className="class-name" title={name}>
+                  {compact ? (
+                    <>
+                      <span aria-hidden="true">{p + 1}</span>
+                      <span className="visually-hidden">{name}</span>
+                    </>
+                  ) : (
+                    name
+                  )}
+                </th>
+              ))}
+              <th scope="col">Recall</th>
+            </tr>
+          </thead>
+          <tbody>
+            {names.map((name, t) => (
+              <tr key={t}>
+                <th scope="row" className="class-name" title={name}>
+                  {compact && <span className="class-number">{t + 1}</span>}
+                  {name}
+                </th>
+                {names.map((guess, p) => {
+                  const cell = t * n + p;
+                  const count = evaluation.counts[cell];
+                  return (
+                    <td key={p}>
+                      <button
+                        type="button"
+                        ref={(el) => {
+                          cells.current[cell] = el;
+                        }}
+                        className={`cell${t === p ? ' diagonal' : ''}${count === 0 ? ' zero' : ''}`}
+                        style={cellStyle(count, rowTotals[t], t === p)}
+                        tabIndex={cell === focus ? 0 : -1}
+                        aria-pressed={selected === cell}
+                        aria-label={`True ${name}, predicted ${guess}: ${count} sample${count === 1 ? '' : 's'}`}
+                        data-cell={cell}
+                        onFocus={() => setFocus(cell)}
+                        onKeyDown={(e) => onKeyDown(e, cell)}
+                        onClick={() => setSelected(cell)}
+                      >
+                        {count}
+                      </button>
+                    </td>
+                  );
+                })}
+                <td className="num ratio">{percentOrDash(evaluation.recall[t], compact)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">
+                <span aria-hidden="true">Prec.</span>
+                <span className="visually-hidden">Precision</span>
+              </th>
+              {names.map((name, p) => (
+                <td key={p} className="num ratio">
+                  {percentOrDash(evaluation.precision[p], compact)}
+                </td>
+              ))}
+              <td />
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      {selected !== undefined && (
+        <CellSamples
+          evaluation={evaluation}
+          cell={selected}
+          onClose={() => {
+            setSelected(undefined);
+            cells.current[selected]?.focus();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/**
+ * What the model gets wrong: the confusion matrix on the validation set after a run, with
+ * per-class precision and recall and the samples of any cell. One matrix per evaluated model
+ * (float now; the int8 model's joins it when the worker sends it).
+ */
+export function ConfusionMatrix() {
+  const evaluations = useStudio((s) => s.run.evaluations);
+  const available = (['float', 'int8'] as const).filter((m) => evaluations?.[m] !== undefined);
+  const [chosen, setChosen] = useState<EvaluatedModel>('float');
+  const model = available.includes(chosen) ? chosen : available[0];
+  const evaluation = model !== undefined ? evaluations?.[model] : undefined;
+  const picker =
+    available.length > 1 ? (
+      <span className="inline-field" role="radiogroup" aria-label="Model">
+        {available.map((m) => (
+          <label key={m}>
+            <input
+              type="radio"
+              name="confusion-model"
+              checked={m === model}
+              onChange={() => setChosen(m)}
+            />{' '}
+            {MODEL_NAMES[m]}
+          </label>
+        ))}
+      </span>
+    ) : undefined;
+  return (
+    <ChartCard
+      id="confusion-chart"
+      title="Confusion matrix"
+      description="Which classes the model mixes up on the validation set, after the run."
+      empty={evaluation ? undefined : 'Finish a run to see what the model gets wrong.'}
+      actions={picker}
+      wide
+    >
+      {evaluation && <Matrix key={evaluation.model} evaluation={evaluation} />}
+    </ChartCard>
+  );
+}
