@@ -425,11 +425,26 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           get().notify('error', 'Choose the files of your dataset before starting a run.');
           return;
         }
+        const { dataset } = get();
+        if (dataset.loading || !dataset.summary) {
+          get().notify(
+            'warning',
+            dataset.loading
+              ? 'The dataset is still loading: press Start once it is shown.'
+              : 'No dataset is loaded: choose one before starting a run.',
+          );
+          return;
+        }
         set({
           run: { status: 'starting', series: emptyRunSeries() },
           exports: { pending: {} },
         });
-        send({ type: 'start', config: toRunConfig(config, upload?.files) });
+        // The worker trains only on the dataset shown here (it refuses any other).
+        send({
+          type: 'start',
+          config: toRunConfig(config, upload?.files),
+          datasetKey: dataset.summary.loadKey,
+        });
       },
       pauseRun: () => send({ type: 'pause' }),
       resumeRun: () => send({ type: 'resume' }),

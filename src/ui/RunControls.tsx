@@ -65,6 +65,9 @@ export function RunControls() {
   const pauseRun = useStudio((s) => s.pauseRun);
   const resumeRun = useStudio((s) => s.resumeRun);
   const stopRun = useStudio((s) => s.stopRun);
+  const datasetLoading = useStudio((s) => s.dataset.loading);
+  const datasetShown = useStudio((s) => s.dataset.summary !== undefined);
+  const datasetReady = !datasetLoading && datasetShown;
   const infeasible = useMemo(
     () =>
       budgetProblems(budgets, estimate?.smallest, boardOrDefault(boardId)).some(
@@ -86,7 +89,7 @@ export function RunControls() {
           type="button"
           className="primary"
           onClick={startRun}
-          disabled={active || infeasible}
+          disabled={active || infeasible || !datasetReady}
           aria-describedby={infeasible ? 'budget-problems' : undefined}
         >
           Start
@@ -106,6 +109,8 @@ export function RunControls() {
         <p className="run-status" role="status" data-testid="run-status">
           {STATUS_TEXT[status]}
           {infeasible && !active && ' A budget is infeasible (see Budgets).'}
+          {!active && datasetLoading && ' Waiting for the dataset to load.'}
+          {!active && !datasetLoading && !datasetShown && ' Choose a dataset first.'}
         </p>
       </div>
       <div

@@ -67,6 +67,11 @@ export interface RunConfig {
 
 export interface DatasetSummary {
   id: string;
+  /**
+   * Names this load of the dataset in this worker (two uploads of different files may share
+   * an id): Start sends it back so the worker trains only on the dataset the page shows.
+   */
+  loadKey: string;
   name: string;
   inputShape: [number, number, number];
   numClasses: number;
@@ -123,11 +128,24 @@ export interface StepMetrics {
   etaMs: number;
 }
 
+/** What names a dataset in a saved run, an export report and a run file. */
+export interface DatasetIdentity {
+  id: string;
+  name: string;
+  inputShape: [number, number, number];
+  /** In label order: class i is classNames[i]. */
+  classNames: string[];
+  trainCount: number;
+  validationCount: number;
+}
+
 export interface RunSummary {
   id: string;
   finishedAt: string;
   config: RunConfig;
   datasetName: string;
+  /** The dataset the run trained on (absent in runs saved by older versions). */
+  dataset?: DatasetIdentity;
   modelName: string;
   boardName: string;
   validationAccuracy: number;
@@ -179,7 +197,15 @@ export type WorkerCommand =
   | { type: 'resumeCheckpoint' }
   | { type: 'discardCheckpoint' }
   | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
-  | { type: 'start'; config: RunConfig }
+  | {
+      type: 'start';
+      config: RunConfig;
+      /**
+       * The loadKey of the dataset the page shows: the worker refuses to train on any other.
+       * Absent (tests, scripts): the worker builds the dataset of `config.dataset` itself.
+       */
+      datasetKey?: string;
+    }
   | { type: 'setBudgets'; budgets: Budgets }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -31,6 +31,7 @@ import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import type {
   BackendSetting,
   Budgets,
+  DatasetIdentity,
   DatasetSpec,
   DatasetSummary,
   ExportFormat,
@@ -60,6 +61,16 @@ export class TrainingSession {
   private baseUrl = '';
   private backend: BackendName = 'cpu';
   private dataset?: Dataset;
+  /** loadKey of `dataset` (see DatasetSummary.loadKey). */
+  private datasetKey?: string;
+  private datasetSerial = 0;
+  /** The latest dataset request; the results of older ones are dropped. */
+  private latestDatasetRequest?: number;
+  /** Set while the latest dataset request is still loading. */
+  private datasetLoading = false;
+  /** True from a Start (or resume) until its run exists: budgets sent meanwhile wait here. */
+  private starting = false;
+  private queuedBudgets?: Budgets;
   private run?: TrainingRunState;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
@@ -89,7 +100,7 @@ export class TrainingSession {
     await this.ready;
     switch (command.type) {
       case 'start':
-        return this.start(command.config);
+        return this.start(command.config, command.datasetKey);
       case 'setBudgets':
         return this.setBudgets(command.budgets);
       case 'pause':
@@ -184,13 +195,30 @@ export class TrainingSession {
     }
   }
 
-  /** Loads a dataset; on any problem the current dataset (and run) stay as they were. */
+  /** Makes `dataset` the current one and returns its summary (with a new loadKey). */
+  private useDataset(dataset: Dataset, warnings: string[]): DatasetSummary {
+    this.dataset = dataset;
+    this.datasetSerial += 1;
+    this.datasetKey = `${dataset.id}#${this.datasetSerial}`;
+    return summarise(dataset, warnings, this.datasetKey);
+  }
+
+  /**
+   * Loads a dataset; on any problem the current dataset (and run) stay as they were. A load
+   * that a newer request superseded while it ran is dropped: only the latest request counts.
+   */
   private async loadDataset(spec: DatasetSpec, requestId: number): Promise<void> {
+    this.latestDatasetRequest = requestId;
+    this.datasetLoading = true;
+    const superseded = () => this.latestDatasetRequest !== requestId;
     try {
       const { dataset, warnings } = await this.buildDataset(spec);
-      this.dataset = dataset;
-      this.post({ type: 'dataset', requestId, summary: summarise(dataset, warnings) });
+      if (superseded()) return;
+      this.datasetLoading = false;
+      this.post({ type: 'dataset', requestId, summary: this.useDataset(dataset, warnings) });
     } catch (err) {
+      if (superseded()) return;
+      this.datasetLoading = false;
       this.post({
         type: 'datasetError',
         requestId,
@@ -247,38 +275,72 @@ export class TrainingSession {
     };
   }
 
-  private async start(config: RunConfig): Promise<void> {
+  /** A Start that cannot go ahead: says why, and the page returns to "stopped". */
+  private refuseStart(message?: string): void {
+    this.starting = false;
+    this.queuedBudgets = undefined;
+    if (message) this.notice('error', message);
+    this.post({ type: 'runState', state: 'stopped' });
+  }
+
+  /** The dataset a Start expecting `datasetKey` may train on, or why there is none. */
+  private expectedDataset(datasetKey: string): Dataset | string {
+    if (this.datasetLoading) {
+      return 'The run was not started: a newer dataset is still loading. Press Start again once it is shown.';
+    }
+    if (!this.dataset || this.datasetKey !== datasetKey) {
+      return (
+        `The run was not started: the dataset shown on the page is not the one loaded for training ` +
+        `(${this.dataset ? `"${this.dataset.name}"` : 'none'}). Choose the dataset again, then press Start.`
+      );
+    }
+    return this.dataset;
+  }
+
+  private async start(config: RunConfig, datasetKey?: string): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before starting another.');
       return;
     }
-    if (!this.dataset) {
-      const { dataset, warnings } = await this.buildDataset(config.dataset);
-      this.dataset = dataset;
-      this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, warnings) });
+    this.starting = true;
+    this.queuedBudgets = undefined;
+    let dataset: Dataset;
+    if (datasetKey !== undefined) {
+      const expected = this.expectedDataset(datasetKey);
+      if (typeof expected === 'string') return this.refuseStart(expected);
+      dataset = expected;
+    } else {
+      // No dataset named: train on the one the configuration describes, built afresh.
+      try {
+        const { dataset: built, warnings } = await this.buildDataset(config.dataset);
+        this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(built, warnings) });
+        dataset = built;
+      } catch (err) {
+        return this.refuseStart(
+          `The dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
     }
-    const dataset = this.dataset;
-    const analysed = this.prepareModel(config, dataset);
-    if (!analysed) {
-      this.post({ type: 'runState', state: 'stopped' });
-      return;
-    }
-    const problem = feasibilityProblem(analysed, config.boardId, config.budgets);
-    if (problem) {
-      this.notice('error', problem);
-      this.post({ type: 'runState', state: 'stopped' });
-      return;
-    }
-    const estimator = createResourceEstimator(analysed, config.boardId);
-    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(config), estimator);
+    // Budgets moved while the run was starting apply to it from its first step.
+    const budgets = this.queuedBudgets ?? config.budgets;
+    const runConfig = { ...config, budgets: { ...budgets } };
+    const analysed = this.prepareModel(runConfig, dataset);
+    if (!analysed) return this.refuseStart();
+    const problem = feasibilityProblem(analysed, runConfig.boardId, runConfig.budgets);
+    if (problem) return this.refuseStart(problem);
+    const estimator = createResourceEstimator(analysed, runConfig.boardId);
+    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     await this.launch(
-      new TrainingRunState(trainer, config, this.backend, zooModel(config.modelId).name),
+      new TrainingRunState(trainer, runConfig, this.backend, zooModel(runConfig.modelId).name),
     );
   }
 
   private async launch(run: TrainingRunState): Promise<void> {
     this.run?.trainer.dispose();
     this.run = run;
+    if (this.queuedBudgets) run.trainer.setBudgets(this.queuedBudgets);
+    this.starting = false;
+    this.queuedBudgets = undefined;
     this.post({ type: 'runState', state: 'running' });
     run.lastGood = await run.trainer.checkpoint();
     await this.loop(run);
@@ -312,17 +374,26 @@ export class TrainingSession {
       this.notice('warning', 'A run is already in progress: stop it before resuming another.');
       return;
     }
+    this.starting = true;
+    this.queuedBudgets = undefined;
     const stored = await this.store.load();
     if (!stored) {
+      this.starting = false;
       this.notice('warning', 'There is no interrupted run to resume.');
       return;
     }
     const { config } = stored;
-    const dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
-    this.dataset = dataset;
-    this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, []) });
+    let dataset: Dataset;
+    try {
+      dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
+    } catch (err) {
+      return this.refuseStart(
+        `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
-    if (!analysed) return;
+    if (!analysed) return this.refuseStart();
     const estimator = createResourceEstimator(analysed, config.boardId);
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
@@ -521,8 +592,10 @@ export class TrainingSession {
     const summary: RunSummary = {
       id: `run-${Date.now().toString(36)}`,
       finishedAt: new Date().toISOString(),
-      config: run.config,
+      // The budgets the run ended with (they may have moved during the run).
+      config: { ...run.config, budgets: { ...trainer.budgets } },
       datasetName: trainer.dataset.name,
+      dataset: datasetIdentity(trainer.dataset),
       modelName: run.modelName,
       boardName: boardById(run.config.boardId).name,
       validationAccuracy: trainer.lastValidationAccuracy,
@@ -574,7 +647,8 @@ export class TrainingSession {
   }
 
   private setBudgets(budgets: Budgets): void {
-    this.run?.trainer.setBudgets(budgets);
+    if (this.starting) this.queuedBudgets = { ...budgets };
+    else if (this.run && !this.run.ended) this.run.trainer.setBudgets(budgets);
   }
 
   private pause(): void {
@@ -625,8 +699,24 @@ class TrainingRunState {
   ) {}
 }
 
+/** What names the dataset of a run: in its summary, report and run file. */
+export function datasetIdentity(dataset: Dataset): DatasetIdentity {
+  return {
+    id: dataset.id,
+    name: dataset.name,
+    inputShape: [...dataset.inputShape],
+    classNames: [...dataset.classNames],
+    trainCount: dataset.train.count,
+    validationCount: dataset.validation.count,
+  };
+}
+
 /** A few samples scaled to [0, 1] for the preview grid, and the dataset's figures. */
-export function summarise(dataset: Dataset, warnings: string[]): DatasetSummary {
+export function summarise(
+  dataset: Dataset,
+  warnings: string[],
+  loadKey = dataset.id,
+): DatasetSummary {
   const [h, w, c] = dataset.inputShape;
   const n = h * w * c;
   const count = Math.min(PREVIEW_SAMPLES, dataset.train.count);
@@ -641,6 +731,7 @@ export function summarise(dataset: Dataset, warnings: string[]): DatasetSummary 
   const x = Float32Array.from(raw, (v) => (v - min) / range);
   return {
     id: dataset.id,
+    loadKey,
     name: dataset.name,
     inputShape: dataset.inputShape,
     numClasses: dataset.numClasses,
