@@ -49,6 +49,11 @@ export interface RunState {
   series: RunSeries;
   /** The finished run's summary (exports refer to it). */
   summary?: RunSummary;
+  /**
+   * Whether the finished run is kept whole in this browser yet: 'saving' until its files are
+   * stored, 'failed' when the browser refused them (the page then warns before unloading).
+   */
+  kept?: 'saving' | 'saved' | 'failed';
 }
 
 export interface ExportState {
@@ -146,7 +151,7 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       const others = state.savedRuns.filter((r) => r.id !== event.summary.id);
       return {
         ...state,
-        run: { ...state.run, status: 'finished', summary: event.summary },
+        run: { ...state.run, status: 'finished', summary: event.summary, kept: 'saving' },
         savedRuns: [...others, event.summary],
       };
     }

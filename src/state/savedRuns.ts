@@ -45,14 +45,31 @@ function isConfig(x: unknown): boolean {
   );
 }
 
+function isDatasetIdentity(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    isStr(x.id) &&
+    isStr(x.name) &&
+    Array.isArray(x.inputShape) &&
+    x.inputShape.length === 3 &&
+    x.inputShape.every(isNum) &&
+    Array.isArray(x.classNames) &&
+    x.classNames.every(isStr) &&
+    isNum(x.trainCount) &&
+    isNum(x.validationCount)
+  );
+}
+
 /** Whether `x` has every field of a RunSummary with the right type. */
 export function isRunSummary(x: unknown): x is RunSummary {
   return (
     isObj(x) &&
     isStr(x.id) &&
+    (x.name === undefined || isStr(x.name)) &&
     isStr(x.finishedAt) &&
     isConfig(x.config) &&
     isStr(x.datasetName) &&
+    (x.dataset === undefined || isDatasetIdentity(x.dataset)) &&
     isStr(x.modelName) &&
     isStr(x.boardName) &&
     isNum(x.validationAccuracy) &&

@@ -36,3 +36,15 @@ export const selectUnprunedFigure = (resource: ResourceName) => (s: StudioState)
 
 export const selectSmallestFigure = (resource: ResourceName) => (s: StudioState) =>
   s.estimate?.smallest[resource];
+
+/**
+ * Why leaving the page now would lose work (the page then asks before unloading): a run that
+ * has not finished, or a finished run not yet kept in this browser.
+ */
+export const selectUnloadWarning = (s: StudioState): string | undefined => {
+  if (selectIsRunActive(s)) return 'A run is in progress: leaving the page interrupts it.';
+  if (s.run.status === 'finished' && s.run.summary && s.run.kept !== 'saved') {
+    return 'The finished run is not kept in this browser yet: leaving the page loses it.';
+  }
+  return undefined;
+};

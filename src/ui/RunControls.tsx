@@ -5,6 +5,7 @@ import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../stat
 import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
 import { formatBytes, formatDuration, formatMs } from './format';
+import { runLabel } from './SavedRuns';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   idle: 'Idle',
@@ -65,6 +66,7 @@ export function RunControls() {
   const pauseRun = useStudio((s) => s.pauseRun);
   const resumeRun = useStudio((s) => s.resumeRun);
   const stopRun = useStudio((s) => s.stopRun);
+  const shown = useStudio((s) => (s.run.status === 'finished' ? s.run.summary : undefined));
   const datasetLoading = useStudio((s) => s.dataset.loading);
   const datasetShown = useStudio((s) => s.dataset.summary !== undefined);
   const datasetReady = !datasetLoading && datasetShown;
@@ -113,6 +115,11 @@ export function RunControls() {
           {!active && !datasetLoading && !datasetShown && ' Choose a dataset first.'}
         </p>
       </div>
+      {shown && (
+        <p className="hint" data-testid="shown-run">
+          Showing: {runLabel(shown)}, finished {new Date(shown.finishedAt).toLocaleString('en-GB')}.
+        </p>
+      )}
       <div
         className="progress"
         role="progressbar"

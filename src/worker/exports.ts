@@ -39,12 +39,12 @@ function normalisedSamples(dataset: Dataset, split: 'train' | 'validation', limi
 
 export class RunExporter {
   private model?: ExportableModel;
-  private tflite?: {
+  private tflite?: Promise<{
     bytes: Uint8Array;
     int8Accuracy: number;
     floatAccuracy: number;
     warnings: string[];
-  };
+  }>;
 
   constructor(
     private readonly trainer: PruningTrainer,
@@ -66,28 +66,47 @@ export class RunExporter {
     return this.model;
   }
 
-  private async tfliteFile() {
-    if (!this.tflite) {
-      const model = await this.exportable();
-      const dataset = this.trainer.dataset;
-      const calibration = normalisedSamples(dataset, 'train', CALIBRATION_SAMPLES);
-      const { bytes, quantized } = exportTflite(model, {
-        calibrationInputs: calibration.x,
-        calibrationCount: calibration.count,
-      });
-      const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
-      const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
-      this.tflite = {
-        bytes,
-        int8Accuracy: comparison.int8Accuracy ?? NaN,
-        floatAccuracy: comparison.floatAccuracy ?? NaN,
-        warnings: quantized.warnings,
-      };
-    }
+  private tfliteFile() {
+    this.tflite ??= this.makeTflite();
     return this.tflite;
   }
 
-  async file(format: ExportFormat): Promise<ExportFile> {
+  private async makeTflite() {
+    const model = await this.exportable();
+    const dataset = this.trainer.dataset;
+    const calibration = normalisedSamples(dataset, 'train', CALIBRATION_SAMPLES);
+    const { bytes, quantized } = exportTflite(model, {
+      calibrationInputs: calibration.x,
+      calibrationCount: calibration.count,
+    });
+    const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
+    const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
+    return {
+      bytes,
+      int8Accuracy: comparison.int8Accuracy ?? NaN,
+      floatAccuracy: comparison.floatAccuracy ?? NaN,
+      warnings: quantized.warnings,
+    };
+  }
+
+  private readonly files = new Map<ExportFormat, Promise<ExportFile>>();
+
+  /**
+   * One file of the run, made once: every later download (and the copy kept with the saved
+   * run) is the same bytes.
+   */
+  file(format: ExportFormat): Promise<ExportFile> {
+    let file = this.files.get(format);
+    if (!file) {
+      file = this.make(format);
+      this.files.set(format, file);
+      // A failed attempt is not kept: the next request tries again.
+      file.catch(() => this.files.delete(format));
+    }
+    return file;
+  }
+
+  private async make(format: ExportFormat): Promise<ExportFile> {
     const base = this.summary.modelName
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
@@ -114,8 +133,11 @@ export class RunExporter {
         const tflite = await this.tfliteFile();
         const s = this.summary;
         const board = boardById(s.config.boardId);
-        const report = buildReport({
+        const input = {
           modelName: s.modelName,
+          // The dataset the run trained on (name, input shape, classes in label order, counts).
+          dataset: s.dataset,
+          createdAt: s.finishedAt,
           board: { name: board.name, core: board.core, clockMHz: board.clockMHz },
           budgets: {
             flashBytes: s.config.budgets.flash,
@@ -136,7 +158,8 @@ export class RunExporter {
           },
           tfliteBytes: tflite.bytes.length,
           warnings: tflite.warnings,
-        });
+        };
+        const report = buildReport(input);
         return {
           filename: `${base}-report.json`,
           mime: 'application/json',

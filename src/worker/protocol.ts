@@ -141,6 +141,8 @@ export interface DatasetIdentity {
 
 export interface RunSummary {
   id: string;
+  /** The user's name for the run (Saved runs panel); absent until renamed. */
+  name?: string;
   finishedAt: string;
   config: RunConfig;
   datasetName: string;
@@ -159,6 +161,13 @@ export interface RunSummary {
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
+
+export interface ExportedFile {
+  format: ExportFormat;
+  filename: string;
+  mime: string;
+  bytes: ArrayBuffer;
+}
 
 export interface SimulatedFaults {
   /** Throw a "device lost" error at this step (once): the run must go on on the next backend. */
@@ -236,5 +245,7 @@ export type WorkerEvent =
       bytes: ArrayBuffer;
     }
   | { type: 'exportError'; requestId: number; message: string }
+  /** After 'finished': the run's four export files, made once, to keep with the saved run. */
+  | { type: 'runFiles'; runId: string; files: ExportedFile[] }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

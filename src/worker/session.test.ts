@@ -92,7 +92,10 @@ describe('TrainingSession', () => {
       expect(finished.summary.resources.flash).toBeLessThanOrEqual(3000);
       expect(finished.summary.resources.flash).toBeLessThan(finished.summary.unpruned.flash);
     }
-    expect(events.at(-1)).toEqual({ type: 'runState', state: 'finished' });
+    const finishedAt = events.findIndex((e) => e.type === 'runState' && e.state === 'finished');
+    expect(finishedAt).toBeGreaterThan(0);
+    // Then the run's files, to be kept with the saved run.
+    expect(events.slice(finishedAt + 1).map((e) => e.type)).toEqual(['runFiles']);
   });
 
   it('pauses, resumes and stops between steps', async () => {
@@ -206,6 +209,16 @@ describe('TrainingSession', () => {
 
     const cFiles = unzipSync(new Uint8Array(files.get('c-array')!));
     expect(strFromU8(cFiles['model_data.cc'])).toContain(`${tflite.length}`);
+
+    // The files kept with the saved run are the very bytes every download gives.
+    const kept = events.find((e) => e.type === 'runFiles');
+    expect(kept?.type === 'runFiles' && kept.runId).toBe(summary!.id);
+    if (kept?.type === 'runFiles') {
+      expect(kept.files.map((f) => f.format)).toEqual(['tfjs', 'tflite', 'c-array', 'report']);
+      for (const f of kept.files) {
+        expect(new Uint8Array(f.bytes), f.format).toEqual(new Uint8Array(files.get(f.format)!));
+      }
+    }
 
     const report = JSON.parse(strFromU8(new Uint8Array(files.get('report')!)));
     expect(report.tfliteBytes).toBe(tflite.length);

@@ -34,6 +34,7 @@ import type {
   DatasetIdentity,
   DatasetSpec,
   DatasetSummary,
+  ExportedFile,
   ExportFormat,
   RunConfig,
   RunSummary,
@@ -616,6 +617,28 @@ export class TrainingSession {
     run.exporter = new RunExporter(trainer, summary);
     this.post({ type: 'finished', summary });
     this.post({ type: 'runState', state: 'finished' });
+    await this.postRunFiles(run.exporter, summary.id);
+  }
+
+  /** Makes the four export files once and sends them to be kept with the saved run. */
+  private async postRunFiles(exporter: RunExporter, runId: string): Promise<void> {
+    const files: ExportedFile[] = [];
+    try {
+      for (const format of ['tfjs', 'tflite', 'c-array', 'report'] as const) {
+        const file = await exporter.file(format);
+        files.push({ format, filename: file.filename, mime: file.mime, bytes: copy(file.bytes) });
+      }
+    } catch (err) {
+      this.notice(
+        'warning',
+        `The finished run could not be kept whole in this browser: making its files failed (${err instanceof Error ? err.message : String(err)}).`,
+      );
+      return;
+    }
+    this.post(
+      { type: 'runFiles', runId, files },
+      files.map((f) => f.bytes),
+    );
   }
 
   private async exportFile(format: ExportFormat, requestId: number): Promise<void> {
@@ -632,7 +655,7 @@ export class TrainingSession {
     }
     try {
       const file = await exporter.file(format);
-      const bytes = file.bytes.slice().buffer;
+      const bytes = copy(file.bytes);
       this.post(
         { type: 'exported', requestId, format, filename: file.filename, mime: file.mime, bytes },
         [bytes],
@@ -697,6 +720,11 @@ class TrainingRunState {
     public backend: BackendName,
     readonly modelName: string,
   ) {}
+}
+
+/** A copy of the bytes in a buffer of their own (the original stays for later downloads). */
+function copy(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer;
 }
 
 /** What names the dataset of a run: in its summary, report and run file. */
