@@ -6,7 +6,7 @@ const SHORT =
   '&board=stm32f746g-disco&flash=none&ram=none&latency=none&macs=none' +
   '&steps=24&warmup=0.25&prune=0.5&batch=8&lr=0.01&seed=1&backend=wasm';
 
-test('five runs one after another leave the worker holding the same tensor memory (±10%)', async ({
+test('five runs one after another, kept whole and reopened, leave the worker holding the same tensor memory (±10%)', async ({
   page,
   pageErrors: _e,
 }) => {
@@ -24,6 +24,23 @@ test('five runs one after another leave the worker holding the same tensor memor
     const scale = { B: 1, KB: 1024, MB: 1024 * 1024 }[m![2] as 'B' | 'KB' | 'MB'];
     after.push({ bytes: Number(m![1]) * scale, tensors: Number(m![3]) });
   }
+  // Every run is kept whole; reopening them (charts from storage) must not hold on to more.
+  await expect(page.getByTestId('storage-use')).toContainText('5 runs kept whole');
+  const rows = page.getByTestId('saved-runs-table').locator('tbody tr');
+  for (let i = 4; i >= 0; i--) {
+    await rows
+      .nth(i)
+      .getByRole('button', { name: /^Reopen/ })
+      .click();
+    await expect(rows.nth(i)).toContainText('(shown)');
+  }
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 120_000 });
+  await expect(rows).toHaveCount(6);
+  const text = (await page.getByTestId('tensor-memory').textContent()) ?? '';
+  const m = /([\d.]+)\s*(B|KB|MB)\s*\((\d+) tensors\)/.exec(text);
+  const scale = { B: 1, KB: 1024, MB: 1024 * 1024 }[m![2] as 'B' | 'KB' | 'MB'];
+  after.push({ bytes: Number(m![1]) * scale, tensors: Number(m![3]) });
   for (const a of after.slice(1)) {
     expect(a.bytes).toBeLessThanOrEqual(after[0].bytes * 1.1);
     expect(a.tensors).toBeLessThanOrEqual(after[0].tensors * 1.1);
