@@ -98,6 +98,13 @@ test('a finished run survives a reload whole: charts drawn, the four exports byt
   await expect(page.getByTestId('run-status')).toContainText('Finished');
   await expect(page.getByTestId('shown-run')).toContainText('Generated shapes');
   await expectChartsDrawn(page);
+  // Every accuracy names the network and the step it was measured on.
+  const figures = page.getByTestId('accuracy-figures');
+  await expect(figures).toContainText('Pruned network, float, after step 20 of 20');
+  await expect(figures).toContainText(/int8 \.tflite \| float/);
+  await expect(page.getByTestId('accuracy-int8')).toContainText(/\d+\.\d% \| \d+\.\d%/);
+  await expect(figures).toContainText(/Unpruned network after step \d+ of 20 \(end of warm-up\)/);
+  await expect(figures).toContainText(/reference only: it trained [\d.]+× fewer steps/);
   const after = await exportsOf(page);
   expect(after.map((b) => b.length)).toEqual(before.map((b) => b.length));
   after.forEach((b, i) => expect(b.equals(before[i]), `file ${i}`).toBe(true));

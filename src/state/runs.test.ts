@@ -19,6 +19,7 @@ import { createStudioStore, type StudioEnvironment } from './store';
 import { makeDatasetSummary, makeMetrics, makeSummary } from './testFixtures';
 
 const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
+const q = { int8Accuracy: 0.81, floatAccuracy: 0.83, samples: 1000 };
 
 function page(
   records: RunRecordStore = new MemoryRunRecordStore(),
@@ -228,6 +229,20 @@ describe('finished runs kept whole', () => {
     expect(() => decodeRunFile(zipSync(entries), 'cut.psrun.zip')).toThrow(
       /cut\.psrun\.zip cannot be opened: its tflite file is missing/,
     );
+  });
+
+  it('adds the int8 accuracy of the exported file to the run, in the list and the record', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { ...(runFiles('run-1') as Extract<WorkerEvent, { type: 'runFiles' }>), quantised: q },
+      ]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().run.summary?.quantised).toEqual(q);
+    expect(JSON.parse(p.storage.get(SAVED_RUNS_KEY)!).runs[0].quantised).toEqual(q);
+    expect((await p.records.get('run-1'))?.summary.quantised).toEqual(q);
   });
 
   it('asks before unloading while a run goes', () => {

@@ -45,6 +45,10 @@ function isConfig(x: unknown): boolean {
   );
 }
 
+function isQuantised(x: unknown): boolean {
+  return isObj(x) && isNum(x.int8Accuracy) && isNum(x.floatAccuracy) && isNum(x.samples);
+}
+
 function isDatasetIdentity(x: unknown): boolean {
   return (
     isObj(x) &&
@@ -74,6 +78,9 @@ export function isRunSummary(x: unknown): x is RunSummary {
     isStr(x.boardName) &&
     isNum(x.validationAccuracy) &&
     (x.unprunedValidationAccuracy === undefined || isNum(x.unprunedValidationAccuracy)) &&
+    (x.unprunedMeasuredAtStep === undefined || isNum(x.unprunedMeasuredAtStep)) &&
+    (x.validationSamples === undefined || isNum(x.validationSamples)) &&
+    (x.quantised === undefined || isQuantised(x.quantised)) &&
     isFigures(x.resources) &&
     isFigures(x.unpruned) &&
     Array.isArray(x.keptPerGroup) &&

@@ -410,9 +410,19 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       for (const f of event.files) {
         files[f.format] = { filename: f.filename, mime: f.mime, bytes: f.bytes };
       }
+      // The int8 figures are known only now: the summary (list and record) gains them.
+      const summary = event.quantised
+        ? { ...run.summary, quantised: event.quantised }
+        : run.summary;
+      if (summary !== run.summary) {
+        const savedRuns = get().savedRuns.map((r) => (r.id === summary.id ? summary : r));
+        set((s) => ({ run: { ...s.run, summary }, savedRuns }));
+        const stored = storeSavedRuns(env.storage, savedRuns);
+        if (stored) get().notify('warning', stored);
+      }
       const record = {
         version: 1 as const,
-        summary: run.summary,
+        summary,
         series: run.series,
         final: run.latest,
         files: files as Record<ExportFormat, RunRecordFile>,

@@ -5,6 +5,7 @@ import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../stat
 import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
 import { formatBytes, formatDuration, formatMs } from './format';
+import { AccuracyFigures } from './AccuracyFigures';
 import { runLabel } from './SavedRuns';
 
 export const PHASE_LABELS: Record<Phase, string> = {
@@ -120,6 +121,7 @@ export function RunControls() {
           Showing: {runLabel(shown)}, finished {new Date(shown.finishedAt).toLocaleString('en-GB')}.
         </p>
       )}
+      {shown && <AccuracyFigures summary={shown} />}
       <div
         className="progress"
         role="progressbar"

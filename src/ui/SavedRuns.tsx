@@ -199,7 +199,7 @@ export function SavedRuns() {
                   <th scope="col">Run (model · dataset · board)</th>
                   <th scope="col">Budgets</th>
                   <th scope="col" className="num">
-                    Accuracy
+                    Accuracy <span className="hint">(pruned, float, last step | int8)</span>
                   </th>
                   <th scope="col" className="num">
                     Flash
@@ -240,7 +240,10 @@ export function SavedRuns() {
                         )}
                       </th>
                       <td>{budgetText(r)}</td>
-                      <td className="num">{formatPercent(r.validationAccuracy)}</td>
+                      <td className="num">
+                        {formatPercent(r.validationAccuracy)}
+                        {r.quantised && ` | ${formatPercent(r.quantised.int8Accuracy)}`}
+                      </td>
                       <td className="num">{formatBytes(r.resources.flash)}</td>
                       <td className="num">{formatBytes(r.resources.ram)}</td>
                       <td className="num">{formatMs(r.resources.latency)}</td>

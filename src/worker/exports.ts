@@ -13,7 +13,7 @@ import { buildReport } from '../export/report';
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';
 import type { PruningTrainer } from '../train/trainer';
-import type { ExportFormat, RunSummary } from './protocol';
+import type { ExportFormat, QuantisedAccuracy, RunSummary } from './protocol';
 
 export interface ExportFile {
   filename: string;
@@ -64,6 +64,13 @@ export class RunExporter {
       };
     }
     return this.model;
+  }
+
+  /** Accuracy of the exported int8 .tflite and of its float original, on the same samples. */
+  async quantisedAccuracy(): Promise<QuantisedAccuracy> {
+    const t = await this.tfliteFile();
+    const samples = Math.min(INT8_CHECK_SAMPLES, this.trainer.dataset.validation.count);
+    return { int8Accuracy: t.int8Accuracy, floatAccuracy: t.floatAccuracy, samples };
   }
 
   private tfliteFile() {
@@ -155,6 +162,19 @@ export class RunExporter {
             beforePruning: s.unprunedValidationAccuracy,
             afterPruning: s.validationAccuracy,
             afterInt8: tflite.int8Accuracy,
+          },
+          // What each accuracy was measured on (network, step, samples).
+          accuracyMeasured: {
+            beforePruning:
+              s.unprunedMeasuredAtStep === undefined
+                ? undefined
+                : { network: 'unpruned, end of warm-up', step: s.unprunedMeasuredAtStep },
+            afterPruning: { network: 'pruned, float', step: s.steps, samples: s.validationSamples },
+            afterInt8: {
+              network: 'pruned, int8 .tflite',
+              step: s.steps,
+              samples: Math.min(INT8_CHECK_SAMPLES, this.trainer.dataset.validation.count),
+            },
           },
           tfliteBytes: tflite.bytes.length,
           warnings: tflite.warnings,

@@ -151,7 +151,16 @@ export interface RunSummary {
   modelName: string;
   boardName: string;
   validationAccuracy: number;
+  /**
+   * Measured at the end of warm-up (step `unprunedMeasuredAtStep`), on the unpruned network
+   * trained only that long: a reference, not a like-for-like "before pruning" figure.
+   */
   unprunedValidationAccuracy?: number;
+  unprunedMeasuredAtStep?: number;
+  /** Validation samples behind validationAccuracy (pruned float network, at the last step). */
+  validationSamples?: number;
+  /** The exported int8 .tflite against its float original (known once the files are made). */
+  quantised?: QuantisedAccuracy;
   resources: ResourceFigures;
   unpruned: ResourceFigures;
   keptPerGroup: { name: string; kept: number; size: number }[];
@@ -161,6 +170,13 @@ export interface RunSummary {
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
+
+/** The pruned network's accuracy as exported: int8 .tflite and float, on the same samples. */
+export interface QuantisedAccuracy {
+  int8Accuracy: number;
+  floatAccuracy: number;
+  samples: number;
+}
 
 export interface ExportedFile {
   format: ExportFormat;
@@ -246,6 +262,6 @@ export type WorkerEvent =
     }
   | { type: 'exportError'; requestId: number; message: string }
   /** After 'finished': the run's four export files, made once, to keep with the saved run. */
-  | { type: 'runFiles'; runId: string; files: ExportedFile[] }
+  | { type: 'runFiles'; runId: string; files: ExportedFile[]; quantised?: QuantisedAccuracy }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

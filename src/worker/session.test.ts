@@ -96,6 +96,21 @@ describe('TrainingSession', () => {
     expect(finishedAt).toBeGreaterThan(0);
     // Then the run's files, to be kept with the saved run.
     expect(events.slice(finishedAt + 1).map((e) => e.type)).toEqual(['runFiles']);
+    // Each accuracy names what it was measured on: the warm-up figure, the step warm-up ended.
+    if (finished?.type === 'finished') {
+      const warmupEnd = events.find((e) => e.type === 'metrics' && e.metrics.phase !== 'warmup');
+      expect(finished.summary.unprunedMeasuredAtStep).toBe(
+        warmupEnd?.type === 'metrics' ? warmupEnd.metrics.step : NaN,
+      );
+      expect(finished.summary.unprunedMeasuredAtStep).toBeLessThan(finished.summary.steps);
+      expect(finished.summary.validationSamples).toBe(80); // 20% of the 400 generated samples
+    }
+    const files = events.at(-1);
+    expect(files?.type === 'runFiles' && files.quantised).toMatchObject({
+      samples: 80,
+      int8Accuracy: expect.any(Number),
+      floatAccuracy: expect.any(Number),
+    });
   });
 
   it('pauses, resumes and stops between steps', async () => {

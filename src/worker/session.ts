@@ -405,6 +405,7 @@ export class TrainingSession {
     );
     const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
     run.unprunedAccuracy = stored.unprunedAccuracy;
+    run.unprunedStep = stored.unprunedStep;
     this.notice(
       'info',
       `Resumed the interrupted run at step ${trainer.step} of ${config.schedule.totalSteps}.`,
@@ -434,6 +435,7 @@ export class TrainingSession {
         modelName: run.modelName,
         datasetName: dataset.name,
         unprunedAccuracy: run.unprunedAccuracy,
+        unprunedStep: run.unprunedStep,
         dataset: keepData ? dataset : undefined,
       });
       run.storageWarned = false;
@@ -551,6 +553,7 @@ export class TrainingSession {
         );
         if (phaseBefore === 'warmup' && phaseAfter !== 'warmup') {
           run.unprunedAccuracy = trainer.lastValidationAccuracy;
+          run.unprunedStep = trainer.step;
         }
       }
       const stepMs = performance.now() - began;
@@ -601,6 +604,8 @@ export class TrainingSession {
       boardName: boardById(run.config.boardId).name,
       validationAccuracy: trainer.lastValidationAccuracy,
       unprunedValidationAccuracy: run.unprunedAccuracy,
+      unprunedMeasuredAtStep: run.unprunedAccuracy === undefined ? undefined : run.unprunedStep,
+      validationSamples: trainer.dataset.validation.count,
       resources: final,
       unpruned,
       keptPerGroup: trainer.original.groups
@@ -635,8 +640,14 @@ export class TrainingSession {
       );
       return;
     }
+    const measured = await exporter.quantisedAccuracy();
+    // Sent only when both were measured (JSON, where saved runs live, has no NaN).
+    const quantised =
+      Number.isFinite(measured.int8Accuracy) && Number.isFinite(measured.floatAccuracy)
+        ? measured
+        : undefined;
     this.post(
-      { type: 'runFiles', runId, files },
+      { type: 'runFiles', runId, files, quantised },
       files.map((f) => f.bytes),
     );
   }
@@ -708,6 +719,7 @@ class TrainingRunState {
   repairReported = false;
   storageWarned = false;
   unprunedAccuracy?: number;
+  unprunedStep?: number;
   exporter?: RunExporter;
   /** The last checkpoint: roll-back target after a diverging step or a failed backend. */
   lastGood?: TrainerCheckpoint;
