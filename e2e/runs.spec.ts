@@ -42,7 +42,10 @@ test('shapes chosen while the built-in MNIST file is still downloading are what 
   await expect(row).not.toContainText('MNIST (10,000 digits)');
 });
 
-const SHAPES = `#data=generated&gseed=1&gclasses=4&gsize=16&gsamples=400${TINY}`;
+const SHAPES = `#data=generated&gseed=1&gclasses=4&gsize=16&gsamples=400${TINY}`.replace(
+  'flash=none',
+  'flash=3072',
+);
 const FORMAT_BUTTONS = [/TF\.js/, /TFLite/, /C array/, /Report/];
 const CHARTS = [
   'pi-chart',
@@ -185,6 +188,16 @@ test('reopen, rename, delete an older run; its run file opens in a fresh browser
   });
   await expect(student.getByTestId('shown-run')).toContainText('Teacher demo');
   await expectChartsDrawn(student);
+  // Replay the imported run to step 10 (mid-pruning): the π chart goes back with it.
+  const piText = student.getByTestId('pi-at-step');
+  await expect(piText).toContainText('At step 20:');
+  const finalPi = await piText.textContent();
+  await student.getByRole('slider', { name: 'Replay step' }).fill('10');
+  await expect(student.getByTestId('replay-step')).toHaveText('Step 10 of 20');
+  await expect(piText).toContainText('At step 10:');
+  expect(await piText.textContent()).not.toBe(finalPi);
+  await student.getByRole('button', { name: 'Go to the end' }).click();
+  await expect(piText).toHaveText(finalPi!);
   const imported = await exportsOf(student);
   imported.forEach((b, i) => expect(b.equals(first[i]), `file ${i}`).toBe(true));
   await expect(student.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);

@@ -66,7 +66,11 @@ function isRunSeries(x: unknown): x is RunSeries {
     isNumArray(p.pi) &&
     (p.pi as number[]).length === groups;
   const isValidation = (p: unknown) => isObj(p) && isNum(p.step) && isNum(p.accuracy);
-  return isSeries(x.steps, isStep) && isSeries(x.validation, isValidation);
+  return (
+    isSeries(x.steps, isStep) &&
+    isSeries(x.validation, isValidation) &&
+    (x.snapshots === undefined || isSeries(x.snapshots, isFinalMetrics))
+  );
 }
 
 function isFinalMetrics(x: unknown): x is StepMetrics {

@@ -77,6 +77,8 @@ export interface ViewOptions {
   selectedGroup?: string;
   /** Resource on the x axis of the saved-runs trade-off chart. */
   tradeoffResource: ResourceName;
+  /** Replay: the step of the finished run the charts show (undefined: its end). */
+  replayStep?: number;
 }
 
 export interface StudioActions {
@@ -133,6 +135,8 @@ export interface StudioActions {
   setLargeText: (on: boolean) => void;
   selectGroup: (name: string) => void;
   setTradeoffResource: (resource: ResourceName) => void;
+  /** Replays the finished run at a step; undefined goes back to its end. */
+  setReplayStep: (step: number | undefined) => void;
 }
 
 export interface StudioData extends WorkerFacingState {
@@ -454,6 +458,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         },
         shownRecord: record,
         exports: { pending: {} },
+        view: { ...get().view, replayStep: undefined },
       });
 
     const recordOf = async (id: string): Promise<RunRecord | undefined> => {
@@ -618,10 +623,11 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           );
           return;
         }
-        set({
+        set((s) => ({
           run: { status: 'starting', series: emptyRunSeries() },
           exports: { pending: {} },
-        });
+          view: { ...s.view, replayStep: undefined },
+        }));
         // The worker trains only on the dataset shown here (it refuses any other).
         send({
           type: 'start',
@@ -634,7 +640,11 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       stopRun: () => send({ type: 'stop' }),
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;
-        set({ run: { status: 'starting', series: emptyRunSeries() }, exports: { pending: {} } });
+        set((s) => ({
+          run: { status: 'starting', series: emptyRunSeries() },
+          exports: { pending: {} },
+          view: { ...s.view, replayStep: undefined },
+        }));
         send({ type: 'resumeCheckpoint' });
       },
       discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
@@ -780,6 +790,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       selectGroup: (name) => set((s) => ({ view: { ...s.view, selectedGroup: name } })),
       setTradeoffResource: (resource) =>
         set((s) => ({ view: { ...s.view, tradeoffResource: resource } })),
+      setReplayStep: (step) => set((s) => ({ view: { ...s.view, replayStep: step } })),
     };
   });
 

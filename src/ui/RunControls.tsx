@@ -6,6 +6,7 @@ import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
 import { formatBytes, formatDuration, formatMs } from './format';
 import { AccuracyFigures } from './AccuracyFigures';
+import { ReplayScrubber } from './ReplayScrubber';
 import { runLabel } from './SavedRuns';
 
 export const PHASE_LABELS: Record<Phase, string> = {
@@ -122,6 +123,7 @@ export function RunControls() {
         </p>
       )}
       {shown && <AccuracyFigures summary={shown} />}
+      <ReplayScrubber />
       <div
         className="progress"
         role="progressbar"
