@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
@@ -9,6 +9,7 @@ import { TrainingSession } from './session';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+afterEach(() => vi.unstubAllGlobals());
 
 function harness(
   store: CheckpointStore = new MemoryCheckpointStore(),
@@ -330,6 +331,11 @@ describe('TrainingSession', () => {
       load: async () => undefined,
       clear: async () => undefined,
     };
+    // The worker asks the browser how much the site stores (navigator.storage.estimate).
+    const MB = 1024 * 1024;
+    vi.stubGlobal('navigator', {
+      storage: { estimate: async () => ({ usage: 95 * MB, quota: 100 * MB }) },
+    });
     const { session, events } = harness(full);
     await session.handle({ type: 'init', backends: ['cpu'] });
     await session.handle({ type: 'start', config: config() });
@@ -338,6 +344,9 @@ describe('TrainingSession', () => {
     );
     expect(warnings).toHaveLength(1); // said once, not at every save
     expect(warnings[0].type === 'notice' && warnings[0].message).toMatch(/quota/);
+    expect(warnings[0].type === 'notice' && warnings[0].message).toMatch(
+      /uses 95\.0 MB of the 100\.0 MB the browser allows\. Delete saved runs/,
+    );
     expect(events.some((e) => e.type === 'finished')).toBe(true);
   });
 });

@@ -442,10 +442,11 @@ export class TrainingSession {
     } catch (err) {
       if (!run.storageWarned) {
         run.storageWarned = true;
+        const used = await storageUsed();
         this.notice(
           'warning',
           `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
-            'training goes on, but a reload would lose it. Free some site storage to keep checkpoints.',
+            `training goes on, but a reload would lose it.${used} Delete saved runs you no longer need to keep checkpoints.`,
         );
       }
     }
@@ -732,6 +733,19 @@ class TrainingRunState {
     public backend: BackendName,
     readonly modelName: string,
   ) {}
+}
+
+/** " This site uses X MB of the Y MB the browser allows." where the browser says; else "". */
+async function storageUsed(): Promise<string> {
+  try {
+    if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return '';
+    const { usage, quota } = await navigator.storage.estimate();
+    if (usage === undefined || quota === undefined) return '';
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return ` This site uses ${mb(usage)} of the ${mb(quota)} the browser allows.`;
+  } catch {
+    return '';
+  }
 }
 
 /** A copy of the bytes in a buffer of their own (the original stays for later downloads). */
