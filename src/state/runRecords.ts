@@ -14,6 +14,13 @@ import type { DecimatedSeries, RunSeries } from './series';
 
 export const RUN_RECORD_VERSION = 1;
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
+/** What each export is; an imported run file cannot choose another type for its downloads. */
+const MIME: Record<ExportFormat, string> = {
+  tfjs: 'application/zip',
+  tflite: 'application/octet-stream',
+  'c-array': 'application/zip',
+  report: 'application/json',
+};
 
 export interface RunRecordFile {
   filename: string;
@@ -346,9 +353,11 @@ export function decodeRunFile(bytes: Uint8Array, name = 'the file'): RunRecord {
   const listed = isObj(manifest.files) ? manifest.files : {};
   for (const format of EXPORT_FORMATS) {
     const f = listed[format];
-    if (!isObj(f) || !isStr(f.entry) || !isStr(f.filename) || !isStr(f.mime)) continue;
+    if (!isObj(f) || !isStr(f.entry) || !isStr(f.filename)) continue;
     const data = entries[f.entry];
-    if (data) files[format] = { filename: f.filename, mime: f.mime, bytes: data.slice().buffer };
+    // Only a plain file name is kept (no folders), with the type of its format.
+    const filename = f.filename.split(/[\\/]/).pop() ?? '';
+    if (data) files[format] = { filename, mime: MIME[format], bytes: data.slice().buffer };
   }
   const record = {
     version: manifest.version,

@@ -179,6 +179,34 @@ describe('finished runs kept whole', () => {
     );
   });
 
+  it('ignores the files of a run that is no longer the one shown', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    p.store.getState().receiveWorkerEvents([runFiles('run-0')]);
+    await vi.runAllTimersAsync();
+    expect(await p.records.get('run-0')).toBeUndefined();
+    expect(p.store.getState().shownRecord?.summary.id).toBe('run-1');
+  });
+
+  it('an imported run file cannot pick the type or folder of its downloads', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    const whole = (await p.records.get('run-1'))!;
+    const odd = {
+      ...whole,
+      files: {
+        ...whole.files,
+        report: { ...whole.files.report, filename: '../../evil.html', mime: 'text/html' },
+      },
+    };
+    const back = decodeRunFile(encodeRunFile(odd));
+    expect(back.files.report.filename).toBe('evil.html');
+    expect(back.files.report.mime).toBe('application/json');
+    expect(new Uint8Array(back.files.report.bytes)).toEqual(
+      new Uint8Array(whole.files.report.bytes),
+    );
+  });
+
   it('refuses a damaged run file with a message, and stores nothing', async () => {
     const p = page();
     await vi.runAllTimersAsync();
