@@ -91,6 +91,11 @@ test('a finished run survives a reload whole: charts drawn, the four exports byt
   await finishRun(page);
   await expect(page.getByTestId('storage-use')).toContainText('1 run kept whole');
   await expect(page.getByTestId('storage-use')).toContainText(/Site storage used: [\d.]+ [KMG]?B/);
+  // The fair reference: the unpruned network trained the run's full length, on demand.
+  await page.getByRole('button', { name: 'Train it (20 steps)' }).click();
+  const reference = page.getByTestId('accuracy-reference');
+  await expect(reference).toContainText(/\d+\.\d% \(80 validation samples\)/);
+  const referenceText = await reference.textContent();
   const before = await exportsOf(page);
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
@@ -108,6 +113,10 @@ test('a finished run survives a reload whole: charts drawn, the four exports byt
   await expect(page.getByTestId('accuracy-int8')).toContainText(/\d+\.\d% \| \d+\.\d%/);
   await expect(figures).toContainText(/Unpruned network after step \d+ of 20 \(end of warm-up\)/);
   await expect(figures).toContainText(/reference only: it trained [\d.]+× fewer steps/);
+  await expect(figures).toContainText(
+    'Unpruned network, float, after step 20 of 20 (fair reference)',
+  );
+  await expect(reference).toHaveText(referenceText!);
   const after = await exportsOf(page);
   expect(after.map((b) => b.length)).toEqual(before.map((b) => b.length));
   after.forEach((b, i) => expect(b.equals(before[i]), `file ${i}`).toBe(true));

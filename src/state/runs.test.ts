@@ -273,6 +273,40 @@ describe('finished runs kept whole', () => {
     expect((await p.records.get('run-1'))?.summary.quantised).toEqual(q);
   });
 
+  it('trains the fair reference for the run the worker holds, and keeps it with the run', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const p = page(records, storage);
+    await finishRun(p, 'run-1');
+    p.store.getState().trainReference();
+    expect(p.sent.at(-1)).toEqual({ type: 'trainReference' });
+    p.store
+      .getState()
+      .receiveWorkerEvents([{ type: 'reference', runId: 'run-1', step: 120, totalSteps: 400 }]);
+    expect(p.store.getState().referenceProgress).toEqual({
+      runId: 'run-1',
+      step: 120,
+      totalSteps: 400,
+    });
+    const reference = { accuracy: 0.97, steps: 400, validationSamples: 2000 };
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { type: 'reference', runId: 'run-1', step: 400, totalSteps: 400, reference },
+      ]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().referenceProgress).toBeUndefined();
+    expect(p.store.getState().run.summary?.reference).toEqual(reference);
+    expect(JSON.parse(storage.get(SAVED_RUNS_KEY)!).runs[0].reference).toEqual(reference);
+    expect((await records.get('run-1'))?.summary.reference).toEqual(reference);
+    // After a reload the worker holds no run: the reference is shown, not trained again.
+    const after = page(records, storage);
+    await vi.runAllTimersAsync();
+    expect(after.store.getState().run.summary?.reference).toEqual(reference);
+    after.store.getState().trainReference();
+    expect(after.sent.some((c) => c.type === 'trainReference')).toBe(false);
+  });
+
   it('asks before unloading while a run goes', () => {
     const p = page();
     expect(selectUnloadWarning(p.store.getState())).toBeUndefined();

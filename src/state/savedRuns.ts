@@ -49,6 +49,10 @@ function isQuantised(x: unknown): boolean {
   return isObj(x) && isNum(x.int8Accuracy) && isNum(x.floatAccuracy) && isNum(x.samples);
 }
 
+function isReference(x: unknown): boolean {
+  return isObj(x) && isNum(x.accuracy) && isNum(x.steps) && isNum(x.validationSamples);
+}
+
 function isDatasetIdentity(x: unknown): boolean {
   return (
     isObj(x) &&
@@ -81,6 +85,7 @@ export function isRunSummary(x: unknown): x is RunSummary {
     (x.unprunedMeasuredAtStep === undefined || isNum(x.unprunedMeasuredAtStep)) &&
     (x.validationSamples === undefined || isNum(x.validationSamples)) &&
     (x.quantised === undefined || isQuantised(x.quantised)) &&
+    (x.reference === undefined || isReference(x.reference)) &&
     isFigures(x.resources) &&
     isFigures(x.unpruned) &&
     Array.isArray(x.keptPerGroup) &&

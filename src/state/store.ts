@@ -13,6 +13,7 @@ import type {
   Budgets,
   ExportFormat,
   ResourceName,
+  RunSummary,
   ScheduleConfig,
   SimulatedFaults,
   UploadFile,
@@ -131,6 +132,8 @@ export interface StudioActions {
   importRunFile: (file: Blob, name: string) => Promise<void>;
   /** Re-reads how much storage this site uses. */
   refreshStorageUse: () => void;
+  /** Trains the finished run's unpruned network for its full length (the fair reference). */
+  trainReference: () => void;
 
   setLargeText: (on: boolean) => void;
   selectGroup: (name: string) => void;
@@ -151,6 +154,10 @@ export interface StudioData extends WorkerFacingState {
   kept: { ids: string[]; usage?: { used: number; quota: number } };
   /** The shown run, kept whole: its exports are its stored files. */
   shownRecord?: RunRecord;
+  /** The finished run the worker still holds (its unpruned reference can be trained). */
+  liveRunId?: string;
+  /** The unpruned reference being trained for a run. */
+  referenceProgress?: { runId: string; step: number; totalSteps: number };
 }
 
 export type StudioState = StudioData & StudioActions;
@@ -345,6 +352,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       for (const event of events) {
         if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
         if (event.type === 'runFiles') keepRun(event);
+        if (event.type === 'finished') set({ liveRunId: event.summary.id });
+        if (event.type === 'reference') onReference(event);
       }
     };
 
@@ -446,6 +455,37 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       void putRecord(record, 'The finished run');
     };
 
+    /** Progress of the unpruned reference; once done, the run (list, record) names it. */
+    const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) => {
+      const { runId } = event;
+      if (event.error) {
+        set({ referenceProgress: undefined });
+        get().notify('error', event.error);
+        return;
+      }
+      if (!event.reference) {
+        set({ referenceProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
+        return;
+      }
+      const reference = event.reference;
+      const withReference = <T extends RunSummary>(r: T): T =>
+        r.id === runId ? { ...r, reference } : r;
+      const savedRuns = get().savedRuns.map(withReference);
+      set((s) => ({
+        referenceProgress: undefined,
+        savedRuns,
+        run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
+      }));
+      const problem = storeSavedRuns(env.storage, savedRuns);
+      if (problem) get().notify('warning', problem);
+      const shown = get().shownRecord;
+      if (shown?.summary.id === runId) {
+        const record = { ...shown, summary: withReference(shown.summary) };
+        set({ shownRecord: record });
+        if (get().kept.ids.includes(runId)) void putRecord(record, 'The run with its reference');
+      }
+    };
+
     /** Shows a record as the current (finished) run. */
     const showRecord = (record: RunRecord) =>
       set({
@@ -522,6 +562,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
               withNotice(
                 {
                   ...s,
+                  liveRunId: undefined,
+                  referenceProgress: undefined,
                   run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
                 },
                 'error',
@@ -778,6 +820,18 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         get().notify('info', `Opened the run file ${name}.`);
       },
       refreshStorageUse,
+      trainReference: () => {
+        const { run, liveRunId } = get();
+        if (run.status !== 'finished' || !run.summary || run.summary.id !== liveRunId) return;
+        set({
+          referenceProgress: {
+            runId: liveRunId,
+            step: 0,
+            totalSteps: run.summary.config.schedule.totalSteps,
+          },
+        });
+        send({ type: 'trainReference' });
+      },
 
       setLargeText: (on) => {
         set((s) => ({ view: { ...s.view, largeText: on } }));

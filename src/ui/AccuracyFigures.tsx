@@ -1,5 +1,39 @@
+import { useStudio } from '../state/store';
 import type { RunSummary } from '../worker/protocol';
 import { formatPercent } from './format';
+
+/** The fair reference: the unpruned network trained as long as the pruned one, on demand. */
+function FullLengthReference({ summary }: { summary: RunSummary }) {
+  const live = useStudio((s) => s.liveRunId === summary.id);
+  const progress = useStudio((s) =>
+    s.referenceProgress?.runId === summary.id ? s.referenceProgress : undefined,
+  );
+  const train = useStudio((s) => s.trainReference);
+  const total = summary.config.schedule.totalSteps;
+  const ref = summary.reference;
+  if (!ref && !live) return null;
+  return (
+    <div>
+      <dt>
+        Unpruned network, float, after step {ref?.steps ?? total} of {total} (fair reference)
+      </dt>
+      <dd data-testid="accuracy-reference">
+        {ref ? (
+          <>
+            {formatPercent(ref.accuracy)} ({ref.validationSamples.toLocaleString('en')} validation
+            samples)
+          </>
+        ) : progress ? (
+          `Training: step ${progress.step} of ${progress.totalSteps}…`
+        ) : (
+          <button type="button" className="secondary small" onClick={train}>
+            Train it ({total.toLocaleString('en')} steps)
+          </button>
+        )}
+      </dd>
+    </div>
+  );
+}
 
 /**
  * A finished run's accuracies, each named with the network and the step it was measured on.
@@ -30,6 +64,7 @@ export function AccuracyFigures({ summary }: { summary: RunSummary }) {
           </dd>
         </div>
       )}
+      <FullLengthReference summary={summary} />
       {summary.unprunedValidationAccuracy !== undefined && (
         <div>
           <dt>

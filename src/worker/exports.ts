@@ -51,6 +51,10 @@ export class RunExporter {
     private readonly summary: RunSummary,
   ) {}
 
+  get runId(): string {
+    return this.summary.id;
+  }
+
   /** The pruned network as the exporters take it (weights read once). */
   async exportable(): Promise<ExportableModel> {
     if (!this.model) {

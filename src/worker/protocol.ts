@@ -161,6 +161,8 @@ export interface RunSummary {
   validationSamples?: number;
   /** The exported int8 .tflite against its float original (known once the files are made). */
   quantised?: QuantisedAccuracy;
+  /** The fair reference: the unpruned network trained the run's full length (on demand). */
+  reference?: ReferenceAccuracy;
   resources: ResourceFigures;
   unpruned: ResourceFigures;
   keptPerGroup: { name: string; kept: number; size: number }[];
@@ -170,6 +172,13 @@ export interface RunSummary {
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
+
+/** The unpruned network, same model, data, schedule and seed, trained `steps` steps. */
+export interface ReferenceAccuracy {
+  accuracy: number;
+  steps: number;
+  validationSamples: number;
+}
 
 /** The pruned network's accuracy as exported: int8 .tflite and float, on the same samples. */
 export interface QuantisedAccuracy {
@@ -235,7 +244,9 @@ export type WorkerCommand =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'export'; format: ExportFormat; requestId: number };
+  | { type: 'export'; format: ExportFormat; requestId: number }
+  /** Trains the unpruned network for the finished run's full length (once per configuration). */
+  | { type: 'trainReference' };
 
 /** Worker → UI. */
 export type WorkerEvent =
@@ -263,5 +274,14 @@ export type WorkerEvent =
   | { type: 'exportError'; requestId: number; message: string }
   /** After 'finished': the run's four export files, made once, to keep with the saved run. */
   | { type: 'runFiles'; runId: string; files: ExportedFile[]; quantised?: QuantisedAccuracy }
+  /** Progress and result of trainReference (`reference` set once it is done). */
+  | {
+      type: 'reference';
+      runId: string;
+      step: number;
+      totalSteps: number;
+      reference?: ReferenceAccuracy;
+      error?: string;
+    }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

@@ -241,6 +241,32 @@ describe('TrainingSession', () => {
     expect(report.accuracy.afterInt8).toBeGreaterThanOrEqual(0);
   });
 
+  it("trains the unpruned reference for the run's full length once, and reuses it", async () => {
+    const { session, events } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({ type: 'trainReference' });
+    expect(events.at(-1)).toMatchObject({ type: 'notice', message: /finish one first/ });
+    await session.handle({ type: 'start', config: config({ budgets: { flash: 3000 } }) });
+    const finished = events.find((e) => e.type === 'finished');
+    const runId = finished?.type === 'finished' ? finished.summary.id : '';
+    const began = tf.memory().numTensors;
+    await session.handle({ type: 'trainReference' });
+    const done = events.filter((e) => e.type === 'reference' && e.reference);
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({
+      runId,
+      totalSteps: 30,
+      reference: { steps: 30, validationSamples: 80, accuracy: expect.any(Number) },
+    });
+    expect(tf.memory().numTensors).toBe(began); // the reference network is disposed
+    // The same model, data and schedule: answered at once, with the same figure.
+    const before = events.length;
+    await session.handle({ type: 'trainReference' });
+    const again = events.slice(before);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toEqual(done[0]);
+  });
+
   it('rejects a step whose loss is NaN, rolls back and halves the learning rate', async () => {
     const { session, events } = harness();
     await session.handle({ type: 'init', backends: ['cpu'], faults: { nanAtStep: 15 } });

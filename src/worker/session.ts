@@ -36,6 +36,7 @@ import type {
   DatasetSummary,
   ExportedFile,
   ExportFormat,
+  ReferenceAccuracy,
   RunConfig,
   RunSummary,
   SimulatedFaults,
@@ -72,6 +73,9 @@ export class TrainingSession {
   /** True from a Start (or resume) until its run exists: budgets sent meanwhile wait here. */
   private starting = false;
   private queuedBudgets?: Budgets;
+  /** Full-length unpruned references, by dataset (the very data) and configuration. */
+  private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
+  private referenceRunning = false;
   private run?: TrainingRunState;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
@@ -119,6 +123,8 @@ export class TrainingSession {
         return this.queryCheckpoint();
       case 'export':
         return this.exportFile(command.format, command.requestId);
+      case 'trainReference':
+        return this.trainReference();
     }
   }
 
@@ -678,6 +684,83 @@ export class TrainingSession {
         requestId,
         message: `Export as ${format} failed: ${err instanceof Error ? err.message : String(err)}`,
       });
+    }
+  }
+
+  /**
+   * The fair reference for a finished run: its unpruned network (same model, data, schedule,
+   * seed) trained for the run's full length. Made once per configuration and reused.
+   */
+  private async trainReference(): Promise<void> {
+    const run = this.run;
+    if (!run || !run.ended || !run.exporter) {
+      this.notice(
+        'warning',
+        'The unpruned reference is trained for a finished run: finish one first.',
+      );
+      return;
+    }
+    if (this.referenceRunning) return;
+    const runId = run.exporter.runId;
+    const { trainer, config } = run;
+    const key = JSON.stringify({
+      model: config.modelId,
+      width: config.widthMultiplier,
+      schedule: config.schedule,
+      batch: config.batchSize,
+      lr: config.learningRate,
+      seed: config.seed,
+    });
+    const totalSteps = config.schedule.totalSteps;
+    let forDataset = this.references.get(trainer.dataset);
+    if (!forDataset) {
+      forDataset = new Map();
+      this.references.set(trainer.dataset, forDataset);
+    }
+    const cached = forDataset.get(key);
+    if (cached) {
+      this.post({ type: 'reference', runId, step: totalSteps, totalSteps, reference: cached });
+      return;
+    }
+    this.referenceRunning = true;
+    const reference = new PruningTrainer(
+      trainer.original,
+      trainer.dataset,
+      { ...this.settingsFor(config), pruning: false },
+      trainer.estimator,
+    );
+    try {
+      let lastPost = 0;
+      while (!reference.done) {
+        // A new run takes over: the reference stops (it can be asked for again).
+        if (this.run !== run) throw new Error('a new run started');
+        await reference.trainStep();
+        const now = performance.now();
+        if (now - lastPost >= 250) {
+          lastPost = now;
+          this.post({ type: 'reference', runId, step: reference.step, totalSteps });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      const result = {
+        accuracy: await reference.accuracy(trainer.dataset.validation),
+        steps: reference.step,
+        validationSamples: trainer.dataset.validation.count,
+      };
+      if (!Number.isFinite(result.accuracy)) throw new Error('its accuracy could not be measured');
+      forDataset.set(key, result);
+      this.post({ type: 'reference', runId, step: reference.step, totalSteps, reference: result });
+    } catch (err) {
+      this.post({
+        type: 'reference',
+        runId,
+        step: reference.step,
+        totalSteps,
+        error: `The unpruned reference could not be trained: ${err instanceof Error ? err.message : String(err)}.`,
+      });
+    } finally {
+      reference.dispose();
+      this.referenceRunning = false;
     }
   }
 
