@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { useStudio } from './state/store';
+import { selectUnloadWarning } from './state/selectors';
+import { studioStore, useStudio } from './state/store';
 import { BackendBadge } from './ui/BackendBadge';
 import { BoardPanel } from './ui/BoardPanel';
 import { BudgetPanel } from './ui/BudgetPanel';
@@ -33,6 +34,16 @@ export function App() {
     window.addEventListener('hashchange', onHashChange);
     return () => window.removeEventListener('hashchange', onHashChange);
   }, [applyHash]);
+  useEffect(() => {
+    // Ask before a reload or close would lose an unfinished run or an unsaved finished one.
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (!selectUnloadWarning(studioStore.getState())) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, []);
   useEffect(() => {
     document.documentElement.classList.toggle('large-text', largeText);
   }, [largeText]);

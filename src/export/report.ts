@@ -17,6 +17,22 @@ export interface ReportInput {
   tfliteBytes?: number;
   /** What firmware needs to run the file (the same facts the C module's headers hold). */
   deployment?: DeploymentFacts;
+  /** The dataset the run trained on: name, input shape, classes in label order, sample counts. */
+  dataset?: {
+    id: string;
+    name: string;
+    inputShape: [number, number, number];
+    classNames: string[];
+    trainCount: number;
+    validationCount: number;
+  };
+  /** What each accuracy was measured on (network, step, samples). */
+  accuracyMeasured?: Partial<
+    Record<
+      'beforePruning' | 'afterPruning' | 'afterInt8',
+      { network: string; step: number; samples?: number }
+    >
+  >;
   warnings?: string[];
   /** ISO date; default now. */
   createdAt?: string;
@@ -101,6 +117,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
     version: 1,
     createdAt,
     modelName: input.modelName,
+    dataset: input.dataset,
     board: input.board,
     budgets: input.budgets,
     estimates: input.estimates,
@@ -111,6 +128,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
       keptFraction: c.original > 0 ? c.kept / c.original : 0,
     })),
     accuracy: input.accuracy,
+    accuracyMeasured: input.accuracyMeasured,
     warnings: input.warnings ?? [],
   };
   const width = Math.max(5, ...input.channels.map((c) => c.layer.length));

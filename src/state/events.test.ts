@@ -14,6 +14,7 @@ import { makeMetrics, makeSummary } from './testFixtures';
 function datasetSummary(name: string): DatasetSummary {
   return {
     id: name,
+    loadKey: `${name}#1`,
     name,
     inputShape: [28, 28, 1],
     numClasses: 10,

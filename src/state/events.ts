@@ -57,6 +57,11 @@ export interface RunState {
   deployment?: RunDeployment;
   /** Confusion matrices of the finished run's models on the validation set. */
   evaluations?: Partial<Record<EvaluatedModel, ConfusionEvaluation>>;
+  /**
+   * Whether the finished run is kept whole in this browser yet: 'saving' until its files are
+   * stored, 'failed' when the browser refused them (the page then warns before unloading).
+   */
+  kept?: 'saving' | 'saved' | 'failed';
 }
 
 export interface ExportState {
@@ -160,6 +165,7 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
           status: 'finished' as const,
           summary: event.summary,
           deployment: undefined,
+          kept: 'saving' as const,
         },
         savedRuns: all.slice(-MAX_SAVED_RUNS),
       };

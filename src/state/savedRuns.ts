@@ -57,18 +57,47 @@ function isConfig(x: unknown): boolean {
   );
 }
 
+function isQuantised(x: unknown): boolean {
+  return isObj(x) && isNum(x.int8Accuracy) && isNum(x.floatAccuracy) && isNum(x.samples);
+}
+
+function isReference(x: unknown): boolean {
+  return isObj(x) && isNum(x.accuracy) && isNum(x.steps) && isNum(x.validationSamples);
+}
+
+function isDatasetIdentity(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    isStr(x.id) &&
+    isStr(x.name) &&
+    Array.isArray(x.inputShape) &&
+    x.inputShape.length === 3 &&
+    x.inputShape.every(isNum) &&
+    Array.isArray(x.classNames) &&
+    x.classNames.every(isStr) &&
+    isNum(x.trainCount) &&
+    isNum(x.validationCount)
+  );
+}
+
 /** Whether `x` has every field of a RunSummary with the right type. */
 export function isRunSummary(x: unknown): x is RunSummary {
   return (
     isObj(x) &&
     isStr(x.id) &&
+    (x.name === undefined || isStr(x.name)) &&
     isStr(x.finishedAt) &&
     isConfig(x.config) &&
     isStr(x.datasetName) &&
+    (x.dataset === undefined || isDatasetIdentity(x.dataset)) &&
     isStr(x.modelName) &&
     isStr(x.boardName) &&
     isNum(x.validationAccuracy) &&
     (x.unprunedValidationAccuracy === undefined || isNum(x.unprunedValidationAccuracy)) &&
+    (x.unprunedMeasuredAtStep === undefined || isNum(x.unprunedMeasuredAtStep)) &&
+    (x.validationSamples === undefined || isNum(x.validationSamples)) &&
+    (x.quantised === undefined || isQuantised(x.quantised)) &&
+    (x.reference === undefined || isReference(x.reference)) &&
     isFigures(x.resources) &&
     isFigures(x.unpruned) &&
     Array.isArray(x.keptPerGroup) &&

@@ -4,6 +4,7 @@
  */
 import type { ResourceName } from '../worker/protocol';
 import { boardFor } from './boards';
+import { snapshotAt, type StepPoint, type ValidationPoint } from './series';
 import type { StudioState } from './store';
 
 export const selectConfig = (s: StudioState) => s.config;
@@ -11,9 +12,37 @@ export const selectBudgets = (s: StudioState) => s.config.budgets;
 export const selectBoard = (s: StudioState) => boardFor(s.config);
 export const selectEstimate = (s: StudioState) => s.estimate;
 export const selectRunStatus = (s: StudioState) => s.run.status;
-export const selectLatestMetrics = (s: StudioState) => s.run.latest;
-export const selectStepPoints = (s: StudioState) => s.run.series.steps.points;
-export const selectValidationPoints = (s: StudioState) => s.run.series.validation.points;
+/** The step a finished run is replayed at (undefined: its end, or a live run). */
+export const selectReplayStep = (s: StudioState): number | undefined =>
+  s.run.status === 'finished' && s.run.latest && s.view.replayStep !== undefined
+    ? Math.min(s.view.replayStep, s.run.latest.step)
+    : undefined;
+
+/** The metrics the charts show: the latest, or those recorded at the replayed step. */
+export const selectLatestMetrics = (s: StudioState) => {
+  const step = selectReplayStep(s);
+  if (step === undefined || step >= (s.run.latest?.step ?? 0)) return s.run.latest;
+  return snapshotAt(s.run.series, step) ?? s.run.latest;
+};
+
+/** `points` up to `step`; the same array for the same input, so components do not re-render. */
+function upTo<T extends { step: number }>() {
+  let last: { points: T[]; step: number | undefined; out: T[] } | undefined;
+  return (points: T[], step: number | undefined): T[] => {
+    if (step === undefined) return points;
+    if (last && last.points === points && last.step === step) return last.out;
+    const out = points.filter((p) => p.step <= step);
+    last = { points, step, out };
+    return out;
+  };
+}
+const stepsUpTo = upTo<StepPoint>();
+const validationUpTo = upTo<ValidationPoint>();
+
+export const selectStepPoints = (s: StudioState) =>
+  stepsUpTo(s.run.series.steps.points, selectReplayStep(s));
+export const selectValidationPoints = (s: StudioState) =>
+  validationUpTo(s.run.series.validation.points, selectReplayStep(s));
 export const selectGroupNames = (s: StudioState) => s.run.series.groupNames;
 export const selectSavedRuns = (s: StudioState) => s.savedRuns;
 export const selectNotices = (s: StudioState) => s.notices;
@@ -36,3 +65,15 @@ export const selectUnprunedFigure = (resource: ResourceName) => (s: StudioState)
 
 export const selectSmallestFigure = (resource: ResourceName) => (s: StudioState) =>
   s.estimate?.smallest[resource];
+
+/**
+ * Why leaving the page now would lose work (the page then asks before unloading): a run that
+ * has not finished, or a finished run not yet kept in this browser.
+ */
+export const selectUnloadWarning = (s: StudioState): string | undefined => {
+  if (selectIsRunActive(s)) return 'A run is in progress: leaving the page interrupts it.';
+  if (s.run.status === 'finished' && s.run.summary && s.run.kept !== 'saved') {
+    return 'The finished run is not kept in this browser yet: leaving the page loses it.';
+  }
+  return undefined;
+};

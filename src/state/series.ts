@@ -6,6 +6,11 @@
 import type { Phase, StepMetrics } from '../worker/protocol';
 
 export const SERIES_CAP = 500;
+/**
+ * Whole snapshots (π, importances, masks, per-layer figures) kept for replay: fewer than the
+ * scalar points, as each holds every channel; a 5,000-step run stays within a few MB.
+ */
+export const SNAPSHOT_CAP = 100;
 
 export interface DecimatedSeries<T> {
   points: T[];
@@ -60,10 +65,28 @@ export interface RunSeries {
   validation: DecimatedSeries<ValidationPoint>;
   /** Names of the prunable groups, the lines of the π chart. */
   groupNames: string[];
+  /** The worker's metrics at a coarser resolution, for replay (absent in older saved runs). */
+  snapshots?: DecimatedSeries<StepMetrics>;
 }
 
 export function emptyRunSeries(): RunSeries {
-  return { steps: emptySeries(), validation: emptySeries(), groupNames: [] };
+  return {
+    steps: emptySeries(),
+    validation: emptySeries(),
+    groupNames: [],
+    snapshots: emptySeries(),
+  };
+}
+
+/** The recorded metrics of the latest step at or before `step` (replay), if any. */
+export function snapshotAt(series: RunSeries, step: number): StepMetrics | undefined {
+  const points = series.snapshots?.points ?? [];
+  let found: StepMetrics | undefined;
+  for (const p of points) {
+    if (p.step > step) break;
+    found = p;
+  }
+  return found;
 }
 
 export function appendMetrics(series: RunSeries, m: StepMetrics, cap = SERIES_CAP): RunSeries {
@@ -91,5 +114,6 @@ export function appendMetrics(series: RunSeries, m: StepMetrics, cap = SERIES_CA
         ? series.validation
         : appendDecimated(series.validation, { step: m.step, accuracy: m.validationAccuracy }, cap),
     groupNames,
+    snapshots: appendDecimated(series.snapshots ?? emptySeries(), m, SNAPSHOT_CAP),
   };
 }

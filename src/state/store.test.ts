@@ -7,7 +7,7 @@ import {
   simulatedFaultsFromQuery,
   type StudioEnvironment,
 } from './store';
-import { makeMetrics, makeSummary } from './testFixtures';
+import { makeDatasetSummary, makeMetrics, makeSummary } from './testFixtures';
 
 describe('simulatedFaultsFromQuery', () => {
   it('reads device-lost@N and nan@N, ignoring anything else', () => {
@@ -52,6 +52,19 @@ function fakeEnvironment(overrides: Partial<StudioEnvironment> = {}) {
     ...overrides,
   };
   return { env, sent, storage, hashes, downloads };
+}
+
+/** Answers the page's latest dataset request, as the worker does once the data is loaded. */
+function answerDataset(
+  store: ReturnType<typeof createStudioStore>,
+  sent: WorkerCommand[],
+  summary = makeDatasetSummary(),
+) {
+  const request = sent.filter((c) => c.type === 'loadDataset').at(-1);
+  if (request?.type !== 'loadDataset') throw new Error('no dataset was requested');
+  store
+    .getState()
+    .receiveWorkerEvents([{ type: 'dataset', requestId: request.requestId, summary }]);
 }
 
 describe('studio store actions', () => {
@@ -203,6 +216,7 @@ describe('studio store actions', () => {
     store.getState().setBudget('flash', 30_000);
     vi.advanceTimersByTime(500);
     expect(sent.filter((c) => c.type === 'setBudgets')).toHaveLength(0);
+    answerDataset(store, sent);
     store.getState().startRun();
     const start = sent.find((c) => c.type === 'start');
     expect(start).toMatchObject({ config: { modelId: 'mnist-cnn', budgets: { flash: 30_000 } } });
@@ -216,9 +230,10 @@ describe('studio store actions', () => {
   });
 
   it('throttles metrics into the store, then saves the finished run and downloads exports', () => {
-    const { env, storage, downloads } = fakeEnvironment();
+    const { env, storage, downloads, sent } = fakeEnvironment();
     const store = createStudioStore(env);
     store.getState().connect();
+    answerDataset(store, sent);
     store.getState().startRun();
     store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
     store.getState().receiveWorkerEvents([{ type: 'metrics', metrics: makeMetrics(1) }]);
@@ -247,6 +262,29 @@ describe('studio store actions', () => {
     ]);
     expect(downloads).toEqual(['pruned.tflite']);
     expect(store.getState().exports.pending).toEqual({});
+  });
+
+  it('starts a run only on the dataset shown, naming it to the worker', () => {
+    const { env, sent } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().connect();
+    store.getState().startRun();
+    expect(sent.some((c) => c.type === 'start')).toBe(false);
+    expect(store.getState().notices.at(-1)?.message).toMatch(/still loading/);
+    answerDataset(store, sent, makeDatasetSummary({ loadKey: 'mnist#7' }));
+    // A newer request (another dataset) makes the page wait again.
+    store.getState().setDatasetKind('generated');
+    store.getState().startRun();
+    expect(sent.some((c) => c.type === 'start')).toBe(false);
+    answerDataset(
+      store,
+      sent,
+      makeDatasetSummary({ id: 'shapes', loadKey: 'shapes#8', name: 'Shapes' }),
+    );
+    store.getState().startRun();
+    expect(sent.filter((c) => c.type === 'start')).toEqual([
+      expect.objectContaining({ datasetKey: 'shapes#8' }),
+    ]);
   });
 
   it('refuses to start an upload run without files, with a notice', () => {

@@ -13,6 +13,7 @@ import type {
   Budgets,
   ExportFormat,
   ResourceName,
+  RunSummary,
   ScheduleConfig,
   SimulatedFaults,
   UploadFile,
@@ -46,6 +47,17 @@ import {
   type WorkerFacingState,
 } from './events';
 import { encodeConfigHash, parseConfigHash } from './hash';
+import {
+  IndexedDbRunRecordStore,
+  decodeRunFile,
+  encodeRunFile,
+  formatStorage,
+  runFileName,
+  runRecordProblem,
+  type RunRecord,
+  type RunRecordFile,
+  type RunRecordStore,
+} from './runRecords';
 import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
 import { emptyRunSeries } from './series';
 
@@ -72,6 +84,8 @@ export interface ViewOptions {
   selectedGroup?: string;
   /** Resource on the x axis of the saved-runs trade-off chart. */
   tradeoffResource: ResourceName;
+  /** Replay: the step of the finished run the charts show (undefined: its end). */
+  replayStep?: number;
 }
 
 export interface StudioActions {
@@ -119,10 +133,24 @@ export interface StudioActions {
   clearNotices: () => void;
   deleteSavedRun: (id: string) => void;
   clearSavedRuns: () => void;
+  /** Shows a saved run kept whole: its charts, figures and exports. */
+  reopenRun: (id: string) => Promise<void>;
+  /** An empty name goes back to the default label. */
+  renameSavedRun: (id: string, name: string) => void;
+  /** Downloads a saved run as one run file (another browser can import it). */
+  downloadRunFile: (id: string) => Promise<void>;
+  /** Reads a run file, keeps it in this browser and shows it. */
+  importRunFile: (file: Blob, name: string) => Promise<void>;
+  /** Re-reads how much storage this site uses. */
+  refreshStorageUse: () => void;
+  /** Trains the finished run's unpruned network for its full length (the fair reference). */
+  trainReference: () => void;
 
   setLargeText: (on: boolean) => void;
   selectGroup: (name: string) => void;
   setTradeoffResource: (resource: ResourceName) => void;
+  /** Replays the finished run at a step; undefined goes back to its end. */
+  setReplayStep: (step: number | undefined) => void;
 }
 
 export interface StudioData extends WorkerFacingState {
@@ -133,6 +161,14 @@ export interface StudioData extends WorkerFacingState {
   /** The input the estimate was made for. */
   estimateInput: { inputShape: [number, number, number]; numClasses: number };
   view: ViewOptions;
+  /** Saved runs kept whole in this browser (reopenable), and the site's storage use. */
+  kept: { ids: string[]; usage?: { used: number; quota: number } };
+  /** The shown run, kept whole: its exports are its stored files. */
+  shownRecord?: RunRecord;
+  /** The finished run the worker still holds (its unpruned reference can be trained). */
+  liveRunId?: string;
+  /** The unpruned reference being trained for a run. */
+  referenceProgress?: { runId: string; step: number; totalSteps: number };
 }
 
 export type StudioState = StudioData & StudioActions;
@@ -151,6 +187,10 @@ export interface StudioEnvironment {
   writeHash?: (hash: string) => void;
   download?: (filename: string, mime: string, bytes: ArrayBuffer) => void;
   timers?: Timers;
+  /** Where finished runs are kept whole (IndexedDB in the browser). */
+  runRecords?: RunRecordStore;
+  /** navigator.storage.estimate(), where the browser has it. */
+  estimateStorage?: () => Promise<{ usage?: number; quota?: number }>;
 }
 
 /**
@@ -263,6 +303,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
     config: parsed.config,
     estimateInput: expectedInput(parsed.config.dataset, modelDefaults(parsed.config.modelId)),
     view: { largeText, tradeoffResource: 'flash' },
+    kept: { ids: [] },
   };
   initial = withEstimate(initial, false);
   if (parsed.problems.length > 0) {
@@ -321,7 +362,193 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       set(next, true);
       for (const event of events) {
         if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
+        if (event.type === 'runFiles') keepRun(event);
+        if (event.type === 'finished') set({ liveRunId: event.summary.id });
+        if (event.type === 'reference') onReference(event);
       }
+    };
+
+    const storageUse = async () => {
+      try {
+        const e = await env.estimateStorage?.();
+        return e && e.usage !== undefined && e.quota !== undefined
+          ? { used: e.usage, quota: e.quota }
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+
+    const refreshStorageUse = () => {
+      void storageUse().then((usage) => {
+        if (usage) set((s) => ({ kept: { ...s.kept, usage } }));
+      });
+    };
+
+    /** Says why a run could not be stored, with the storage used and what to do. */
+    const storeFailure = async (what: string, err: unknown) => {
+      const usage = await storageUse();
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const used = usage
+        ? ` This site uses ${formatStorage(usage.used)} of the ${formatStorage(usage.quota)} the browser allows.`
+        : '';
+      return (
+        `${what} could not be kept in this browser (${reason}).${used} ` +
+        'Delete saved runs you no longer need (Saved runs panel), or download this one as a run file, to make room.'
+      );
+    };
+
+    const markKept = (id: string) =>
+      set((s) => ({
+        run: s.run.summary?.id === id ? { ...s.run, kept: 'saved' as const } : s.run,
+        kept: { ...s.kept, ids: s.kept.ids.includes(id) ? s.kept.ids : [...s.kept.ids, id] },
+      }));
+
+    /** Stores a record whole; on failure says so (with the storage used) and returns false. */
+    const putRecord = async (record: RunRecord, what: string): Promise<boolean> => {
+      const id = record.summary.id;
+      try {
+        if (!env.runRecords) throw new Error('this browser offers no IndexedDB');
+        await env.runRecords.put(record);
+      } catch (err) {
+        const message = await storeFailure(what, err);
+        set((s) =>
+          withNotice(
+            { ...s, run: s.run.summary?.id === id ? { ...s.run, kept: 'failed' as const } : s.run },
+            'error',
+            message,
+          ),
+        );
+        return false;
+      }
+      markKept(id);
+      refreshStorageUse();
+      return true;
+    };
+
+    /** The finished run's files arrived: keep the run whole (summary, series, figures, files). */
+    const keepRun = (event: Extract<WorkerEvent, { type: 'runFiles' }>) => {
+      const { run } = get();
+      if (run.summary?.id !== event.runId || !run.latest) return;
+      const files: Partial<Record<ExportFormat, RunRecordFile>> = {};
+      for (const f of event.files) {
+        files[f.format] = { filename: f.filename, mime: f.mime, bytes: f.bytes };
+      }
+      // The int8 figures are known only now: the summary (list and record) gains them.
+      const summary = event.quantised
+        ? { ...run.summary, quantised: event.quantised }
+        : run.summary;
+      if (summary !== run.summary) {
+        const savedRuns = get().savedRuns.map((r) => (r.id === summary.id ? summary : r));
+        set((s) => ({ run: { ...s.run, summary }, savedRuns }));
+        const stored = storeSavedRuns(env.storage, savedRuns);
+        if (stored) get().notify('warning', stored);
+      }
+      const record = {
+        version: 1 as const,
+        summary,
+        series: run.series,
+        final: run.latest,
+        files: files as Record<ExportFormat, RunRecordFile>,
+      };
+      const problem = runRecordProblem(record);
+      if (problem) {
+        set((s) =>
+          withNotice(
+            { ...s, run: { ...s.run, kept: 'failed' as const } },
+            'error',
+            `The finished run could not be kept: ${problem}.`,
+          ),
+        );
+        return;
+      }
+      set({ shownRecord: record });
+      void putRecord(record, 'The finished run');
+    };
+
+    /** Progress of the unpruned reference; once done, the run (list, record) names it. */
+    const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) => {
+      const { runId } = event;
+      if (event.error) {
+        set({ referenceProgress: undefined });
+        get().notify('error', event.error);
+        return;
+      }
+      if (!event.reference) {
+        set({ referenceProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
+        return;
+      }
+      const reference = event.reference;
+      const withReference = <T extends RunSummary>(r: T): T =>
+        r.id === runId ? { ...r, reference } : r;
+      const savedRuns = get().savedRuns.map(withReference);
+      set((s) => ({
+        referenceProgress: undefined,
+        savedRuns,
+        run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
+      }));
+      const problem = storeSavedRuns(env.storage, savedRuns);
+      if (problem) get().notify('warning', problem);
+      const shown = get().shownRecord;
+      if (shown?.summary.id === runId) {
+        const record = { ...shown, summary: withReference(shown.summary) };
+        set({ shownRecord: record });
+        if (get().kept.ids.includes(runId)) void putRecord(record, 'The run with its reference');
+      }
+    };
+
+    /** Shows a record as the current (finished) run. */
+    const showRecord = (record: RunRecord) =>
+      set({
+        run: {
+          status: 'finished',
+          summary: record.summary,
+          series: record.series,
+          latest: record.final,
+          kept: 'saved',
+        },
+        shownRecord: record,
+        exports: { pending: {} },
+        view: { ...get().view, replayStep: undefined },
+      });
+
+    const recordOf = async (id: string): Promise<RunRecord | undefined> => {
+      const shown = get().shownRecord;
+      if (shown?.summary.id === id) return shown;
+      try {
+        return await env.runRecords?.get(id);
+      } catch {
+        return undefined;
+      }
+    };
+
+    /** After a reload: list the runs kept whole and show the last one. */
+    const restoreRuns = async () => {
+      refreshStorageUse();
+      if (!env.runRecords) return;
+      let summaries;
+      try {
+        summaries = await env.runRecords.list();
+      } catch (err) {
+        get().notify(
+          'warning',
+          `The runs kept in this browser could not be read (${err instanceof Error ? err.message : String(err)}).`,
+        );
+        return;
+      }
+      const byId = new Map(summaries.map((r) => [r.id, r]));
+      set((s) => {
+        const listed = new Set(s.savedRuns.map((r) => r.id));
+        const savedRuns = [
+          ...s.savedRuns.map((r) => byId.get(r.id) ?? r),
+          ...summaries.filter((r) => !listed.has(r.id)),
+        ].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+        return { savedRuns, kept: { ...s.kept, ids: summaries.map((r) => r.id) } };
+      });
+      const last = summaries.at(-1);
+      if (!last || get().run.status !== 'idle') return;
+      const record = await recordOf(last.id);
+      if (record && get().run.status === 'idle') showRecord(record);
     };
     const batcher = new EventBatcher<WorkerEvent>(
       deliver,
@@ -346,6 +573,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
               withNotice(
                 {
                   ...s,
+                  liveRunId: undefined,
+                  referenceProgress: undefined,
                   run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
                 },
                 'error',
@@ -365,6 +594,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           loadDataset();
         };
         start();
+        void restoreRuns();
         env.writeHash?.(encodeConfigHash(get().config));
       },
       send,
@@ -460,18 +690,38 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           get().notify('error', 'Choose the files of your dataset before starting a run.');
           return;
         }
-        set({
+        const { dataset } = get();
+        if (dataset.loading || !dataset.summary) {
+          get().notify(
+            'warning',
+            dataset.loading
+              ? 'The dataset is still loading: press Start once it is shown.'
+              : 'No dataset is loaded: choose one before starting a run.',
+          );
+          return;
+        }
+        set((s) => ({
           run: { status: 'starting', series: emptyRunSeries() },
           exports: { pending: {} },
+          view: { ...s.view, replayStep: undefined },
+        }));
+        // The worker trains only on the dataset shown here (it refuses any other).
+        send({
+          type: 'start',
+          config: toRunConfig(config, upload?.files),
+          datasetKey: dataset.summary.loadKey,
         });
-        send({ type: 'start', config: toRunConfig(config, upload?.files) });
       },
       pauseRun: () => send({ type: 'pause' }),
       resumeRun: () => send({ type: 'resume' }),
       stopRun: () => send({ type: 'stop' }),
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;
-        set({ run: { status: 'starting', series: emptyRunSeries() }, exports: { pending: {} } });
+        set((s) => ({
+          run: { status: 'starting', series: emptyRunSeries() },
+          exports: { pending: {} },
+          view: { ...s.view, replayStep: undefined },
+        }));
         send({ type: 'resumeCheckpoint' });
       },
       discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
@@ -482,6 +732,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         send({ type: 'chooseBackend', choice });
       },
       requestExport: (format) => {
+        const { shownRecord, run } = get();
+        if (shownRecord && shownRecord.summary.id === run.summary?.id) {
+          // A run kept whole: its files are here, the very bytes made when it finished.
+          const f = shownRecord.files[format];
+          env.download?.(f.filename, f.mime, f.bytes.slice(0));
+          return;
+        }
         const requestId = nextRequestId++;
         set((s) => ({
           exports: { pending: { ...s.exports.pending, [requestId]: format }, error: undefined },
@@ -494,13 +751,121 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       clearNotices: () => set({ notices: [] }),
       deleteSavedRun: (id) => {
         const savedRuns = get().savedRuns.filter((r) => r.id !== id);
-        set({ savedRuns });
+        set((s) => ({ savedRuns, kept: { ...s.kept, ids: s.kept.ids.filter((k) => k !== id) } }));
         const problem = storeSavedRuns(env.storage, savedRuns);
         if (problem) get().notify('warning', problem);
+        env.runRecords
+          ?.delete(id)
+          .then(refreshStorageUse, (err: unknown) =>
+            get().notify(
+              'warning',
+              `The run could not be deleted from this browser's storage: ${String(err)}`,
+            ),
+          );
       },
       clearSavedRuns: () => {
-        set({ savedRuns: [] });
+        const ids = get().savedRuns.map((r) => r.id);
+        set((s) => ({ savedRuns: [], kept: { ...s.kept, ids: [] } }));
         storeSavedRuns(env.storage, []);
+        const store = env.runRecords;
+        if (store) {
+          void Promise.all(ids.map((id) => store.delete(id))).then(refreshStorageUse, () =>
+            get().notify('warning', "Some runs could not be deleted from this browser's storage."),
+          );
+        }
+      },
+      reopenRun: async (id) => {
+        if (isActive(get().run.status)) {
+          get().notify('warning', 'Stop the current run before reopening a saved one.');
+          return;
+        }
+        const record = await recordOf(id);
+        if (!record) {
+          get().notify(
+            'error',
+            'This saved run cannot be reopened: only its summary is kept in this browser (runs saved by an older version, or storage that was full).',
+          );
+          return;
+        }
+        if (isActive(get().run.status)) return;
+        showRecord(record);
+      },
+      renameSavedRun: (id, name) => {
+        const trimmed = name.trim().slice(0, 120);
+        const rename = <T extends { id: string; name?: string }>(r: T): T => {
+          if (r.id !== id) return r;
+          const copy = { ...r };
+          if (trimmed) copy.name = trimmed;
+          else delete copy.name;
+          return copy;
+        };
+        const savedRuns = get().savedRuns.map(rename);
+        set((s) => ({
+          savedRuns,
+          run: s.run.summary ? { ...s.run, summary: rename(s.run.summary) } : s.run,
+          shownRecord: s.shownRecord && {
+            ...s.shownRecord,
+            summary: rename(s.shownRecord.summary),
+          },
+        }));
+        const problem = storeSavedRuns(env.storage, savedRuns);
+        if (problem) get().notify('warning', problem);
+        if (get().kept.ids.includes(id)) {
+          env.runRecords
+            ?.rename(id, trimmed)
+            .catch((err: unknown) =>
+              get().notify('warning', `The new name could not be stored: ${String(err)}`),
+            );
+        }
+      },
+      downloadRunFile: async (id) => {
+        const record = await recordOf(id);
+        if (!record) {
+          get().notify(
+            'error',
+            'This saved run cannot be downloaded as a run file: only its summary is kept in this browser.',
+          );
+          return;
+        }
+        const bytes = encodeRunFile(record);
+        env.download?.(runFileName(record.summary), 'application/zip', bytes.slice().buffer);
+      },
+      importRunFile: async (file, name) => {
+        if (isActive(get().run.status)) {
+          get().notify('warning', 'Stop the current run before opening a run file.');
+          return;
+        }
+        let record: RunRecord;
+        try {
+          record = decodeRunFile(new Uint8Array(await file.arrayBuffer()), name);
+        } catch (err) {
+          get().notify('error', err instanceof Error ? err.message : String(err));
+          return;
+        }
+        const id = record.summary.id;
+        set((s) => ({
+          savedRuns: [...s.savedRuns.filter((r) => r.id !== id), record.summary].sort((a, b) =>
+            a.finishedAt.localeCompare(b.finishedAt),
+          ),
+        }));
+        const problem = storeSavedRuns(env.storage, get().savedRuns);
+        if (problem) get().notify('warning', problem);
+        showRecord(record);
+        await putRecord(record, `The run in ${name}`);
+        get().notify('info', `Opened the run file ${name}.`);
+      },
+      refreshStorageUse,
+      trainReference: () => {
+        const { run, liveRunId } = get();
+        if (run.status !== 'finished' || !run.summary || run.summary.id !== liveRunId) return;
+        set({
+          referenceProgress: {
+            runId: liveRunId,
+            step: 0,
+            totalSteps: run.summary.config.schedule.totalSteps,
+          },
+        });
+        send({ type: 'trainReference' });
       },
 
       setLargeText: (on) => {
@@ -514,6 +879,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       selectGroup: (name) => set((s) => ({ view: { ...s.view, selectedGroup: name } })),
       setTradeoffResource: (resource) =>
         set((s) => ({ view: { ...s.view, tradeoffResource: resource } })),
+      setReplayStep: (step) => set((s) => ({ view: { ...s.view, replayStep: step } })),
     };
   });
 
@@ -544,6 +910,11 @@ function browserEnvironment(): StudioEnvironment {
         name: 'training',
       }),
     storage: browserStorage(),
+    runRecords: typeof indexedDB === 'undefined' ? undefined : new IndexedDbRunRecordStore(),
+    estimateStorage:
+      typeof navigator !== 'undefined' && navigator.storage?.estimate
+        ? () => navigator.storage.estimate()
+        : undefined,
     initialHash: window.location.hash,
     baseUrl: document.baseURI,
     search: window.location.search,

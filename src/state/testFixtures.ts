@@ -1,5 +1,5 @@
 /** Worker events for unit tests of the state (not used by the app). */
-import type { RunSummary, StepMetrics } from '../worker/protocol';
+import type { DatasetSummary, RunSummary, StepMetrics } from '../worker/protocol';
 
 export function makeMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
   return {
@@ -76,6 +76,22 @@ export function makeSummary(id: string, overrides: Partial<RunSummary> = {}): Ru
     backend: 'webgl',
     steps: 400,
     durationMs: 20_000,
+    ...overrides,
+  };
+}
+
+export function makeDatasetSummary(overrides: Partial<DatasetSummary> = {}): DatasetSummary {
+  return {
+    id: 'mnist',
+    loadKey: 'mnist#1',
+    name: 'MNIST (built-in)',
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    trainCount: 8000,
+    validationCount: 2000,
+    warnings: [],
+    preview: { x: new Float32Array(0), y: new Uint8Array(0), count: 0 },
     ...overrides,
   };
 }

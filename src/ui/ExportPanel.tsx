@@ -23,6 +23,8 @@ export function ExportPanel() {
   const pending = useStudio((s) => s.exports.pending);
   const requestExport = useStudio((s) => s.requestExport);
   const deployment = useStudio((s) => (canExport ? s.run.deployment : undefined));
+  // Only a run that just finished is still preparing it (a reopened run shows its files).
+  const preparing = useStudio((s) => canExport && !s.run.deployment && s.run.kept === 'saving');
   const busy = new Set(Object.values(pending));
   return (
     <section className="panel" aria-labelledby="export-title">
@@ -46,9 +48,7 @@ export function ExportPanel() {
           </button>
         ))}
       </div>
-      {canExport && !deployment && (
-        <p className="hint">Preparing the int8 model for TFLite Micro…</p>
-      )}
+      {preparing && <p className="hint">Preparing the int8 model for TFLite Micro…</p>}
       {deployment && <DeploymentFacts deployment={deployment} />}
     </section>
   );

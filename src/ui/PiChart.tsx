@@ -50,6 +50,14 @@ export function PiChart() {
           ))}
         </LineChart>
       </ResponsiveContainer>
+      {points.length > 0 && (
+        <p className="hint" data-testid="pi-at-step">
+          At step {points[points.length - 1].step}:{' '}
+          {groups
+            .map((name, i) => `${name} ${points[points.length - 1].pi[i].toFixed(3)}`)
+            .join(', ')}
+        </p>
+      )}
     </ChartCard>
   );
 }

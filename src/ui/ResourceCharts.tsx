@@ -9,7 +9,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { selectStepPoints } from '../state/selectors';
+import { selectLatestMetrics, selectReplayStep, selectStepPoints } from '../state/selectors';
 import { LiveStateProvider, useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
@@ -20,7 +20,12 @@ const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
 
 function ResourceChart({ resource, colour }: { resource: ResourceName; colour: string }) {
   const points = useLiveStudio(selectStepPoints);
-  const budget = useLiveStudio((s) => s.config.budgets[resource]);
+  // Replaying a finished run: the budget in force at that step.
+  const budget = useLiveStudio((s) =>
+    selectReplayStep(s) === undefined
+      ? s.config.budgets[resource]
+      : selectLatestMetrics(s)?.budgets[resource],
+  );
   const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
   const peak = points.reduce((m, p) => Math.max(m, p[resource]), 0);

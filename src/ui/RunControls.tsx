@@ -5,6 +5,9 @@ import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../stat
 import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
 import { formatBytes, formatDuration, formatMs } from './format';
+import { AccuracyFigures } from './AccuracyFigures';
+import { ReplayScrubber } from './ReplayScrubber';
+import { runLabel } from './SavedRuns';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   warmup: 'Warm-up',
@@ -62,6 +65,10 @@ export function RunControls() {
   const pauseRun = useStudio((s) => s.pauseRun);
   const resumeRun = useStudio((s) => s.resumeRun);
   const stopRun = useStudio((s) => s.stopRun);
+  const shown = useStudio((s) => (s.run.status === 'finished' ? s.run.summary : undefined));
+  const datasetLoading = useStudio((s) => s.dataset.loading);
+  const datasetShown = useStudio((s) => s.dataset.summary !== undefined);
+  const datasetReady = !datasetLoading && datasetShown;
   const infeasible = useMemo(
     () =>
       budgetProblems(budgets, estimate?.smallest, boardOrDefault(boardId)).some(
@@ -83,7 +90,7 @@ export function RunControls() {
           type="button"
           className="primary"
           onClick={startRun}
-          disabled={active || infeasible}
+          disabled={active || infeasible || !datasetReady}
           aria-describedby={infeasible ? 'budget-problems' : undefined}
         >
           Start
@@ -103,8 +110,17 @@ export function RunControls() {
         <p className="run-status" role="status" data-testid="run-status">
           {STATUS_TEXT[status]}
           {infeasible && !active && ' A budget is infeasible (see Budgets).'}
+          {!active && datasetLoading && ' Waiting for the dataset to load.'}
+          {!active && !datasetLoading && !datasetShown && ' Choose a dataset first.'}
         </p>
       </div>
+      {shown && (
+        <p className="hint" data-testid="shown-run">
+          Showing: {runLabel(shown)}, finished {new Date(shown.finishedAt).toLocaleString('en-GB')}.
+        </p>
+      )}
+      {shown && <AccuracyFigures summary={shown} />}
+      <ReplayScrubber />
       <div
         className="progress"
         role="progressbar"

@@ -1,4 +1,4 @@
-import { useId, useMemo } from 'react';
+import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import {
   CartesianGrid,
   ResponsiveContainer,
@@ -12,6 +12,7 @@ import { selectSavedRuns } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { RESOURCE_NAMES, type ResourceName, type RunSummary } from '../worker/protocol';
 import { KEPT_COLOUR } from './ChartCard';
+import { formatStorage } from '../state/runRecords';
 import {
   BUDGET_INPUT_UNITS,
   RESOURCE_LABELS,
@@ -81,11 +82,99 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
   );
 }
 
+/** A run's name: the user's, else model, dataset and board. */
+export function runLabel(r: RunSummary): string {
+  return (
+    r.name ?? `${r.modelName} ×${r.config.widthMultiplier} · ${r.datasetName} · ${r.boardName}`
+  );
+}
+
+/** How much this site keeps in the browser (IndexedDB and the rest), and how many whole runs. */
+function StorageUse({ whole }: { whole: number }) {
+  const usage = useLiveStudio((s) => s.kept.usage);
+  return (
+    <p className="hint" data-testid="storage-use">
+      {whole} run{whole === 1 ? '' : 's'} kept whole in this browser (IndexedDB).{' '}
+      {usage
+        ? `Site storage used: ${formatStorage(usage.used)} of ${formatStorage(usage.quota)} allowed.`
+        : 'This browser does not say how much storage the site uses.'}
+    </p>
+  );
+}
+
+/** Opens a run file (downloaded from another browser, e.g. the teacher's). */
+function ImportRun() {
+  const id = useId();
+  const importRun = useLiveStudio((s) => s.importRunFile);
+  const active = useLiveStudio(
+    (s) => s.run.status === 'starting' || s.run.status === 'running' || s.run.status === 'paused',
+  );
+  return (
+    <p className="import-run">
+      <label htmlFor={`${id}-file`}>Open a run file</label>{' '}
+      <input
+        id={`${id}-file`}
+        type="file"
+        accept=".zip,application/zip"
+        disabled={active}
+        data-testid="import-run-file"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (file) void importRun(file, file.name);
+          e.target.value = '';
+        }}
+      />
+    </p>
+  );
+}
+
+function RenameField({ run, onDone }: { run: RunSummary; onDone: () => void }) {
+  const rename = useLiveStudio((s) => s.renameSavedRun);
+  const [draft, setDraft] = useState(run.name ?? '');
+  const save = () => {
+    rename(run.id, draft);
+    onDone();
+  };
+  const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') save();
+    if (e.key === 'Escape') onDone();
+  };
+  return (
+    <span className="rename-field">
+      <input
+        type="text"
+        value={draft}
+        maxLength={120}
+        aria-label={`New name for ${runLabel(run)}`}
+        placeholder={runLabel({ ...run, name: undefined })}
+        autoFocus
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={onKey}
+      />
+      <button type="button" className="secondary small" onClick={save}>
+        Save name
+      </button>
+      <button type="button" className="secondary small" onClick={onDone}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
 /** Finished runs kept in this browser, with their settings and final figures. */
 export function SavedRuns() {
   const runs = useLiveStudio(selectSavedRuns);
   const deleteRun = useLiveStudio((s) => s.deleteSavedRun);
   const clearRuns = useLiveStudio((s) => s.clearSavedRuns);
+  const reopen = useLiveStudio((s) => s.reopenRun);
+  const downloadRunFile = useLiveStudio((s) => s.downloadRunFile);
+  const keptIds = useLiveStudio((s) => s.kept.ids);
+  const shownId = useLiveStudio((s) => s.run.summary?.id);
+  const active = useLiveStudio(
+    (s) => s.run.status === 'starting' || s.run.status === 'running' || s.run.status === 'paused',
+  );
+  const [renaming, setRenaming] = useState<string | undefined>();
+  const whole = runs.filter((r) => keptIds.includes(r.id)).length;
   return (
     <section className="panel saved-runs" aria-labelledby="saved-title">
       <div className="panel-head">
@@ -96,6 +185,8 @@ export function SavedRuns() {
           </button>
         )}
       </div>
+      <StorageUse whole={whole} />
+      <ImportRun />
       {runs.length === 0 ? (
         <p className="hint">Finished runs are listed here and kept in this browser.</p>
       ) : (
@@ -105,10 +196,10 @@ export function SavedRuns() {
               <thead>
                 <tr>
                   <th scope="col">Finished</th>
-                  <th scope="col">Model · dataset · board</th>
+                  <th scope="col">Run (model · dataset · board)</th>
                   <th scope="col">Budgets</th>
                   <th scope="col" className="num">
-                    Accuracy
+                    Accuracy <span className="hint">(pruned, float, last step | int8)</span>
                   </th>
                   <th scope="col" className="num">
                     Flash
@@ -125,29 +216,77 @@ export function SavedRuns() {
                 </tr>
               </thead>
               <tbody>
-                {[...runs].reverse().map((r) => (
-                  <tr key={r.id}>
-                    <td>{new Date(r.finishedAt).toLocaleString('en-GB')}</td>
-                    <th scope="row">
-                      {r.modelName} ×{r.config.widthMultiplier} · {r.datasetName} · {r.boardName}
-                    </th>
-                    <td>{budgetText(r)}</td>
-                    <td className="num">{formatPercent(r.validationAccuracy)}</td>
-                    <td className="num">{formatBytes(r.resources.flash)}</td>
-                    <td className="num">{formatBytes(r.resources.ram)}</td>
-                    <td className="num">{formatMs(r.resources.latency)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="secondary small"
-                        aria-label={`Delete the run of ${r.modelName} finished ${r.finishedAt}`}
-                        onClick={() => deleteRun(r.id)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
+                {[...runs].reverse().map((r) => {
+                  const kept = keptIds.includes(r.id);
+                  const label = runLabel(r);
+                  return (
+                    <tr key={r.id} aria-current={r.id === shownId ? 'true' : undefined}>
+                      <td>{new Date(r.finishedAt).toLocaleString('en-GB')}</td>
+                      <th scope="row">
+                        {renaming === r.id ? (
+                          <RenameField run={r} onDone={() => setRenaming(undefined)} />
+                        ) : (
+                          <>
+                            {label}
+                            {r.name && (
+                              <span className="hint">
+                                {' '}
+                                ({r.modelName} · {r.datasetName} · {r.boardName})
+                              </span>
+                            )}
+                            {r.id === shownId && <span className="hint"> (shown)</span>}
+                            {!kept && <span className="hint"> (summary only)</span>}
+                          </>
+                        )}
+                      </th>
+                      <td>{budgetText(r)}</td>
+                      <td className="num">
+                        {formatPercent(r.validationAccuracy)}
+                        {r.quantised && ` | ${formatPercent(r.quantised.int8Accuracy)}`}
+                      </td>
+                      <td className="num">{formatBytes(r.resources.flash)}</td>
+                      <td className="num">{formatBytes(r.resources.ram)}</td>
+                      <td className="num">{formatMs(r.resources.latency)}</td>
+                      <td className="run-actions">
+                        <button
+                          type="button"
+                          className="secondary small"
+                          disabled={!kept || active}
+                          aria-label={`Reopen ${label}`}
+                          title={kept ? undefined : 'Only the summary of this run is kept'}
+                          onClick={() => void reopen(r.id)}
+                        >
+                          Reopen
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          aria-label={`Rename ${label}`}
+                          onClick={() => setRenaming(r.id)}
+                        >
+                          Rename
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          disabled={!kept}
+                          aria-label={`Download ${label} as a run file`}
+                          onClick={() => void downloadRunFile(r.id)}
+                        >
+                          Run file
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          aria-label={`Delete ${label} (finished ${r.finishedAt})`}
+                          onClick={() => deleteRun(r.id)}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>

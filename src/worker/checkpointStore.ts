@@ -13,6 +13,8 @@ export interface StoredRun {
   modelName: string;
   datasetName: string;
   unprunedAccuracy?: number;
+  /** The step unprunedAccuracy was measured at (the end of warm-up). */
+  unprunedStep?: number;
   /** Uploaded data is kept with the checkpoint (built-in and generated data are rebuilt). */
   dataset?: Dataset;
 }

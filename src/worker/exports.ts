@@ -18,7 +18,13 @@ import { exportTflite } from '../export/tflite';
 import { modelOperators, tflmModule } from '../export/tflmModule';
 import { evaluateModel, type PredictClasses } from '../train/evaluation';
 import type { PruningTrainer } from '../train/trainer';
-import type { ConfusionEvaluation, ExportFormat, RunDeployment, RunSummary } from './protocol';
+import type {
+  ConfusionEvaluation,
+  ExportFormat,
+  QuantisedAccuracy,
+  RunDeployment,
+  RunSummary,
+} from './protocol';
 
 export interface ExportFile {
   filename: string;
@@ -44,7 +50,7 @@ function normalisedSamples(dataset: Dataset, split: 'train' | 'validation', limi
 
 export class RunExporter {
   private model?: ExportableModel;
-  private tflite?: {
+  private tflite?: Promise<{
     bytes: Uint8Array;
     quantized: QuantizedModel;
     /** The resource model's view of exactly the exported graph (TFLM arena, operators). */
@@ -52,12 +58,16 @@ export class RunExporter {
     int8Accuracy: number;
     floatAccuracy: number;
     warnings: string[];
-  };
+  }>;
 
   constructor(
     private readonly trainer: PruningTrainer,
     private readonly summary: RunSummary,
   ) {}
+
+  get runId(): string {
+    return this.summary.id;
+  }
 
   /** The pruned network as the exporters take it (weights read once). */
   async exportable(): Promise<ExportableModel> {
@@ -74,34 +84,60 @@ export class RunExporter {
     return this.model;
   }
 
-  private async tfliteFile() {
-    if (!this.tflite) {
-      const model = await this.exportable();
-      const dataset = this.trainer.dataset;
-      const calibration = normalisedSamples(dataset, 'train', CALIBRATION_SAMPLES);
-      const { bytes, quantized } = exportTflite(model, {
-        calibrationInputs: calibration.x,
-        calibrationCount: calibration.count,
-      });
-      const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
-      const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
-      const analysed = analyseGraph(model.graph);
-      const deployed = new ResourceModel(analysed, {
-        board: runBoard(this.summary.config),
-      }).report(fullWidths(analysed));
-      this.tflite = {
-        bytes,
-        quantized,
-        deployed,
-        int8Accuracy: comparison.int8Accuracy ?? NaN,
-        floatAccuracy: comparison.floatAccuracy ?? NaN,
-        warnings: quantized.warnings,
-      };
-    }
+  /** Accuracy of the exported int8 .tflite and of its float original, on the same samples. */
+  async quantisedAccuracy(): Promise<QuantisedAccuracy> {
+    const t = await this.tfliteFile();
+    const samples = Math.min(INT8_CHECK_SAMPLES, this.trainer.dataset.validation.count);
+    return { int8Accuracy: t.int8Accuracy, floatAccuracy: t.floatAccuracy, samples };
+  }
+
+  private tfliteFile() {
+    this.tflite ??= this.makeTflite();
     return this.tflite;
   }
 
-  async file(format: ExportFormat): Promise<ExportFile> {
+  private async makeTflite() {
+    const model = await this.exportable();
+    const dataset = this.trainer.dataset;
+    const calibration = normalisedSamples(dataset, 'train', CALIBRATION_SAMPLES);
+    const { bytes, quantized } = exportTflite(model, {
+      calibrationInputs: calibration.x,
+      calibrationCount: calibration.count,
+    });
+    const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
+    const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
+    const analysed = analyseGraph(model.graph);
+    const deployed = new ResourceModel(analysed, {
+      board: runBoard(this.summary.config),
+    }).report(fullWidths(analysed));
+    return {
+      bytes,
+      quantized,
+      deployed,
+      int8Accuracy: comparison.int8Accuracy ?? NaN,
+      floatAccuracy: comparison.floatAccuracy ?? NaN,
+      warnings: quantized.warnings,
+    };
+  }
+
+  private readonly files = new Map<ExportFormat, Promise<ExportFile>>();
+
+  /**
+   * One file of the run, made once: every later download (and the copy kept with the saved
+   * run) is the same bytes.
+   */
+  file(format: ExportFormat): Promise<ExportFile> {
+    let file = this.files.get(format);
+    if (!file) {
+      file = this.make(format);
+      this.files.set(format, file);
+      // A failed attempt is not kept: the next request tries again.
+      file.catch(() => this.files.delete(format));
+    }
+    return file;
+  }
+
+  private async make(format: ExportFormat): Promise<ExportFile> {
     const base = this.summary.modelName
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
@@ -137,8 +173,11 @@ export class RunExporter {
         const tflite = await this.tfliteFile();
         const s = this.summary;
         const board = runBoard(s.config);
-        const report = buildReport({
+        const input = {
           modelName: s.modelName,
+          // The dataset the run trained on (name, input shape, classes in label order, counts).
+          dataset: s.dataset,
+          createdAt: s.finishedAt,
           board: { name: board.name, core: board.core, clockMHz: board.clockMHz },
           budgets: {
             flashBytes: s.config.budgets.flash,
@@ -157,10 +196,24 @@ export class RunExporter {
             afterPruning: s.validationAccuracy,
             afterInt8: tflite.int8Accuracy,
           },
+          // What each accuracy was measured on (network, step, samples).
+          accuracyMeasured: {
+            beforePruning:
+              s.unprunedMeasuredAtStep === undefined
+                ? undefined
+                : { network: 'unpruned, end of warm-up', step: s.unprunedMeasuredAtStep },
+            afterPruning: { network: 'pruned, float', step: s.steps, samples: s.validationSamples },
+            afterInt8: {
+              network: 'pruned, int8 .tflite',
+              step: s.steps,
+              samples: Math.min(INT8_CHECK_SAMPLES, this.trainer.dataset.validation.count),
+            },
+          },
           tfliteBytes: tflite.bytes.length,
           deployment: this.deploymentFacts(tflite),
           warnings: tflite.warnings,
-        });
+        };
+        const report = buildReport(input);
         return {
           filename: `${base}-report.json`,
           mime: 'application/json',
@@ -169,7 +222,6 @@ export class RunExporter {
       }
     }
   }
-
   /** The int8 model as TFLM runs it: facts for the UI and the int8 accuracy. */
   async deployment(): Promise<RunDeployment> {
     const tflite = await this.tfliteFile();
@@ -194,7 +246,7 @@ export class RunExporter {
   }
 
   /** Operators, arena breakdown, I/O quantisation and classes: one source for report and C. */
-  private deploymentFacts(tflite: NonNullable<RunExporter['tflite']>): DeploymentFacts {
+  private deploymentFacts(tflite: Awaited<NonNullable<RunExporter['tflite']>>): DeploymentFacts {
     const arena = tflite.deployed.arena!;
     const q = tflite.quantized;
     return {

@@ -59,6 +59,11 @@ export interface RunConfig {
 
 export interface DatasetSummary {
   id: string;
+  /**
+   * Names this load of the dataset in this worker (two uploads of different files may share
+   * an id): Start sends it back so the worker trains only on the dataset the page shows.
+   */
+  loadKey: string;
   name: string;
   inputShape: [number, number, number];
   numClasses: number;
@@ -70,15 +75,41 @@ export interface DatasetSummary {
   preview: { x: Float32Array; y: Uint8Array; count: number };
 }
 
+/** What names a dataset in a saved run, an export report and a run file. */
+export interface DatasetIdentity {
+  id: string;
+  name: string;
+  inputShape: [number, number, number];
+  /** In label order: class i is classNames[i]. */
+  classNames: string[];
+  trainCount: number;
+  validationCount: number;
+}
+
 export interface RunSummary {
   id: string;
+  /** The user's name for the run (Saved runs panel); absent until renamed. */
+  name?: string;
   finishedAt: string;
   config: RunConfig;
   datasetName: string;
+  /** The dataset the run trained on (absent in runs saved by older versions). */
+  dataset?: DatasetIdentity;
   modelName: string;
   boardName: string;
   validationAccuracy: number;
+  /**
+   * Measured at the end of warm-up (step `unprunedMeasuredAtStep`), on the unpruned network
+   * trained only that long: a reference, not a like-for-like "before pruning" figure.
+   */
   unprunedValidationAccuracy?: number;
+  unprunedMeasuredAtStep?: number;
+  /** Validation samples behind validationAccuracy (pruned float network, at the last step). */
+  validationSamples?: number;
+  /** The exported int8 .tflite against its float original (known once the files are made). */
+  quantised?: QuantisedAccuracy;
+  /** The fair reference: the unpruned network trained the run's full length (on demand). */
+  reference?: ReferenceAccuracy;
   resources: ResourceFigures;
   unpruned: ResourceFigures;
   keptPerGroup: { name: string; kept: number; size: number }[];
@@ -96,6 +127,27 @@ export interface RunDeployment {
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
+
+/** The unpruned network, same model, data, schedule and seed, trained `steps` steps. */
+export interface ReferenceAccuracy {
+  accuracy: number;
+  steps: number;
+  validationSamples: number;
+}
+
+/** The pruned network's accuracy as exported: int8 .tflite and float, on the same samples. */
+export interface QuantisedAccuracy {
+  int8Accuracy: number;
+  floatAccuracy: number;
+  samples: number;
+}
+
+export interface ExportedFile {
+  format: ExportFormat;
+  filename: string;
+  mime: string;
+  bytes: ArrayBuffer;
+}
 
 export interface SimulatedFaults {
   /** Throw a "device lost" error at this step (once): the run must go on on the next backend. */
@@ -134,12 +186,22 @@ export type WorkerCommand =
   | { type: 'resumeCheckpoint' }
   | { type: 'discardCheckpoint' }
   | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
-  | { type: 'start'; config: RunConfig }
+  | {
+      type: 'start';
+      config: RunConfig;
+      /**
+       * The loadKey of the dataset the page shows: the worker refuses to train on any other.
+       * Absent (tests, scripts): the worker builds the dataset of `config.dataset` itself.
+       */
+      datasetKey?: string;
+    }
   | { type: 'setBudgets'; budgets: Budgets }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'export'; format: ExportFormat; requestId: number };
+  | { type: 'export'; format: ExportFormat; requestId: number }
+  /** Trains the unpruned network for the finished run's full length (once per configuration). */
+  | { type: 'trainReference' };
 
 /** Worker → UI. */
 export type WorkerEvent =
@@ -169,5 +231,16 @@ export type WorkerEvent =
       bytes: ArrayBuffer;
     }
   | { type: 'exportError'; requestId: number; message: string }
+  /** After 'finished': the run's four export files, made once, to keep with the saved run. */
+  | { type: 'runFiles'; runId: string; files: ExportedFile[]; quantised?: QuantisedAccuracy }
+  /** Progress and result of trainReference (`reference` set once it is done). */
+  | {
+      type: 'reference';
+      runId: string;
+      step: number;
+      totalSteps: number;
+      reference?: ReferenceAccuracy;
+      error?: string;
+    }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
@@ -9,6 +9,7 @@ import { TrainingSession } from './session';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+afterEach(() => vi.unstubAllGlobals());
 
 function harness(
   store: CheckpointStore = new MemoryCheckpointStore(),
@@ -92,22 +93,45 @@ describe('TrainingSession', () => {
       expect(finished.summary.resources.flash).toBeLessThanOrEqual(3000);
       expect(finished.summary.resources.flash).toBeLessThan(finished.summary.unpruned.flash);
     }
-    const runStates = events.filter((e) => e.type === 'runState');
-    expect(runStates.at(-1)).toEqual({ type: 'runState', state: 'finished' });
-    // Then the int8 model as TFLite Micro runs it, for the run that finished.
-    const deployment = events.find((e) => e.type === 'deployment');
-    expect(deployment?.type).toBe('deployment');
-    if (deployment?.type === 'deployment' && finished?.type === 'finished') {
+    const finishedAt = events.findIndex((e) => e.type === 'runState' && e.state === 'finished');
+    expect(finishedAt).toBeGreaterThan(0);
+    // Then the run's files, to be kept with the saved run.
+    // Then the int8 model as TFLite Micro runs it and its confusion matrix, then the run's
+    // files, to be kept with the saved run.
+    expect(events.slice(finishedAt + 1).map((e) => e.type)).toEqual([
+      'deployment',
+      'evaluation',
+      'runFiles',
+    ]);
+    const deployment = events[finishedAt + 1];
+    const int8 = events[finishedAt + 2];
+    if (
+      deployment.type === 'deployment' &&
+      int8.type === 'evaluation' &&
+      finished?.type === 'finished'
+    ) {
       expect(deployment.runId).toBe(finished.summary.id);
       expect(deployment.deployment.facts.operators).toContain('FULLY_CONNECTED');
       expect(deployment.deployment.facts.arena.tensorArenaBytes % 16).toBe(0);
       // The int8 confusion matrix (TFLM arithmetic) agrees with the int8 accuracy.
-      const int8 = events.at(-1);
-      expect(int8?.type === 'evaluation' && int8.evaluation.model).toBe('int8');
-      if (int8?.type === 'evaluation') {
-        expect(int8.evaluation.accuracy).toBeCloseTo(deployment.deployment.int8Accuracy, 12);
-      }
+      expect(int8.evaluation.model).toBe('int8');
+      expect(int8.evaluation.accuracy).toBeCloseTo(deployment.deployment.int8Accuracy, 12);
     }
+    // Each accuracy names what it was measured on: the warm-up figure, the step warm-up ended.
+    if (finished?.type === 'finished') {
+      const warmupEnd = events.find((e) => e.type === 'metrics' && e.metrics.phase !== 'warmup');
+      expect(finished.summary.unprunedMeasuredAtStep).toBe(
+        warmupEnd?.type === 'metrics' ? warmupEnd.metrics.step : NaN,
+      );
+      expect(finished.summary.unprunedMeasuredAtStep).toBeLessThan(finished.summary.steps);
+      expect(finished.summary.validationSamples).toBe(80); // 20% of the 400 generated samples
+    }
+    const files = events.at(-1);
+    expect(files?.type === 'runFiles' && files.quantised).toMatchObject({
+      samples: 80,
+      int8Accuracy: expect.any(Number),
+      floatAccuracy: expect.any(Number),
+    });
   });
 
   it('pauses, resumes and stops between steps', async () => {
@@ -222,9 +246,45 @@ describe('TrainingSession', () => {
     const cFiles = unzipSync(new Uint8Array(files.get('c-array')!));
     expect(strFromU8(cFiles['model_data.cc'])).toContain(`${tflite.length}`);
 
+    // The files kept with the saved run are the very bytes every download gives.
+    const kept = events.find((e) => e.type === 'runFiles');
+    expect(kept?.type === 'runFiles' && kept.runId).toBe(summary!.id);
+    if (kept?.type === 'runFiles') {
+      expect(kept.files.map((f) => f.format)).toEqual(['tfjs', 'tflite', 'c-array', 'report']);
+      for (const f of kept.files) {
+        expect(new Uint8Array(f.bytes), f.format).toEqual(new Uint8Array(files.get(f.format)!));
+      }
+    }
+
     const report = JSON.parse(strFromU8(new Uint8Array(files.get('report')!)));
     expect(report.tfliteBytes).toBe(tflite.length);
     expect(report.accuracy.afterInt8).toBeGreaterThanOrEqual(0);
+  });
+
+  it("trains the unpruned reference for the run's full length once, and reuses it", async () => {
+    const { session, events } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({ type: 'trainReference' });
+    expect(events.at(-1)).toMatchObject({ type: 'notice', message: /finish one first/ });
+    await session.handle({ type: 'start', config: config({ budgets: { flash: 3000 } }) });
+    const finished = events.find((e) => e.type === 'finished');
+    const runId = finished?.type === 'finished' ? finished.summary.id : '';
+    const began = tf.memory().numTensors;
+    await session.handle({ type: 'trainReference' });
+    const done = events.filter((e) => e.type === 'reference' && e.reference);
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({
+      runId,
+      totalSteps: 30,
+      reference: { steps: 30, validationSamples: 80, accuracy: expect.any(Number) },
+    });
+    expect(tf.memory().numTensors).toBe(began); // the reference network is disposed
+    // The same model, data and schedule: answered at once, with the same figure.
+    const before = events.length;
+    await session.handle({ type: 'trainReference' });
+    const again = events.slice(before);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toEqual(done[0]);
   });
 
   it('rejects a step whose loss is NaN, rolls back and halves the learning rate', async () => {
@@ -317,6 +377,11 @@ describe('TrainingSession', () => {
       load: async () => undefined,
       clear: async () => undefined,
     };
+    // The worker asks the browser how much the site stores (navigator.storage.estimate).
+    const MB = 1024 * 1024;
+    vi.stubGlobal('navigator', {
+      storage: { estimate: async () => ({ usage: 95 * MB, quota: 100 * MB }) },
+    });
     const { session, events } = harness(full);
     await session.handle({ type: 'init', backends: ['cpu'] });
     await session.handle({ type: 'start', config: config() });
@@ -325,6 +390,9 @@ describe('TrainingSession', () => {
     );
     expect(warnings).toHaveLength(1); // said once, not at every save
     expect(warnings[0].type === 'notice' && warnings[0].message).toMatch(/quota/);
+    expect(warnings[0].type === 'notice' && warnings[0].message).toMatch(
+      /uses 95\.0 MB of the 100\.0 MB the browser allows\. Delete saved runs/,
+    );
     expect(events.some((e) => e.type === 'finished')).toBe(true);
   });
 });

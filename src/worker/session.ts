@@ -28,9 +28,12 @@ import type {
   BackendName,
   BackendSetting,
   Budgets,
+  DatasetIdentity,
   DatasetSpec,
   DatasetSummary,
+  ExportedFile,
   ExportFormat,
+  ReferenceAccuracy,
   RunConfig,
   RunSummary,
   SimulatedFaults,
@@ -57,6 +60,19 @@ export class TrainingSession {
   private baseUrl = '';
   private backend: BackendName = 'cpu';
   private dataset?: Dataset;
+  /** loadKey of `dataset` (see DatasetSummary.loadKey). */
+  private datasetKey?: string;
+  private datasetSerial = 0;
+  /** The latest dataset request; the results of older ones are dropped. */
+  private latestDatasetRequest?: number;
+  /** Set while the latest dataset request is still loading. */
+  private datasetLoading = false;
+  /** True from a Start (or resume) until its run exists: budgets sent meanwhile wait here. */
+  private starting = false;
+  private queuedBudgets?: Budgets;
+  /** Full-length unpruned references, by dataset (the very data) and configuration. */
+  private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
+  private referenceRunning = false;
   private run?: TrainingRunState;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
@@ -86,7 +102,7 @@ export class TrainingSession {
     await this.ready;
     switch (command.type) {
       case 'start':
-        return this.start(command.config);
+        return this.start(command.config, command.datasetKey);
       case 'setBudgets':
         return this.setBudgets(command.budgets);
       case 'pause':
@@ -104,6 +120,8 @@ export class TrainingSession {
         return this.queryCheckpoint();
       case 'export':
         return this.exportFile(command.format, command.requestId);
+      case 'trainReference':
+        return this.trainReference();
     }
   }
 
@@ -181,13 +199,30 @@ export class TrainingSession {
     }
   }
 
-  /** Loads a dataset; on any problem the current dataset (and run) stay as they were. */
+  /** Makes `dataset` the current one and returns its summary (with a new loadKey). */
+  private useDataset(dataset: Dataset, warnings: string[]): DatasetSummary {
+    this.dataset = dataset;
+    this.datasetSerial += 1;
+    this.datasetKey = `${dataset.id}#${this.datasetSerial}`;
+    return summarise(dataset, warnings, this.datasetKey);
+  }
+
+  /**
+   * Loads a dataset; on any problem the current dataset (and run) stay as they were. A load
+   * that a newer request superseded while it ran is dropped: only the latest request counts.
+   */
   private async loadDataset(spec: DatasetSpec, requestId: number): Promise<void> {
+    this.latestDatasetRequest = requestId;
+    this.datasetLoading = true;
+    const superseded = () => this.latestDatasetRequest !== requestId;
     try {
       const { dataset, warnings } = await this.buildDataset(spec);
-      this.dataset = dataset;
-      this.post({ type: 'dataset', requestId, summary: summarise(dataset, warnings) });
+      if (superseded()) return;
+      this.datasetLoading = false;
+      this.post({ type: 'dataset', requestId, summary: this.useDataset(dataset, warnings) });
     } catch (err) {
+      if (superseded()) return;
+      this.datasetLoading = false;
       this.post({
         type: 'datasetError',
         requestId,
@@ -244,46 +279,78 @@ export class TrainingSession {
     };
   }
 
-  private async start(config: RunConfig): Promise<void> {
+  /** A Start that cannot go ahead: says why, and the page returns to "stopped". */
+  private refuseStart(message?: string): void {
+    this.starting = false;
+    this.queuedBudgets = undefined;
+    if (message) this.notice('error', message);
+    this.post({ type: 'runState', state: 'stopped' });
+  }
+
+  /** The dataset a Start expecting `datasetKey` may train on, or why there is none. */
+  private expectedDataset(datasetKey: string): Dataset | string {
+    if (this.datasetLoading) {
+      return 'The run was not started: a newer dataset is still loading. Press Start again once it is shown.';
+    }
+    if (!this.dataset || this.datasetKey !== datasetKey) {
+      return (
+        `The run was not started: the dataset shown on the page is not the one loaded for training ` +
+        `(${this.dataset ? `"${this.dataset.name}"` : 'none'}). Choose the dataset again, then press Start.`
+      );
+    }
+    return this.dataset;
+  }
+
+  private async start(config: RunConfig, datasetKey?: string): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before starting another.');
       return;
     }
-    if (!this.dataset) {
-      const { dataset, warnings } = await this.buildDataset(config.dataset);
-      this.dataset = dataset;
-      this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, warnings) });
+    this.starting = true;
+    this.queuedBudgets = undefined;
+    let dataset: Dataset;
+    if (datasetKey !== undefined) {
+      const expected = this.expectedDataset(datasetKey);
+      if (typeof expected === 'string') return this.refuseStart(expected);
+      dataset = expected;
+    } else {
+      // No dataset named: train on the one the configuration describes, built afresh.
+      try {
+        const { dataset: built, warnings } = await this.buildDataset(config.dataset);
+        this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(built, warnings) });
+        dataset = built;
+      } catch (err) {
+        return this.refuseStart(
+          `The dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
     }
-    const dataset = this.dataset;
-    const analysed = this.prepareModel(config, dataset);
-    if (!analysed) {
-      this.post({ type: 'runState', state: 'stopped' });
-      return;
-    }
+    // Budgets moved while the run was starting apply to it from its first step.
+    const budgets = this.queuedBudgets ?? config.budgets;
+    const runConfig = { ...config, budgets: { ...budgets } };
+    const analysed = this.prepareModel(runConfig, dataset);
+    if (!analysed) return this.refuseStart();
     let board;
     try {
-      board = runBoard(config);
+      board = runBoard(runConfig);
     } catch (err) {
-      this.notice('error', err instanceof Error ? err.message : String(err));
-      this.post({ type: 'runState', state: 'stopped' });
-      return;
+      return this.refuseStart(err instanceof Error ? err.message : String(err));
     }
-    const problem = feasibilityProblem(analysed, board, config.budgets);
-    if (problem) {
-      this.notice('error', problem);
-      this.post({ type: 'runState', state: 'stopped' });
-      return;
-    }
+    const problem = feasibilityProblem(analysed, board, runConfig.budgets);
+    if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
-    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(config), estimator);
+    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     await this.launch(
-      new TrainingRunState(trainer, config, this.backend, zooModel(config.modelId).name),
+      new TrainingRunState(trainer, runConfig, this.backend, zooModel(runConfig.modelId).name),
     );
   }
 
   private async launch(run: TrainingRunState): Promise<void> {
     this.run?.trainer.dispose();
     this.run = run;
+    if (this.queuedBudgets) run.trainer.setBudgets(this.queuedBudgets);
+    this.starting = false;
+    this.queuedBudgets = undefined;
     this.post({ type: 'runState', state: 'running' });
     run.lastGood = await run.trainer.checkpoint();
     await this.loop(run);
@@ -317,17 +384,26 @@ export class TrainingSession {
       this.notice('warning', 'A run is already in progress: stop it before resuming another.');
       return;
     }
+    this.starting = true;
+    this.queuedBudgets = undefined;
     const stored = await this.store.load();
     if (!stored) {
+      this.starting = false;
       this.notice('warning', 'There is no interrupted run to resume.');
       return;
     }
     const { config } = stored;
-    const dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
-    this.dataset = dataset;
-    this.post({ type: 'dataset', requestId: 0, summary: summarise(dataset, []) });
+    let dataset: Dataset;
+    try {
+      dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
+    } catch (err) {
+      return this.refuseStart(
+        `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
-    if (!analysed) return;
+    if (!analysed) return this.refuseStart();
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
@@ -338,6 +414,7 @@ export class TrainingSession {
     );
     const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
     run.unprunedAccuracy = stored.unprunedAccuracy;
+    run.unprunedStep = stored.unprunedStep;
     this.notice(
       'info',
       `Resumed the interrupted run at step ${trainer.step} of ${config.schedule.totalSteps}.`,
@@ -367,16 +444,18 @@ export class TrainingSession {
         modelName: run.modelName,
         datasetName: dataset.name,
         unprunedAccuracy: run.unprunedAccuracy,
+        unprunedStep: run.unprunedStep,
         dataset: keepData ? dataset : undefined,
       });
       run.storageWarned = false;
     } catch (err) {
       if (!run.storageWarned) {
         run.storageWarned = true;
+        const used = await storageUsed();
         this.notice(
           'warning',
-          `Could not store the run's checkpoint in this browser (${(err instanceof Error && (err.message || err.name)) || String(err) || 'no reason given'}): ` +
-            'training goes on, but a reload would lose it. Free some site storage to keep checkpoints.',
+          `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
+            `training goes on, but a reload would lose it.${used} Delete saved runs you no longer need to keep checkpoints.`,
         );
       }
     }
@@ -484,6 +563,7 @@ export class TrainingSession {
         );
         if (phaseBefore === 'warmup' && phaseAfter !== 'warmup') {
           run.unprunedAccuracy = trainer.lastValidationAccuracy;
+          run.unprunedStep = trainer.step;
         }
       }
       const stepMs = performance.now() - began;
@@ -526,12 +606,16 @@ export class TrainingSession {
     const summary: RunSummary = {
       id: `run-${Date.now().toString(36)}`,
       finishedAt: new Date().toISOString(),
-      config: run.config,
+      // The budgets the run ended with (they may have moved during the run).
+      config: { ...run.config, budgets: { ...trainer.budgets } },
       datasetName: trainer.dataset.name,
+      dataset: datasetIdentity(trainer.dataset),
       modelName: run.modelName,
       boardName: runBoard(run.config).name,
       validationAccuracy: trainer.lastValidationAccuracy,
       unprunedValidationAccuracy: run.unprunedAccuracy,
+      unprunedMeasuredAtStep: run.unprunedAccuracy === undefined ? undefined : run.unprunedStep,
+      validationSamples: trainer.dataset.validation.count,
       resources: final,
       unpruned,
       keptPerGroup: trainer.original.groups
@@ -564,6 +648,34 @@ export class TrainingSession {
         message: `Could not prepare the int8 model for TFLite Micro: ${e instanceof Error ? e.message : String(e)}`,
       });
     }
+    await this.postRunFiles(run.exporter, summary.id);
+  }
+
+  /** Makes the four export files once and sends them to be kept with the saved run. */
+  private async postRunFiles(exporter: RunExporter, runId: string): Promise<void> {
+    const files: ExportedFile[] = [];
+    try {
+      for (const format of ['tfjs', 'tflite', 'c-array', 'report'] as const) {
+        const file = await exporter.file(format);
+        files.push({ format, filename: file.filename, mime: file.mime, bytes: copy(file.bytes) });
+      }
+    } catch (err) {
+      this.notice(
+        'warning',
+        `The finished run could not be kept whole in this browser: making its files failed (${err instanceof Error ? err.message : String(err)}).`,
+      );
+      return;
+    }
+    const measured = await exporter.quantisedAccuracy();
+    // Sent only when both were measured (JSON, where saved runs live, has no NaN).
+    const quantised =
+      Number.isFinite(measured.int8Accuracy) && Number.isFinite(measured.floatAccuracy)
+        ? measured
+        : undefined;
+    this.post(
+      { type: 'runFiles', runId, files, quantised },
+      files.map((f) => f.bytes),
+    );
   }
 
   private async exportFile(format: ExportFormat, requestId: number): Promise<void> {
@@ -580,7 +692,7 @@ export class TrainingSession {
     }
     try {
       const file = await exporter.file(format);
-      const bytes = file.bytes.slice().buffer;
+      const bytes = copy(file.bytes);
       this.post(
         { type: 'exported', requestId, format, filename: file.filename, mime: file.mime, bytes },
         [bytes],
@@ -594,8 +706,86 @@ export class TrainingSession {
     }
   }
 
+  /**
+   * The fair reference for a finished run: its unpruned network (same model, data, schedule,
+   * seed) trained for the run's full length. Made once per configuration and reused.
+   */
+  private async trainReference(): Promise<void> {
+    const run = this.run;
+    if (!run || !run.ended || !run.exporter) {
+      this.notice(
+        'warning',
+        'The unpruned reference is trained for a finished run: finish one first.',
+      );
+      return;
+    }
+    if (this.referenceRunning) return;
+    const runId = run.exporter.runId;
+    const { trainer, config } = run;
+    const key = JSON.stringify({
+      model: config.modelId,
+      width: config.widthMultiplier,
+      schedule: config.schedule,
+      batch: config.batchSize,
+      lr: config.learningRate,
+      seed: config.seed,
+    });
+    const totalSteps = config.schedule.totalSteps;
+    let forDataset = this.references.get(trainer.dataset);
+    if (!forDataset) {
+      forDataset = new Map();
+      this.references.set(trainer.dataset, forDataset);
+    }
+    const cached = forDataset.get(key);
+    if (cached) {
+      this.post({ type: 'reference', runId, step: totalSteps, totalSteps, reference: cached });
+      return;
+    }
+    this.referenceRunning = true;
+    const reference = new PruningTrainer(
+      trainer.original,
+      trainer.dataset,
+      { ...this.settingsFor(config), pruning: false },
+      trainer.estimator,
+    );
+    try {
+      let lastPost = 0;
+      while (!reference.done) {
+        // A new run takes over: the reference stops (it can be asked for again).
+        if (this.run !== run) throw new Error('a new run started');
+        await reference.trainStep();
+        const now = performance.now();
+        if (now - lastPost >= 250) {
+          lastPost = now;
+          this.post({ type: 'reference', runId, step: reference.step, totalSteps });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      const result = {
+        accuracy: await reference.accuracy(trainer.dataset.validation),
+        steps: reference.step,
+        validationSamples: trainer.dataset.validation.count,
+      };
+      if (!Number.isFinite(result.accuracy)) throw new Error('its accuracy could not be measured');
+      forDataset.set(key, result);
+      this.post({ type: 'reference', runId, step: reference.step, totalSteps, reference: result });
+    } catch (err) {
+      this.post({
+        type: 'reference',
+        runId,
+        step: reference.step,
+        totalSteps,
+        error: `The unpruned reference could not be trained: ${err instanceof Error ? err.message : String(err)}.`,
+      });
+    } finally {
+      reference.dispose();
+      this.referenceRunning = false;
+    }
+  }
+
   private setBudgets(budgets: Budgets): void {
-    this.run?.trainer.setBudgets(budgets);
+    if (this.starting) this.queuedBudgets = { ...budgets };
+    else if (this.run && !this.run.ended) this.run.trainer.setBudgets(budgets);
   }
 
   private pause(): void {
@@ -632,6 +822,7 @@ class TrainingRunState {
   repairReported = false;
   storageWarned = false;
   unprunedAccuracy?: number;
+  unprunedStep?: number;
   exporter?: RunExporter;
   /** The last checkpoint: roll-back target after a diverging step or a failed backend. */
   lastGood?: TrainerCheckpoint;
@@ -646,8 +837,42 @@ class TrainingRunState {
   ) {}
 }
 
+/** " This site uses X MB of the Y MB the browser allows." where the browser says; else "". */
+async function storageUsed(): Promise<string> {
+  try {
+    if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return '';
+    const { usage, quota } = await navigator.storage.estimate();
+    if (usage === undefined || quota === undefined) return '';
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return ` This site uses ${mb(usage)} of the ${mb(quota)} the browser allows.`;
+  } catch {
+    return '';
+  }
+}
+
+/** A copy of the bytes in a buffer of their own (the original stays for later downloads). */
+function copy(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer;
+}
+
+/** What names the dataset of a run: in its summary, report and run file. */
+export function datasetIdentity(dataset: Dataset): DatasetIdentity {
+  return {
+    id: dataset.id,
+    name: dataset.name,
+    inputShape: [...dataset.inputShape],
+    classNames: [...dataset.classNames],
+    trainCount: dataset.train.count,
+    validationCount: dataset.validation.count,
+  };
+}
+
 /** A few samples scaled to [0, 1] for the preview grid, and the dataset's figures. */
-export function summarise(dataset: Dataset, warnings: string[]): DatasetSummary {
+export function summarise(
+  dataset: Dataset,
+  warnings: string[],
+  loadKey = dataset.id,
+): DatasetSummary {
   const [h, w, c] = dataset.inputShape;
   const n = h * w * c;
   const count = Math.min(PREVIEW_SAMPLES, dataset.train.count);
@@ -662,6 +887,7 @@ export function summarise(dataset: Dataset, warnings: string[]): DatasetSummary 
   const x = Float32Array.from(raw, (v) => (v - min) / range);
   return {
     id: dataset.id,
+    loadKey,
     name: dataset.name,
     inputShape: dataset.inputShape,
     numClasses: dataset.numClasses,

@@ -1,0 +1,316 @@
+/**
+ * Finished runs kept whole: stored once their files arrive, shown again after a reload with
+ * their charts and exports, reopened, renamed, deleted, moved as one run file; storage
+ * failures say how much is used; the page asks before unloading what would be lost.
+ */
+import { unzipSync, zipSync } from 'fflate';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ExportFormat, WorkerCommand, WorkerEvent } from '../worker/protocol';
+import {
+  MemoryRunRecordStore,
+  decodeRunFile,
+  encodeRunFile,
+  type RunRecord,
+  type RunRecordStore,
+} from './runRecords';
+import { SAVED_RUNS_KEY } from './savedRuns';
+import { selectUnloadWarning } from './selectors';
+import { createStudioStore, type StudioEnvironment } from './store';
+import { makeDatasetSummary, makeMetrics, makeSummary } from './testFixtures';
+
+const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
+const q = { int8Accuracy: 0.81, floatAccuracy: 0.83, samples: 1000 };
+
+function page(
+  records: RunRecordStore = new MemoryRunRecordStore(),
+  storage = new Map<string, string>(),
+  overrides: Partial<StudioEnvironment> = {},
+) {
+  const sent: WorkerCommand[] = [];
+  const downloads: { filename: string; bytes: Uint8Array }[] = [];
+  const env: StudioEnvironment = {
+    createWorker: () => ({
+      postMessage: (c: WorkerCommand) => sent.push(c),
+      onmessage: null,
+      onerror: null,
+    }),
+    storage: {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => void storage.set(k, v),
+    },
+    download: (filename, _mime, bytes) =>
+      downloads.push({ filename, bytes: new Uint8Array(bytes) }),
+    runRecords: records,
+    estimateStorage: async () => ({ usage: 3 * 1024 * 1024, quota: 8 * 1024 * 1024 }),
+    ...overrides,
+  };
+  const store = createStudioStore(env);
+  store.getState().connect();
+  return { store, sent, downloads, storage, records };
+}
+
+/** The four files of a run: distinct bytes per format, as the worker sends them. */
+function runFiles(runId: string, seed = 1): WorkerEvent {
+  return {
+    type: 'runFiles',
+    runId,
+    files: FORMATS.map((format, i) => ({
+      format,
+      filename: `run-${format}.bin`,
+      mime: 'application/octet-stream',
+      bytes: Uint8Array.from({ length: 16 + i }, (_, k) => (k * 7 + i + seed) % 256).buffer,
+    })),
+  };
+}
+
+/** Drives one run to its end as the worker would. */
+async function finishRun(p: ReturnType<typeof page>, id: string, seed = 1) {
+  const load = p.sent.filter((c) => c.type === 'loadDataset').at(-1);
+  if (load?.type === 'loadDataset') {
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { type: 'dataset', requestId: load.requestId, summary: makeDatasetSummary() },
+      ]);
+  }
+  p.store.getState().startRun();
+  p.store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+  for (const step of [1, 100, 200, 400]) {
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { type: 'metrics', metrics: makeMetrics(step, { validationAccuracy: step / 500 }) },
+      ]);
+  }
+  vi.advanceTimersByTime(500);
+  p.store.getState().receiveWorkerEvents([
+    { type: 'finished', summary: makeSummary(id) },
+    { type: 'runState', state: 'finished' },
+  ]);
+  expect(selectUnloadWarning(p.store.getState())).toMatch(/not kept in this browser yet/);
+  p.store.getState().receiveWorkerEvents([runFiles(id, seed)]);
+  await vi.runAllTimersAsync();
+}
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('finished runs kept whole', () => {
+  it('keeps the run with its series, figures and files; exports then come from them', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    const stored = await p.records.get('run-1');
+    expect(stored?.series.steps.points.map((x) => x.step)).toEqual([1, 100, 200, 400]);
+    expect(stored?.final.step).toBe(400);
+    expect(p.store.getState().run.kept).toBe('saved');
+    expect(selectUnloadWarning(p.store.getState())).toBeUndefined();
+    p.store.getState().requestExport('tflite');
+    expect(p.sent.some((c) => c.type === 'export')).toBe(false);
+    expect(p.downloads.map((d) => d.filename)).toEqual(['run-tflite.bin']);
+    expect(p.store.getState().kept.usage).toEqual({ used: 3 * 1024 ** 2, quota: 8 * 1024 ** 2 });
+  });
+
+  it('after a reload shows the last finished run with its charts, and exports the same bytes', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const before = page(records, storage);
+    await finishRun(before, 'run-1', 1);
+    await finishRun(before, 'run-2', 2);
+    for (const f of FORMATS) before.store.getState().requestExport(f);
+
+    const after = page(records, storage);
+    await vi.runAllTimersAsync();
+    const s = after.store.getState();
+    expect(s.run.status).toBe('finished');
+    expect(s.run.summary?.id).toBe('run-2');
+    expect(s.run.series.steps.points).toHaveLength(4);
+    expect(s.run.latest?.groups.map((g) => g.name)).toEqual(['conv1', 'conv2', 'logits']);
+    expect(s.kept.ids).toEqual(['run-1', 'run-2']);
+    for (const f of FORMATS) after.store.getState().requestExport(f);
+    expect(after.downloads.map((d) => d.bytes)).toEqual(before.downloads.map((d) => d.bytes));
+    expect(after.sent.some((c) => c.type === 'export')).toBe(false);
+  });
+
+  it('reopens an older run, renames it and deletes it everywhere', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const p = page(records, storage);
+    await finishRun(p, 'run-1', 1);
+    await finishRun(p, 'run-2', 2);
+    await p.store.getState().reopenRun('run-1');
+    expect(p.store.getState().run.summary?.id).toBe('run-1');
+    p.store.getState().requestExport('report');
+    expect(p.downloads.at(-1)?.bytes).toEqual(
+      new Uint8Array((runFiles('run-1', 1) as { files: { bytes: ArrayBuffer }[] }).files[3].bytes),
+    );
+    p.store.getState().renameSavedRun('run-1', '  Teacher demo  ');
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().savedRuns.find((r) => r.id === 'run-1')?.name).toBe('Teacher demo');
+    expect((await records.get('run-1'))?.summary.name).toBe('Teacher demo');
+    expect(JSON.parse(storage.get(SAVED_RUNS_KEY)!).runs[0].name).toBe('Teacher demo');
+    p.store.getState().deleteSavedRun('run-1');
+    await vi.runAllTimersAsync();
+    expect(await records.get('run-1')).toBeUndefined();
+    expect(p.store.getState().savedRuns.map((r) => r.id)).toEqual(['run-2']);
+    expect(p.store.getState().kept.ids).toEqual(['run-2']);
+  });
+
+  it('moves a run to another browser as one run file', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    await p.store.getState().downloadRunFile('run-1');
+    const file = p.downloads.at(-1)!;
+    expect(file.filename).toMatch(/\.psrun\.zip$/);
+
+    const other = page(); // another browser: nothing stored
+    await vi.runAllTimersAsync();
+    await other.store.getState().importRunFile(new Blob([file.bytes.slice()]), file.filename);
+    await vi.runAllTimersAsync();
+    const s = other.store.getState();
+    expect(s.run.summary?.id).toBe('run-1');
+    expect(s.run.series.steps.points).toHaveLength(4);
+    // The final loss is NaN: it survives the JSON of the run file.
+    expect(Number.isNaN(s.run.latest!.loss) || s.run.latest!.loss > 0).toBe(true);
+    expect(s.savedRuns.map((r) => r.id)).toEqual(['run-1']);
+    expect(await other.records.get('run-1')).toBeDefined();
+    other.store.getState().requestExport('c-array');
+    expect(other.downloads.at(-1)?.bytes).toEqual(
+      new Uint8Array((runFiles('run-1') as { files: { bytes: ArrayBuffer }[] }).files[2].bytes),
+    );
+  });
+
+  it('ignores the files of a run that is no longer the one shown', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    p.store.getState().receiveWorkerEvents([runFiles('run-0')]);
+    await vi.runAllTimersAsync();
+    expect(await p.records.get('run-0')).toBeUndefined();
+    expect(p.store.getState().shownRecord?.summary.id).toBe('run-1');
+  });
+
+  it('an imported run file cannot pick the type or folder of its downloads', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    const whole = (await p.records.get('run-1'))!;
+    const odd = {
+      ...whole,
+      files: {
+        ...whole.files,
+        report: { ...whole.files.report, filename: '../../evil.html', mime: 'text/html' },
+      },
+    };
+    const back = decodeRunFile(encodeRunFile(odd));
+    expect(back.files.report.filename).toBe('evil.html');
+    expect(back.files.report.mime).toBe('application/json');
+    expect(new Uint8Array(back.files.report.bytes)).toEqual(
+      new Uint8Array(whole.files.report.bytes),
+    );
+  });
+
+  it('refuses a damaged run file with a message, and stores nothing', async () => {
+    const p = page();
+    await vi.runAllTimersAsync();
+    await p.store.getState().importRunFile(new Blob(['not a zip']), 'notes.txt');
+    expect(p.store.getState().notices.at(-1)?.message).toMatch(/notes\.txt is not a run file/);
+    expect(p.store.getState().savedRuns).toEqual([]);
+    expect(p.store.getState().run.status).toBe('idle');
+  });
+
+  it('says how much storage is used when the browser refuses to keep the run', async () => {
+    const full: RunRecordStore = {
+      ...new MemoryRunRecordStore(),
+      put: async () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+      list: async () => [],
+      get: async () => undefined,
+      delete: async () => undefined,
+      rename: async () => undefined,
+    };
+    const p = page(full);
+    await finishRun(p, 'run-1');
+    const message = p.store.getState().notices.at(-1)?.message;
+    expect(message).toMatch(/QuotaExceededError/);
+    expect(message).toMatch(/uses 3\.0 MB of the 8\.0 MB/);
+    expect(message).toMatch(/Delete saved runs/);
+    expect(p.store.getState().run.kept).toBe('failed');
+    expect(selectUnloadWarning(p.store.getState())).toMatch(/not kept/);
+  });
+
+  it('never shows a half-written or foreign record as a run', async () => {
+    const records = new MemoryRunRecordStore();
+    const p = page(records);
+    await finishRun(p, 'run-1');
+    const whole = (await records.get('run-1'))!;
+    const broken = structuredClone(whole) as RunRecord;
+    broken.summary = { ...broken.summary, id: 'run-0', finishedAt: '2030-01-01T00:00:00.000Z' };
+    delete (broken.files as Partial<RunRecord['files']>).tflite;
+    records.records.set('run-0', broken);
+    const after = page(records, new Map());
+    await vi.runAllTimersAsync();
+    expect(after.store.getState().run.summary?.id).toBe('run-1');
+    expect(after.store.getState().savedRuns.map((r) => r.id)).toEqual(['run-1']);
+    // A run file with one file left out is refused, naming what is missing.
+    const entries = unzipSync(encodeRunFile(whole));
+    for (const name of Object.keys(entries))
+      if (name.startsWith('files/tflite/')) delete entries[name];
+    expect(() => decodeRunFile(zipSync(entries), 'cut.psrun.zip')).toThrow(
+      /cut\.psrun\.zip cannot be opened: its tflite file is missing/,
+    );
+  });
+
+  it('adds the int8 accuracy of the exported file to the run, in the list and the record', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { ...(runFiles('run-1') as Extract<WorkerEvent, { type: 'runFiles' }>), quantised: q },
+      ]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().run.summary?.quantised).toEqual(q);
+    expect(JSON.parse(p.storage.get(SAVED_RUNS_KEY)!).runs[0].quantised).toEqual(q);
+    expect((await p.records.get('run-1'))?.summary.quantised).toEqual(q);
+  });
+
+  it('trains the fair reference for the run the worker holds, and keeps it with the run', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const p = page(records, storage);
+    await finishRun(p, 'run-1');
+    p.store.getState().trainReference();
+    expect(p.sent.at(-1)).toEqual({ type: 'trainReference' });
+    p.store
+      .getState()
+      .receiveWorkerEvents([{ type: 'reference', runId: 'run-1', step: 120, totalSteps: 400 }]);
+    expect(p.store.getState().referenceProgress).toEqual({
+      runId: 'run-1',
+      step: 120,
+      totalSteps: 400,
+    });
+    const reference = { accuracy: 0.97, steps: 400, validationSamples: 2000 };
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { type: 'reference', runId: 'run-1', step: 400, totalSteps: 400, reference },
+      ]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().referenceProgress).toBeUndefined();
+    expect(p.store.getState().run.summary?.reference).toEqual(reference);
+    expect(JSON.parse(storage.get(SAVED_RUNS_KEY)!).runs[0].reference).toEqual(reference);
+    expect((await records.get('run-1'))?.summary.reference).toEqual(reference);
+    // After a reload the worker holds no run: the reference is shown, not trained again.
+    const after = page(records, storage);
+    await vi.runAllTimersAsync();
+    expect(after.store.getState().run.summary?.reference).toEqual(reference);
+    after.store.getState().trainReference();
+    expect(after.sent.some((c) => c.type === 'trainReference')).toBe(false);
+  });
+
+  it('asks before unloading while a run goes', () => {
+    const p = page();
+    expect(selectUnloadWarning(p.store.getState())).toBeUndefined();
+    p.store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+    expect(selectUnloadWarning(p.store.getState())).toMatch(/run is in progress/);
+  });
+});
