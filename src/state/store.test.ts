@@ -141,6 +141,7 @@ describe('studio store actions', () => {
     expect(s.config.budgets.ram).toBeLessThan(presetRam);
     expect(hashes.at(-1)).toMatch(/board=custom&cname=Tiny\+lab\+board&ccore=cortex-m4/);
     expect(hashes.at(-1)).toMatch(/cram=12288&crtflash=153600&crtram=4096/);
+    answerDataset(store, sent);
     s.startRun();
     const start = sent.at(-1) as Extract<WorkerCommand, { type: 'start' }>;
     expect(start.config.customBoard).toMatchObject({ name: 'Tiny lab board', ramBytes: 12288 });
@@ -162,9 +163,10 @@ describe('studio store actions', () => {
   });
 
   it('keeps a running job and the page in step: a link pasted mid-run is not applied', () => {
-    const { env, hashes } = fakeEnvironment();
+    const { env, sent, hashes } = fakeEnvironment();
     const store = createStudioStore(env);
     store.getState().connect();
+    answerDataset(store, sent);
     store.getState().startRun();
     const before = store.getState().config;
     store.getState().applyHash('#model=tiny-cnn&steps=50');

@@ -454,7 +454,7 @@ export class TrainingSession {
         const used = await storageUsed();
         this.notice(
           'warning',
-          `Could not store the run's checkpoint in this browser (${err instanceof Error ? err.message : String(err)}): ` +
+          `Could not store the run's checkpoint in this browser (${(err instanceof Error && (err.message || err.name)) || String(err) || 'no reason given'}): ` +
             `training goes on, but a reload would lose it.${used} Delete saved runs you no longer need to keep checkpoints.`,
         );
       }
