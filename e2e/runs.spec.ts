@@ -46,7 +46,7 @@ const SHAPES = `#data=generated&gseed=1&gclasses=4&gsize=16&gsamples=400${TINY}`
   'flash=none',
   'flash=3072',
 );
-const FORMAT_BUTTONS = [/TF\.js/, /TFLite/, /C array/, /Report/];
+const FORMAT_BUTTONS = [/TF\.js/, /TFLite int8/, /TFLM module/, /Report/];
 const CHARTS = [
   'pi-chart',
   'importance-chart',
