@@ -12,10 +12,11 @@ import type { ExportableModel } from '../../src/export/model';
 import { exportOperatorOrder } from '../../src/export/order';
 import { quantizeInput } from '../../src/export/int8Reference';
 import type { QuantizedModel } from '../../src/export/quantize';
-import type { GraphNode, NetworkGraph } from '../../src/core/graph';
+import type { NetworkGraph } from '../../src/core/graph';
 import {
   randomInputs,
   seededRandom,
+  testLayers,
   testModels,
   withRandomWeights,
 } from '../../src/export/test-models';
@@ -105,24 +106,7 @@ function zooModels(): SuiteModel[] {
   );
 }
 
-const conv = (id: string, input: string, filters: number, k: number, s = 1): GraphNode => ({
-  id,
-  op: 'conv2d',
-  inputs: [input],
-  filters,
-  kernelSize: [k, k],
-  strides: [s, s],
-  padding: 'same',
-  useBias: true,
-});
-const unary = (id: string, op: string, input: string): GraphNode =>
-  ({ id, op, inputs: [input] }) as GraphNode;
-const input = (h: number, w: number, c: number): GraphNode => ({
-  id: 'input',
-  op: 'input',
-  inputs: [],
-  shape: [h, w, c],
-});
+const { conv, dense, dw, input, pool, unary } = testLayers;
 
 /**
  * Graphs for the operators and cases the other models do not reach: a standalone RELU6 and
@@ -139,17 +123,10 @@ export function extraGraphs(): NetworkGraph[] {
       nodes: [
         input(10, 10, 3),
         conv('c1', 'input', 6, 3),
-        {
-          id: 'mp',
-          op: 'maxPool',
-          inputs: ['c1'],
-          poolSize: [2, 2],
-          strides: [2, 2],
-          padding: 'valid',
-        },
+        pool('mp', 'maxPool', 'c1', 2, 2, 'valid'),
         unary('r6', 'relu6', 'mp'),
         unary('gap', 'globalAvgPool', 'r6'),
-        { id: 'fc', op: 'dense', inputs: ['gap'], units: 4, useBias: true },
+        dense('fc', 'gap', 4),
       ],
     },
     {
@@ -161,7 +138,7 @@ export function extraGraphs(): NetworkGraph[] {
         unary('r1', 'relu', 'c1'),
         unary('flat', 'flatten', 'r1'),
         unary('bn', 'batchNorm', 'flat'),
-        { id: 'fc', op: 'dense', inputs: ['bn'], units: 3, useBias: true },
+        dense('fc', 'bn', 3),
       ],
     },
     {
@@ -175,7 +152,7 @@ export function extraGraphs(): NetworkGraph[] {
         { id: 'cat', op: 'concat', inputs: ['a', 'b', 'c'] },
         unary('r', 'relu', 'cat'),
         unary('gap', 'globalAvgPool', 'r'),
-        { id: 'fc', op: 'dense', inputs: ['gap'], units: 5, useBias: true },
+        dense('fc', 'gap', 5),
         unary('sm', 'softmax', 'fc'),
       ],
     },
@@ -186,27 +163,12 @@ export function extraGraphs(): NetworkGraph[] {
         input(12, 12, 4),
         conv('c1', 'input', 12, 3),
         unary('r1', 'relu', 'c1'),
-        {
-          id: 'dw',
-          op: 'depthwiseConv2d',
-          inputs: ['r1'],
-          kernelSize: [5, 5],
-          strides: [1, 1],
-          padding: 'same',
-          useBias: true,
-        },
+        dw('dw', 'r1', 5),
         unary('r2', 'relu6', 'dw'),
         conv('pw', 'r2', 16, 1, 2),
-        {
-          id: 'ap',
-          op: 'avgPool',
-          inputs: ['pw'],
-          poolSize: [2, 2],
-          strides: [2, 2],
-          padding: 'valid',
-        },
+        pool('ap', 'avgPool', 'pw', 2, 2, 'valid'),
         unary('flat', 'flatten', 'ap'),
-        { id: 'fc', op: 'dense', inputs: ['flat'], units: 6, useBias: true },
+        dense('fc', 'flat', 6),
       ],
     },
     {
@@ -231,7 +193,7 @@ export function extraGraphs(): NetworkGraph[] {
         conv('b', 'input', 5, 1),
         unary('gb', 'globalAvgPool', 'b'),
         { id: 'add', op: 'add', inputs: ['ga', 'gb'] },
-        { id: 'fc', op: 'dense', inputs: ['add'], units: 3, useBias: true },
+        dense('fc', 'add', 3),
       ],
     },
     {

@@ -555,14 +555,12 @@ export class ResourceModel {
       arena.allocationInfoBytes * (fileTensorCount + requests) +
       arena.plannerBytesPerBuffer * buffers.length;
     const usedBytes = plan.peakBytes + persistentBytes;
-    const names = (b: (typeof plan.placed)[number] & { kind: string; source: number }): string =>
-      b.kind === 'tensor' ? this.deployed.tensors[b.source].name : `${ops[b.source].label} scratch`;
-    const placed = plan.placed.map((b, i) => ({
-      ...b,
-      kind: buffers[i].kind,
-      source: buffers[i].source,
-      name: names({ ...b, kind: buffers[i].kind, source: buffers[i].source }),
-    }));
+    const placed = plan.placed.map((b, i) => {
+      const { kind, source } = buffers[i];
+      const name =
+        kind === 'tensor' ? this.deployed.tensors[source].name : `${ops[source].label} scratch`;
+      return { ...b, kind, source, name };
+    });
     // The scope whose live buffers reach highest in the plan.
     let peakScope = 0;
     let peakTop = -1;

@@ -66,6 +66,9 @@ const input = (h: number, w: number, c: number): GraphNode => ({
   shape: [h, w, c],
 });
 
+/** Node builders for small test graphs (also used by scripts/tflm/suite.ts). */
+export const testLayers = { conv, dw, dense, unary, pool, input };
+
 /** Fills every node's weights with seeded random values (He-like scale, BN near identity). */
 export function withRandomWeights(
   graph: NetworkGraph,
