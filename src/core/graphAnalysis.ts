@@ -84,7 +84,12 @@ function indexNodes(graph: NetworkGraph): Map<string, GraphNode> {
       throw new GraphError(null, 'a node has no id');
     }
     if (nodes.has(node.id)) throw new GraphError(node.id, 'duplicate node id');
-    if (!KNOWN_OPS.has(node.op)) throw new GraphError(node.id, `unknown op "${String(node.op)}"`);
+    if (!KNOWN_OPS.has(node.op)) {
+      throw new GraphError(
+        node.id,
+        `unknown op "${String(node.op)}" (supported: ${[...KNOWN_OPS].join(', ')})`,
+      );
+    }
     if (!Array.isArray(node.inputs)) throw new GraphError(node.id, 'inputs must be a list of ids');
     nodes.set(node.id, node);
   }
@@ -261,7 +266,12 @@ function inferShape(node: GraphNode, inputs: number[][]): number[] {
       );
     case 'dense':
       requirePositiveInts(node, 'units', [node.units]);
-      requireRank(node, inputs[0], 1);
+      if (inputs[0].length !== 1) {
+        throw new GraphError(
+          node.id,
+          `dense needs a flat [C] input (add a flatten or globalAvgPool before it), got [${inputs[0].join(', ')}]`,
+        );
+      }
       return [node.units];
     case 'batchNorm':
     case 'relu':

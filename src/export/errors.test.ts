@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphNode, NetworkGraph } from '../core/graph';
-import { ExportError, inferShapes, type ExportableModel } from './model';
+import { analyseExportable, ExportError, type ExportableModel } from './model';
 import { quantizeModel } from './quantize';
 import { runFloat } from './reference';
 import { buildLayersModel } from './tfjs';
@@ -20,14 +20,14 @@ function withNode(extra: GraphNode): ExportableModel {
 describe('exporters in bad states', () => {
   it('name the node and op of an unsupported operation', () => {
     const model = withNode({ id: 'up1', op: 'upsample', inputs: ['fc'] } as unknown as GraphNode);
-    const expected = /Unsupported operation 'upsample' at node 'up1'/;
-    expect(() => inferShapes(model)).toThrow(expected);
+    const expected = /node "up1": unknown op "upsample" \(supported: input, conv2d/;
+    expect(() => analyseExportable(model)).toThrow(expected);
     expect(() => runFloat(model, new Float32Array(128), 1)).toThrow(expected);
     expect(() => buildLayersModel(model)).toThrow(expected);
     expect(() =>
       exportTflite(model, { calibrationInputs: new Float32Array(128), calibrationCount: 1 }),
     ).toThrow(expected);
-    expect(() => inferShapes(model)).toThrow(ExportError);
+    expect(() => analyseExportable(model)).toThrow(ExportError);
   });
 
   it('say clearly that there is nothing to export when the model is undefined', () => {
@@ -44,11 +44,11 @@ describe('exporters in bad states', () => {
       ...model,
       weights: { ...model.weights, c2: { kernel: new Float32Array(5) } },
     };
-    expect(() => inferShapes(broken)).toThrow(
+    expect(() => analyseExportable(broken)).toThrow(
       /node 'c2' \(conv2d\): 'kernel' has 5 values, expected 216/,
     );
     const missing: ExportableModel = { ...model, weights: { ...model.weights, fc: {} } };
-    expect(() => inferShapes(missing)).toThrow(/node 'fc' \(dense\) has no 'kernel' weights/);
+    expect(() => analyseExportable(missing)).toThrow(/node 'fc' \(dense\) has no 'kernel' weights/);
   });
 
   it('reject a dense layer on a spatial input and mismatched add shapes', () => {
@@ -61,8 +61,10 @@ describe('exporters in bad states', () => {
       ],
     };
     expect(() =>
-      inferShapes({ graph, weights: {}, normalisation: { scale: 1, offset: 0 } }),
-    ).toThrow(/node 'fc' \(dense\) needs a flat input/);
+      analyseExportable({ graph, weights: {}, normalisation: { scale: 1, offset: 0 } }),
+    ).toThrow(
+      /node "fc": dense needs a flat \[C\] input \(add a flatten or globalAvgPool before it\), got \[4, 4, 1\]/,
+    );
     const add: NetworkGraph = {
       name: 'bad add',
       output: 'add',
@@ -81,8 +83,8 @@ describe('exporters in bad states', () => {
         { id: 'add', op: 'add', inputs: ['input', 'c'] },
       ],
     };
-    expect(() => inferShapes(withRandomWeights(add, 1))).toThrow(
-      /node 'add' \(add\) adds tensors of different shapes/,
+    expect(() => analyseExportable(withRandomWeights(add, 1))).toThrow(
+      /node "add": add inputs differ in shape: \[4, 4, 1\] vs \[4, 4, 2\]/,
     );
   });
 

@@ -95,14 +95,14 @@ function prepareOperator(model: QuantizedModel, op: QuantOp): Kernel {
   const input = (values: Map<number, Int8Array>): Int8Array =>
     values.get(op.inputs[0]) as Int8Array;
   switch (op.kind) {
-    case 'conv2d':
-    case 'depthwiseConv2d':
-    case 'fullyConnected':
+    case 'CONV_2D':
+    case 'DEPTHWISE_CONV_2D':
+    case 'FULLY_CONNECTED':
       return weightedKernel(model, op, clampAct);
-    case 'maxPool':
-    case 'avgPool':
+    case 'MAX_POOL_2D':
+    case 'AVERAGE_POOL_2D':
       return (values) => pool(op, inT, outT, input(values), clampAct);
-    case 'mean': {
+    case 'MEAN': {
       const c = outT.shape[outT.shape.length - 1];
       const positions = sizeOf(inT.shape) / c;
       const { multiplier, shift } = meanMultiplier(inP.scale / outP.scale, positions);
@@ -120,9 +120,9 @@ function prepareOperator(model: QuantizedModel, op: QuantOp): Kernel {
         return out;
       };
     }
-    case 'add':
+    case 'ADD':
       return addKernel(model, op, clampAct);
-    case 'relu': {
+    case 'RELU': {
       // activations_common.cc: the multiplier is s_in / s_out computed in float32.
       const { multiplier, shift } = quantizeMultiplier(f32(inP.scale / outP.scale));
       return (values) => {
@@ -136,7 +136,7 @@ function prepareOperator(model: QuantizedModel, op: QuantOp): Kernel {
         return out;
       };
     }
-    case 'relu6': {
+    case 'RELU6': {
       // TFLM's Relu6Quantized clamps to [z_in, quantise(6)] with the input's parameters.
       const zero = inP.zeroPoint;
       const six = clampInt8(roundHalfAway(f32(6 / inP.scale)) + inP.zeroPoint);
@@ -147,11 +147,11 @@ function prepareOperator(model: QuantizedModel, op: QuantOp): Kernel {
         return out;
       };
     }
-    case 'reshape':
+    case 'RESHAPE':
       return (values) => Int8Array.from(input(values));
-    case 'concat':
+    case 'CONCATENATION':
       return (values) => concat(model, op, outT, values);
-    case 'softmax': {
+    case 'SOFTMAX': {
       const c = outT.shape[outT.shape.length - 1];
       const prepared = softmaxInt8(inP.scale, c);
       return (values) => prepared(input(values));
@@ -195,7 +195,7 @@ function weightedKernel(
       multiplyByQuantizedMultiplier(acc, mults[c].multiplier, mults[c].shift) + outP.zeroPoint,
     );
   const outSize = sizeOf(outT.shape);
-  if (op.kind === 'fullyConnected') {
+  if (op.kind === 'FULLY_CONNECTED') {
     return (values) => {
       const x = values.get(op.inputs[0]) as Int8Array;
       const out = new Int8Array(outSize);
@@ -215,7 +215,7 @@ function weightedKernel(
   const padding = op.padding as 'same' | 'valid';
   const pt = padBefore(h, kh, sh, padding);
   const pl = padBefore(wd, kw, sw, padding);
-  const depthwise = op.kind === 'depthwiseConv2d';
+  const depthwise = op.kind === 'DEPTHWISE_CONV_2D';
   return (values) => {
     const x = values.get(op.inputs[0]) as Int8Array;
     const out = new Int8Array(outSize);
@@ -272,7 +272,7 @@ function pool(
     // Integer mean rounded half away from zero, with C's truncating division.
     const half = Math.floor(count / 2);
     const avg = sum > 0 ? Math.trunc((sum + half) / count) : Math.trunc((sum - half) / count);
-    out[i] = clampAct(op.kind === 'maxPool' ? max : avg);
+    out[i] = clampAct(op.kind === 'MAX_POOL_2D' ? max : avg);
   });
   return out;
 }

@@ -96,7 +96,7 @@ describe("standalone RELU6 (TFLM clamps it in its input's quantised domain)", ()
     const graph = extraGraphs().find((g) => g.name === 'standalone relu6')!;
     const model = withRandomWeights(graph, 5);
     const q = quantize(model);
-    const op = q.operators.find((o) => o.kind === 'relu6')!;
+    const op = q.operators.find((o) => o.kind === 'RELU6')!;
     const input = q.tensors[op.inputs[0]];
     const output = q.tensors[op.outputs[0]];
     expect(output.scale).toEqual(input.scale);
@@ -115,21 +115,26 @@ describe('quantizeModel', () => {
 
   it('folds BatchNorm and fuses ReLU into the preceding conv', () => {
     const lowered = lowerModel(models[0]);
-    expect(lowered.ops.map((o) => o.kind)).toEqual(['conv2d', 'conv2d', 'mean', 'fullyConnected']);
+    expect(lowered.ops.map((o) => o.kind)).toEqual([
+      'CONV_2D',
+      'CONV_2D',
+      'MEAN',
+      'FULLY_CONNECTED',
+    ]);
     expect(lowered.ops[0].nodeIds).toEqual(['c1', 'bn1', 'r1']);
     expect(lowered.ops[0].activation).toBe('relu');
     const dw = lowerModel(models[1]);
     expect(dw.ops.map((o) => o.kind)).toEqual([
-      'conv2d',
-      'depthwiseConv2d',
-      'conv2d',
-      'mean',
-      'fullyConnected',
-      'softmax',
+      'CONV_2D',
+      'DEPTHWISE_CONV_2D',
+      'CONV_2D',
+      'MEAN',
+      'FULLY_CONNECTED',
+      'SOFTMAX',
     ]);
     expect(dw.ops[0].activation).toBe('relu6');
     const residual = lowerModel(models[2]);
-    const add = residual.ops.find((o) => o.kind === 'add');
+    const add = residual.ops.find((o) => o.kind === 'ADD');
     expect(add?.activation).toBe('relu');
     // r1 feeds both c2 and the add: it must stay a separate value, fused into c1 only.
     expect(residual.ops[0].nodeIds).toEqual(['c1', 'r1']);
@@ -140,7 +145,7 @@ describe('quantizeModel', () => {
       const q = quantize(model);
       let checked = 0;
       for (const op of q.operators) {
-        if (!['conv2d', 'depthwiseConv2d', 'fullyConnected'].includes(op.kind)) continue;
+        if (!['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'].includes(op.kind)) continue;
         const input = q.tensors[op.inputs[0]];
         const weights = q.tensors[op.inputs[1]];
         const bias = q.tensors[op.inputs[2]];
@@ -188,7 +193,7 @@ describe('quantizeModel', () => {
   it('shares parameters across pooling, reshape and concat; softmax output is 1/256, −128', () => {
     const pools = quantize(models[5]);
     for (const op of pools.operators) {
-      if (op.kind === 'maxPool' || op.kind === 'avgPool' || op.kind === 'reshape') {
+      if (op.kind === 'MAX_POOL_2D' || op.kind === 'AVERAGE_POOL_2D' || op.kind === 'RESHAPE') {
         expect(pools.tensors[op.outputs[0]].scale).toEqual(pools.tensors[op.inputs[0]].scale);
         expect(pools.tensors[op.outputs[0]].zeroPoint).toEqual(
           pools.tensors[op.inputs[0]].zeroPoint,
@@ -196,7 +201,7 @@ describe('quantizeModel', () => {
       }
     }
     const cat = quantize(models[3]);
-    const concat = cat.operators.find((o) => o.kind === 'concat');
+    const concat = cat.operators.find((o) => o.kind === 'CONCATENATION');
     for (const i of concat?.inputs ?? []) {
       expect(cat.tensors[i].scale).toEqual(cat.tensors[concat?.outputs[0] as number].scale);
     }

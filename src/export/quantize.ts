@@ -9,7 +9,8 @@
  * The int8 reference interpreter that runs the result is src/export/int8Reference.ts.
  */
 import { tfliteConstantName } from '../core/deployment';
-import { lowerModel, type FusedActivation, type LoweredKind, type LoweredOp } from './lower';
+import type { TfliteOperatorKind } from '../core/deployment';
+import { lowerModel, type FusedActivation, type LoweredOp } from './lower';
 import { ExportError, requireModel, sizeOf, type ExportableModel, type Shape } from './model';
 import { runFloat } from './reference';
 
@@ -27,7 +28,7 @@ export interface QuantTensor {
 }
 
 export interface QuantOp {
-  kind: LoweredKind;
+  kind: TfliteOperatorKind;
   nodeIds: string[];
   /** Tensor indices. */
   inputs: number[];
@@ -173,13 +174,13 @@ export function quantizeModel(
     // TFLM's int8 RELU6 clamps in its input's quantised domain, so a standalone RELU6
     // must keep its input's parameters, as pooling and reshape do.
     if (
-      op.kind === 'maxPool' ||
-      op.kind === 'avgPool' ||
-      op.kind === 'reshape' ||
-      op.kind === 'relu6'
+      op.kind === 'MAX_POOL_2D' ||
+      op.kind === 'AVERAGE_POOL_2D' ||
+      op.kind === 'RESHAPE' ||
+      op.kind === 'RELU6'
     ) {
       ties.union(op.output, op.inputs[0]);
-    } else if (op.kind === 'concat') {
+    } else if (op.kind === 'CONCATENATION') {
       for (const id of op.inputs) ties.union(op.output, id);
     }
   }
@@ -190,7 +191,7 @@ export function quantizeModel(
       : undefined;
   if (inputFixed) fixed.set(ties.find(lowered.inputId), inputFixed);
   for (const op of lowered.ops) {
-    if (op.kind === 'softmax') fixed.set(ties.find(op.output), { scale: 1 / 256, zeroPoint: -128 });
+    if (op.kind === 'SOFTMAX') fixed.set(ties.find(op.output), { scale: 1 / 256, zeroPoint: -128 });
   }
   const groupRange = new Map<string, [number, number]>();
   const groupMembers = new Map<string, string[]>();
@@ -256,7 +257,7 @@ export function quantizeModel(
       strides: op.strides,
       padding: op.padding,
     };
-    if (op.kind === 'conv2d' || op.kind === 'depthwiseConv2d' || op.kind === 'fullyConnected') {
+    if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D' || op.kind === 'FULLY_CONNECTED') {
       const inParams = params.get(op.inputs[0]) as TensorQuantParams;
       const { weights, bias } = quantizeWeights(
         op,
@@ -266,7 +267,7 @@ export function quantizeModel(
         warnings,
       );
       q.inputs.push(constant(weights), constant(bias));
-    } else if (op.kind === 'mean') {
+    } else if (op.kind === 'MEAN') {
       q.inputs.push(
         constant({
           name: tfliteConstantName(op.nodeIds[0], 'axis'),
@@ -275,7 +276,7 @@ export function quantizeModel(
           data: Int32Array.from([1, 2]),
         }),
       );
-    } else if (op.kind === 'reshape') {
+    } else if (op.kind === 'RESHAPE') {
       q.inputs.push(
         constant({
           name: tfliteConstantName(op.nodeIds[0], 'shape'),
@@ -316,7 +317,7 @@ function quantizeWeights(
   const cout = bias.length;
   const cin = inShape[inShape.length - 1];
   const [kh, kw] = op.kernelSize ?? [1, 1];
-  const perTensor = op.kind === 'fullyConnected' && !options.perChannelDense;
+  const perTensor = op.kind === 'FULLY_CONNECTED' && !options.perChannelDense;
   // Max |w| per output channel (output channel is the fastest index in every tfjs layout).
   const maxAbs = new Float64Array(cout);
   for (let i = 0; i < kernel.length; i++) {
@@ -345,7 +346,7 @@ function quantizeWeights(
   const q = new Int8Array(kernel.length);
   let shape: number[];
   let quantizedDimension: number;
-  if (op.kind === 'conv2d') {
+  if (op.kind === 'CONV_2D') {
     shape = [cout, kh, kw, cin];
     quantizedDimension = 0;
     const spatial = kh * kw * cin;
@@ -354,7 +355,7 @@ function quantizeWeights(
         q[o * spatial + i] = clampInt8(roundHalfAway(kernel[i * cout + o] / scales[o]));
       }
     }
-  } else if (op.kind === 'depthwiseConv2d') {
+  } else if (op.kind === 'DEPTHWISE_CONV_2D') {
     shape = [1, kh, kw, cout];
     quantizedDimension = 3;
     for (let i = 0; i < kernel.length; i++) {

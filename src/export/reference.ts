@@ -7,8 +7,7 @@ import type { GraphNode } from '../core/graph';
 import {
   DEFAULT_BN_EPSILON,
   ExportError,
-  executionOrder,
-  inferShapes,
+  analyseExportable,
   padBefore,
   requireModel,
   sizeOf,
@@ -42,8 +41,7 @@ export function runFloat(
   options: FloatRunOptions = {},
 ): Float32Array {
   const model = requireModel(modelOrUndefined);
-  const shapes = inferShapes(model);
-  const order = executionOrder(model);
+  const { order, shapes } = analyseExportable(model);
   const inputNode = order[0];
   const inSize = sizeOf(shapes.get(inputNode.id) as Shape);
   if (input.length !== batch * inSize) {
@@ -83,7 +81,7 @@ function evaluateNode(
   model: ExportableModel,
   node: GraphNode,
   ins: Float32Array[],
-  shapes: Map<string, Shape>,
+  shapes: ReadonlyMap<string, Shape>,
 ): Float32Array {
   const inShape = shapes.get(node.inputs[0]) as Shape;
   const outShape = shapes.get(node.id) as Shape;

@@ -4,7 +4,7 @@
  */
 import type { GraphNode, NetworkGraph } from '../core/graph';
 import { mulberry32 as seededRandom } from '../core/random';
-import { inferShapes, type ExportableModel, type LayerWeights } from './model';
+import { analyseExportable, type ExportableModel, type LayerWeights } from './model';
 
 export { seededRandom };
 
@@ -77,7 +77,7 @@ export function withRandomWeights(
 ): ExportableModel {
   const rand = seededRandom(seed);
   const model: ExportableModel = { graph, weights: {}, normalisation };
-  const shapes = inferShapes(model, { checkWeights: false });
+  const { shapes } = analyseExportable(model, { checkWeights: false });
   for (const node of graph.nodes) {
     const inShape = node.inputs.length ? (shapes.get(node.inputs[0]) as readonly number[]) : [];
     const w: LayerWeights = {};

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inferShapes } from './model';
+import { analyseExportable } from './model';
 import { runFloat } from './reference';
 import { buildLayersModel, exportTfjsModel } from './tfjs';
 import { randomInputs, testModels } from './test-models';
@@ -34,8 +34,8 @@ describe('float reference forward pass', () => {
         (layers.predict(tf.tensor(x, [BATCH, ...inputShape(model)])) as tf.Tensor).dataSync(),
       );
       layers.dispose();
-      const outSize = inferShapes(model)
-        .get(model.graph.output)
+      const outSize = analyseExportable(model)
+        .shapes.get(model.graph.output)
         ?.reduce((a, b) => a * b, 1);
       expect(ours.length).toBe(BATCH * (outSize as number));
       expect(maxAbsDiff(ours, theirs)).toBeLessThanOrEqual(1e-4);

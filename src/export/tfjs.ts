@@ -8,8 +8,7 @@ import type { GraphNode } from '../core/graph';
 import {
   DEFAULT_BN_EPSILON,
   ExportError,
-  executionOrder,
-  inferShapes,
+  analyseExportable,
   requireModel,
   type ExportableModel,
   type Shape,
@@ -31,8 +30,7 @@ function layerNamer(): (id: string) => string {
 /** Builds a tf.LayersModel with the model's weights set. The caller owns (disposes) it. */
 export function buildLayersModel(modelOrUndefined: ExportableModel | undefined): tf.LayersModel {
   const model = requireModel(modelOrUndefined);
-  const shapes = inferShapes(model);
-  const order = executionOrder(model);
+  const { order, shapes } = analyseExportable(model);
   const nameOf = layerNamer();
   const symbols = new Map<string, tf.SymbolicTensor>();
   const pending: { layer: tf.layers.Layer; weights: tf.Tensor[] }[] = [];

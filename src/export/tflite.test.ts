@@ -24,16 +24,16 @@ function quantize(model: ExportableModel): QuantizedModel {
 }
 
 const KIND_CODE: Record<string, number> = {
-  conv2d: BuiltinOperator.CONV_2D,
-  depthwiseConv2d: BuiltinOperator.DEPTHWISE_CONV_2D,
-  fullyConnected: BuiltinOperator.FULLY_CONNECTED,
-  maxPool: BuiltinOperator.MAX_POOL_2D,
-  avgPool: BuiltinOperator.AVERAGE_POOL_2D,
-  mean: BuiltinOperator.MEAN,
-  add: BuiltinOperator.ADD,
-  reshape: BuiltinOperator.RESHAPE,
-  softmax: BuiltinOperator.SOFTMAX,
-  concat: BuiltinOperator.CONCATENATION,
+  CONV_2D: BuiltinOperator.CONV_2D,
+  DEPTHWISE_CONV_2D: BuiltinOperator.DEPTHWISE_CONV_2D,
+  FULLY_CONNECTED: BuiltinOperator.FULLY_CONNECTED,
+  MAX_POOL_2D: BuiltinOperator.MAX_POOL_2D,
+  AVERAGE_POOL_2D: BuiltinOperator.AVERAGE_POOL_2D,
+  MEAN: BuiltinOperator.MEAN,
+  ADD: BuiltinOperator.ADD,
+  RESHAPE: BuiltinOperator.RESHAPE,
+  SOFTMAX: BuiltinOperator.SOFTMAX,
+  CONCATENATION: BuiltinOperator.CONCATENATION,
 };
 
 describe('TFLite writer', () => {

@@ -12,13 +12,8 @@ import {
   type QuantizeOptions,
   type QuantizedModel,
 } from './quantize';
-import type { FusedActivation, LoweredKind } from './lower';
+import type { FusedActivation } from './lower';
 import type { TfliteOperatorKind } from '../core/deployment';
-import {
-  TFLITE_FLASH_OVERHEAD,
-  flatbufferStringBytes,
-  type FlashOverheadConstants,
-} from '../core/resourceConstants';
 
 export const TFLITE_SCHEMA_VERSION = 3;
 export const TFLITE_FILE_IDENTIFIER = 'TFL3';
@@ -60,19 +55,19 @@ const Padding = { SAME: 0, VALID: 1 } as const;
 const Activation: Record<FusedActivation, number> = { none: 0, relu: 1, relu6: 3 };
 
 /** Builtin code and the op version the TF converter gives its int8 form. */
-const OPERATOR: Record<LoweredKind, { code: number; version: number }> = {
-  conv2d: { code: BuiltinOperator.CONV_2D, version: 3 },
-  depthwiseConv2d: { code: BuiltinOperator.DEPTHWISE_CONV_2D, version: 3 },
-  fullyConnected: { code: BuiltinOperator.FULLY_CONNECTED, version: 4 },
-  maxPool: { code: BuiltinOperator.MAX_POOL_2D, version: 2 },
-  avgPool: { code: BuiltinOperator.AVERAGE_POOL_2D, version: 2 },
-  mean: { code: BuiltinOperator.MEAN, version: 2 },
-  add: { code: BuiltinOperator.ADD, version: 2 },
-  reshape: { code: BuiltinOperator.RESHAPE, version: 1 },
-  softmax: { code: BuiltinOperator.SOFTMAX, version: 2 },
-  concat: { code: BuiltinOperator.CONCATENATION, version: 2 },
-  relu: { code: BuiltinOperator.RELU, version: 2 },
-  relu6: { code: BuiltinOperator.RELU6, version: 2 },
+const OPERATOR: Record<TfliteOperatorKind, { code: number; version: number }> = {
+  CONV_2D: { code: BuiltinOperator.CONV_2D, version: 3 },
+  DEPTHWISE_CONV_2D: { code: BuiltinOperator.DEPTHWISE_CONV_2D, version: 3 },
+  FULLY_CONNECTED: { code: BuiltinOperator.FULLY_CONNECTED, version: 4 },
+  MAX_POOL_2D: { code: BuiltinOperator.MAX_POOL_2D, version: 2 },
+  AVERAGE_POOL_2D: { code: BuiltinOperator.AVERAGE_POOL_2D, version: 2 },
+  MEAN: { code: BuiltinOperator.MEAN, version: 2 },
+  ADD: { code: BuiltinOperator.ADD, version: 2 },
+  RESHAPE: { code: BuiltinOperator.RESHAPE, version: 1 },
+  SOFTMAX: { code: BuiltinOperator.SOFTMAX, version: 2 },
+  CONCATENATION: { code: BuiltinOperator.CONCATENATION, version: 2 },
+  RELU: { code: BuiltinOperator.RELU, version: 2 },
+  RELU6: { code: BuiltinOperator.RELU6, version: 2 },
 };
 
 function int32Vector(b: Builder, values: readonly number[]): Offset {
@@ -126,7 +121,7 @@ function builtinOptions(
   const padding = op.padding === 'valid' ? Padding.VALID : Padding.SAME;
   const [sh, sw] = op.strides ?? [1, 1];
   switch (op.kind) {
-    case 'conv2d':
+    case 'CONV_2D':
       // Conv2DOptions: padding 0, stride_w 1, stride_h 2, fused_activation_function 3.
       b.startObject(4);
       b.addFieldInt8(0, padding, Padding.SAME);
@@ -134,7 +129,7 @@ function builtinOptions(
       b.addFieldInt32(2, sh, 0);
       b.addFieldInt8(3, act, 0);
       return { type: BuiltinOptionsType.Conv2DOptions, offset: b.endObject() };
-    case 'depthwiseConv2d':
+    case 'DEPTHWISE_CONV_2D':
       // DepthwiseConv2DOptions: padding 0, stride_w 1, stride_h 2, depth_multiplier 3, activation 4.
       b.startObject(5);
       b.addFieldInt8(0, padding, Padding.SAME);
@@ -143,8 +138,8 @@ function builtinOptions(
       b.addFieldInt32(3, 1, 0);
       b.addFieldInt8(4, act, 0);
       return { type: BuiltinOptionsType.DepthwiseConv2DOptions, offset: b.endObject() };
-    case 'maxPool':
-    case 'avgPool': {
+    case 'MAX_POOL_2D':
+    case 'AVERAGE_POOL_2D': {
       // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4, activation 5.
       const [ph, pw] = op.kernelSize ?? [1, 1];
       b.startObject(6);
@@ -156,17 +151,17 @@ function builtinOptions(
       b.addFieldInt8(5, act, 0);
       return { type: BuiltinOptionsType.Pool2DOptions, offset: b.endObject() };
     }
-    case 'fullyConnected':
+    case 'FULLY_CONNECTED':
       // FullyConnectedOptions: fused_activation_function 0, weights_format 1, keep_num_dims 2.
       b.startObject(1);
       b.addFieldInt8(0, act, 0);
       return { type: BuiltinOptionsType.FullyConnectedOptions, offset: b.endObject() };
-    case 'softmax':
+    case 'SOFTMAX':
       // SoftmaxOptions: beta 0.
       b.startObject(1);
       b.addFieldFloat32(0, 1, 0);
       return { type: BuiltinOptionsType.SoftmaxOptions, offset: b.endObject() };
-    case 'concat': {
+    case 'CONCATENATION': {
       // ConcatenationOptions: axis 0, fused_activation_function 1. Channel axis of the output.
       const axis = tensors[op.outputs[0]].shape.length - 1;
       b.startObject(2);
@@ -174,25 +169,25 @@ function builtinOptions(
       b.addFieldInt8(1, act, 0);
       return { type: BuiltinOptionsType.ConcatenationOptions, offset: b.endObject() };
     }
-    case 'add':
+    case 'ADD':
       // AddOptions: fused_activation_function 0.
       b.startObject(1);
       b.addFieldInt8(0, act, 0);
       return { type: BuiltinOptionsType.AddOptions, offset: b.endObject() };
-    case 'reshape': {
+    case 'RESHAPE': {
       // ReshapeOptions: new_shape 0 (the shape operand tensor carries it too).
       const newShape = int32Vector(b, tensors[op.outputs[0]].shape);
       b.startObject(1);
       b.addFieldOffset(0, newShape, 0);
       return { type: BuiltinOptionsType.ReshapeOptions, offset: b.endObject() };
     }
-    case 'mean':
+    case 'MEAN':
       // ReducerOptions: keep_dims 0 (false: [1,H,W,C] → [1,C]).
       b.startObject(1);
       b.addFieldInt8(0, 0, 0);
       return { type: BuiltinOptionsType.ReducerOptions, offset: b.endObject() };
-    case 'relu':
-    case 'relu6':
+    case 'RELU':
+    case 'RELU6':
       return { type: BuiltinOptionsType.NONE, offset: 0 };
   }
 }
@@ -315,117 +310,4 @@ export function exportTflite(
 ): { bytes: Uint8Array; quantized: QuantizedModel } {
   const quantized = quantizeModel(model, options);
   return { bytes: writeTflite(quantized), quantized };
-}
-
-/**
- * Byte-size model of this writer's files: the resource model's calibrated flash constants
- * (core/resourceConstants.ts), applied to a quantised model's actual tensors and operators.
- * One set of constants for both, so the core's flash estimate and this breakdown agree.
- */
-export const TFLITE_SIZE_MODEL: FlashOverheadConstants = TFLITE_FLASH_OVERHEAD;
-
-/** The operator kind as core/deployment.ts names it (the flash constants are keyed by it). */
-export const TFLITE_OPERATOR_KIND: Record<LoweredKind, TfliteOperatorKind> = {
-  conv2d: 'CONV_2D',
-  depthwiseConv2d: 'DEPTHWISE_CONV_2D',
-  fullyConnected: 'FULLY_CONNECTED',
-  maxPool: 'MAX_POOL_2D',
-  avgPool: 'AVERAGE_POOL_2D',
-  mean: 'MEAN',
-  add: 'ADD',
-  reshape: 'RESHAPE',
-  softmax: 'SOFTMAX',
-  concat: 'CONCATENATION',
-  relu: 'RELU',
-  relu6: 'RELU6',
-};
-
-export interface TfliteSizeBreakdown {
-  /** Actual size of writeTflite(model), bytes. */
-  actualBytes: number;
-  /** Estimate from TFLITE_SIZE_MODEL, bytes. */
-  estimatedBytes: number;
-  weightBytes: number;
-  biasBytes: number;
-  /** Data of int32 operand tensors (MEAN axes, RESHAPE shape). */
-  operandBytes: number;
-  /** Quantisation tables and their scales / zero points. */
-  quantParamBytes: number;
-  nameBytes: number;
-  shapeBytes: number;
-  /** Tensor tables (without name, shape, quantisation, buffer). */
-  tensorTableBytes: number;
-  /** Operator tables, options tables, index vectors. */
-  operatorBytes: number;
-  /** Buffer tables of the constants (with mean alignment padding). */
-  constantTensorBytes: number;
-  operatorCodeBytes: number;
-  fixedBytes: number;
-  tensors: number;
-  operators: number;
-}
-
-/** Itemised size of the .tflite this writer produces for `model`, with the actual size. */
-export function tfliteSizeBreakdown(model: QuantizedModel): TfliteSizeBreakdown {
-  const m = TFLITE_SIZE_MODEL;
-  let weightBytes = 0;
-  let biasBytes = 0;
-  let operandBytes = 0;
-  let quantParamBytes = 0;
-  let nameBytes = 0;
-  let shapeBytes = 0;
-  let constants = 0;
-  for (const t of model.tensors) {
-    nameBytes += flatbufferStringBytes(t.name);
-    shapeBytes += m.perShapeDimBytes * t.shape.length;
-    if (t.scale) {
-      quantParamBytes += m.perQuantisedTensorBytes + m.quantBytesPerChannel * t.scale.length;
-    }
-    if (!t.data) continue;
-    constants++;
-    if (!t.scale) operandBytes += t.data.byteLength;
-    else if (t.type === 'int8') weightBytes += t.data.byteLength;
-    else biasBytes += t.data.byteLength;
-  }
-  const operatorBytes = model.operators.reduce(
-    (s, op) =>
-      s +
-      m.perOperatorBytes +
-      m.optionsBytes[TFLITE_OPERATOR_KIND[op.kind]] +
-      m.perOperatorIndexBytes * (op.inputs.length + op.outputs.length),
-    0,
-  );
-  const tensorTableBytes = m.perTensorBytes * model.tensors.length;
-  const constantTensorBytes = m.perConstantBufferBytes * constants;
-  const operatorCodeBytes =
-    m.perOperatorCodeBytes * new Set(model.operators.map((o) => OPERATOR[o.kind].code)).size;
-  const estimatedBytes =
-    m.modelBytes +
-    weightBytes +
-    biasBytes +
-    operandBytes +
-    quantParamBytes +
-    nameBytes +
-    shapeBytes +
-    tensorTableBytes +
-    operatorBytes +
-    constantTensorBytes +
-    operatorCodeBytes;
-  return {
-    actualBytes: writeTflite(model).length,
-    estimatedBytes,
-    weightBytes,
-    biasBytes,
-    operandBytes,
-    quantParamBytes,
-    nameBytes,
-    shapeBytes,
-    tensorTableBytes,
-    operatorBytes,
-    constantTensorBytes,
-    operatorCodeBytes,
-    fixedBytes: m.modelBytes,
-    tensors: model.tensors.length,
-    operators: model.operators.length,
-  };
 }

@@ -10,7 +10,6 @@ import type { TfliteOperatorKind } from '../core/deployment';
 import { toCArray } from './carray';
 import { ExportError, sizeOf } from './model';
 import type { QuantizedModel } from './quantize';
-import { TFLITE_OPERATOR_KIND } from './tflite';
 
 /** MicroMutableOpResolver's method for each operator the exporter writes. */
 const RESOLVER_METHOD: Record<TfliteOperatorKind, string> = {
@@ -64,7 +63,7 @@ export interface TflmModule {
 
 /** The model's operator kinds, each once, in the order the model first uses them. */
 export function modelOperators(quantized: QuantizedModel): TfliteOperatorKind[] {
-  return [...new Set(quantized.operators.map((op) => TFLITE_OPERATOR_KIND[op.kind]))];
+  return [...new Set(quantized.operators.map((op) => op.kind))];
 }
 
 /** A C string literal (UTF-8 bytes outside printable ASCII as octal escapes). */
