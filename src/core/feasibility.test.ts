@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyseGraph } from './graphAnalysis';
 import { checkFeasibility, minimalFootprint, minimalWidths } from './feasibility';
 import { createResourceModel, fullWidths } from './resourceModel';
-import { RESOURCE_NAMES, byResource } from './resources';
+import { RESOURCE_NAMES } from './resources';
 import { BOARDS, boardBudgets, boardById, CORE_TIMINGS } from './hardware';
 import { plainCnn, residualNet } from './exampleGraphs';
 
@@ -12,7 +12,7 @@ describe('minimal footprint and feasibility (METHOD §6)', () => {
   it('uses one channel per prunable group and full size elsewhere', () => {
     expect(Array.from(minimalWidths(a))).toEqual(a.groups.map((g) => (g.prunable ? 1 : g.size)));
     const minimal = minimalFootprint(a);
-    const full = byResource(createResourceModel(a).evaluate(fullWidths(a)));
+    const full = createResourceModel(a).evaluate(fullWidths(a));
     for (const key of RESOURCE_NAMES) {
       expect(minimal[key]).toBeLessThan(full[key]);
     }
@@ -68,6 +68,6 @@ describe('board profiles', () => {
     const slow = createResourceModel(a, { board: boardById('stm32f746g-disco') });
     const fast = createResourceModel(a, { board: boardById('nucleo-h743zi') });
     const w = fullWidths(a);
-    expect(slow.evaluate(w).latencyMs / fast.evaluate(w).latencyMs).toBeCloseTo(480 / 216, 9);
+    expect(slow.evaluate(w).latency / fast.evaluate(w).latency).toBeCloseTo(480 / 216, 9);
   });
 });

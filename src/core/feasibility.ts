@@ -4,13 +4,7 @@
  */
 import type { AnalysedGraph } from './graphAnalysis';
 import { ResourceModel, type ResourceOptions } from './resourceModel';
-import {
-  RESOURCE_NAMES,
-  byResource,
-  type Budgets,
-  type ResourceFigures,
-  type ResourceName,
-} from './resources';
+import { RESOURCE_NAMES, type Budgets, type ResourceFigures, type ResourceName } from './resources';
 
 export interface FeasibilityCheck {
   /** True when the smallest network (one channel per prunable group) fits every budget. */
@@ -33,7 +27,7 @@ export function minimalFootprint(
   analysed: AnalysedGraph,
   options: ResourceOptions = {},
 ): ResourceFigures {
-  return byResource(new ResourceModel(analysed, options).evaluate(minimalWidths(analysed)));
+  return new ResourceModel(analysed, options).evaluate(minimalWidths(analysed));
 }
 
 const UNITS: Record<ResourceName, (v: number) => string> = {

@@ -22,14 +22,14 @@ import {
   unasReferenceGraph,
 } from './exampleGraphs';
 
-const FIGURES: (keyof ResourceFigures)[] = ['flashBytes', 'ramBytes', 'macs', 'latencyMs'];
+const FIGURES: (keyof ResourceFigures)[] = ['flash', 'ram', 'macs', 'latency'];
 
 describe('uNAS reference vector (METHOD §4)', () => {
   const a = analyseGraph(unasReferenceGraph());
   it("reproduces peak 4,510 B, size 45,150 B, 166,500 MACs in 'unas' mode", () => {
     const f = createResourceModel(a, { convention: 'unas' }).evaluate(fullWidths(a));
-    expect(f.ramBytes).toBe(4510);
-    expect(f.flashBytes).toBe(45150);
+    expect(f.ram).toBe(4510);
+    expect(f.flash).toBe(45150);
     expect(f.macs).toBe(166500);
   });
   it('peaks at 7,572 B with the input counted', () => {
@@ -40,7 +40,7 @@ describe('uNAS reference vector (METHOD §4)', () => {
   it("gives the documented 'tflm' figures (docs/resource-model.md)", () => {
     const r = createResourceModel(a).report(fullWidths(a));
     // Calibrated on the exporter's files (its .tflite of this graph: 46,720 B).
-    expect(r.flashBytes).toBe(46733);
+    expect(r.flash).toBe(46733);
     expect(r.modelOverheadFlashBytes).toBe(442);
     expect(r.operators.map((o) => [o.kind, o.flashBytes])).toEqual([
       ['CONV_2D', 645],
@@ -51,11 +51,11 @@ describe('uNAS reference vector (METHOD §4)', () => {
     // rounded; the RESHAPE copy reuses the input's place) + persistent 755, + 32 B margin.
     expect(r.arena?.plannedBytes).toBe(9024);
     expect(r.persistentArenaBytes).toBe(755);
-    expect(r.ramBytes).toBe(9024 + 755 + 32);
+    expect(r.ram).toBe(9024 + 755 + 32);
     expect(r.peakOperator).toBe('conv');
     expect(r.macs).toBe(166500);
     // STM32F746 (M7, 216 MHz): 121,500·1.7 + 45,000·1.5 + 4,500·1 + 3·1,000 cycles.
-    expect(r.latencyMs).toBeCloseTo(281550 / 216000, 9);
+    expect(r.latency).toBeCloseTo(281550 / 216000, 9);
     expect(r.largestFlashOperator).toBe('dense');
     expect(r.runtimeFlashBytes).toBe(boardById('stm32f746g-disco').runtimeFlashBytes);
   });
@@ -208,9 +208,9 @@ describe('analytic gradients match central finite differences (rel. err ≤ 1e-3
     expect(report.peakOperator).toBe('conv2+conv2_bn+conv2_relu');
     const { gradients } = model.evaluateWithGradients(widths);
     // conv2's step holds conv1's output (c1·28·28) and its own (c2·14·14).
-    expect(gradients.ramBytes[1]).toBeCloseTo(784, 9);
-    expect(gradients.ramBytes[2]).toBeCloseTo(196, 9);
-    expect(gradients.ramBytes[3]).toBe(0);
+    expect(gradients.ram[1]).toBeCloseTo(784, 9);
+    expect(gradients.ram[2]).toBeCloseTo(196, 9);
+    expect(gradients.ram[3]).toBe(0);
   });
 
   it('π gradients are C_g times the width gradients', () => {
@@ -273,7 +273,7 @@ describe('RAM: operator order and in-place options', () => {
       }),
     );
     expect(listedPeak).toBe(2048 + 16384 + 16384);
-    expect(report.ramBytes).toBe(2048 + 1024 + 16384);
+    expect(report.ram).toBe(2048 + 1024 + 16384);
     expect(report.executionOrder.slice(0, 4)).toEqual(['a1', 'a2', 'b1', 'b2']);
   });
 

@@ -13,6 +13,7 @@
  * graph with a single valid order skips the search). The RAM value and gradient are then
  * exact for that order at the given continuous widths.
  */
+import type { ResourceFigures, ResourceName } from './resources';
 import type { AnalysedGraph } from './graphAnalysis';
 import {
   deployGraph,
@@ -73,20 +74,10 @@ export interface ResourceOptions {
   readonly orderSearchStateLimit?: number;
 }
 
-export interface ResourceFigures {
-  readonly flashBytes: number;
-  readonly ramBytes: number;
-  readonly macs: number;
-  readonly latencyMs: number;
-}
+export type { ResourceFigures };
 
-/** d(figure)/dc_g per group (0 for non-prunable groups). */
-export interface ResourceGradients {
-  readonly flashBytes: Float64Array;
-  readonly ramBytes: Float64Array;
-  readonly macs: Float64Array;
-  readonly latencyMs: Float64Array;
-}
+/** d(figure)/dc_g per group (0 for non-prunable groups), per resource. */
+export type ResourceGradients = Readonly<Record<ResourceName, Float64Array>>;
 
 export interface OperatorCost {
   readonly index: number;
@@ -489,10 +480,10 @@ export class ResourceModel {
     const smoothRamBytes = peak + this.values[L.persistent];
     return {
       figures: {
-        flashBytes: this.sumRange(L.flash, n) + this.values[L.modelFlash],
-        ramBytes: arena ? arena.arenaBytes : smoothRamBytes,
+        flash: this.sumRange(L.flash, n) + this.values[L.modelFlash],
+        ram: arena ? arena.arenaBytes : smoothRamBytes,
         macs: this.sumRange(L.macs, n),
-        latencyMs: cycles / (this.opts.board.clockMHz * 1000),
+        latency: cycles / (this.opts.board.clockMHz * 1000),
       },
       smoothRamBytes,
       arena,
@@ -607,7 +598,7 @@ export class ResourceModel {
    */
   evaluateSmooth(widths: ArrayLike<number>): ResourceFigures {
     const { figures, smoothRamBytes } = this.run(widths);
-    return { ...figures, ramBytes: smoothRamBytes };
+    return { ...figures, ram: smoothRamBytes };
   }
 
   /** Figures and their analytic gradients w.r.t. the per-group widths c_g. */
@@ -630,13 +621,13 @@ export class ResourceModel {
     };
     const perMs = 1 / (this.opts.board.clockMHz * 1000);
     const gradients: ResourceGradients = {
-      flashBytes: gradientOf((w) => {
+      flash: gradientOf((w) => {
         w.fill(1, L.flash, L.flash + n);
         w[L.modelFlash] = 1;
       }),
       macs: gradientOf((w) => w.fill(1, L.macs, L.macs + n)),
-      latencyMs: gradientOf((w) => w.fill(perMs, L.latency, L.latency + n)),
-      ramBytes: gradientOf((w) => this.fillPeakWeights(w, steps, live)),
+      latency: gradientOf((w) => w.fill(perMs, L.latency, L.latency + n)),
+      ram: gradientOf((w) => this.fillPeakWeights(w, steps, live)),
     };
     return { figures, gradients };
   }
@@ -688,9 +679,7 @@ export class ResourceModel {
       orderIsOptimal: optimal,
       modelOverheadFlashBytes: this.values[L.modelFlash],
       persistentArenaBytes: arena ? arena.persistentBytes : this.values[L.persistent],
-      peakActivationBytes: arena
-        ? arena.plannedBytes
-        : figures.ramBytes - this.values[L.persistent],
+      peakActivationBytes: arena ? arena.plannedBytes : figures.ram - this.values[L.persistent],
       arena,
       peakOperator: arena ? arena.peakOperator : argmax((o) => o.liveBytes),
       largestFlashOperator: argmax((o) => o.flashBytes),
@@ -723,7 +712,7 @@ export function peakArenaBytes(
   widths: ArrayLike<number>,
   options: ResourceOptions = {},
 ): number {
-  return new ResourceModel(analysed, options).evaluate(widths).ramBytes;
+  return new ResourceModel(analysed, options).evaluate(widths).ram;
 }
 
 /** Every group at its full size C_g (the unpruned network). */
@@ -757,9 +746,9 @@ export function proportionGradients(
   gradients: ResourceGradients,
 ): ResourceGradients {
   return {
-    flashBytes: proportionGradient(analysed, gradients.flashBytes),
-    ramBytes: proportionGradient(analysed, gradients.ramBytes),
+    flash: proportionGradient(analysed, gradients.flash),
+    ram: proportionGradient(analysed, gradients.ram),
     macs: proportionGradient(analysed, gradients.macs),
-    latencyMs: proportionGradient(analysed, gradients.latencyMs),
+    latency: proportionGradient(analysed, gradients.latency),
   };
 }

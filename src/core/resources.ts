@@ -26,23 +26,7 @@ export interface LayerFigures {
   liveBytes: number;
 }
 
-/** The resource model's field names (resourceModel.ts), one per resource. */
-export interface ModelFields<T> {
-  readonly flashBytes: T;
-  readonly ramBytes: T;
-  readonly latencyMs: T;
-  readonly macs: T;
-}
-
-/**
- * The resource model's figures (or gradients) keyed by resource name. The one translation
- * between the two namings, until the resource model reports ResourceFigures itself.
- */
-export function byResource<T>(fields: ModelFields<T>): Record<ResourceName, T> {
-  return {
-    flash: fields.flashBytes,
-    ram: fields.ramBytes,
-    latency: fields.latencyMs,
-    macs: fields.macs,
-  };
+/** The four figures alone, e.g. of a resource report (which carries much more). */
+export function figuresOf(source: ResourceFigures): ResourceFigures {
+  return { flash: source.flash, ram: source.ram, latency: source.latency, macs: source.macs };
 }

@@ -64,7 +64,7 @@ function agreement(
       ),
   );
   const file = bytes.length;
-  return { label, estimate: report.flashBytes, file, error: (report.flashBytes - file) / file };
+  return { label, estimate: report.flash, file, error: (report.flash - file) / file };
 }
 
 describe('flash estimate vs exported .tflite (core/resourceConstants.ts calibration)', () => {

@@ -83,7 +83,7 @@ describe('exports measured with TensorFlow Lite Micro (scripts/tflm/measured.jso
       // The persistent part and arena_used_bytes within the fit's residuals.
       expect(Math.abs(arena.persistentBytes - m.tailBytes)).toBeLessThanOrEqual(16);
       expect(Math.abs(arena.usedBytes - m.arenaUsedBytes)).toBeLessThanOrEqual(16);
-      const ram = model.report.ramBytes;
+      const ram = model.report.ram;
       expect(ram).toBeGreaterThanOrEqual(m.smallestArenaBytes);
       expect(ram).toBeLessThanOrEqual(m.smallestArenaBytes * 1.03 + 256);
     },

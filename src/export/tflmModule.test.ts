@@ -18,7 +18,7 @@ function moduleFor(name: string, classNames?: string[]) {
     module: tflmModule({
       bytes: m.bytes,
       quantized: m.quantized,
-      arenaBytes: m.report.ramBytes,
+      arenaBytes: m.report.ram,
       classNames: classNames ?? Array.from({ length: outputs }, (_, i) => `word ${i}`),
       normalisation: { scale: 1 / 255, offset: 0 },
       frontEnd: {
@@ -69,8 +69,8 @@ describe('the TFLite Micro C module', () => {
     const settings = module.files['model_settings.h'];
     const arena = Number(/kTensorArenaBytes = (\d+);/.exec(settings)?.[1]);
     expect(arena % 16).toBe(0);
-    expect(arena).toBeGreaterThanOrEqual(m.report.ramBytes);
-    expect(arena - m.report.ramBytes).toBeLessThan(16);
+    expect(arena).toBeGreaterThanOrEqual(m.report.ram);
+    expect(arena - m.report.ram).toBeLessThan(16);
     expect(settings).toContain(`kInputZeroPoint = ${m.quantized.input.zeroPoint};`);
     expect(settings).toContain(`kOutputZeroPoint = ${m.quantized.output.zeroPoint};`);
     const scale = Number(/kInputScale = ([0-9.e-]+)f;/.exec(settings)?.[1]);

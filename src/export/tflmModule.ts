@@ -44,7 +44,7 @@ export interface FrontEndSettings {
 export interface TflmModuleInput {
   readonly bytes: Uint8Array;
   readonly quantized: QuantizedModel;
-  /** The studio's arena figure (ResourceReport.ramBytes, 'tflm'). */
+  /** The studio's arena figure (ResourceReport.ram, 'tflm'). */
   readonly arenaBytes: number;
   readonly classNames: readonly string[];
   /** model input = raw · scale + offset. */

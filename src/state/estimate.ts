@@ -8,7 +8,7 @@ import type { BoardProfile } from '../core/hardware';
 import { analyseGraph } from '../core/graphAnalysis';
 import { minimalFootprint } from '../core/feasibility';
 import { ResourceModel, fullWidths } from '../core/resourceModel';
-import { byResource, type ResourceFigures } from '../core/resources';
+import type { ResourceFigures } from '../core/resources';
 import { zooModel } from '../core/zoo';
 
 export interface ModelEstimate {
@@ -30,7 +30,7 @@ export function estimateModel(
     const analysed = analyseGraph(graph);
     const model = new ResourceModel(analysed, { board });
     return {
-      unpruned: byResource(model.evaluate(fullWidths(analysed))),
+      unpruned: model.evaluate(fullWidths(analysed)),
       smallest: minimalFootprint(analysed, { board }),
     };
   } catch {

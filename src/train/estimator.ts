@@ -7,7 +7,7 @@ import { boardById, type BoardProfile } from '../core/hardware';
 import { ResourceModel } from '../core/resourceModel';
 import { checkFeasibility } from '../core/feasibility';
 import type { ResourceEvaluation } from '../core/pruning';
-import { byResource, type Budgets } from '../core/resources';
+import { figuresOf, type Budgets } from '../core/resources';
 import type { ResourceEstimator } from './trainer';
 
 /** A preset by id, or a board given in full (a custom board). */
@@ -23,12 +23,12 @@ export function createResourceEstimator(
     model,
     evaluate(widths): ResourceEvaluation {
       const { figures, gradients } = model.evaluateWithGradients(widths);
-      return { values: byResource(figures), gradients: byResource(gradients) };
+      return { values: figures, gradients };
     },
     report(kept) {
       const report = model.report(kept);
       return {
-        values: byResource(report),
+        values: figuresOf(report),
         layers: report.operators.map((op) => ({
           node: op.label,
           op: op.kind,

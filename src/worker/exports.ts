@@ -156,7 +156,7 @@ export class RunExporter {
         const module = tflmModule({
           bytes: tflite.bytes,
           quantized: tflite.quantized,
-          arenaBytes: tflite.deployed.ramBytes,
+          arenaBytes: tflite.deployed.ram,
           classNames: this.trainer.dataset.classNames,
           normalisation: this.trainer.dataset.normalisation,
           frontEnd: this.trainer.dataset.frontEnd,
