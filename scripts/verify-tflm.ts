@@ -49,7 +49,7 @@ function checkModule(m: SuiteModel, sdk: string, work: string): ModuleCheck {
   const module = tflmModule({
     bytes: m.bytes,
     quantized: q,
-    arenaBytes: m.report.ramBytes,
+    arenaBytes: m.report.ram,
     classNames: Array.from(scores, (_, i) => `class ${i}`),
     normalisation: { scale: 1 / 255, offset: 0 },
     example: { input, expectedClass },
@@ -287,7 +287,7 @@ function main(): void {
       writeFileSync(join(work, 'holdout.tflite'), m.bytes);
       const r = check(['holdout.tflite', '--target', 'm4'], work);
       const smallest = r.smallest_arena_bytes ?? r.arena_used_bytes;
-      const ram = m.report.ramBytes;
+      const ram = m.report.ram;
       const ok = ram >= smallest && ram <= smallest * 1.03 + 256;
       if (!ok) holdoutFailures++;
       console.log(
