@@ -14,10 +14,11 @@ const PROTOCOL_ONLY = {
 /**
  * `no-restricted-imports` for the files of one layer (`dir`): no relative import that climbs
  * into one of the `forbidden` layers (e.g. '../../ui/x'), nor the listed `patterns`
- * (packages, PROTOCOL_ONLY). Test files may also reach the `testsMayImport` layers.
+ * (packages, PROTOCOL_ONLY). Only test files may import src/testing (test-only helpers), and
+ * they may also reach the `testsMayImport` layers.
  */
 function layerBoundary(dir, forbidden, { why, patterns = [], testsMayImport = [] }) {
-  const rule = (layers) => {
+  const rule = (layers, why) => {
     const intoLayers = {
       regex: `^(\\.\\./)+(${layers.join('|')})(/|$)`,
       message: `${dir} may not import ${layers.join(', ')}: ${why}`,
@@ -26,10 +27,16 @@ function layerBoundary(dir, forbidden, { why, patterns = [], testsMayImport = []
   };
   const files = [`${dir}/**/*.{ts,tsx}`];
   const tests = [`${dir}/**/*.test.{ts,tsx}`];
-  if (testsMayImport.length === 0) return [{ files, rules: rule(forbidden) }];
+  const testing = `${why} (src/testing holds helpers for tests only)`;
   return [
-    { files, ignores: tests, rules: rule(forbidden) },
-    { files: tests, rules: rule(forbidden.filter((l) => !testsMayImport.includes(l))) },
+    { files, ignores: tests, rules: rule([...forbidden, 'testing'], testing) },
+    {
+      files: tests,
+      rules: rule(
+        forbidden.filter((l) => !testsMayImport.includes(l)),
+        why,
+      ),
+    },
   ];
 }
 
@@ -96,6 +103,9 @@ export default tseslint.config(
   ...layerBoundary('src/ui', ['train', 'export'], {
     why: 'training and export run in the worker.',
     patterns: [...NO_TFJS, PROTOCOL_ONLY],
+  }),
+  ...layerBoundary('src/testing', ['worker', 'state', 'ui'], {
+    why: 'test helpers build on core, data, train and export.',
   }),
   {
     files: ['src/App.tsx', 'src/main.tsx'],

@@ -57,6 +57,12 @@ const FORBIDDEN: [file: string, specifier: string][] = [
   ['src/ui/fixture.tsx', '../worker/session'],
   ['src/ui/fixture.tsx', '../export/carray'],
   ['src/App.tsx', '@tensorflow/tfjs'],
+  // Test-only helpers stay out of the app.
+  ['src/export/fixture.ts', '../testing/exportModels'],
+  ['src/core/fixture.ts', '../testing/exampleGraphs'],
+  ['src/worker/fixture.ts', '../testing/exportModels'],
+  ['src/ui/fixture.tsx', '../testing/exampleGraphs'],
+  ['src/testing/fixture.ts', '../state/store'],
 ];
 
 const ALLOWED: [file: string, specifier: string][] = [
@@ -79,6 +85,9 @@ const ALLOWED: [file: string, specifier: string][] = [
   ['src/ui/fixture.tsx', '../state/store'],
   ['src/ui/fixture.tsx', '../data/render'],
   ['src/ui/fixture.tsx', 'react'],
+  ['src/export/fixture.test.ts', '../testing/exportModels'],
+  ['src/core/fixture.test.ts', '../testing/exampleGraphs'],
+  ['src/testing/fixture.ts', '../export/model'],
 ];
 
 describe('layer boundaries (eslint.config.js)', () => {

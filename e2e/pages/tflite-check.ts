@@ -18,11 +18,11 @@ import type { ExportableModel } from '../../src/export/model';
 import { quantizeInput, runInt8 } from '../../src/export/int8Reference';
 import { argmaxRows, runFloat } from '../../src/export/reference';
 import { exportTflite } from '../../src/export/tflite';
-import { readTflite } from '../../src/export/tflite-reader';
+import { readTflite } from '../../src/testing/tfliteReader';
 import {
   verifyWithTfliteInterpreter,
   type TfliteTensorDescription,
-} from '../../src/export/tflite-verify';
+} from '../../src/testing/tfliteVerify';
 
 /** Site root, relative to this page (dist/e2e/pages/tflite-check.html). */
 const siteRoot = new URL('../../', window.location.href);

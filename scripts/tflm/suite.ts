@@ -19,7 +19,7 @@ import {
   testLayers,
   testModels,
   withRandomWeights,
-} from '../../src/export/test-models';
+} from '../../src/testing/exportModels';
 import { exportTflite } from '../../src/export/tflite';
 import { initialWeights } from '../../src/train/network';
 import { prunedGraph, prunedWeights } from '../../src/train/physical';

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { GraphNode, NetworkGraph } from './graph';
 import { analyseGraph, type AnalysedGraph } from './graphAnalysis';
 import { maskPoints } from './channelGroups';
-import { concatNet, layers as L, mobileNetV2Block, plainCnn, residualNet } from './exampleGraphs';
+import {
+  concatNet,
+  layers as L,
+  mobileNetV2Block,
+  plainCnn,
+  residualNet,
+} from '../testing/exampleGraphs';
 
 function groupNamed(a: AnalysedGraph, name: string) {
   const g = a.groups.find((x) => x.name === name);

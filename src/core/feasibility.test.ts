@@ -4,7 +4,7 @@ import { checkFeasibility, minimalFootprint, minimalWidths } from './feasibility
 import { createResourceModel, fullWidths } from './resourceModel';
 import { RESOURCE_NAMES } from './resources';
 import { BOARDS, boardBudgets, boardById, CORE_TIMINGS } from './hardware';
-import { plainCnn, residualNet } from './exampleGraphs';
+import { plainCnn, residualNet } from '../testing/exampleGraphs';
 
 describe('minimal footprint and feasibility (METHOD §6)', () => {
   const a = analyseGraph(residualNet());

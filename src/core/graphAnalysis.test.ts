@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphNode, NetworkGraph } from './graph';
 import { analyseGraph, convOutputSize, GraphError } from './graphAnalysis';
-import { concatNet, layers as L, plainCnn, unasReferenceGraph } from './exampleGraphs';
+import { concatNet, layers as L, plainCnn, unasReferenceGraph } from '../testing/exampleGraphs';
 
 function graphOf(nodes: GraphNode[], output: string): NetworkGraph {
   return { name: 'test', nodes, output };

@@ -20,7 +20,7 @@ import {
   plainCnn,
   residualNet,
   unasReferenceGraph,
-} from './exampleGraphs';
+} from '../testing/exampleGraphs';
 
 const FIGURES: (keyof ResourceFigures)[] = ['flash', 'ram', 'macs', 'latency'];
 

@@ -5,7 +5,7 @@ import { quantizeModel } from './quantize';
 import { runFloat } from './reference';
 import { buildLayersModel } from './tfjs';
 import { exportTflite } from './tflite';
-import { randomInputs, testModels, withRandomWeights } from './test-models';
+import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
 
 function withNode(extra: GraphNode): ExportableModel {
   const base = testModels(1)[0];

@@ -6,7 +6,7 @@ import { initialWeights } from '../train/network';
 import { prunedGraph, prunedWeights } from '../train/physical';
 import type { ExportableModel } from './model';
 import { exportOperatorOrder } from './order';
-import { randomInputs, seededRandom, testModels, withRandomWeights } from './test-models';
+import { randomInputs, seededRandom, testModels, withRandomWeights } from '../testing/exportModels';
 import { extraGraphs } from '../../scripts/tflm/suite';
 import { exportTflite } from './tflite';
 

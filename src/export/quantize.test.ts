@@ -15,7 +15,7 @@ import {
   quantParamsForRange,
   type QuantizedModel,
 } from './quantize';
-import { randomInputs, seededRandom, testModels, withRandomWeights } from './test-models';
+import { randomInputs, seededRandom, testModels, withRandomWeights } from '../testing/exportModels';
 import { extraGraphs } from '../../scripts/tflm/suite';
 
 const CALIBRATION = 32;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseExportable } from './model';
 import { runFloat } from './reference';
 import { buildLayersModel, exportTfjsModel } from './tfjs';
-import { randomInputs, testModels } from './test-models';
+import { randomInputs, testModels } from '../testing/exportModels';
 
 const BATCH = 3;
 

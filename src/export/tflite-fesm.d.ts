@@ -1,6 +1,6 @@
 /**
  * Types for the browser bundle of @tensorflow/tfjs-tflite, which ships none for this path.
- * Only what tflite-verify.ts uses (see FACTS.md: the package's bare ESM entry does not bundle).
+ * Only what src/testing/tfliteVerify.ts uses (see FACTS.md: the package's bare ESM entry does not bundle).
  */
 declare module '@tensorflow/tfjs-tflite/dist/tf-tflite.fesm.js' {
   import type { Tensor } from '@tensorflow/tfjs';

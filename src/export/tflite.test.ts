@@ -12,8 +12,8 @@ import {
   TensorType,
   writeTflite,
 } from './tflite';
-import { bufferBytes, readTflite } from './tflite-reader';
-import { randomInputs, testModels, withRandomWeights } from './test-models';
+import { bufferBytes, readTflite } from '../testing/tfliteReader';
+import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
 import type { ExportableModel } from './model';
 
 function quantize(model: ExportableModel): QuantizedModel {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tflmSuite } from '../../scripts/tflm/suite';
 import { modelOperators, tflmModule } from './tflmModule';
 import { BuiltinOperator } from './tflite';
-import { readTflite } from './tflite-reader';
+import { readTflite } from '../testing/tfliteReader';
 
 const OPERATOR_NAME = new Map<number, string>(
   Object.entries(BuiltinOperator).map(([name, code]) => [code, name]),

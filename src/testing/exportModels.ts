@@ -4,7 +4,7 @@
  */
 import type { GraphNode, NetworkGraph } from '../core/graph';
 import { mulberry32 as seededRandom } from '../core/random';
-import { analyseExportable, type ExportableModel, type LayerWeights } from './model';
+import { analyseExportable, type ExportableModel, type LayerWeights } from '../export/model';
 
 export { seededRandom };
 

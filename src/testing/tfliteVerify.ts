@@ -8,7 +8,7 @@
  * `wasmPath` (default `${BASE_URL}tflite/`) — see docs/export.md.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readTflite } from './tflite-reader';
+import { readTflite } from './tfliteReader';
 
 export interface TfliteTensorDescription {
   name: string;

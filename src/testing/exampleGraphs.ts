@@ -2,7 +2,7 @@
  * Small reference architectures: used by the tests and usable as built-in models.
  * Builders keep graph literals short and readable.
  */
-import type { GraphNode, NetworkGraph, Padding } from './graph';
+import type { GraphNode, NetworkGraph, Padding } from '../core/graph';
 
 export const layers = {
   input: (id: string, shape: [number, number, number]): GraphNode => ({
