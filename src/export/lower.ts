@@ -83,21 +83,11 @@ function withWeights(
   const w = model.weights[head.id] ?? {};
   const headShape = shapes.get(head.id)!;
   const channels = headShape[headShape.length - 1];
-  switch (head.op) {
-    case 'conv2d':
-    case 'depthwiseConv2d':
-      op.kernelSize = head.kernelSize;
-      op.strides = head.strides;
-      op.padding = head.padding;
-      break;
-    case 'maxPool':
-    case 'avgPool':
-      op.kernelSize = head.poolSize;
-      op.strides = head.strides;
-      op.padding = head.padding;
-      break;
-    default:
-      break;
+  if (head.op === 'conv2d' || head.op === 'depthwiseConv2d') op.kernelSize = head.kernelSize;
+  if (head.op === 'maxPool' || head.op === 'avgPool') op.kernelSize = head.poolSize;
+  if ('padding' in head) {
+    op.strides = head.strides;
+    op.padding = head.padding;
   }
   if (head.op === 'conv2d' || head.op === 'depthwiseConv2d' || head.op === 'dense') {
     op.kernel = Float32Array.from(w.kernel!);

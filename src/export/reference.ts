@@ -20,16 +20,6 @@ export interface FloatRunOptions {
   onNodeOutput?: (nodeId: string, values: Float32Array, shape: Shape) => void;
 }
 
-/** Applies the model's normalisation to raw input values (uint8 pixels or floats). */
-export function normaliseInput(
-  raw: ArrayLike<number>,
-  normalisation: ExportableModel['normalisation'],
-): Float32Array {
-  const out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw[i] * normalisation.scale + normalisation.offset;
-  return out;
-}
-
 /**
  * Runs the float network on `batch` samples of model input (already normalised), laid out
  * [batch, H, W, C]. Returns the output node's values, [batch, ...outputShape].
