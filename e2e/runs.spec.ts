@@ -97,6 +97,7 @@ test('a finished run survives a reload whole: charts drawn, the four exports byt
   await expect(reference).toContainText(/\d+\.\d% \(80 validation samples\)/);
   const referenceText = await reference.textContent();
   const before = await exportsOf(page);
+  const arenaText = await page.getByTestId('deployment-arena').textContent();
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.type());
@@ -117,6 +118,12 @@ test('a finished run survives a reload whole: charts drawn, the four exports byt
     'Unpruned network, float, after step 20 of 20 (fair reference)',
   );
   await expect(reference).toHaveText(referenceText!);
+  // The Export panel's TFLite Micro facts and the confusion matrices come back with the run.
+  await expect(page.getByTestId('deployment-arena')).toHaveText(arenaText!);
+  await expect(
+    page.getByTestId('confusion-chart').getByRole('radio', { name: /Int8/ }),
+  ).toBeVisible();
+  await expect(page.getByTestId('confusion-matrix')).toBeVisible();
   const after = await exportsOf(page);
   expect(after.map((b) => b.length)).toEqual(before.map((b) => b.length));
   after.forEach((b, i) => expect(b.equals(before[i]), `file ${i}`).toBe(true));

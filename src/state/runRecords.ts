@@ -8,7 +8,14 @@
  * a record that fails is never shown as a run.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import type { ExportFormat, RunSummary, StepMetrics } from '../worker/protocol';
+import type {
+  ConfusionEvaluation,
+  EvaluatedModel,
+  ExportFormat,
+  RunDeployment,
+  RunSummary,
+  StepMetrics,
+} from '../worker/protocol';
 import { isRunSummary } from './savedRuns';
 import type { DecimatedSeries, RunSeries } from './series';
 
@@ -35,6 +42,17 @@ export interface RunRecord {
   /** The run's last metrics: what the π, importance, resource and layer charts show at its end. */
   final: StepMetrics;
   files: Record<ExportFormat, RunRecordFile>;
+  /**
+   * What the Export and insight panels showed when the run finished: the int8 model on TFLite
+   * Micro and the confusion matrices. Optional: a run kept before they existed has none, and a
+   * damaged part is dropped (the run itself still opens).
+   */
+  insight?: RunInsight;
+}
+
+export interface RunInsight {
+  deployment?: RunDeployment;
+  evaluations?: Partial<Record<EvaluatedModel, ConfusionEvaluation>>;
 }
 
 type Obj = Record<string, unknown>;
@@ -129,6 +147,73 @@ function isFile(x: unknown): x is RunRecordFile {
   );
 }
 
+function isDeployment(x: unknown): x is RunDeployment {
+  if (!isObj(x) || !isNum(x.int8Accuracy) || !isNum(x.floatAccuracy) || !isObj(x.facts)) {
+    return false;
+  }
+  const { facts } = x;
+  const isQuantisation = (q: unknown) =>
+    isObj(q) && isNumArray(q.shape) && isNum(q.scale) && isNum(q.zeroPoint);
+  return (
+    Array.isArray(facts.operators) &&
+    facts.operators.every(isStr) &&
+    isObj(facts.arena) &&
+    ['tensorArenaBytes', 'plannedActivationBytes', 'scratchBytes', 'persistentBytes'].every((k) =>
+      isNum((facts.arena as Obj)[k]),
+    ) &&
+    isStr(facts.arena.peakOperator) &&
+    isQuantisation(facts.input) &&
+    isQuantisation(facts.output) &&
+    Array.isArray(facts.classes) &&
+    facts.classes.every(isStr)
+  );
+}
+
+function isEvaluation(x: unknown, model: EvaluatedModel): x is ConfusionEvaluation {
+  if (!isObj(x) || x.model !== model || !isNum(x.numClasses) || !isObj(x.samples)) return false;
+  const n = x.numClasses;
+  const { samples } = x;
+  const shape = samples.inputShape;
+  const count = samples.count;
+  return (
+    Number.isInteger(n) &&
+    n > 0 &&
+    Array.isArray(x.classNames) &&
+    x.classNames.length === n &&
+    x.classNames.every(isStr) &&
+    isNumArray(x.counts) &&
+    (x.counts as number[]).length === n * n &&
+    isNum(x.total) &&
+    isNum(x.accuracy) &&
+    Array.isArray(x.precision) &&
+    Array.isArray(x.recall) &&
+    Array.isArray(x.cellSamples) &&
+    x.cellSamples.length === n * n &&
+    x.cellSamples.every(isNumArray) &&
+    Array.isArray(shape) &&
+    shape.length === 3 &&
+    isNumArray(shape) &&
+    isNum(count) &&
+    samples.pixels instanceof Uint8Array &&
+    samples.pixels.length === count * (shape as number[]).reduce((a, b) => a * b, 1) &&
+    isNumArray(samples.validationIndex)
+  );
+}
+
+/** The parts of a stored insight that are whole; undefined when none is. */
+export function wholeInsight(x: unknown): RunInsight | undefined {
+  if (!isObj(x)) return undefined;
+  const insight: RunInsight = {};
+  if (isDeployment(x.deployment)) insight.deployment = x.deployment;
+  const evaluations: Partial<Record<EvaluatedModel, ConfusionEvaluation>> = {};
+  const listed = isObj(x.evaluations) ? x.evaluations : {};
+  for (const model of ['float', 'int8'] as const) {
+    if (isEvaluation(listed[model], model)) evaluations[model] = listed[model];
+  }
+  if (Object.keys(evaluations).length > 0) insight.evaluations = evaluations;
+  return Object.keys(insight).length > 0 ? insight : undefined;
+}
+
 /** Why `x` is not a whole run record, or undefined when it is one. */
 export function runRecordProblem(x: unknown): string | undefined {
   if (!isObj(x)) return 'it is not a run';
@@ -146,6 +231,14 @@ export function runRecordProblem(x: unknown): string | undefined {
 
 export function isRunRecord(x: unknown): x is RunRecord {
   return runRecordProblem(x) === undefined;
+}
+
+/** A stored value as a run record (its damaged insight parts dropped), or undefined. */
+export function checkedRecord(x: unknown): RunRecord | undefined {
+  if (!isRunRecord(x)) return undefined;
+  const { insight, ...rest } = x;
+  const whole = wholeInsight(insight);
+  return whole ? { ...rest, insight: whole } : rest;
 }
 
 /** Where whole runs are kept; every method rejects with a readable Error. */
@@ -167,8 +260,7 @@ export class MemoryRunRecordStore implements RunRecordStore {
     this.records.set(record.summary.id, structuredClone(record));
   }
   async get(id: string): Promise<RunRecord | undefined> {
-    const r = this.records.get(id);
-    return r && isRunRecord(r) ? structuredClone(r) : undefined;
+    return checkedRecord(structuredClone(this.records.get(id)));
   }
   async list(): Promise<RunSummary[]> {
     return [...this.records.values()]
@@ -236,7 +328,7 @@ export class IndexedDbRunRecordStore implements RunRecordStore {
     const db = await this.open();
     const tx = db.transaction(RECORDS, 'readonly');
     const value: unknown = await request(tx.objectStore(RECORDS).get(id));
-    return isRunRecord(value) ? value : undefined;
+    return checkedRecord(value);
   }
 
   async list(): Promise<RunSummary[]> {
@@ -310,6 +402,13 @@ export function encodeRunFile(record: RunRecord): Uint8Array {
     entries[entry] = new Uint8Array(f.bytes);
     files[format] = { filename: f.filename, mime: f.mime, entry };
   }
+  // The confusion matrices' sample pictures travel as raw bytes beside the JSON.
+  const evaluations: Record<string, unknown> = {};
+  for (const [model, evaluation] of Object.entries(record.insight?.evaluations ?? {})) {
+    const entry = `insight/${model}-samples.bin`;
+    entries[entry] = evaluation.samples.pixels;
+    evaluations[model] = { ...evaluation, samples: { ...evaluation.samples, pixels: entry } };
+  }
   const manifest = {
     format: RUN_FILE_FORMAT,
     version: record.version,
@@ -317,6 +416,7 @@ export function encodeRunFile(record: RunRecord): Uint8Array {
     series: record.series,
     final: record.final,
     files,
+    insight: record.insight && { deployment: record.insight.deployment, evaluations },
   };
   entries[MANIFEST] = strToU8(JSON.stringify(manifest, toJson));
   // A fixed date: the same run always gives the same file.
@@ -368,7 +468,21 @@ export function decodeRunFile(bytes: Uint8Array, name = 'the file'): RunRecord {
   };
   const problem = runRecordProblem(record);
   if (problem) throw new RunFileError(`${name} cannot be opened: ${problem}.`);
-  return record as RunRecord;
+  const insight = wholeInsight(withSamplePixels(manifest.insight, entries));
+  return insight ? { ...(record as RunRecord), insight } : (record as RunRecord);
+}
+
+/** The run file's insight with each evaluation's sample pictures read from their entry. */
+function withSamplePixels(insight: unknown, entries: Record<string, Uint8Array>): unknown {
+  if (!isObj(insight) || !isObj(insight.evaluations)) return insight;
+  const evaluations: Obj = {};
+  for (const [model, evaluation] of Object.entries(insight.evaluations)) {
+    if (!isObj(evaluation) || !isObj(evaluation.samples)) continue;
+    const entry = evaluation.samples.pixels;
+    const pixels = isStr(entry) && entry.startsWith('insight/') ? entries[entry] : undefined;
+    if (pixels) evaluations[model] = { ...evaluation, samples: { ...evaluation.samples, pixels } };
+  }
+  return { ...insight, evaluations };
 }
 
 /** A file name for a run's run file. */

@@ -16,7 +16,13 @@ import {
 import { SAVED_RUNS_KEY } from './savedRuns';
 import { selectUnloadWarning } from './selectors';
 import { createStudioStore, type StudioEnvironment } from './store';
-import { makeDatasetSummary, makeMetrics, makeSummary } from './testFixtures';
+import {
+  makeDatasetSummary,
+  makeDeployment,
+  makeEvaluation,
+  makeMetrics,
+  makeSummary,
+} from './testFixtures';
 
 const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
 const q = { int8Accuracy: 0.81, floatAccuracy: 0.83, samples: 1000 };
@@ -63,8 +69,8 @@ function runFiles(runId: string, seed = 1): WorkerEvent {
   };
 }
 
-/** Drives one run to its end as the worker would. */
-async function finishRun(p: ReturnType<typeof page>, id: string, seed = 1) {
+/** Drives one run to its end as the worker would (with its insight, unless told not to). */
+async function finishRun(p: ReturnType<typeof page>, id: string, seed = 1, insight = true) {
   const load = p.sent.filter((c) => c.type === 'loadDataset').at(-1);
   if (load?.type === 'loadDataset') {
     p.store
@@ -88,6 +94,13 @@ async function finishRun(p: ReturnType<typeof page>, id: string, seed = 1) {
     { type: 'runState', state: 'finished' },
   ]);
   expect(selectUnloadWarning(p.store.getState())).toMatch(/not kept in this browser yet/);
+  if (insight) {
+    p.store.getState().receiveWorkerEvents([
+      { type: 'evaluation', evaluation: makeEvaluation('float', seed) },
+      { type: 'deployment', runId: id, deployment: makeDeployment(12_000 + seed) },
+      { type: 'evaluation', evaluation: makeEvaluation('int8', seed + 1) },
+    ]);
+  }
   p.store.getState().receiveWorkerEvents([runFiles(id, seed)]);
   await vi.runAllTimersAsync();
 }
@@ -155,6 +168,47 @@ describe('finished runs kept whole', () => {
     expect(p.store.getState().kept.ids).toEqual(['run-2']);
   });
 
+  it('shows a reopened run with its TFLite Micro facts and confusion matrices', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const before = page(records, storage);
+    await finishRun(before, 'run-1', 1);
+    await finishRun(before, 'run-2', 2);
+    const after = page(records, storage); // a reload
+    await vi.runAllTimersAsync();
+    expect(after.store.getState().run.deployment).toEqual(makeDeployment(12_002));
+    await after.store.getState().reopenRun('run-1');
+    const s = after.store.getState();
+    expect(s.run.deployment?.facts.arena.tensorArenaBytes).toBe(12_001);
+    expect(s.run.evaluations?.float).toEqual(makeEvaluation('float', 1));
+    expect(s.run.evaluations?.int8?.samples.pixels).toEqual(
+      makeEvaluation('int8', 2).samples.pixels,
+    );
+  });
+
+  it('opens a run whose insight is damaged or absent without it; the run itself is whole', async () => {
+    const records = new MemoryRunRecordStore();
+    const p = page(records);
+    await finishRun(p, 'run-1', 1);
+    await finishRun(p, 'run-2', 2, false);
+    const stored = records.records.get('run-1')!;
+    stored.insight = {
+      deployment: { ...makeDeployment(), facts: { operators: 'CONV_2D' } } as never,
+      evaluations: {
+        float: makeEvaluation('float'),
+        int8: { ...makeEvaluation('int8'), counts: [1] },
+      },
+    };
+    await p.store.getState().reopenRun('run-1');
+    expect(p.store.getState().run.summary?.id).toBe('run-1');
+    expect(p.store.getState().run.deployment).toBeUndefined();
+    expect(Object.keys(p.store.getState().run.evaluations ?? {})).toEqual(['float']);
+    await p.store.getState().reopenRun('run-2');
+    expect(p.store.getState().run.summary?.id).toBe('run-2');
+    expect(p.store.getState().run.deployment).toBeUndefined();
+    expect(p.store.getState().run.evaluations).toBeUndefined();
+  });
+
   it('moves a run to another browser as one run file', async () => {
     const p = page();
     await finishRun(p, 'run-1');
@@ -173,6 +227,9 @@ describe('finished runs kept whole', () => {
     expect(Number.isNaN(s.run.latest!.loss) || s.run.latest!.loss > 0).toBe(true);
     expect(s.savedRuns.map((r) => r.id)).toEqual(['run-1']);
     expect(await other.records.get('run-1')).toBeDefined();
+    // With what its Export and insight panels showed.
+    expect(s.run.deployment).toEqual(makeDeployment(12_001));
+    expect(s.run.evaluations?.int8).toEqual(makeEvaluation('int8', 2));
     other.store.getState().requestExport('c-array');
     expect(other.downloads.at(-1)?.bytes).toEqual(
       new Uint8Array((runFiles('run-1') as { files: { bytes: ArrayBuffer }[] }).files[2].bytes),

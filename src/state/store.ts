@@ -444,12 +444,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         const stored = storeSavedRuns(env.storage, savedRuns);
         if (stored) get().notify('warning', stored);
       }
-      const record = {
+      const record: RunRecord = {
         version: 1 as const,
         summary,
         series: run.series,
         final: run.latest,
         files: files as Record<ExportFormat, RunRecordFile>,
+        // What the Export and insight panels show (they arrived before the files).
+        insight: { deployment: run.deployment, evaluations: run.evaluations },
       };
       const problem = runRecordProblem(record);
       if (problem) {
@@ -505,6 +507,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           summary: record.summary,
           series: record.series,
           latest: record.final,
+          deployment: record.insight?.deployment,
+          evaluations: record.insight?.evaluations,
           kept: 'saved',
         },
         shownRecord: record,

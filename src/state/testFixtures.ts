@@ -1,5 +1,12 @@
 /** Worker events for unit tests of the state (not used by the app). */
-import type { DatasetSummary, RunSummary, StepMetrics } from '../worker/protocol';
+import type {
+  ConfusionEvaluation,
+  DatasetSummary,
+  EvaluatedModel,
+  RunDeployment,
+  RunSummary,
+  StepMetrics,
+} from '../worker/protocol';
 
 export function makeMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
   return {
@@ -93,5 +100,50 @@ export function makeDatasetSummary(overrides: Partial<DatasetSummary> = {}): Dat
     warnings: [],
     preview: { x: new Float32Array(0), y: new Uint8Array(0), count: 0 },
     ...overrides,
+  };
+}
+
+/** The finished run's int8 model on TFLite Micro, as the worker reports it. */
+export function makeDeployment(arenaBytes = 12_304): RunDeployment {
+  return {
+    int8Accuracy: 0.955,
+    floatAccuracy: 0.96,
+    facts: {
+      operators: ['CONV_2D', 'MEAN', 'FULLY_CONNECTED'],
+      arena: {
+        tensorArenaBytes: arenaBytes,
+        plannedActivationBytes: 9_000,
+        scratchBytes: 300,
+        persistentBytes: 2_900,
+        planningBytes: 1_000,
+        marginBytes: 32,
+        peakOperator: 'conv1+bn1+relu1',
+      },
+      input: { shape: [1, 28, 28, 1], scale: 1 / 255, zeroPoint: -128 },
+      output: { shape: [1, 10], scale: 0.1, zeroPoint: 3 },
+      classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      normalisation: { scale: 1 / 255, offset: 0 },
+    },
+  };
+}
+
+/** A 2-class confusion matrix with one 2×2×1 sample picture per off-diagonal cell. */
+export function makeEvaluation(model: EvaluatedModel, seed = 1): ConfusionEvaluation {
+  return {
+    model,
+    classNames: ['cat', 'dog'],
+    numClasses: 2,
+    counts: [40, 2, 3, 55],
+    total: 100,
+    accuracy: 0.95,
+    precision: [40 / 43, 55 / 57],
+    recall: [40 / 42, 55 / 58],
+    cellSamples: [[], [0], [1], []],
+    samples: {
+      inputShape: [2, 2, 1],
+      count: 2,
+      pixels: Uint8Array.from({ length: 8 }, (_, i) => (i * 31 + seed) % 256),
+      validationIndex: [7, 11],
+    },
   };
 }
