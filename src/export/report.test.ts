@@ -26,6 +26,23 @@ describe('export report', () => {
     expect(formatMacs(1_234_567)).toBe('1.23 M MACs');
   });
 
+  it('lists the budgets as they moved during the run, the final network against the last', () => {
+    const budgetHistory = [
+      { step: 0, budgets: { flashBytes: 20_000, ramBytes: 32 * 1024 } },
+      { step: 120, budgets: { flashBytes: 9 * 1024, ramBytes: 32 * 1024 } },
+    ];
+    const r = buildReport({ ...input, budgets: budgetHistory[1].budgets, budgetHistory });
+    expect(r.text).toContain('Flash:    39.6 KB of 9.0 KB budget (440.0 %, OVER BUDGET)');
+    expect(r.text).toContain(
+      'Budgets during the run (the network was pruned to the last)\n' +
+        '  Start: flash ≤ 19.5 KB, RAM ≤ 32.0 KB\n' +
+        '  Step 120: flash ≤ 9.0 KB, RAM ≤ 32.0 KB\n',
+    );
+    expect(JSON.parse(r.json).budgetHistory).toEqual(budgetHistory);
+    // Budgets that never moved: no such section.
+    expect(buildReport(input).text).not.toContain('Budgets during the run');
+  });
+
   it('gives JSON with every input number and a readable summary', () => {
     const r = buildReport(input);
     const json = JSON.parse(r.json);

@@ -7,7 +7,16 @@ import { ExportError } from './model';
 export interface ReportInput {
   modelName: string;
   board: { name: string; core?: string; clockMHz?: number };
+  /** The budgets the final network was pruned to. */
   budgets: { flashBytes?: number; ramBytes?: number; latencyMs?: number };
+  /**
+   * Every budget change of the run from its Start budgets, with the step it applied from
+   * (the last entry equals `budgets`); listed when the budgets moved during the run.
+   */
+  budgetHistory?: {
+    step: number;
+    budgets: { flashBytes?: number; ramBytes?: number; latencyMs?: number };
+  }[];
   estimates: { flashBytes: number; ramBytes: number; latencyMs: number; macs: number };
   /** Per prunable layer (or channel group): channels kept of the original count. */
   channels: { layer: string; kept: number; original: number }[];
@@ -108,6 +117,24 @@ function againstBudget(
   return `${value} of ${format(budget)} budget (${pct.toFixed(1)} %${used > budget ? ', OVER BUDGET' : ''})`;
 }
 
+/** "Budgets during the run" lines, when they moved after Start (else nothing). */
+function budgetChanges(history: ReportInput['budgetHistory']): string[] {
+  if (!history || history.length < 2) return [];
+  const text = (b: NonNullable<ReportInput['budgetHistory']>[number]['budgets']) =>
+    [
+      b.flashBytes !== undefined ? `flash ≤ ${formatBytes(b.flashBytes)}` : '',
+      b.ramBytes !== undefined ? `RAM ≤ ${formatBytes(b.ramBytes)}` : '',
+      b.latencyMs !== undefined ? `latency ≤ ${formatMs(b.latencyMs)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ') || 'no budgets';
+  return [
+    '',
+    'Budgets during the run (the network was pruned to the last)',
+    ...history.map((c, i) => `  ${i === 0 ? 'Start' : `Step ${c.step}`}: ${text(c.budgets)}`),
+  ];
+}
+
 export function buildReport(input: ReportInput | undefined): ExportReport {
   if (!input) throw new ExportError('Nothing to report: no export results were given.');
   const createdAt = input.createdAt ?? new Date().toISOString();
@@ -120,6 +147,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
     dataset: input.dataset,
     board: input.board,
     budgets: input.budgets,
+    budgetHistory: input.budgetHistory,
     estimates: input.estimates,
     tfliteBytes: input.tfliteBytes,
     deployment: input.deployment,
@@ -151,6 +179,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
     `  RAM:      ${againstBudget(formatBytes(e.ramBytes), e.ramBytes, b.ramBytes, formatBytes)}`,
     `  Latency:  ${againstBudget(formatMs(e.latencyMs), e.latencyMs, b.latencyMs, formatMs)}`,
     `  Compute:  ${formatMacs(e.macs)} per inference`,
+    ...budgetChanges(input.budgetHistory),
     ...(input.tfliteBytes !== undefined
       ? [`  .tflite:  ${formatBytes(input.tfliteBytes)} (${input.tfliteBytes} B) written`]
       : []),

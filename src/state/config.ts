@@ -57,23 +57,8 @@ export const BASE_DEFAULTS: Omit<StudioConfig, 'budgets'> = {
   backend: 'auto',
 };
 
-/** Allowed ranges, shared by the hash validator and the form fields. */
-export const LIMITS = {
-  widthMultiplier: { min: 0.25, max: 4 },
-  totalSteps: { min: 10, max: 100_000 },
-  warmupFraction: { min: 0, max: 0.9 },
-  pruneFraction: { min: 0.05, max: 1 },
-  batchSize: { min: 1, max: 1024 },
-  learningRate: { min: 1e-6, max: 1 },
-  seed: { min: 0, max: 2 ** 31 - 1 },
-  generatedClasses: { min: 2, max: 10 },
-  generatedSize: { min: 8, max: 64 },
-  generatedSamples: { min: 20, max: 60_000 },
-  flash: { min: 1, max: 1e10 },
-  ram: { min: 1, max: 1e10 },
-  latency: { min: 1e-3, max: 1e6 },
-  macs: { min: 1, max: 1e13 },
-} as const;
+/** Allowed ranges, shared by the hash validator, the form fields and the checkpoint check. */
+export { LIMITS } from '../core/runLimits';
 
 /** The worker's RunConfig for this configuration; uploads bring their files. */
 export function toRunConfig(config: StudioConfig, uploadFiles: UploadFile[] = []): RunConfig {

@@ -4,6 +4,7 @@
  */
 import type {
   BackendName,
+  BudgetChange,
   DatasetSummary,
   ExportFormat,
   RunDeployment,
@@ -62,6 +63,8 @@ export interface RunState {
    * stored, 'failed' when the browser refused them (the page then warns before unloading).
    */
   kept?: 'saving' | 'saved' | 'failed';
+  /** The running job's budget changes with their steps, the Start budgets first. */
+  budgetHistory?: BudgetChange[];
 }
 
 export interface ExportState {
@@ -196,6 +199,10 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       return withNotice(state, event.level, event.message);
     case 'checkpoint':
       return { ...state, resumable: event.info ?? undefined };
+    case 'budgets':
+      return { ...state, run: { ...state.run, budgetHistory: event.history } };
+    case 'resumed':
+      return { ...state, run: { ...state.run, budgetHistory: event.budgetHistory } };
     case 'exported': {
       const pending = { ...state.exports.pending };
       delete pending[event.requestId];

@@ -53,6 +53,19 @@ describe('saved runs in localStorage', () => {
     expect(isRunSummary({ ...good, validationAccuracy: Number.NaN })).toBe(false);
   });
 
+  it('keeps a run with its budget history, and drops one whose history is malformed', () => {
+    const good = makeSummary('x', {
+      budgetHistory: [
+        { step: 0, budgets: { flash: 20_000 } },
+        { step: 120, budgets: { flash: 9216 } },
+      ],
+    });
+    expect(parseSavedRuns(serialiseSavedRuns([good])).runs).toEqual([good]);
+    expect(isRunSummary({ ...good, budgetHistory: [{ step: 0 }] })).toBe(false);
+    expect(isRunSummary({ ...good, budgetHistory: [{ step: -1, budgets: {} }] })).toBe(false);
+    expect(isRunSummary({ ...good, budgetHistory: { step: 0, budgets: {} } })).toBe(false);
+  });
+
   it('keeps a run on a custom board with its board, and drops one whose board is invalid', () => {
     const board = {
       id: 'custom',

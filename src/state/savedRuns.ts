@@ -57,6 +57,13 @@ function isConfig(x: unknown): boolean {
   );
 }
 
+function isBudgetHistory(x: unknown): boolean {
+  return (
+    Array.isArray(x) &&
+    x.every((c) => isObj(c) && isNum(c.step) && c.step >= 0 && isBudgets(c.budgets))
+  );
+}
+
 function isQuantised(x: unknown): boolean {
   return isObj(x) && isNum(x.int8Accuracy) && isNum(x.floatAccuracy) && isNum(x.samples);
 }
@@ -105,7 +112,8 @@ export function isRunSummary(x: unknown): x is RunSummary {
     isStr(x.backend) &&
     BACKENDS.includes(x.backend) &&
     isNum(x.steps) &&
-    isNum(x.durationMs)
+    isNum(x.durationMs) &&
+    (x.budgetHistory === undefined || isBudgetHistory(x.budgetHistory))
   );
 }
 

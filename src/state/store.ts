@@ -13,6 +13,7 @@ import type {
   Budgets,
   ExportFormat,
   ResourceName,
+  RunConfig,
   RunSummary,
   ScheduleConfig,
   SimulatedFaults,
@@ -365,7 +366,45 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (event.type === 'runFiles') keepRun(event);
         if (event.type === 'finished') set({ liveRunId: event.summary.id });
         if (event.type === 'reference') onReference(event);
+        // Refused mid-run (below the smallest network, or after pruning): the page shows the
+        // budgets still in force, as before Start it keeps the previous ones.
+        if (event.type === 'budgets' && event.refused) setConfig({ budgets: event.budgets }, false);
+        if (event.type === 'resumed') showResumedConfig(event.config);
       }
+    };
+
+    /**
+     * A resumed run's settings become the page's (board, model, schedule, budgets in force):
+     * the sliders then edit that run's budgets, not the defaults of a fresh page.
+     */
+    const showResumedConfig = (run: RunConfig) => {
+      const current = get().config;
+      const d = run.dataset;
+      const dataset: DatasetChoice =
+        d.kind === 'upload'
+          ? {
+              kind: 'upload',
+              format:
+                d.format ??
+                (current.dataset.kind === 'upload' ? current.dataset.format : 'image-folder'),
+            }
+          : d;
+      setConfig(
+        {
+          dataset,
+          modelId: run.modelId,
+          widthMultiplier: run.widthMultiplier,
+          boardId: run.boardId,
+          ...(run.customBoard ? { customBoard: { ...run.customBoard } } : {}),
+          budgets: { ...run.budgets },
+          schedule: { ...run.schedule },
+          batchSize: run.batchSize,
+          learningRate: run.learningRate,
+          seed: run.seed,
+        },
+        false,
+      );
+      env.writeHash?.(encodeConfigHash(get().config));
     };
 
     const storageUse = async () => {

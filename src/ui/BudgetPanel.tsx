@@ -13,6 +13,7 @@ import { RESOURCE_NAMES, type ResourceName } from '../worker/protocol';
 import {
   BUDGET_INPUT_UNITS,
   RESOURCE_LABELS,
+  budgetsText,
   SLIDER_STEPS,
   formatResource,
   fromInputUnits,
@@ -153,6 +154,26 @@ export function BudgetProblems() {
   );
 }
 
+/** Where the budgets of the run on show moved, with the steps (nothing if they never did). */
+function BudgetHistory() {
+  const history = useStudio((s) => s.run.budgetHistory ?? s.run.summary?.budgetHistory);
+  if (!history || history.length < 2) return null;
+  return (
+    <div className="budget-history" data-testid="budget-history">
+      <p className="hint">
+        This run&apos;s budgets moved; the network is pruned to the last ones in force:
+      </p>
+      <ol>
+        {history.map((c, i) => (
+          <li key={`${c.step}-${i}`}>
+            {i === 0 ? 'Start' : `Step ${c.step}`}: {budgetsText(c.budgets)}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 /** Step 4: what the pruned network must fit in. */
 export function BudgetPanel() {
   const resetBudgets = useStudio((s) => s.resetBudgets);
@@ -174,6 +195,7 @@ export function BudgetPanel() {
         <BudgetSlider key={r} resource={r} />
       ))}
       <BudgetProblems />
+      <BudgetHistory />
     </section>
   );
 }

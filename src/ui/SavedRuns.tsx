@@ -19,15 +19,8 @@ import {
   formatBytes,
   formatMs,
   formatPercent,
-  formatResource,
+  budgetText,
 } from './format';
-
-function budgetText(run: RunSummary): string {
-  const parts = RESOURCE_NAMES.filter((r) => run.config.budgets[r] !== undefined).map(
-    (r) => `${RESOURCE_LABELS[r]} ≤ ${formatResource(r, run.config.budgets[r] as number)}`,
-  );
-  return parts.length > 0 ? parts.join(', ') : 'no budgets';
-}
 
 /** Accuracy against one resource across saved runs: the trade-off front. */
 function TradeoffChart({ runs }: { runs: RunSummary[] }) {

@@ -2,7 +2,12 @@
  * Numbers as the user reads them: always with their unit. Bytes use 1024-based KB/MB, as
  * microcontroller datasheets do (a "320 KB SRAM" part has 327,680 bytes).
  */
-import type { ResourceName } from '../worker/protocol';
+import {
+  RESOURCE_NAMES,
+  type Budgets,
+  type ResourceName,
+  type RunSummary,
+} from '../worker/protocol';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -111,4 +116,22 @@ export function fromSliderPosition(position: number, min: number, max: number): 
 export function roundForDisplay(value: number): number {
   if (value <= 0 || !Number.isFinite(value)) return value;
   return Number(value.toPrecision(3));
+}
+
+/** The budgets the run's network was pruned to, and where they moved during the run. */
+export function budgetText(run: Pick<RunSummary, 'config' | 'budgetHistory'>): string {
+  const text = budgetsText(run.config.budgets);
+  const history = run.budgetHistory ?? [];
+  if (history.length < 2) return text;
+  const moves = history
+    .map((c, i) => `${i === 0 ? 'Start' : `step ${c.step}`}: ${budgetsText(c.budgets)}`)
+    .join('; ');
+  return `${text} (changed during the run: ${moves})`;
+}
+
+export function budgetsText(budgets: Budgets): string {
+  const parts = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined).map(
+    (r) => `${RESOURCE_LABELS[r]} ≤ ${formatResource(r, budgets[r] as number)}`,
+  );
+  return parts.length > 0 ? parts.join(', ') : 'no budgets';
 }

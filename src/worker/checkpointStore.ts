@@ -4,7 +4,7 @@
  */
 import type { Dataset } from '../data/dataset';
 import type { TrainerCheckpoint } from '../train/trainer';
-import type { RunConfig } from './protocol';
+import type { BudgetChange, RunConfig } from './protocol';
 
 export interface StoredRun {
   config: RunConfig;
@@ -17,6 +17,8 @@ export interface StoredRun {
   unprunedStep?: number;
   /** Uploaded data is kept with the checkpoint (built-in and generated data are rebuilt). */
   dataset?: Dataset;
+  /** The run's budget changes so far (absent in records of older versions). */
+  budgetHistory?: BudgetChange[];
 }
 
 export interface CheckpointStore {
@@ -81,9 +83,9 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
     await this.transaction('readwrite', (s) => s.put(run, KEY));
   }
 
+  /** The record as stored: untrusted until checkpointCheck has read it. */
   async load(): Promise<StoredRun | undefined> {
-    const value = (await this.transaction('readonly', (s) => s.get(KEY))) as StoredRun | undefined;
-    return value?.checkpoint?.version === 1 ? value : undefined;
+    return (await this.transaction('readonly', (s) => s.get(KEY))) as StoredRun | undefined;
   }
 
   async clear(): Promise<void> {

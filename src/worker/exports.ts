@@ -184,6 +184,14 @@ export class RunExporter {
             ramBytes: s.config.budgets.ram,
             latencyMs: s.config.budgets.latency,
           },
+          budgetHistory: s.budgetHistory?.map((c) => ({
+            step: c.step,
+            budgets: {
+              flashBytes: c.budgets.flash,
+              ramBytes: c.budgets.ram,
+              latencyMs: c.budgets.latency,
+            },
+          })),
           estimates: {
             flashBytes: s.resources.flash,
             ramBytes: s.resources.ram,

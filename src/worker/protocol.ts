@@ -86,6 +86,12 @@ export interface DatasetIdentity {
   validationCount: number;
 }
 
+/** A budget change during a run: the budgets in force from `step` on. */
+export interface BudgetChange {
+  step: number;
+  budgets: Budgets;
+}
+
 export interface RunSummary {
   id: string;
   /** The user's name for the run (Saved runs panel); absent until renamed. */
@@ -116,6 +122,12 @@ export interface RunSummary {
   backend: BackendName;
   steps: number;
   durationMs: number;
+  /**
+   * Every budget change of the run with the step it applied from, the Start budgets first
+   * (absent in runs saved by older versions). `config.budgets` is the last entry: the budgets
+   * the final network was pruned to.
+   */
+  budgetHistory?: BudgetChange[];
 }
 
 /** The exported int8 model as TFLite Micro runs it (computed once a run has finished). */
@@ -242,5 +254,12 @@ export type WorkerEvent =
       reference?: ReferenceAccuracy;
       error?: string;
     }
+  /**
+   * The budgets a running job uses after a setBudgets, with the run's budget history; with
+   * `refused` (the reason) when the new budgets were not applied and these are still in force.
+   */
+  | { type: 'budgets'; budgets: Budgets; history: BudgetChange[]; refused?: string }
+  /** A stored run was resumed: its settings (budgets as in force now), for the page to show. */
+  | { type: 'resumed'; config: RunConfig; budgetHistory: BudgetChange[] }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

@@ -23,10 +23,12 @@ import {
   type TrainerSettings,
 } from '../train/trainer';
 import { phaseAt } from '../core/pruning';
-import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
+import { MemoryCheckpointStore, type CheckpointStore, type StoredRun } from './checkpointStore';
+import { STORED_DATASET_LIMIT, validStoredRun } from './checkpointCheck';
 import type {
   BackendName,
   BackendSetting,
+  BudgetChange,
   Budgets,
   DatasetIdentity,
   DatasetSpec,
@@ -53,8 +55,6 @@ const METRICS_INTERVAL_MS = 100;
 const PREVIEW_SAMPLES = 24;
 /** Checkpoints are stored at most this often (and at every phase change). */
 const CHECKPOINT_INTERVAL_MS = 5000;
-/** Uploaded datasets up to this size are stored with the checkpoint so a reload can resume. */
-const STORED_DATASET_LIMIT = 256 * 1024 * 1024;
 
 export class TrainingSession {
   private baseUrl = '';
@@ -102,7 +102,7 @@ export class TrainingSession {
     await this.ready;
     switch (command.type) {
       case 'start':
-        return this.start(command.config, command.datasetKey);
+        return this.guardStart(() => this.start(command.config, command.datasetKey));
       case 'setBudgets':
         return this.setBudgets(command.budgets);
       case 'pause':
@@ -114,7 +114,7 @@ export class TrainingSession {
       case 'chooseBackend':
         return this.chooseBackend(command.choice);
       case 'resumeCheckpoint':
-        return this.resumeCheckpoint();
+        return this.guardStart(() => this.resumeCheckpoint(), 'The interrupted run');
       case 'discardCheckpoint':
         await this.store.clear();
         return this.queryCheckpoint();
@@ -345,10 +345,40 @@ export class TrainingSession {
     );
   }
 
+  /**
+   * Runs a Start or a resume so that whatever fails on the way (a strange record, a model
+   * that cannot be built) ends in "stopped" with the reason, never in a page stuck on
+   * "Starting…". `discard` names a stored run to forget when resuming it failed.
+   */
+  private async guardStart(begin: () => Promise<void>, discard?: string): Promise<void> {
+    const before = this.run;
+    try {
+      await begin();
+    } catch (err) {
+      const reason = (err instanceof Error && (err.message || err.name)) || String(err);
+      const run = this.run;
+      if (run && run !== before && !run.ended) {
+        run.ended = true;
+        await this.store.clear().catch(() => undefined);
+      }
+      if (discard) await this.discardStored(`${discard} could not be resumed: ${reason}.`);
+      this.refuseStart(
+        discard ? undefined : `The run stopped: ${reason}. Press Start to try again.`,
+      );
+    }
+  }
+
+  /** Forgets the stored run, says why, and tells the page nothing is on offer any more. */
+  private async discardStored(why: string): Promise<void> {
+    await this.store.clear().catch(() => undefined);
+    this.notice('warning', `${why} It was discarded.`);
+    this.post({ type: 'checkpoint', info: null });
+  }
+
   private async launch(run: TrainingRunState): Promise<void> {
     this.run?.trainer.dispose();
     this.run = run;
-    if (this.queuedBudgets) run.trainer.setBudgets(this.queuedBudgets);
+    if (this.queuedBudgets) this.applyBudgets(run, this.queuedBudgets);
     this.starting = false;
     this.queuedBudgets = undefined;
     this.post({ type: 'runState', state: 'running' });
@@ -358,7 +388,7 @@ export class TrainingSession {
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
   private async queryCheckpoint(): Promise<void> {
-    const stored = await this.store.load().catch(() => undefined);
+    const stored = await this.loadStored();
     this.post({
       type: 'checkpoint',
       info: stored
@@ -386,24 +416,31 @@ export class TrainingSession {
     }
     this.starting = true;
     this.queuedBudgets = undefined;
-    const stored = await this.store.load();
+    const stored = await this.loadStored();
     if (!stored) {
-      this.starting = false;
-      this.notice('warning', 'There is no interrupted run to resume.');
-      return;
+      return this.refuseStart('There is no interrupted run to resume (or it could not be used).');
     }
     const { config } = stored;
     let dataset: Dataset;
     try {
       dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
     } catch (err) {
+      // Kept: the data may load next time (a network that was off, a file back in place).
       return this.refuseStart(
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
+    const [h, w, c] = dataset.inputShape;
+    const graphInput = stored.checkpoint.graph.nodes.find((n) => n.op === 'input');
+    if (graphInput?.op !== 'input' || graphInput.shape.join('×') !== `${h}×${w}×${c}`) {
+      throw new Error(`its network does not take ${dataset.name}'s ${h}×${w}×${c} inputs`);
+    }
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
-    if (!analysed) return this.refuseStart();
+    if (!analysed) {
+      await this.discardStored('The interrupted run cannot be resumed with its model and dataset.');
+      return this.refuseStart();
+    }
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
@@ -415,11 +452,50 @@ export class TrainingSession {
     const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
     run.unprunedAccuracy = stored.unprunedAccuracy;
     run.unprunedStep = stored.unprunedStep;
+    run.budgetHistory = stored.budgetHistory?.map((c) => ({ ...c, budgets: { ...c.budgets } })) ?? [
+      { step: 0, budgets: { ...config.budgets } },
+    ];
+    if (!sameBudgets(run.budgetHistory.at(-1)!.budgets, trainer.budgets)) {
+      run.budgetHistory.push({ step: trainer.step, budgets: { ...trainer.budgets } });
+    }
+    // The page shows the resumed run's settings (board, model, budgets as in force now).
+    this.post({
+      type: 'resumed',
+      config: { ...config, budgets: { ...trainer.budgets } },
+      budgetHistory: run.budgetHistory,
+    });
     this.notice(
       'info',
       `Resumed the interrupted run at step ${trainer.step} of ${config.schedule.totalSteps}.`,
     );
     await this.launch(run);
+  }
+
+  /**
+   * The stored run if every part of it can be resumed; one that cannot is discarded with a
+   * notice naming why (it would otherwise be offered after every reload).
+   */
+  private async loadStored(): Promise<StoredRun | undefined> {
+    let value: unknown;
+    try {
+      value = await this.store.load();
+    } catch (err) {
+      this.notice(
+        'warning',
+        `The interrupted run's checkpoint could not be read (${err instanceof Error ? err.message : String(err)}).`,
+      );
+      return undefined;
+    }
+    if (value === undefined) return undefined;
+    const valid = validStoredRun(value);
+    if (typeof valid !== 'string') return valid;
+    const names = value as Partial<StoredRun>;
+    const what =
+      typeof names.modelName === 'string' && typeof names.datasetName === 'string'
+        ? `The interrupted run (${names.modelName} on ${names.datasetName})`
+        : 'A stored checkpoint';
+    await this.discardStored(`${what} cannot be resumed: ${valid}.`);
+    return undefined;
   }
 
   /** Saves the run's checkpoint (memory, for roll-back; storage, for reloads). */
@@ -428,15 +504,27 @@ export class TrainingSession {
     run.lastGood = checkpoint;
     run.lastSavedAt = performance.now();
     const dataset = run.trainer.dataset;
-    const keepData =
-      run.config.dataset.kind === 'upload' && datasetBytes(dataset) <= STORED_DATASET_LIMIT;
+    const upload = run.config.dataset.kind === 'upload';
+    if (upload && datasetBytes(dataset) > STORED_DATASET_LIMIT) {
+      // A checkpoint without its data could not be resumed: store none, and say so once.
+      if (!run.storageWarned) {
+        run.storageWarned = true;
+        await this.store.clear().catch(() => undefined);
+        const mib = (datasetBytes(dataset) / 1024 / 1024).toFixed(0);
+        this.notice(
+          'warning',
+          `"${dataset.name}" is ${mib} MiB, more than the ${STORED_DATASET_LIMIT / 1024 / 1024} MiB kept with a checkpoint, so this run cannot be resumed after a reload: let it finish, or upload the files again to start anew.`,
+        );
+      }
+      return;
+    }
     try {
       await this.store.save({
         config: {
           ...run.config,
           dataset:
             run.config.dataset.kind === 'upload'
-              ? { kind: 'upload', files: [] }
+              ? { kind: 'upload', format: run.config.dataset.format, files: [] }
               : run.config.dataset,
         },
         checkpoint,
@@ -445,7 +533,8 @@ export class TrainingSession {
         datasetName: dataset.name,
         unprunedAccuracy: run.unprunedAccuracy,
         unprunedStep: run.unprunedStep,
-        dataset: keepData ? dataset : undefined,
+        dataset: upload ? dataset : undefined,
+        budgetHistory: run.budgetHistory,
       });
       run.storageWarned = false;
     } catch (err) {
@@ -624,6 +713,7 @@ export class TrainingSession {
       backend: run.backend,
       steps: trainer.step,
       durationMs: performance.now() - run.startedAt,
+      budgetHistory: run.budgetHistory.map((c) => ({ ...c, budgets: { ...c.budgets } })),
     };
     this.post({
       type: 'metrics',
@@ -785,7 +875,42 @@ export class TrainingSession {
 
   private setBudgets(budgets: Budgets): void {
     if (this.starting) this.queuedBudgets = { ...budgets };
-    else if (this.run && !this.run.ended) this.run.trainer.setBudgets(budgets);
+    else if (this.run && !this.run.ended) this.applyBudgets(this.run, budgets);
+  }
+
+  /**
+   * New budgets for a running job, checked as a Start checks them: below the smallest network
+   * they are refused (the run keeps its budgets), and once the network has been pruned to its
+   * final size (fine-tuning) they could no longer change it. The page always hears back.
+   */
+  private applyBudgets(run: TrainingRunState, budgets: Budgets): void {
+    const { trainer } = run;
+    if (sameBudgets(budgets, trainer.budgets)) return;
+    let refused: string | undefined;
+    if (trainer.removed || trainer.phase === 'finetune' || trainer.phase === 'done') {
+      refused =
+        `The network was already pruned to its final size for the budgets in force; ` +
+        `fine-tuning does not change its size, so the new budgets were not applied. ` +
+        `Start a new run to prune to them.`;
+    } else {
+      const problem = feasibilityProblem(trainer.original, runBoard(run.config), budgets);
+      if (problem) refused = `The new budgets were not applied: ${problem}`;
+    }
+    if (refused) {
+      this.notice('error', refused);
+    } else {
+      trainer.setBudgets(budgets);
+      const last = run.budgetHistory.at(-1);
+      // Several changes before one step: the last one is what that step used.
+      if (last && last.step === trainer.step) last.budgets = { ...budgets };
+      else run.budgetHistory.push({ step: trainer.step, budgets: { ...budgets } });
+    }
+    this.post({
+      type: 'budgets',
+      budgets: { ...trainer.budgets },
+      history: run.budgetHistory.map((c) => ({ ...c, budgets: { ...c.budgets } })),
+      ...(refused ? { refused } : {}),
+    });
   }
 
   private pause(): void {
@@ -824,6 +949,8 @@ class TrainingRunState {
   unprunedAccuracy?: number;
   unprunedStep?: number;
   exporter?: RunExporter;
+  /** Every budget change with the step it applied from; the Start budgets first. */
+  budgetHistory: BudgetChange[];
   /** The last checkpoint: roll-back target after a diverging step or a failed backend. */
   lastGood?: TrainerCheckpoint;
   lastSavedAt = performance.now();
@@ -834,7 +961,13 @@ class TrainingRunState {
     readonly config: RunConfig,
     public backend: BackendName,
     readonly modelName: string,
-  ) {}
+  ) {
+    this.budgetHistory = [{ step: trainer.step, budgets: { ...trainer.budgets } }];
+  }
+}
+
+function sameBudgets(a: Budgets, b: Budgets): boolean {
+  return (['flash', 'ram', 'latency', 'macs'] as const).every((r) => a[r] === b[r]);
 }
 
 /** " This site uses X MB of the Y MB the browser allows." where the browser says; else "". */
