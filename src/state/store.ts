@@ -58,7 +58,13 @@ import {
   type RunRecordFile,
   type RunRecordStore,
 } from './runRecords';
-import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
+import {
+  SAVED_RUNS_KEY,
+  loadSavedRuns,
+  unavailableStorage,
+  updateSavedRuns,
+  type SavedRunsChange,
+} from './savedRuns';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -189,6 +195,8 @@ export interface StudioEnvironment {
   timers?: Timers;
   /** Where finished runs are kept whole (IndexedDB in the browser). */
   runRecords?: RunRecordStore;
+  /** Calls back when another tab changed the saved-run list (the window's storage event). */
+  watchSavedRuns?: (changed: () => void) => void;
   /** navigator.storage.estimate(), where the browser has it. */
   estimateStorage?: () => Promise<{ usage?: number; quota?: number }>;
 }
@@ -342,6 +350,16 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       }, DATASET_DEBOUNCE_MS);
     };
 
+    /**
+     * Writes this tab's change into the stored run list, merged with what other tabs stored
+     * since, and shows the merged list; says so when storage refuses (the list here keeps it).
+     */
+    const persistRuns = (change: SavedRunsChange) => {
+      const { runs, problem } = updateSavedRuns(env.storage, change);
+      if (runs) set({ savedRuns: runs });
+      if (problem) get().notify('warning', problem);
+    };
+
     const setConfig = (change: Partial<StudioConfig>, refill: boolean) =>
       set((s) => withEstimate({ ...s, config: { ...s.config, ...change } }, refill));
 
@@ -355,11 +373,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           input.inputShape.some((v, i) => v !== next.estimateInput.inputShape[i]);
         next = withEstimate(next, changed);
       }
-      if (next.savedRuns !== before.savedRuns) {
-        const problem = storeSavedRuns(env.storage, next.savedRuns);
-        if (problem) next = withNotice(next, 'warning', problem);
-      }
+      const added = next.savedRuns.filter((r) => !before.savedRuns.includes(r));
       set(next, true);
+      if (added.length > 0) persistRuns({ put: added });
       for (const event of events) {
         if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
         if (event.type === 'runFiles') keepRun(event);
@@ -441,8 +457,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       if (summary !== run.summary) {
         const savedRuns = get().savedRuns.map((r) => (r.id === summary.id ? summary : r));
         set((s) => ({ run: { ...s.run, summary }, savedRuns }));
-        const stored = storeSavedRuns(env.storage, savedRuns);
-        if (stored) get().notify('warning', stored);
+        persistRuns({ put: [summary] });
       }
       const record = {
         version: 1 as const,
@@ -487,8 +502,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         savedRuns,
         run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
       }));
-      const problem = storeSavedRuns(env.storage, savedRuns);
-      if (problem) get().notify('warning', problem);
+      persistRuns({ put: savedRuns.filter((r) => r.id === runId) });
       const shown = get().shownRecord;
       if (shown?.summary.id === runId) {
         const record = { ...shown, summary: withReference(shown.summary) };
@@ -595,6 +609,11 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         };
         start();
         void restoreRuns();
+        // Another tab kept, renamed or deleted a run: show the list as stored now.
+        env.watchSavedRuns?.(() => {
+          const loaded = loadSavedRuns(env.storage);
+          if (!loaded.problem) set({ savedRuns: loaded.runs });
+        });
         env.writeHash?.(encodeConfigHash(get().config));
       },
       send,
@@ -722,9 +741,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           exports: { pending: {} },
           view: { ...s.view, replayStep: undefined },
         }));
-        send({ type: 'resumeCheckpoint' });
+        send({ type: 'resumeCheckpoint', key: get().resumable?.key });
       },
-      discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
+      discardInterruptedRun: () => send({ type: 'discardCheckpoint', key: get().resumable?.key }),
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
         setConfig({ backend: choice }, false);
@@ -752,8 +771,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       deleteSavedRun: (id) => {
         const savedRuns = get().savedRuns.filter((r) => r.id !== id);
         set((s) => ({ savedRuns, kept: { ...s.kept, ids: s.kept.ids.filter((k) => k !== id) } }));
-        const problem = storeSavedRuns(env.storage, savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ remove: [id] });
         env.runRecords
           ?.delete(id)
           .then(refreshStorageUse, (err: unknown) =>
@@ -766,7 +784,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       clearSavedRuns: () => {
         const ids = get().savedRuns.map((r) => r.id);
         set((s) => ({ savedRuns: [], kept: { ...s.kept, ids: [] } }));
-        storeSavedRuns(env.storage, []);
+        persistRuns({ remove: ids });
         const store = env.runRecords;
         if (store) {
           void Promise.all(ids.map((id) => store.delete(id))).then(refreshStorageUse, () =>
@@ -808,8 +826,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             summary: rename(s.shownRecord.summary),
           },
         }));
-        const problem = storeSavedRuns(env.storage, savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ put: savedRuns.filter((r) => r.id === id) });
         if (get().kept.ids.includes(id)) {
           env.runRecords
             ?.rename(id, trimmed)
@@ -848,8 +865,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             a.finishedAt.localeCompare(b.finishedAt),
           ),
         }));
-        const problem = storeSavedRuns(env.storage, get().savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ put: [record.summary] });
         showRecord(record);
         await putRecord(record, `The run in ${name}`);
         get().notify('info', `Opened the run file ${name}.`);
@@ -910,6 +926,10 @@ function browserEnvironment(): StudioEnvironment {
         name: 'training',
       }),
     storage: browserStorage(),
+    watchSavedRuns: (changed) =>
+      window.addEventListener('storage', (event) => {
+        if (event.key === SAVED_RUNS_KEY || event.key === null) changed();
+      }),
     runRecords: typeof indexedDB === 'undefined' ? undefined : new IndexedDbRunRecordStore(),
     estimateStorage:
       typeof navigator !== 'undefined' && navigator.storage?.estimate

@@ -158,6 +158,8 @@ export interface SimulatedFaults {
 
 /** What the UI shows to offer resuming an interrupted run. */
 export interface CheckpointInfo {
+  /** Names the run's stored checkpoint (one per run: tabs never share one). */
+  key: string;
   step: number;
   totalSteps: number;
   savedAt: string;
@@ -183,8 +185,9 @@ export type WorkerCommand =
     }
   | { type: 'chooseBackend'; choice: BackendSetting }
   | { type: 'queryCheckpoint' }
-  | { type: 'resumeCheckpoint' }
-  | { type: 'discardCheckpoint' }
+  /** Without a key: the checkpoint last offered (see CheckpointInfo.key). */
+  | { type: 'resumeCheckpoint'; key?: string }
+  | { type: 'discardCheckpoint'; key?: string }
   | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
   | {
       type: 'start';

@@ -23,7 +23,13 @@ import {
   type TrainerSettings,
 } from '../train/trainer';
 import { phaseAt } from '../core/pruning';
-import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
+import {
+  MemoryCheckpointStore,
+  MemoryRunLocks,
+  type CheckpointStore,
+  type RunLocks,
+  type StoredRun,
+} from './checkpointStore';
 import type {
   BackendName,
   BackendSetting,
@@ -74,6 +80,8 @@ export class TrainingSession {
   private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
   private referenceRunning = false;
   private run?: TrainingRunState;
+  /** The stored checkpoint this tab last offered to resume (a new run here replaces it). */
+  private offeredKey?: string;
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
   private preference: readonly BackendName[] = BACKEND_PREFERENCE;
@@ -86,6 +94,7 @@ export class TrainingSession {
     private readonly selectBackend: SelectBackend,
     private readonly store: CheckpointStore = new MemoryCheckpointStore(),
     private readonly selectFastest: typeof selectFastestBackend = selectFastestBackend,
+    private readonly locks: RunLocks = new MemoryRunLocks(),
   ) {}
 
   /** Settles when the backend is chosen: every other command waits for it. */
@@ -114,10 +123,9 @@ export class TrainingSession {
       case 'chooseBackend':
         return this.chooseBackend(command.choice);
       case 'resumeCheckpoint':
-        return this.resumeCheckpoint();
+        return this.resumeCheckpoint(command.key);
       case 'discardCheckpoint':
-        await this.store.clear();
-        return this.queryCheckpoint();
+        return this.discardCheckpoint(command.key);
       case 'export':
         return this.exportFile(command.format, command.requestId);
       case 'trainReference':
@@ -339,10 +347,46 @@ export class TrainingSession {
     const problem = feasibilityProblem(analysed, board, runConfig.budgets);
     if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
+    const key = newRunKey();
+    const release = await this.locks.tryHold(key);
     const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
-    await this.launch(
-      new TrainingRunState(trainer, runConfig, this.backend, zooModel(runConfig.modelId).name),
+    const run = new TrainingRunState(
+      trainer,
+      runConfig,
+      this.backend,
+      zooModel(runConfig.modelId).name,
+      key,
     );
+    run.release = release;
+    // A new run in this tab replaces the interrupted run it offered (unless another tab took it).
+    const offered = this.offeredKey;
+    this.offeredKey = undefined;
+    if (offered && !(await this.locks.held()).has(offered)) {
+      await this.store.clear(offered).catch(() => undefined);
+    }
+    await this.tellOtherRuns(key);
+    await this.launch(run);
+  }
+
+  /** Says when another tab of this site is training a run too (they share the machine). */
+  private async tellOtherRuns(ownKey?: string): Promise<number> {
+    const held = await this.locks.held().catch(() => new Set<string>());
+    held.delete(ownKey ?? '');
+    if (held.size > 0) {
+      this.notice(
+        'info',
+        `A run is going in another tab of this site (${held.size === 1 ? 'one run' : `${held.size} runs`}). ` +
+          'Each tab keeps its own checkpoint and saved runs; both share this computer, so each trains slower.',
+      );
+    }
+    return held.size;
+  }
+
+  /** A run has ended here: its lock goes, so its checkpoint (if kept) is no longer "live". */
+  private endRun(run: TrainingRunState): void {
+    run.ended = true;
+    run.release?.();
+    run.release = undefined;
   }
 
   private async launch(run: TrainingRunState): Promise<void> {
@@ -358,52 +402,92 @@ export class TrainingSession {
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
   private async queryCheckpoint(): Promise<void> {
-    const stored = await this.store.load().catch(() => undefined);
+    const found = await this.resumableCheckpoint();
+    this.offeredKey = found?.key;
+    const stored = found?.stored;
     this.post({
       type: 'checkpoint',
-      info: stored
-        ? {
-            step: stored.checkpoint.step,
-            totalSteps: stored.config.schedule.totalSteps,
-            savedAt: stored.savedAt,
-            modelName: stored.modelName,
-            datasetName: stored.datasetName,
-            phase: phaseAt(
-              stored.checkpoint.step,
-              stored.config.schedule.totalSteps,
-              stored.config.schedule,
-            ),
-          }
-        : null,
+      info:
+        found && stored
+          ? {
+              key: found.key,
+              step: stored.checkpoint.step,
+              totalSteps: stored.config.schedule.totalSteps,
+              savedAt: stored.savedAt,
+              modelName: stored.modelName,
+              datasetName: stored.datasetName,
+              phase: phaseAt(
+                stored.checkpoint.step,
+                stored.config.schedule.totalSteps,
+                stored.config.schedule,
+              ),
+            }
+          : null,
     });
   }
 
+  /**
+   * The newest stored checkpoint whose run is not live in any tab (a live run holds its lock),
+   * or undefined; also tells when other tabs are training.
+   */
+  private async resumableCheckpoint(): Promise<{ key: string; stored: StoredRun } | undefined> {
+    const keys = await this.store.keys().catch(() => [] as string[]);
+    const held = await this.locks.held().catch(() => new Set<string>());
+    if (this.run && !this.run.ended) held.add(this.run.key);
+    await this.tellOtherRuns(this.run && !this.run.ended ? this.run.key : undefined);
+    let best: { key: string; stored: StoredRun } | undefined;
+    for (const key of keys) {
+      if (held.has(key)) continue;
+      const stored = await this.store.load(key).catch(() => undefined);
+      if (stored && (!best || stored.savedAt > best.stored.savedAt)) best = { key, stored };
+    }
+    return best;
+  }
+
+  /** Forgets a stored checkpoint, unless its run is live in another tab. */
+  private async discardCheckpoint(key = this.offeredKey): Promise<void> {
+    if (key && !(await this.locks.held()).has(key)) await this.store.clear(key);
+    return this.queryCheckpoint();
+  }
+
   /** Continues the stored run from its checkpoint: same weights, π, importances, λ, step. */
-  private async resumeCheckpoint(): Promise<void> {
+  private async resumeCheckpoint(requested?: string): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before resuming another.');
       return;
     }
     this.starting = true;
     this.queuedBudgets = undefined;
-    const stored = await this.store.load();
-    if (!stored) {
-      this.starting = false;
-      this.notice('warning', 'There is no interrupted run to resume.');
+    const key = requested ?? this.offeredKey ?? (await this.resumableCheckpoint())?.key;
+    // The lock first: two tabs pressing Resume on the same run cannot both continue it.
+    const release = key ? await this.locks.tryHold(key) : undefined;
+    const stored = key && release ? await this.store.load(key) : undefined;
+    if (!key || !release || !stored) {
+      release?.();
+      this.refuseStart(
+        key && !release
+          ? 'This interrupted run is already being resumed in another tab of this site.'
+          : 'There is no interrupted run to resume.',
+      );
       return;
     }
+    this.offeredKey = undefined;
     const { config } = stored;
     let dataset: Dataset;
     try {
       dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
     } catch (err) {
+      release();
       return this.refuseStart(
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
-    if (!analysed) return this.refuseStart();
+    if (!analysed) {
+      release();
+      return this.refuseStart();
+    }
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
@@ -412,7 +496,8 @@ export class TrainingSession {
       estimator,
       stored.checkpoint,
     );
-    const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
+    const run = new TrainingRunState(trainer, config, this.backend, stored.modelName, key);
+    run.release = release;
     run.unprunedAccuracy = stored.unprunedAccuracy;
     run.unprunedStep = stored.unprunedStep;
     this.notice(
@@ -431,7 +516,7 @@ export class TrainingSession {
     const keepData =
       run.config.dataset.kind === 'upload' && datasetBytes(dataset) <= STORED_DATASET_LIMIT;
     try {
-      await this.store.save({
+      await this.store.save(run.key, {
         config: {
           ...run.config,
           dataset:
@@ -530,7 +615,7 @@ export class TrainingSession {
         result = await trainer.trainStep();
       } catch (err) {
         if (await this.fallBack(run, err)) continue;
-        run.ended = true;
+        this.endRun(run);
         this.post({ type: 'runState', state: 'stopped' });
         return;
       }
@@ -588,8 +673,8 @@ export class TrainingSession {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (run.stopRequested) {
-      run.ended = true;
-      await this.store.clear().catch(() => undefined);
+      await this.store.clear(run.key).catch(() => undefined);
+      this.endRun(run);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
@@ -599,8 +684,8 @@ export class TrainingSession {
   private async finish(run: TrainingRunState): Promise<void> {
     const { trainer } = run;
     trainer.lastValidationAccuracy = await trainer.accuracy(trainer.dataset.validation);
-    run.ended = true;
-    await this.store.clear().catch(() => undefined);
+    await this.store.clear(run.key).catch(() => undefined);
+    this.endRun(run);
     const final = trainer.estimator.report(trainer.keptCounts()).values;
     const unpruned = trainer.unpruned;
     const summary: RunSummary = {
@@ -828,13 +913,23 @@ class TrainingRunState {
   lastGood?: TrainerCheckpoint;
   lastSavedAt = performance.now();
   readonly startedAt = performance.now();
+  /** Lets go of the run's lock (see RunLocks). */
+  release?: () => void;
 
   constructor(
     public trainer: PruningTrainer,
     readonly config: RunConfig,
     public backend: BackendName,
     readonly modelName: string,
+    /** Names the run's checkpoint and lock: unique per run, so tabs never share one. */
+    readonly key: string,
   ) {}
+}
+
+/** A key no other run of any tab has: time and randomness. */
+function newRunKey(): string {
+  const random = Math.floor(Math.random() * 2 ** 48).toString(36);
+  return `run-${Date.now().toString(36)}-${random}`;
 }
 
 /** " This site uses X MB of the Y MB the browser allows." where the browser says; else "". */
