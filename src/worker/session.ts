@@ -23,6 +23,7 @@ import {
   type TrainerSettings,
 } from '../train/trainer';
 import { phaseAt } from '../core/pruning';
+import { trainingMemoryProblem } from '../core/trainingMemory';
 import {
   MemoryCheckpointStore,
   MemoryRunLocks,
@@ -344,6 +345,8 @@ export class TrainingSession {
     } catch (err) {
       return this.refuseStart(err instanceof Error ? err.message : String(err));
     }
+    const memory = trainingMemoryProblem(analysed, runConfig.batchSize, this.backend);
+    if (memory) return this.refuseStart(memory);
     const problem = feasibilityProblem(analysed, board, runConfig.budgets);
     if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
@@ -484,9 +487,10 @@ export class TrainingSession {
     }
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
-    if (!analysed) {
+    const memory = analysed && trainingMemoryProblem(analysed, config.batchSize, this.backend);
+    if (!analysed || memory) {
       release();
-      return this.refuseStart();
+      return this.refuseStart(memory || undefined);
     }
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
