@@ -73,6 +73,10 @@ export type { BackendStatus, Notice, RunStatus } from './events';
 export const BUDGET_DEBOUNCE_MS = 150;
 /** Dataset reloads wait for typing in the generated-set fields to pause. */
 const DATASET_DEBOUNCE_MS = 250;
+/** A Stop the worker has not answered within this time ends the worker (a step is stuck). */
+export const STOP_GRACE_MS = 5_000;
+/** A running worker silent this long is stuck in one step: it is ended and a new one started. */
+export const STEP_TIME_LIMIT_MS = 120_000;
 /** Chart updates reach the page at most 5 times a second. */
 export const CHART_INTERVAL_MS = 200;
 const LARGE_TEXT_KEY = 'pruning-studio.large-text';
@@ -195,6 +199,8 @@ export interface StudioEnvironment {
   timers?: Timers;
   /** Where finished runs are kept whole (IndexedDB in the browser). */
   runRecords?: RunRecordStore;
+  /** Overrides STOP_GRACE_MS and STEP_TIME_LIMIT_MS (tests). */
+  runLimits?: { stopGraceMs?: number; stepTimeLimitMs?: number };
   /** Calls back when another tab changed the saved-run list (the window's storage event). */
   watchSavedRuns?: (changed: () => void) => void;
   /** navigator.storage.estimate(), where the browser has it. */
@@ -207,15 +213,17 @@ export interface StudioEnvironment {
  */
 /**
  * `?simulate=device-lost@5` or `nan@8` makes the worker fail once at that step: the run must go
- * on on the next backend, or roll back with a lower learning rate.
+ * on on the next backend, or roll back with a lower learning rate. `slow-step@3` makes step 3
+ * never end (the worker spins): Stop, or the step time limit, must still end the run.
  */
 export function simulatedFaultsFromQuery(search: string): SimulatedFaults {
   const faults: SimulatedFaults = {};
   for (const item of new URLSearchParams(search).get('simulate')?.split(',') ?? []) {
-    const match = /^(device-lost|nan)@(\d{1,7})$/.exec(item);
+    const match = /^(device-lost|nan|slow-step)@(\d{1,7})$/.exec(item);
     if (!match) continue;
     const step = Number(match[2]);
     if (match[1] === 'device-lost') faults.deviceLostAtStep = step;
+    else if (match[1] === 'slow-step') faults.slowStepAtStep = step;
     else faults.nanAtStep = step;
   }
   return faults;
@@ -295,6 +303,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   let nextRequestId = 1;
   let budgetTimer: unknown;
   let datasetTimer: unknown;
+  /** Ends a stuck worker: armed by Stop, and while the worker runs (see STEP_TIME_LIMIT_MS). */
+  let watchdog: unknown;
+  /** Whether the worker said it is running (from its own messages, before any batching). */
+  let workerRunning = false;
+  /** Set from Stop until the worker says the run stopped. */
+  let stopping = false;
+  const stopGraceMs = env.runLimits?.stopGraceMs ?? STOP_GRACE_MS;
+  const stepTimeLimitMs = env.runLimits?.stepTimeLimitMs ?? STEP_TIME_LIMIT_MS;
 
   const parsed = parseConfigHash(env.initialHash ?? '', (c) => presetBudgets(c));
   const saved = loadSavedRuns(env.storage);
@@ -564,6 +580,83 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       const record = await recordOf(last.id);
       if (record && get().run.status === 'idle') showRecord(record);
     };
+    const clearWatchdog = () => {
+      if (watchdog !== undefined) timers.clear(watchdog);
+      watchdog = undefined;
+    };
+    const arm = (ms: number, message: string) => {
+      clearWatchdog();
+      watchdog = timers.set(() => {
+        watchdog = undefined;
+        restartWorker(message);
+      }, ms);
+    };
+    const stepLimitMessage = () =>
+      `A training step ran for more than ${Math.round(stepTimeLimitMs / 1000)} s without finishing, so the ` +
+      'training worker was ended and a new one started. Resume the run from its last checkpoint ' +
+      'below (another backend may be faster), or choose a smaller batch, width or model.';
+
+    /** Every message of the worker passes here first: it keeps the watchdog in step. */
+    const fromWorker = (event: WorkerEvent) => {
+      if (event.type === 'runState') {
+        workerRunning = event.state === 'running';
+        if (event.state === 'stopped' || event.state === 'finished') stopping = false;
+      }
+      if (!stopping) {
+        if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
+        else clearWatchdog();
+      }
+      batcher.push(event);
+    };
+
+    /**
+     * Ends the worker (crashed, or stuck in a step) and starts a new one; the page goes back to
+     * "stopped" with Start enabled, and the new worker offers the run's last checkpoint.
+     */
+    const restartWorker = (message: string) => {
+      clearWatchdog();
+      stopping = false;
+      workerRunning = false;
+      batcher.flush();
+      const old = worker as Partial<Worker> | undefined;
+      if (old) {
+        old.onmessage = null;
+        old.onerror = null;
+        old.terminate?.();
+      }
+      set((s) =>
+        withNotice(
+          {
+            ...s,
+            liveRunId: undefined,
+            referenceProgress: undefined,
+            run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
+          },
+          'error',
+          message,
+        ),
+      );
+      startWorker();
+    };
+
+    const startWorker = () => {
+      worker = env.createWorker!();
+      worker.onmessage = (event: MessageEvent<WorkerEvent>) => fromWorker(event.data);
+      worker.onerror = (event: ErrorEvent) =>
+        restartWorker(
+          `The training worker crashed (${event.message || 'no message'}). A new one was started: resume the run from its last checkpoint below.`,
+        );
+      send({
+        type: 'init',
+        baseUrl: env.baseUrl,
+        backendChoice: get().config.backend,
+        simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
+        faults: simulatedFaultsFromQuery(env.search ?? ''),
+      });
+      send({ type: 'queryCheckpoint' });
+      loadDataset();
+    };
+
     const batcher = new EventBatcher<WorkerEvent>(
       deliver,
       isThrottledEvent,
@@ -576,38 +669,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 
       connect: () => {
         if (worker || !env.createWorker) return;
-        const start = () => {
-          worker = env.createWorker!();
-          worker.onmessage = (event: MessageEvent<WorkerEvent>) => batcher.push(event.data);
-          worker.onerror = (event: ErrorEvent) => {
-            batcher.flush();
-            // The worker is gone: start a new one, which offers the run's last checkpoint.
-            (worker as Partial<Worker> | undefined)?.terminate?.();
-            set((s) =>
-              withNotice(
-                {
-                  ...s,
-                  liveRunId: undefined,
-                  referenceProgress: undefined,
-                  run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
-                },
-                'error',
-                `The training worker crashed (${event.message || 'no message'}). A new one was started: resume the run from its last checkpoint below.`,
-              ),
-            );
-            start();
-          };
-          send({
-            type: 'init',
-            baseUrl: env.baseUrl,
-            backendChoice: get().config.backend,
-            simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
-            faults: simulatedFaultsFromQuery(env.search ?? ''),
-          });
-          send({ type: 'queryCheckpoint' });
-          loadDataset();
-        };
-        start();
+        startWorker();
         void restoreRuns();
         // Another tab kept, renamed or deleted a run: show the list as stored now.
         env.watchSavedRuns?.(() => {
@@ -733,7 +795,18 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       },
       pauseRun: () => send({ type: 'pause' }),
       resumeRun: () => send({ type: 'resume' }),
-      stopRun: () => send({ type: 'stop' }),
+      stopRun: () => {
+        send({ type: 'stop' });
+        if (!worker || (!workerRunning && !isActive(get().run.status)) || stopping) return;
+        // A worker stuck in a step cannot read the message: end it if the run has not stopped.
+        stopping = true;
+        arm(
+          stopGraceMs,
+          `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
+            "still running), so its worker was ended and a new one started. The run's last " +
+            'checkpoint, if one was stored, is offered below: resume it or discard it.',
+        );
+      },
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;
         set((s) => ({

@@ -154,6 +154,8 @@ export interface SimulatedFaults {
   deviceLostAtStep?: number;
   /** Report a NaN loss at this step (once): the run must roll back with a lower learning rate. */
   nanAtStep?: number;
+  /** Spin without end at this step (once): Stop and the step time limit must end the worker. */
+  slowStepAtStep?: number;
 }
 
 /** What the UI shows to offer resuming an interrupted run. */

@@ -612,6 +612,10 @@ export class TrainingSession {
       const phaseBefore = trainer.phase;
       let result: StepResult;
       try {
+        if (this.faults.slowStepAtStep === trainer.step) {
+          this.faults.slowStepAtStep = undefined;
+          spinForever();
+        }
         if (this.faults.deviceLostAtStep === trainer.step) {
           this.faults.deviceLostAtStep = undefined;
           throw new Error('the GPU device was lost (simulated)');
@@ -928,6 +932,14 @@ class TrainingRunState {
     /** Names the run's checkpoint and lock: unique per run, so tabs never share one. */
     readonly key: string,
   ) {}
+}
+
+/** A step that never ends (fault injection): blocks the worker until the page ends it. */
+function spinForever(): void {
+  const until = performance.now() + 60 * 60 * 1000;
+  while (performance.now() < until) {
+    // Nothing: the worker cannot read messages meanwhile, as in a stuck kernel.
+  }
 }
 
 /** A key no other run of any tab has: time and randomness. */
