@@ -199,9 +199,11 @@ export function updateSavedRuns(
   }
   const removed = new Set(change.remove ?? []);
   const put = new Map((change.put ?? []).map((r) => [r.id, r]));
+  // Changed runs keep their place; new ones go by when they finished.
+  const known = new Set(stored.map((r) => r.id));
   const runs = [
-    ...stored.filter((r) => !removed.has(r.id) && !put.has(r.id)),
-    ...[...put.values()].filter((r) => !removed.has(r.id)),
+    ...stored.filter((r) => !removed.has(r.id)).map((r) => put.get(r.id) ?? r),
+    ...[...put.values()].filter((r) => !removed.has(r.id) && !known.has(r.id)),
   ].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   const problem = storeSavedRuns(storage, runs);
   return problem ? { problem } : { runs: runs.slice(-MAX_SAVED_RUNS) };
