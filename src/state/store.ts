@@ -21,7 +21,9 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from '../worker/protocol';
+import { packUploadFiles } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
+
 import {
   CUSTOM_BOARD_ID,
   customBoardProblems,
@@ -351,9 +353,15 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       send({
         type: 'loadDataset',
         requestId,
+        // Chosen files go as one Blob, not one clone per file (see packUploadFiles).
         spec:
           d.kind === 'upload'
-            ? { kind: 'upload', format: d.format, files: upload?.files ?? [] }
+            ? {
+                kind: 'upload',
+                format: d.format,
+                files: [],
+                packed: packUploadFiles(upload?.files ?? []),
+              }
             : d,
       });
     };
@@ -789,7 +797,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         // The worker trains only on the dataset shown here (it refuses any other).
         send({
           type: 'start',
-          config: toRunConfig(config, upload?.files),
+          // The worker already holds the files (loadDataset): none travel again with Start.
+          config: toRunConfig(config),
           datasetKey: dataset.summary.loadKey,
         });
       },

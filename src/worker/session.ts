@@ -13,6 +13,7 @@ import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { RunExporter } from './exports';
+
 import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import { evaluateFloatModel } from '../train/evaluation';
@@ -48,6 +49,7 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
+import { unpackUploadFiles } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 type SelectBackend = (
@@ -189,7 +191,8 @@ export class TrainingSession {
           warnings: [],
         };
       case 'upload': {
-        const files: DataUploadFile[] = spec.files.map((f) => ({
+        const chosen = spec.packed ? unpackUploadFiles(spec.packed) : spec.files;
+        const files: DataUploadFile[] = chosen.map((f) => ({
           path: f.path,
           size: f.file.size,
           bytes: () => f.file.arrayBuffer(),
