@@ -18,9 +18,10 @@ interface FakeWorker {
   terminated: boolean;
 }
 
-function page() {
+function page(search = '') {
   const workers: FakeWorker[] = [];
   const store = createStudioStore({
+    search,
     createWorker: () => {
       const w: FakeWorker = {
         sent: [],
@@ -114,7 +115,13 @@ describe('Stop and the step time limit', () => {
     expect(workers[1].sent.some((c) => c.type === 'start')).toBe(true);
   });
 
-  it('reads slow-step@N from the page query', () => {
+  it('reads slow-step@N from the page query, and injects it once per page, not in a new worker', () => {
     expect(simulatedFaultsFromQuery('?simulate=slow-step@3')).toEqual({ slowStepAtStep: 3 });
+    const { store, workers, running } = page('?simulate=slow-step@3');
+    running();
+    store.getState().stopRun();
+    vi.advanceTimersByTime(STOP_GRACE_MS + 10);
+    const inits = workers.map((w) => w.sent.find((c) => c.type === 'init'));
+    expect(inits.map((c) => c?.type === 'init' && c.faults)).toEqual([{ slowStepAtStep: 3 }, {}]);
   });
 });

@@ -648,6 +648,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
     };
 
     const startWorker = () => {
+      // Injected faults (?simulate=…@N) happen once per page: not again in a restarted worker.
+      const faults = worker ? {} : simulatedFaultsFromQuery(env.search ?? '');
       worker = env.createWorker!();
       worker.onmessage = (event: MessageEvent<WorkerEvent>) => fromWorker(event.data);
       worker.onerror = (event: ErrorEvent) =>
@@ -659,7 +661,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         baseUrl: env.baseUrl,
         backendChoice: get().config.backend,
         simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
-        faults: simulatedFaultsFromQuery(env.search ?? ''),
+        faults,
       });
       send({ type: 'queryCheckpoint' });
       loadDataset();
