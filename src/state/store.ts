@@ -649,7 +649,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 
     const startWorker = () => {
       // Injected faults (?simulate=…@N) happen once per page: not again in a restarted worker.
-      const faults = worker ? {} : simulatedFaultsFromQuery(env.search ?? '');
+      const restarted = worker !== undefined;
+      const faults = restarted ? {} : simulatedFaultsFromQuery(env.search ?? '');
       worker = env.createWorker!();
       worker.onmessage = (event: MessageEvent<WorkerEvent>) => fromWorker(event.data);
       worker.onerror = (event: ErrorEvent) =>
@@ -663,7 +664,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
         faults,
       });
-      send({ type: 'queryCheckpoint' });
+      // A worker replacing one the page ended: that one's run lock goes shortly.
+      send(restarted ? { type: 'queryCheckpoint', settleMs: 3000 } : { type: 'queryCheckpoint' });
       loadDataset();
     };
 

@@ -56,6 +56,8 @@ export interface RunLocks {
   tryHold(key: string): Promise<(() => void) | undefined>;
   /** The keys whose locks are held now, by this tab or another. */
   held(): Promise<Set<string>>;
+  /** Whether the lock of `key` is let go within `ms` (a worker just ended lets go soon). */
+  waitFree(key: string, ms: number): Promise<boolean>;
 }
 
 /** In-memory locks: share one between two sessions to stand for two tabs. */
@@ -68,6 +70,14 @@ export class MemoryRunLocks implements RunLocks {
   }
   async held(): Promise<Set<string>> {
     return new Set(this.holders);
+  }
+  async waitFree(key: string, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (this.holders.has(key)) {
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
   }
   /** What the browser does when the holder's worker or tab ends: the lock goes. */
   lose(key: string): void {
@@ -98,6 +108,18 @@ export class WebRunLocks implements RunLocks {
         })
         .catch(reject);
     });
+  }
+
+  async waitFree(key: string, ms: number): Promise<boolean> {
+    const locks = this.locks;
+    if (!locks) return true;
+    try {
+      // Granted once free (then let go at once); aborted if still held after `ms`.
+      await locks.request(LOCK_PREFIX + key, { signal: AbortSignal.timeout(ms) }, () => undefined);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async held(): Promise<Set<string>> {

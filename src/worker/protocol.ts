@@ -226,7 +226,11 @@ export type WorkerCommand =
       faults?: SimulatedFaults;
     }
   | { type: 'chooseBackend'; choice: BackendSetting }
-  | { type: 'queryCheckpoint' }
+  /**
+   * settleMs, after the page ended a stuck or crashed worker: wait up to this long for that
+   * worker's run lock to go, so its checkpoint is offered.
+   */
+  | { type: 'queryCheckpoint'; settleMs?: number }
   /** Without a key: the checkpoint last offered (see CheckpointInfo.key). */
   | { type: 'resumeCheckpoint'; key?: string }
   | { type: 'discardCheckpoint'; key?: string }

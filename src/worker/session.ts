@@ -110,7 +110,7 @@ export class TrainingSession {
     }
     // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
     if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
-    if (command.type === 'queryCheckpoint') return this.queryCheckpoint();
+    if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
     await this.ready;
     switch (command.type) {
       case 'start':
@@ -375,8 +375,8 @@ export class TrainingSession {
   }
 
   /** Says when another tab of this site is training a run too (they share the machine). */
-  private async tellOtherRuns(ownKey?: string): Promise<number> {
-    const held = await this.locks.held().catch(() => new Set<string>());
+  private async tellOtherRuns(ownKey?: string, locked?: Set<string>): Promise<number> {
+    const held = new Set(locked ?? (await this.locks.held().catch(() => new Set<string>())));
     held.delete(ownKey ?? '');
     if (held.size > 0) {
       this.notice(
@@ -407,8 +407,8 @@ export class TrainingSession {
   }
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
-  private async queryCheckpoint(): Promise<void> {
-    const found = await this.resumableCheckpoint();
+  private async queryCheckpoint(settleMs = 0): Promise<void> {
+    const found = await this.resumableCheckpoint(settleMs);
     this.offeredKey = found?.key;
     const stored = found?.stored;
     this.post({
@@ -436,11 +436,20 @@ export class TrainingSession {
    * The newest stored checkpoint whose run is not live in any tab (a live run holds its lock),
    * or undefined; also tells when other tabs are training.
    */
-  private async resumableCheckpoint(): Promise<{ key: string; stored: StoredRun } | undefined> {
+  private async resumableCheckpoint(
+    settleMs = 0,
+  ): Promise<{ key: string; stored: StoredRun } | undefined> {
     const keys = await this.store.keys().catch(() => [] as string[]);
     const held = await this.locks.held().catch(() => new Set<string>());
-    if (this.run && !this.run.ended) held.add(this.run.key);
-    await this.tellOtherRuns(this.run && !this.run.ended ? this.run.key : undefined);
+    if (settleMs > 0) {
+      // A worker the page just ended lets go of its lock soon: wait for it (not for live tabs).
+      const stored = keys.filter((k) => held.has(k));
+      const freed = await Promise.all(stored.map((k) => this.locks.waitFree(k, settleMs)));
+      stored.forEach((k, i) => freed[i] && held.delete(k));
+    }
+    const own = this.run && !this.run.ended ? this.run.key : undefined;
+    await this.tellOtherRuns(own, held);
+    if (own) held.add(own);
     let best: { key: string; stored: StoredRun } | undefined;
     for (const key of keys) {
       if (held.has(key)) continue;

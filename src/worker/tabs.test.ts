@@ -126,6 +126,23 @@ describe('two tabs', () => {
     void running;
   }, 120_000);
 
+  it('after the page ends a stuck worker, the new one waits for its lock to go and offers its run', async () => {
+    const store = new MemoryCheckpointStore();
+    const locks = new MemoryRunLocks();
+    const { key, step } = await pausedRunInTabA(store, locks);
+    // The page ended A's worker; the browser lets its lock go a moment later.
+    setTimeout(() => locks.lose(key), 100);
+    const fresh = tab(store, locks);
+    await fresh.session.handle({ type: 'queryCheckpoint' });
+    expect(fresh.offers()).toEqual([null]);
+    const told = () => fresh.events.filter((e) => e.type === 'notice').length;
+    const before = told();
+    await fresh.session.handle({ type: 'queryCheckpoint', settleMs: 2000 });
+    expect(fresh.offers().at(-1)).toBe(step);
+    // The ended worker's run is not "going in another tab".
+    expect(told()).toBe(before);
+  }, 120_000);
+
   it('a new run in a tab replaces the interrupted run it offered, not the one of another tab', async () => {
     const store = new MemoryCheckpointStore();
     const locks = new MemoryRunLocks();
