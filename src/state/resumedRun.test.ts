@@ -107,6 +107,7 @@ describe('a resumed run on the page', () => {
     deliver({
       type: 'checkpoint',
       info: {
+        key: 'run-1',
         step: 10,
         totalSteps: 30,
         savedAt: '2026-01-01T00:00:00Z',

@@ -183,6 +183,40 @@ export function loadSavedRuns(storage: Pick<Storage, 'getItem'> | undefined): Lo
   }
 }
 
+/** What one tab changes in the run list: runs added or changed, and runs deleted. */
+export interface SavedRunsChange {
+  put?: readonly RunSummary[];
+  remove?: readonly string[];
+}
+
+/**
+ * Applies a change to the run list as it is stored now, not as this tab last read it: another
+ * tab may have added or deleted runs since, and a whole-list write would undo that. Returns the
+ * merged list (what every tab now sees), or the problem when storage refuses; never throws.
+ */
+export function updateSavedRuns(
+  storage: Pick<Storage, 'getItem' | 'setItem'> | undefined,
+  change: SavedRunsChange,
+): { runs?: RunSummary[]; problem?: string } {
+  if (!storage) return {};
+  let stored: RunSummary[];
+  try {
+    stored = parseSavedRuns(storage.getItem(SAVED_RUNS_KEY)).runs;
+  } catch {
+    return { problem: 'Could not save the run list in this browser (storage full or disabled).' };
+  }
+  const removed = new Set(change.remove ?? []);
+  const put = new Map((change.put ?? []).map((r) => [r.id, r]));
+  // Changed runs keep their place; new ones go by when they finished.
+  const known = new Set(stored.map((r) => r.id));
+  const runs = [
+    ...stored.filter((r) => !removed.has(r.id)).map((r) => put.get(r.id) ?? r),
+    ...[...put.values()].filter((r) => !removed.has(r.id) && !known.has(r.id)),
+  ].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  const problem = storeSavedRuns(storage, runs);
+  return problem ? { problem } : { runs: runs.slice(-MAX_SAVED_RUNS) };
+}
+
 /** Returns a problem message when storage refuses (quota, private mode); never throws. */
 export function storeSavedRuns(
   storage: Pick<Storage, 'setItem'> | undefined,

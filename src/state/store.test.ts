@@ -103,6 +103,7 @@ describe('studio store actions', () => {
       {
         type: 'checkpoint',
         info: {
+          key: 'run-a',
           step: 12,
           totalSteps: 60,
           savedAt: '2026-11-26T16:00:00Z',
@@ -115,7 +116,7 @@ describe('studio store actions', () => {
     vi.runAllTimers();
     expect(store.getState().resumable?.step).toBe(12);
     store.getState().resumeInterruptedRun();
-    expect(sent.at(-1)).toEqual({ type: 'resumeCheckpoint' });
+    expect(sent.at(-1)).toEqual({ type: 'resumeCheckpoint', key: 'run-a' });
     store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
     vi.runAllTimers();
     expect(store.getState().resumable).toBeUndefined();

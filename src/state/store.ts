@@ -22,7 +22,9 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from '../worker/protocol';
+import { packUploadFiles } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
+
 import {
   CUSTOM_BOARD_ID,
   customBoardProblems,
@@ -59,7 +61,13 @@ import {
   type RunRecordFile,
   type RunRecordStore,
 } from './runRecords';
-import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
+import {
+  SAVED_RUNS_KEY,
+  loadSavedRuns,
+  unavailableStorage,
+  updateSavedRuns,
+  type SavedRunsChange,
+} from './savedRuns';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -68,6 +76,10 @@ export type { BackendStatus, Notice, RunStatus } from './events';
 export const BUDGET_DEBOUNCE_MS = 150;
 /** Dataset reloads wait for typing in the generated-set fields to pause. */
 const DATASET_DEBOUNCE_MS = 250;
+/** A Stop the worker has not answered within this time ends the worker (a step is stuck). */
+export const STOP_GRACE_MS = 5_000;
+/** A running worker silent this long is stuck in one step: it is ended and a new one started. */
+export const STEP_TIME_LIMIT_MS = 120_000;
 /** Chart updates reach the page at most 5 times a second. */
 export const CHART_INTERVAL_MS = 200;
 const LARGE_TEXT_KEY = 'pruning-studio.large-text';
@@ -190,6 +202,10 @@ export interface StudioEnvironment {
   timers?: Timers;
   /** Where finished runs are kept whole (IndexedDB in the browser). */
   runRecords?: RunRecordStore;
+  /** Overrides STOP_GRACE_MS and STEP_TIME_LIMIT_MS (tests). */
+  runLimits?: { stopGraceMs?: number; stepTimeLimitMs?: number };
+  /** Calls back when another tab changed the saved-run list (the window's storage event). */
+  watchSavedRuns?: (changed: () => void) => void;
   /** navigator.storage.estimate(), where the browser has it. */
   estimateStorage?: () => Promise<{ usage?: number; quota?: number }>;
 }
@@ -200,15 +216,17 @@ export interface StudioEnvironment {
  */
 /**
  * `?simulate=device-lost@5` or `nan@8` makes the worker fail once at that step: the run must go
- * on on the next backend, or roll back with a lower learning rate.
+ * on on the next backend, or roll back with a lower learning rate. `slow-step@3` makes step 3
+ * never end (the worker spins): Stop, or the step time limit, must still end the run.
  */
 export function simulatedFaultsFromQuery(search: string): SimulatedFaults {
   const faults: SimulatedFaults = {};
   for (const item of new URLSearchParams(search).get('simulate')?.split(',') ?? []) {
-    const match = /^(device-lost|nan)@(\d{1,7})$/.exec(item);
+    const match = /^(device-lost|nan|slow-step)@(\d{1,7})$/.exec(item);
     if (!match) continue;
     const step = Number(match[2]);
     if (match[1] === 'device-lost') faults.deviceLostAtStep = step;
+    else if (match[1] === 'slow-step') faults.slowStepAtStep = step;
     else faults.nanAtStep = step;
   }
   return faults;
@@ -288,6 +306,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   let nextRequestId = 1;
   let budgetTimer: unknown;
   let datasetTimer: unknown;
+  /** Ends a stuck worker: armed by Stop, and while the worker runs (see STEP_TIME_LIMIT_MS). */
+  let watchdog: unknown;
+  /** Whether the worker said it is running (from its own messages, before any batching). */
+  let workerRunning = false;
+  /** Set from Stop until the worker says the run stopped. */
+  let stopping = false;
+  const stopGraceMs = env.runLimits?.stopGraceMs ?? STOP_GRACE_MS;
+  const stepTimeLimitMs = env.runLimits?.stepTimeLimitMs ?? STEP_TIME_LIMIT_MS;
 
   const parsed = parseConfigHash(env.initialHash ?? '', (c) => presetBudgets(c));
   const saved = loadSavedRuns(env.storage);
@@ -328,9 +354,15 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       send({
         type: 'loadDataset',
         requestId,
+        // Chosen files go as one Blob, not one clone per file (see packUploadFiles).
         spec:
           d.kind === 'upload'
-            ? { kind: 'upload', format: d.format, files: upload?.files ?? [] }
+            ? {
+                kind: 'upload',
+                format: d.format,
+                files: [],
+                packed: packUploadFiles(upload?.files ?? []),
+              }
             : d,
       });
     };
@@ -341,6 +373,16 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         datasetTimer = undefined;
         loadDataset();
       }, DATASET_DEBOUNCE_MS);
+    };
+
+    /**
+     * Writes this tab's change into the stored run list, merged with what other tabs stored
+     * since, and shows the merged list; says so when storage refuses (the list here keeps it).
+     */
+    const persistRuns = (change: SavedRunsChange) => {
+      const { runs, problem } = updateSavedRuns(env.storage, change);
+      if (runs) set({ savedRuns: runs });
+      if (problem) get().notify('warning', problem);
     };
 
     const setConfig = (change: Partial<StudioConfig>, refill: boolean) =>
@@ -356,11 +398,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           input.inputShape.some((v, i) => v !== next.estimateInput.inputShape[i]);
         next = withEstimate(next, changed);
       }
-      if (next.savedRuns !== before.savedRuns) {
-        const problem = storeSavedRuns(env.storage, next.savedRuns);
-        if (problem) next = withNotice(next, 'warning', problem);
-      }
+      const added = next.savedRuns.filter((r) => !before.savedRuns.includes(r));
       set(next, true);
+      if (added.length > 0) persistRuns({ put: added });
       for (const event of events) {
         if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
         if (event.type === 'runFiles') keepRun(event);
@@ -480,8 +520,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       if (summary !== run.summary) {
         const savedRuns = get().savedRuns.map((r) => (r.id === summary.id ? summary : r));
         set((s) => ({ run: { ...s.run, summary }, savedRuns }));
-        const stored = storeSavedRuns(env.storage, savedRuns);
-        if (stored) get().notify('warning', stored);
+        persistRuns({ put: [summary] });
       }
       const record: RunRecord = {
         version: 1 as const,
@@ -528,8 +567,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         savedRuns,
         run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
       }));
-      const problem = storeSavedRuns(env.storage, savedRuns);
-      if (problem) get().notify('warning', problem);
+      persistRuns({ put: savedRuns.filter((r) => r.id === runId) });
       const shown = get().shownRecord;
       if (shown?.summary.id === runId) {
         const record = { ...shown, summary: withReference(shown.summary) };
@@ -593,6 +631,87 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       const record = await recordOf(last.id);
       if (record && get().run.status === 'idle') showRecord(record);
     };
+    const clearWatchdog = () => {
+      if (watchdog !== undefined) timers.clear(watchdog);
+      watchdog = undefined;
+    };
+    const arm = (ms: number, message: string) => {
+      clearWatchdog();
+      watchdog = timers.set(() => {
+        watchdog = undefined;
+        restartWorker(message);
+      }, ms);
+    };
+    const stepLimitMessage = () =>
+      `A training step ran for more than ${Math.round(stepTimeLimitMs / 1000)} s without finishing, so the ` +
+      'training worker was ended and a new one started. Resume the run from its last checkpoint ' +
+      'below (another backend may be faster), or choose a smaller batch, width or model.';
+
+    /** Every message of the worker passes here first: it keeps the watchdog in step. */
+    const fromWorker = (event: WorkerEvent) => {
+      if (event.type === 'runState') {
+        workerRunning = event.state === 'running';
+        if (event.state === 'stopped' || event.state === 'finished') stopping = false;
+      }
+      if (!stopping) {
+        if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
+        else clearWatchdog();
+      }
+      batcher.push(event);
+    };
+
+    /**
+     * Ends the worker (crashed, or stuck in a step) and starts a new one; the page goes back to
+     * "stopped" with Start enabled, and the new worker offers the run's last checkpoint.
+     */
+    const restartWorker = (message: string) => {
+      clearWatchdog();
+      stopping = false;
+      workerRunning = false;
+      batcher.flush();
+      const old = worker as Partial<Worker> | undefined;
+      if (old) {
+        old.onmessage = null;
+        old.onerror = null;
+        old.terminate?.();
+      }
+      set((s) =>
+        withNotice(
+          {
+            ...s,
+            liveRunId: undefined,
+            referenceProgress: undefined,
+            run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
+          },
+          'error',
+          message,
+        ),
+      );
+      startWorker();
+    };
+
+    const startWorker = () => {
+      // Injected faults (?simulate=…@N) happen once per page: not again in a restarted worker.
+      const restarted = worker !== undefined;
+      const faults = restarted ? {} : simulatedFaultsFromQuery(env.search ?? '');
+      worker = env.createWorker!();
+      worker.onmessage = (event: MessageEvent<WorkerEvent>) => fromWorker(event.data);
+      worker.onerror = (event: ErrorEvent) =>
+        restartWorker(
+          `The training worker crashed (${event.message || 'no message'}). A new one was started: resume the run from its last checkpoint below.`,
+        );
+      send({
+        type: 'init',
+        baseUrl: env.baseUrl,
+        backendChoice: get().config.backend,
+        simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
+        faults,
+      });
+      // A worker replacing one the page ended: that one's run lock goes shortly.
+      send(restarted ? { type: 'queryCheckpoint', settleMs: 3000 } : { type: 'queryCheckpoint' });
+      loadDataset();
+    };
+
     const batcher = new EventBatcher<WorkerEvent>(
       deliver,
       isThrottledEvent,
@@ -605,39 +724,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
 
       connect: () => {
         if (worker || !env.createWorker) return;
-        const start = () => {
-          worker = env.createWorker!();
-          worker.onmessage = (event: MessageEvent<WorkerEvent>) => batcher.push(event.data);
-          worker.onerror = (event: ErrorEvent) => {
-            batcher.flush();
-            // The worker is gone: start a new one, which offers the run's last checkpoint.
-            (worker as Partial<Worker> | undefined)?.terminate?.();
-            set((s) =>
-              withNotice(
-                {
-                  ...s,
-                  liveRunId: undefined,
-                  referenceProgress: undefined,
-                  run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
-                },
-                'error',
-                `The training worker crashed (${event.message || 'no message'}). A new one was started: resume the run from its last checkpoint below.`,
-              ),
-            );
-            start();
-          };
-          send({
-            type: 'init',
-            baseUrl: env.baseUrl,
-            backendChoice: get().config.backend,
-            simulatedFailures: simulatedFailuresFromQuery(env.search ?? ''),
-            faults: simulatedFaultsFromQuery(env.search ?? ''),
-          });
-          send({ type: 'queryCheckpoint' });
-          loadDataset();
-        };
-        start();
+        startWorker();
         void restoreRuns();
+        // Another tab kept, renamed or deleted a run: show the list as stored now.
+        env.watchSavedRuns?.(() => {
+          const loaded = loadSavedRuns(env.storage);
+          if (!loaded.problem) set({ savedRuns: loaded.runs });
+        });
         env.writeHash?.(encodeConfigHash(get().config));
       },
       send,
@@ -751,13 +844,25 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         // The worker trains only on the dataset shown here (it refuses any other).
         send({
           type: 'start',
-          config: toRunConfig(config, upload?.files),
+          // The worker already holds the files (loadDataset): none travel again with Start.
+          config: toRunConfig(config),
           datasetKey: dataset.summary.loadKey,
         });
       },
       pauseRun: () => send({ type: 'pause' }),
       resumeRun: () => send({ type: 'resume' }),
-      stopRun: () => send({ type: 'stop' }),
+      stopRun: () => {
+        send({ type: 'stop' });
+        if (!worker || (!workerRunning && !isActive(get().run.status)) || stopping) return;
+        // A worker stuck in a step cannot read the message: end it if the run has not stopped.
+        stopping = true;
+        arm(
+          stopGraceMs,
+          `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
+            "still running), so its worker was ended and a new one started. The run's last " +
+            'checkpoint, if one was stored, is offered below: resume it or discard it.',
+        );
+      },
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;
         set((s) => ({
@@ -765,9 +870,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           exports: { pending: {} },
           view: { ...s.view, replayStep: undefined },
         }));
-        send({ type: 'resumeCheckpoint' });
+        send({ type: 'resumeCheckpoint', key: get().resumable?.key });
       },
-      discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
+      discardInterruptedRun: () => send({ type: 'discardCheckpoint', key: get().resumable?.key }),
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
         setConfig({ backend: choice }, false);
@@ -795,8 +900,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       deleteSavedRun: (id) => {
         const savedRuns = get().savedRuns.filter((r) => r.id !== id);
         set((s) => ({ savedRuns, kept: { ...s.kept, ids: s.kept.ids.filter((k) => k !== id) } }));
-        const problem = storeSavedRuns(env.storage, savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ remove: [id] });
         env.runRecords
           ?.delete(id)
           .then(refreshStorageUse, (err: unknown) =>
@@ -809,7 +913,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       clearSavedRuns: () => {
         const ids = get().savedRuns.map((r) => r.id);
         set((s) => ({ savedRuns: [], kept: { ...s.kept, ids: [] } }));
-        storeSavedRuns(env.storage, []);
+        persistRuns({ remove: ids });
         const store = env.runRecords;
         if (store) {
           void Promise.all(ids.map((id) => store.delete(id))).then(refreshStorageUse, () =>
@@ -851,8 +955,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             summary: rename(s.shownRecord.summary),
           },
         }));
-        const problem = storeSavedRuns(env.storage, savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ put: savedRuns.filter((r) => r.id === id) });
         if (get().kept.ids.includes(id)) {
           env.runRecords
             ?.rename(id, trimmed)
@@ -891,8 +994,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             a.finishedAt.localeCompare(b.finishedAt),
           ),
         }));
-        const problem = storeSavedRuns(env.storage, get().savedRuns);
-        if (problem) get().notify('warning', problem);
+        persistRuns({ put: [record.summary] });
         showRecord(record);
         await putRecord(record, `The run in ${name}`);
         get().notify('info', `Opened the run file ${name}.`);
@@ -953,6 +1055,10 @@ function browserEnvironment(): StudioEnvironment {
         name: 'training',
       }),
     storage: browserStorage(),
+    watchSavedRuns: (changed) =>
+      window.addEventListener('storage', (event) => {
+        if (event.key === SAVED_RUNS_KEY || event.key === null) changed();
+      }),
     runRecords: typeof indexedDB === 'undefined' ? undefined : new IndexedDbRunRecordStore(),
     estimateStorage:
       typeof navigator !== 'undefined' && navigator.storage?.estimate

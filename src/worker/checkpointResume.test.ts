@@ -13,6 +13,13 @@ import { runBoard } from '../core/hardware';
 import { createResourceEstimator } from '../train/estimator';
 import { TrainingSession } from './session';
 
+/** The one stored run of a test's store (runs are stored under a key of their own). */
+async function onlyStored(store: MemoryCheckpointStore): Promise<StoredRun | undefined> {
+  const keys = await store.keys();
+  expect(keys.length).toBeLessThanOrEqual(1);
+  return keys[0] === undefined ? undefined : store.load(keys[0]);
+}
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -55,7 +62,7 @@ async function storedRun() {
   // The phase change is saved at once.
   await waitFor((e) => e.type === 'metrics' && e.metrics.phase === 'pruning');
   await session.handle({ type: 'pause' });
-  const saved = (await store.load())!;
+  const saved = (await onlyStored(store))!;
   await session.handle({ type: 'stop' });
   await running;
   return saved;
@@ -103,7 +110,7 @@ beforeAll(async () => {
 /** A store holding `record` as it was read back (anything: the store does not judge it). */
 function storeWith(record: unknown): MemoryCheckpointStore {
   const store = new MemoryCheckpointStore();
-  void store.save(record as StoredRun);
+  void store.save('stored-run', record as StoredRun);
   return store;
 }
 
@@ -209,7 +216,7 @@ describe('stored checkpoints are checked whole before they are offered', () => {
       expect(said).toHaveLength(1);
       expect(said[0]).toMatch(why);
       expect(said[0]).toMatch(/cannot be resumed: .*\. It was discarded\.$/);
-      expect(await store.load()).toBeUndefined();
+      expect(await onlyStored(store)).toBeUndefined();
     });
   }
 
@@ -225,7 +232,7 @@ describe('stored checkpoints are checked whole before they are offered', () => {
     ]);
     expect(events.some((e) => e.type === 'metrics')).toBe(false);
     expect(notices(events).join(' ')).toMatch(/step 2000000000 is not between/);
-    expect(await store.load()).toBeUndefined();
+    expect(await onlyStored(store)).toBeUndefined();
   });
 
   it('a failure while rebuilding the run returns to stopped, discards the record, and a new Start works', async () => {
@@ -243,7 +250,7 @@ describe('stored checkpoints are checked whole before they are offered', () => {
       'The interrupted run could not be resumed: t is not iterable. It was discarded.',
     );
     expect(offers(events).at(-1)).toEqual({ type: 'checkpoint', info: null });
-    expect(await store.load()).toBeUndefined();
+    expect(await onlyStored(store)).toBeUndefined();
     // The session is usable: a new run starts and finishes.
     await session.handle({ type: 'start', config: config() });
     await waitFor((e) => e.type === 'finished');

@@ -13,6 +13,7 @@ import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { RunExporter } from './exports';
+
 import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import { evaluateFloatModel } from '../train/evaluation';
@@ -23,7 +24,14 @@ import {
   type TrainerSettings,
 } from '../train/trainer';
 import { phaseAt } from '../core/pruning';
-import { MemoryCheckpointStore, type CheckpointStore, type StoredRun } from './checkpointStore';
+import { trainingMemoryProblem } from '../core/trainingMemory';
+import {
+  MemoryCheckpointStore,
+  MemoryRunLocks,
+  type CheckpointStore,
+  type RunLocks,
+  type StoredRun,
+} from './checkpointStore';
 import { STORED_DATASET_LIMIT, validStoredRun } from './checkpointCheck';
 import type {
   BackendName,
@@ -43,6 +51,7 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
+import { unpackUploadFiles } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 type SelectBackend = (
@@ -74,6 +83,10 @@ export class TrainingSession {
   private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
   private referenceRunning = false;
   private run?: TrainingRunState;
+  /** The stored checkpoint this tab last offered to resume (a new run here replaces it). */
+  private offeredKey?: string;
+  /** The stored run being resumed and its lock, until its run state takes them over. */
+  private resuming?: { key: string; release?: () => void };
   private pauseGate?: { promise: Promise<void>; release: () => void };
 
   private preference: readonly BackendName[] = BACKEND_PREFERENCE;
@@ -86,6 +99,7 @@ export class TrainingSession {
     private readonly selectBackend: SelectBackend,
     private readonly store: CheckpointStore = new MemoryCheckpointStore(),
     private readonly selectFastest: typeof selectFastestBackend = selectFastestBackend,
+    private readonly locks: RunLocks = new MemoryRunLocks(),
   ) {}
 
   /** Settles when the backend is chosen: every other command waits for it. */
@@ -98,7 +112,7 @@ export class TrainingSession {
     }
     // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
     if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
-    if (command.type === 'queryCheckpoint') return this.queryCheckpoint();
+    if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
     await this.ready;
     switch (command.type) {
       case 'start':
@@ -114,10 +128,9 @@ export class TrainingSession {
       case 'chooseBackend':
         return this.chooseBackend(command.choice);
       case 'resumeCheckpoint':
-        return this.guardStart(() => this.resumeCheckpoint(), 'The interrupted run');
+        return this.guardResume(command.key);
       case 'discardCheckpoint':
-        await this.store.clear();
-        return this.queryCheckpoint();
+        return this.discardCheckpoint(command.key);
       case 'export':
         return this.exportFile(command.format, command.requestId);
       case 'trainReference':
@@ -180,7 +193,8 @@ export class TrainingSession {
           warnings: [],
         };
       case 'upload': {
-        const files: DataUploadFile[] = spec.files.map((f) => ({
+        const chosen = spec.packed ? unpackUploadFiles(spec.packed) : spec.files;
+        const files: DataUploadFile[] = chosen.map((f) => ({
           path: f.path,
           size: f.file.size,
           bytes: () => f.file.arrayBuffer(),
@@ -336,43 +350,94 @@ export class TrainingSession {
     } catch (err) {
       return this.refuseStart(err instanceof Error ? err.message : String(err));
     }
+    const memory = trainingMemoryProblem(analysed, runConfig.batchSize, this.backend);
+    if (memory) return this.refuseStart(memory);
     const problem = feasibilityProblem(analysed, board, runConfig.budgets);
     if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
+    const key = newRunKey();
+    const release = await this.locks.tryHold(key);
     const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
-    await this.launch(
-      new TrainingRunState(trainer, runConfig, this.backend, zooModel(runConfig.modelId).name),
+    const run = new TrainingRunState(
+      trainer,
+      runConfig,
+      this.backend,
+      zooModel(runConfig.modelId).name,
+      key,
     );
+    run.release = release;
+    // A new run in this tab replaces the interrupted run it offered (unless another tab took it).
+    const offered = this.offeredKey;
+    this.offeredKey = undefined;
+    if (offered && !(await this.locks.held()).has(offered)) {
+      await this.store.clear(offered).catch(() => undefined);
+    }
+    await this.tellOtherRuns(key);
+    await this.launch(run);
+  }
+
+  /** Says when another tab of this site is training a run too (they share the machine). */
+  private async tellOtherRuns(ownKey?: string, locked?: Set<string>): Promise<number> {
+    const held = new Set(locked ?? (await this.locks.held().catch(() => new Set<string>())));
+    held.delete(ownKey ?? '');
+    if (held.size > 0) {
+      this.notice(
+        'info',
+        `A run is going in another tab of this site (${held.size === 1 ? 'one run' : `${held.size} runs`}). ` +
+          'Each tab keeps its own checkpoint and saved runs; both share this computer, so each trains slower.',
+      );
+    }
+    return held.size;
+  }
+
+  /** A run has ended here: its lock goes, so its checkpoint (if kept) is no longer "live". */
+  private endRun(run: TrainingRunState): void {
+    run.ended = true;
+    run.release?.();
+    run.release = undefined;
   }
 
   /**
    * Runs a Start or a resume so that whatever fails on the way (a strange record, a model
    * that cannot be built) ends in "stopped" with the reason, never in a page stuck on
-   * "Starting…". `discard` names a stored run to forget when resuming it failed.
+   * "Starting…". `discard` names the stored run to forget when resuming it failed.
    */
-  private async guardStart(begin: () => Promise<void>, discard?: string): Promise<void> {
+  private async guardStart(begin: () => Promise<void>, discard?: { what: string }): Promise<void> {
     const before = this.run;
     try {
       await begin();
     } catch (err) {
       const reason = (err instanceof Error && (err.message || err.name)) || String(err);
+      const resuming = this.resuming;
+      this.resuming = undefined;
+      resuming?.release?.();
       const run = this.run;
       if (run && run !== before && !run.ended) {
-        run.ended = true;
-        await this.store.clear().catch(() => undefined);
+        await this.store.clear(run.key).catch(() => undefined);
+        this.endRun(run);
       }
-      if (discard) await this.discardStored(`${discard} could not be resumed: ${reason}.`);
+      const key = resuming?.key ?? (run !== before ? run?.key : undefined);
+      if (discard && key) {
+        await this.discardStored(`${discard.what} could not be resumed: ${reason}.`, key);
+      }
       this.refuseStart(
         discard ? undefined : `The run stopped: ${reason}. Press Start to try again.`,
       );
+      if (discard) await this.queryCheckpoint();
     }
   }
 
-  /** Forgets the stored run, says why, and tells the page nothing is on offer any more. */
-  private async discardStored(why: string): Promise<void> {
-    await this.store.clear().catch(() => undefined);
+  /** Resumes the stored run `requested` (or the one on offer) under guardStart. */
+  private async guardResume(requested?: string): Promise<void> {
+    return this.guardStart(() => this.resumeCheckpoint(requested), {
+      what: 'The interrupted run',
+    });
+  }
+
+  /** Forgets a stored run and says why. */
+  private async discardStored(why: string, key: string): Promise<void> {
+    await this.store.clear(key).catch(() => undefined);
     this.notice('warning', `${why} It was discarded.`);
-    this.post({ type: 'checkpoint', info: null });
   }
 
   private async launch(run: TrainingRunState): Promise<void> {
@@ -387,45 +452,97 @@ export class TrainingSession {
   }
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
-  private async queryCheckpoint(): Promise<void> {
-    const stored = await this.loadStored();
+  private async queryCheckpoint(settleMs = 0): Promise<void> {
+    const found = await this.resumableCheckpoint(settleMs);
+    this.offeredKey = found?.key;
+    const stored = found?.stored;
     this.post({
       type: 'checkpoint',
-      info: stored
-        ? {
-            step: stored.checkpoint.step,
-            totalSteps: stored.config.schedule.totalSteps,
-            savedAt: stored.savedAt,
-            modelName: stored.modelName,
-            datasetName: stored.datasetName,
-            phase: phaseAt(
-              stored.checkpoint.step,
-              stored.config.schedule.totalSteps,
-              stored.config.schedule,
-            ),
-          }
-        : null,
+      info:
+        found && stored
+          ? {
+              key: found.key,
+              step: stored.checkpoint.step,
+              totalSteps: stored.config.schedule.totalSteps,
+              savedAt: stored.savedAt,
+              modelName: stored.modelName,
+              datasetName: stored.datasetName,
+              phase: phaseAt(
+                stored.checkpoint.step,
+                stored.config.schedule.totalSteps,
+                stored.config.schedule,
+              ),
+            }
+          : null,
     });
   }
 
+  /**
+   * The newest stored checkpoint whose run is not live in any tab (a live run holds its lock),
+   * or undefined; also tells when other tabs are training.
+   */
+  private async resumableCheckpoint(
+    settleMs = 0,
+  ): Promise<{ key: string; stored: StoredRun } | undefined> {
+    const keys = await this.store.keys().catch(() => [] as string[]);
+    const held = await this.locks.held().catch(() => new Set<string>());
+    if (settleMs > 0) {
+      // A worker the page just ended lets go of its lock soon: wait for it (not for live tabs).
+      const stored = keys.filter((k) => held.has(k));
+      const freed = await Promise.all(stored.map((k) => this.locks.waitFree(k, settleMs)));
+      stored.forEach((k, i) => freed[i] && held.delete(k));
+    }
+    const own = this.run && !this.run.ended ? this.run.key : undefined;
+    await this.tellOtherRuns(own, held);
+    if (own) held.add(own);
+    let best: { key: string; stored: StoredRun } | undefined;
+    for (const key of keys) {
+      if (held.has(key)) continue;
+      // Checked whole: a record that cannot be resumed is discarded (with the reason), not offered.
+      const stored = await this.loadStored(key);
+      if (stored && (!best || stored.savedAt > best.stored.savedAt)) best = { key, stored };
+    }
+    return best;
+  }
+
+  /** Forgets a stored checkpoint, unless its run is live in another tab. */
+  private async discardCheckpoint(key = this.offeredKey): Promise<void> {
+    if (key && !(await this.locks.held()).has(key)) await this.store.clear(key);
+    return this.queryCheckpoint();
+  }
+
   /** Continues the stored run from its checkpoint: same weights, π, importances, λ, step. */
-  private async resumeCheckpoint(): Promise<void> {
+  private async resumeCheckpoint(requested?: string): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before resuming another.');
       return;
     }
     this.starting = true;
     this.queuedBudgets = undefined;
-    const stored = await this.loadStored();
-    if (!stored) {
-      return this.refuseStart('There is no interrupted run to resume (or it could not be used).');
+    const key = requested ?? this.offeredKey ?? (await this.resumableCheckpoint())?.key;
+    // The lock first: two tabs pressing Resume on the same run cannot both continue it.
+    const release = key ? await this.locks.tryHold(key) : undefined;
+    const stored = key && release ? await this.loadStored(key) : undefined;
+    if (!key || !release || !stored) {
+      release?.();
+      this.refuseStart(
+        key && !release
+          ? 'This interrupted run is already being resumed in another tab of this site.'
+          : 'There is no interrupted run to resume (or it could not be used).',
+      );
+      await this.queryCheckpoint();
+      return;
     }
+    this.offeredKey = undefined;
+    // Until the run holds it, guardStart lets go of the lock if resuming fails.
+    this.resuming = { key, release };
     const { config } = stored;
     let dataset: Dataset;
     try {
       dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
     } catch (err) {
       // Kept: the data may load next time (a network that was off, a file back in place).
+      release();
       return this.refuseStart(
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
@@ -438,8 +555,18 @@ export class TrainingSession {
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) {
-      await this.discardStored('The interrupted run cannot be resumed with its model and dataset.');
-      return this.refuseStart();
+      release();
+      await this.discardStored(
+        'The interrupted run cannot be resumed with its model and dataset.',
+        key,
+      );
+      this.refuseStart();
+      return this.queryCheckpoint();
+    }
+    const memory = trainingMemoryProblem(analysed, config.batchSize, this.backend);
+    if (memory) {
+      release();
+      return this.refuseStart(memory);
     }
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
@@ -449,7 +576,9 @@ export class TrainingSession {
       estimator,
       stored.checkpoint,
     );
-    const run = new TrainingRunState(trainer, config, this.backend, stored.modelName);
+    const run = new TrainingRunState(trainer, config, this.backend, stored.modelName, key);
+    run.release = release;
+    this.resuming = undefined;
     run.unprunedAccuracy = stored.unprunedAccuracy;
     run.unprunedStep = stored.unprunedStep;
     run.budgetHistory = stored.budgetHistory?.map((c) => ({ ...c, budgets: { ...c.budgets } })) ?? [
@@ -475,10 +604,10 @@ export class TrainingSession {
    * The stored run if every part of it can be resumed; one that cannot is discarded with a
    * notice naming why (it would otherwise be offered after every reload).
    */
-  private async loadStored(): Promise<StoredRun | undefined> {
+  private async loadStored(key: string): Promise<StoredRun | undefined> {
     let value: unknown;
     try {
-      value = await this.store.load();
+      value = await this.store.load(key);
     } catch (err) {
       this.notice(
         'warning',
@@ -494,7 +623,7 @@ export class TrainingSession {
       typeof names.modelName === 'string' && typeof names.datasetName === 'string'
         ? `The interrupted run (${names.modelName} on ${names.datasetName})`
         : 'A stored checkpoint';
-    await this.discardStored(`${what} cannot be resumed: ${valid}.`);
+    await this.discardStored(`${what} cannot be resumed: ${valid}.`, key);
     return undefined;
   }
 
@@ -509,7 +638,7 @@ export class TrainingSession {
       // A checkpoint without its data could not be resumed: store none, and say so once.
       if (!run.storageWarned) {
         run.storageWarned = true;
-        await this.store.clear().catch(() => undefined);
+        await this.store.clear(run.key).catch(() => undefined);
         const mib = (datasetBytes(dataset) / 1024 / 1024).toFixed(0);
         this.notice(
           'warning',
@@ -519,7 +648,7 @@ export class TrainingSession {
       return;
     }
     try {
-      await this.store.save({
+      await this.store.save(run.key, {
         config: {
           ...run.config,
           dataset:
@@ -612,6 +741,10 @@ export class TrainingSession {
       const phaseBefore = trainer.phase;
       let result: StepResult;
       try {
+        if (this.faults.slowStepAtStep === trainer.step) {
+          this.faults.slowStepAtStep = undefined;
+          spinForever();
+        }
         if (this.faults.deviceLostAtStep === trainer.step) {
           this.faults.deviceLostAtStep = undefined;
           throw new Error('the GPU device was lost (simulated)');
@@ -619,7 +752,7 @@ export class TrainingSession {
         result = await trainer.trainStep();
       } catch (err) {
         if (await this.fallBack(run, err)) continue;
-        run.ended = true;
+        this.endRun(run);
         this.post({ type: 'runState', state: 'stopped' });
         return;
       }
@@ -677,8 +810,8 @@ export class TrainingSession {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (run.stopRequested) {
-      run.ended = true;
-      await this.store.clear().catch(() => undefined);
+      await this.store.clear(run.key).catch(() => undefined);
+      this.endRun(run);
       this.post({ type: 'runState', state: 'stopped' });
       return;
     }
@@ -688,8 +821,8 @@ export class TrainingSession {
   private async finish(run: TrainingRunState): Promise<void> {
     const { trainer } = run;
     trainer.lastValidationAccuracy = await trainer.accuracy(trainer.dataset.validation);
-    run.ended = true;
-    await this.store.clear().catch(() => undefined);
+    await this.store.clear(run.key).catch(() => undefined);
+    this.endRun(run);
     const final = trainer.estimator.report(trainer.keptCounts()).values;
     const unpruned = trainer.unpruned;
     const summary: RunSummary = {
@@ -955,12 +1088,16 @@ class TrainingRunState {
   lastGood?: TrainerCheckpoint;
   lastSavedAt = performance.now();
   readonly startedAt = performance.now();
+  /** Lets go of the run's lock (see RunLocks). */
+  release?: () => void;
 
   constructor(
     public trainer: PruningTrainer,
     readonly config: RunConfig,
     public backend: BackendName,
     readonly modelName: string,
+    /** Names the run's checkpoint and lock: unique per run, so tabs never share one. */
+    readonly key: string,
   ) {
     this.budgetHistory = [{ step: trainer.step, budgets: { ...trainer.budgets } }];
   }
@@ -968,6 +1105,20 @@ class TrainingRunState {
 
 function sameBudgets(a: Budgets, b: Budgets): boolean {
   return (['flash', 'ram', 'latency', 'macs'] as const).every((r) => a[r] === b[r]);
+}
+
+/** A step that never ends (fault injection): blocks the worker until the page ends it. */
+function spinForever(): void {
+  const until = performance.now() + 60 * 60 * 1000;
+  while (performance.now() < until) {
+    // Nothing: the worker cannot read messages meanwhile, as in a stuck kernel.
+  }
+}
+
+/** A key no other run of any tab has: time and randomness. */
+function newRunKey(): string {
+  const random = Math.floor(Math.random() * 2 ** 48).toString(36);
+  return `run-${Date.now().toString(36)}-${random}`;
 }
 
 /** " This site uses X MB of the Y MB the browser allows." where the browser says; else "". */

@@ -3,8 +3,15 @@ import { strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
-import { MemoryCheckpointStore } from './checkpointStore';
+import { MemoryCheckpointStore, type StoredRun } from './checkpointStore';
 import { TrainingSession } from './session';
+
+/** The one stored run of a test's store (runs are stored under a key of their own). */
+async function onlyStored(store: MemoryCheckpointStore): Promise<StoredRun | undefined> {
+  const keys = await store.keys();
+  expect(keys.length).toBeLessThanOrEqual(1);
+  return keys[0] === undefined ? undefined : store.load(keys[0]);
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -132,7 +139,7 @@ describe('budgets as they were', () => {
     // Saved at the change to fine-tuning; the worker dies there.
     await crashed.waitFor((e) => e.type === 'metrics' && e.metrics.phase === 'finetune');
     await crashed.session.handle({ type: 'pause' });
-    const stored = await crashed.store.load();
+    const stored = await onlyStored(crashed.store);
     expect(stored?.budgetHistory).toEqual(history);
 
     const fresh = harness(crashed.store);

@@ -93,6 +93,7 @@ describe('a refused checkpoint without a message', () => {
         throw new DOMException('', 'QuotaExceededError');
       },
       load: async () => undefined,
+      keys: async () => [],
       clear: async () => undefined,
     };
     const session = new TrainingSession((e) => events.push(e), selectBackend, full);

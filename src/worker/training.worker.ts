@@ -3,8 +3,8 @@
  * The training worker: owns tfjs, the dataset and the run. The UI talks to it only through
  * the messages in protocol.ts, so training never blocks the page.
  */
-import { selectBackend } from '../train/backend';
-import { IndexedDbCheckpointStore } from './checkpointStore';
+import { selectBackend, selectFastestBackend } from '../train/backend';
+import { IndexedDbCheckpointStore, WebRunLocks } from './checkpointStore';
 import { TrainingSession } from './session';
 import type { WorkerCommand, WorkerEvent } from './protocol';
 
@@ -14,7 +14,13 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-const session = new TrainingSession(post, selectBackend, new IndexedDbCheckpointStore());
+const session = new TrainingSession(
+  post,
+  selectBackend,
+  new IndexedDbCheckpointStore(),
+  selectFastestBackend,
+  new WebRunLocks(),
+);
 
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   session.handle(event.data).catch((err: unknown) => {

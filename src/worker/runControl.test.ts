@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../train/backend';
+import { MemoryCheckpointStore } from './checkpointStore';
+import { makeCifarBatch } from '../data/testing/fixtures';
+import { packUploadFiles, type RunConfig, type WorkerEvent } from './protocol';
+import { TrainingSession } from './session';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
+  dataset: { kind: 'generated', seed: 1, classes: 4, size: 28, samples: 200 },
+  modelId: 'resnet8',
+  widthMultiplier: 4,
+  boardId: 'stm32f746g-disco',
+  budgets: {},
+  schedule: { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5 },
+  batchSize: 512,
+  learningRate: 0.01,
+  seed: 1,
+  ...overrides,
+});
+
+describe('runs that cannot fit in memory', () => {
+  it('are refused before the first step, with the estimate and a batch that fits', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession(
+      (e) => events.push(e),
+      selectBackend,
+      new MemoryCheckpointStore(),
+    );
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    const before = tf.memory().numTensors;
+    await session.handle({ type: 'start', config: config() });
+    const error = events.find((e) => e.type === 'notice' && e.level === 'error');
+    expect(error?.type === 'notice' && error.message).toMatch(
+      /needs about .* GiB of memory .* more than the cpu backend can give \(2\.0 GiB\)\. Use a batch of at most \d+/,
+    );
+    expect(events.filter((e) => e.type === 'runState')).toEqual([
+      { type: 'runState', state: 'stopped' },
+    ]);
+    expect(events.some((e) => e.type === 'metrics')).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+});
+
+describe('uploads handed over packed', () => {
+  it('the worker loads the files of one packed Blob, and trains on them with a Start that carries none', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession(
+      (e) => events.push(e),
+      selectBackend,
+      new MemoryCheckpointStore(),
+    );
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    const batch = (offset: number) =>
+      new Blob([makeCifarBatch(Array.from({ length: 100 }, (_, i) => (i + offset) % 10)).slice()]);
+    const packed = packUploadFiles([
+      { path: 'data_batch_1.bin', file: batch(0) },
+      { path: 'data_batch_2.bin', file: batch(3) },
+    ]);
+    await session.handle({
+      type: 'loadDataset',
+      requestId: 1,
+      spec: { kind: 'upload', format: 'cifar10', files: [], packed },
+    });
+    const loaded = events.find((e) => e.type === 'dataset');
+    if (loaded?.type !== 'dataset') throw new Error(JSON.stringify(events));
+    expect(loaded.summary.inputShape).toEqual([32, 32, 3]);
+    expect(loaded.summary.trainCount + loaded.summary.validationCount).toBe(200);
+    await session.handle({
+      type: 'start',
+      config: config({
+        dataset: { kind: 'upload', format: 'cifar10', files: [] },
+        modelId: 'tiny-cnn',
+        widthMultiplier: 1,
+        batchSize: 8,
+        schedule: { totalSteps: 6, warmupFraction: 0.34, pruneFraction: 0.34 },
+      }),
+      datasetKey: loaded.summary.loadKey,
+    });
+    const finished = events.find((e) => e.type === 'finished');
+    expect(finished?.type === 'finished' && finished.summary.dataset?.trainCount).toBe(
+      loaded.summary.trainCount,
+    );
+  }, 120_000);
+});
