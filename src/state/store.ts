@@ -378,7 +378,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         handedOver = { files, id, worker: to };
         then(id);
       };
-      sendSlice();
+      // Not even the first slice in the task of the choice: the browser has just built the list.
+      handOverTimer = timers.set(sendSlice, 0);
     };
 
     const loadDataset = () => {
