@@ -641,16 +641,22 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       'training worker was ended and a new one started. Resume the run from its last checkpoint ' +
       'below (another backend may be faster), or choose a smaller batch, width or model.';
 
+    const stopMessage = () =>
+      `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
+      "still running), so its worker was ended and a new one started. The run's last " +
+      'checkpoint, if one was stored, is offered below: resume it or discard it.';
+
     /** Every message of the worker passes here first: it keeps the watchdog in step. */
     const fromWorker = (event: WorkerEvent) => {
       if (event.type === 'runState') {
         workerRunning = event.state === 'running';
         if (event.state === 'stopped' || event.state === 'finished') stopping = false;
       }
-      if (!stopping) {
-        if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
-        else clearWatchdog();
-      }
+      if (stopping) {
+        // Still talking: not stuck in a step, it will read the Stop. Silent 5 s more: ended.
+        arm(stopGraceMs, stopMessage());
+      } else if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
+      else clearWatchdog();
       batcher.push(event);
     };
 
@@ -850,12 +856,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (!worker || (!workerRunning && !isActive(get().run.status)) || stopping) return;
         // A worker stuck in a step cannot read the message: end it if the run has not stopped.
         stopping = true;
-        arm(
-          stopGraceMs,
-          `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
-            "still running), so its worker was ended and a new one started. The run's last " +
-            'checkpoint, if one was stored, is offered below: resume it or discard it.',
-        );
+        arm(stopGraceMs, stopMessage());
       },
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;

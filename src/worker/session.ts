@@ -371,9 +371,9 @@ export class TrainingSession {
     const problem = feasibilityProblem(analysed, board, runConfig.budgets);
     if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
+    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     const key = newRunKey();
     const release = await this.locks.tryHold(key);
-    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     const run = new TrainingRunState(
       trainer,
       runConfig,
