@@ -90,6 +90,21 @@ describe('Stop and the step time limit', () => {
     expect(store.getState().run.status).toBe('stopped');
   });
 
+  it('a worker still talking after Stop (slow steps, finishing) is not ended; silent 5 s, it is', () => {
+    const { store, workers, post, running } = page();
+    const w = running();
+    store.getState().stopRun();
+    for (let step = 2; step < 8; step++) {
+      vi.advanceTimersByTime(STOP_GRACE_MS - 500);
+      post(w, { type: 'metrics', metrics: makeMetrics(step) });
+    }
+    expect(w.terminated).toBe(false);
+    vi.advanceTimersByTime(STOP_GRACE_MS + 10);
+    expect(w.terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    expect(store.getState().run.status).toBe('stopped');
+  });
+
   it('a step that runs past the time limit ends the worker; steady progress, or a pause, does not', () => {
     const { store, workers, post, running } = page();
     const w = running();

@@ -22,7 +22,7 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from '../worker/protocol';
-import { packUploadFiles } from '../worker/protocol';
+import { UPLOAD_CHUNK_FILES } from '../worker/protocol';
 import { EventBatcher, type Timers } from './batcher';
 
 import {
@@ -306,6 +306,10 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   let nextRequestId = 1;
   let budgetTimer: unknown;
   let datasetTimer: unknown;
+  /** The chosen files the current worker holds (see handOver), and the slices still to send. */
+  let handedOver: { files: UploadFile[]; id: number; worker: unknown } | undefined;
+  let handOverTimer: unknown;
+  let uploadSerial = 0;
   /** Ends a stuck worker: armed by Stop, and while the worker runs (see STEP_TIME_LIMIT_MS). */
   let watchdog: unknown;
   /** Whether the worker said it is running (from its own messages, before any batching). */
@@ -345,25 +349,58 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   const store = createStore<StudioState>()((set, get) => {
     const send = (command: WorkerCommand) => worker?.postMessage(command);
 
+    /**
+     * Hands the chosen files to the worker once (per choice and worker), in slices one task
+     * apart (see 'uploadFiles'), then calls `then` with their id. A newer choice cancels it.
+     */
+    const handOver = (files: UploadFile[], then: (uploadId: number) => void) => {
+      if (handedOver && handedOver.files === files && handedOver.worker === worker) {
+        then(handedOver.id);
+        return;
+      }
+      if (handOverTimer !== undefined) timers.clear(handOverTimer);
+      handOverTimer = undefined;
+      const id = ++uploadSerial;
+      const to = worker;
+      let next = 0;
+      const sendSlice = () => {
+        handOverTimer = undefined;
+        if (worker !== to) return; // a new worker: its own start hands the files over again
+        send({
+          type: 'uploadFiles',
+          uploadId: id,
+          files: files.slice(next, next + UPLOAD_CHUNK_FILES),
+        });
+        next += UPLOAD_CHUNK_FILES;
+        if (next < files.length) {
+          handOverTimer = timers.set(sendSlice, 0);
+          return;
+        }
+        handedOver = { files, id, worker: to };
+        then(id);
+      };
+      // Not even the first slice in the task of the choice: the browser has just built the list.
+      handOverTimer = timers.set(sendSlice, 0);
+    };
+
     const loadDataset = () => {
       const { config, upload } = get();
       const d = config.dataset;
       if (d.kind === 'upload' && !upload?.files.length) return;
       const requestId = nextRequestId++;
       set((s) => ({ dataset: { ...s.dataset, requestId, loading: true, error: undefined } }));
-      send({
-        type: 'loadDataset',
-        requestId,
-        // Chosen files go as one Blob, not one clone per file (see packUploadFiles).
-        spec:
-          d.kind === 'upload'
-            ? {
-                kind: 'upload',
-                format: d.format,
-                files: [],
-                packed: packUploadFiles(upload?.files ?? []),
-              }
-            : d,
+      if (d.kind !== 'upload') {
+        send({ type: 'loadDataset', requestId, spec: d });
+        return;
+      }
+      handOver(upload!.files, (uploadId) => {
+        // Another dataset was chosen meanwhile: that request counts, not this one.
+        if (get().dataset.requestId !== requestId) return;
+        send({
+          type: 'loadDataset',
+          requestId,
+          spec: { kind: 'upload', format: d.format, files: [], uploadId },
+        });
       });
     };
 
@@ -647,16 +684,22 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       'training worker was ended and a new one started. Resume the run from its last checkpoint ' +
       'below (another backend may be faster), or choose a smaller batch, width or model.';
 
+    const stopMessage = () =>
+      `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
+      "still running), so its worker was ended and a new one started. The run's last " +
+      'checkpoint, if one was stored, is offered below: resume it or discard it.';
+
     /** Every message of the worker passes here first: it keeps the watchdog in step. */
     const fromWorker = (event: WorkerEvent) => {
       if (event.type === 'runState') {
         workerRunning = event.state === 'running';
         if (event.state === 'stopped' || event.state === 'finished') stopping = false;
       }
-      if (!stopping) {
-        if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
-        else clearWatchdog();
-      }
+      if (stopping) {
+        // Still talking: not stuck in a step, it will read the Stop. Silent 5 s more: ended.
+        arm(stopGraceMs, stopMessage());
+      } else if (workerRunning) arm(stepTimeLimitMs, stepLimitMessage());
+      else clearWatchdog();
       batcher.push(event);
     };
 
@@ -856,12 +899,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (!worker || (!workerRunning && !isActive(get().run.status)) || stopping) return;
         // A worker stuck in a step cannot read the message: end it if the run has not stopped.
         stopping = true;
-        arm(
-          stopGraceMs,
-          `The run did not stop within ${Math.round(stopGraceMs / 1000)} s of pressing Stop (a training step was ` +
-            "still running), so its worker was ended and a new one started. The run's last " +
-            'checkpoint, if one was stored, is offered below: resume it or discard it.',
-        );
+        arm(stopGraceMs, stopMessage());
       },
       resumeInterruptedRun: () => {
         if (isActive(get().run.status)) return;

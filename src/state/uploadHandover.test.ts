@@ -1,11 +1,6 @@
-/** Chosen files go to the worker once, as one Blob; Start and later runs send none. */
+/** Chosen files go to the worker once, in short slices; Start and later runs send none. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  packUploadFiles,
-  unpackUploadFiles,
-  type UploadFile,
-  type WorkerCommand,
-} from '../worker/protocol';
+import { UPLOAD_CHUNK_FILES, type UploadFile, type WorkerCommand } from '../worker/protocol';
 import { createStudioStore } from './store';
 import { makeDatasetSummary, makeSummary } from './testFixtures';
 
@@ -28,24 +23,7 @@ describe('upload hand-over to the worker', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('packs the files into one Blob and unpacks the same paths and bytes', async () => {
-    const files = chosen(7);
-    const packed = packUploadFiles(files);
-    expect(blobsIn(packed)).toHaveLength(1);
-    const back = unpackUploadFiles(structuredClone(packed));
-    expect(back.map((f) => f.path)).toEqual(files.map((f) => f.path));
-    for (let i = 0; i < files.length; i++) {
-      expect(await back[i].file.text()).toBe(await files[i].file.text());
-    }
-  });
-
-  it('refuses a pack whose list does not add up to its bytes', () => {
-    const packed = packUploadFiles(chosen(3));
-    packed.entries[1].size += 1;
-    expect(() => unpackUploadFiles(packed)).toThrow(/changed while they were handed to the worker/);
-  });
-
-  it('sends 3000 chosen files once, as one Blob, and never again with Start', () => {
+  it('sends 3000 chosen files once, in slices one task apart, and never again with Start', () => {
     const sent: WorkerCommand[] = [];
     const store = createStudioStore({
       createWorker: () => ({
@@ -56,14 +34,28 @@ describe('upload hand-over to the worker', () => {
     });
     store.getState().connect();
     const files = chosen(3000);
+    const from = sent.length;
     store.getState().setUpload({ format: 'image-folder', files, label: 'pets (3000 files)' });
-    const loads = sent.filter((c) => c.type === 'loadDataset');
-    const load = loads.at(-1);
+    // Nothing in the task of the choice; then one slice per task.
+    expect(sent.slice(from)).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(sent.slice(from).map((c) => c.type)).toEqual(['uploadFiles']);
+    for (let i = 0; i < 80; i++) vi.advanceTimersByTime(1);
+    const handed = sent.slice(from);
+    const slices = handed.filter((c) => c.type === 'uploadFiles');
+    expect(slices).toHaveLength(3000 / UPLOAD_CHUNK_FILES);
+    expect(
+      slices.every((c) => c.type === 'uploadFiles' && c.files.length <= UPLOAD_CHUNK_FILES),
+    ).toBe(true);
+    const paths = slices.flatMap((c) =>
+      c.type === 'uploadFiles' ? c.files.map((f) => f.path) : [],
+    );
+    expect(paths).toEqual(files.map((f) => f.path));
+    const load = handed.at(-1);
     if (load?.type !== 'loadDataset' || load.spec.kind !== 'upload')
       throw new Error('no upload load');
     expect(load.spec.files).toEqual([]);
-    expect(blobsIn(load)).toHaveLength(1);
-    expect(load.spec.packed?.entries).toHaveLength(3000);
+    expect(load.spec.uploadId).toBe(slices[0].type === 'uploadFiles' && slices[0].uploadId);
 
     store.getState().receiveWorkerEvents([
       {
@@ -83,12 +75,47 @@ describe('upload hand-over to the worker', () => {
       ]);
       vi.advanceTimersByTime(300);
     }
+    // Back to the upload after another dataset: loaded again from the files the worker holds.
+    store.getState().setDatasetKind('mnist');
+    store.getState().setDatasetKind('upload');
+    vi.advanceTimersByTime(300);
     const after = sent.slice(before);
     expect(after.filter((c) => c.type === 'start')).toHaveLength(2);
-    // No file, no Blob, no second load: the worker already holds the data.
-    expect(after.filter((c) => c.type === 'loadDataset')).toHaveLength(0);
+    expect(after.filter((c) => c.type === 'uploadFiles')).toHaveLength(0);
     expect(after.flatMap((c) => blobsIn(c))).toHaveLength(0);
+    const again = after.filter((c) => c.type === 'loadDataset').at(-1);
+    expect(again?.type === 'loadDataset' && again.spec).toMatchObject({
+      kind: 'upload',
+      files: [],
+      uploadId: load.spec.uploadId,
+    });
     const start = after.find((c) => c.type === 'start');
     expect(start?.type === 'start' && start.datasetKey).toBe('k1');
+  });
+
+  it('a newer choice during the hand-over stops the older one: only its files and load go', () => {
+    const sent: WorkerCommand[] = [];
+    const store = createStudioStore({
+      createWorker: () => ({
+        postMessage: (c: WorkerCommand) => sent.push(c),
+        onmessage: null,
+        onerror: null,
+      }),
+    });
+    store.getState().connect();
+    const from = sent.length;
+    store.getState().setUpload({ format: 'image-folder', files: chosen(1000), label: 'old' });
+    vi.advanceTimersByTime(0);
+    const newer = chosen(10).map((f) => ({ ...f, path: `new/${f.path}` }));
+    store.getState().setUpload({ format: 'image-folder', files: newer, label: 'new' });
+    for (let i = 0; i < 20; i++) vi.advanceTimersByTime(1);
+    const handed = sent.slice(from);
+    const ids = [...new Set(handed.flatMap((c) => (c.type === 'uploadFiles' ? [c.uploadId] : [])))];
+    expect(ids).toHaveLength(2);
+    // The older choice got out one slice before it was replaced; no load was asked for it.
+    expect(handed.filter((c) => c.type === 'uploadFiles' && c.uploadId === ids[0])).toHaveLength(1);
+    const loads = handed.filter((c) => c.type === 'loadDataset');
+    expect(loads).toHaveLength(1);
+    expect(loads[0].type === 'loadDataset' && loads[0].spec).toMatchObject({ uploadId: ids[1] });
   });
 });

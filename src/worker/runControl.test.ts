@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../train/backend';
 import { MemoryCheckpointStore } from './checkpointStore';
 import { makeCifarBatch } from '../data/testing/fixtures';
-import { packUploadFiles, type RunConfig, type WorkerEvent } from './protocol';
+import type { RunConfig, WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
 
 beforeAll(async () => {
@@ -46,8 +46,8 @@ describe('runs that cannot fit in memory', () => {
   }, 60_000);
 });
 
-describe('uploads handed over packed', () => {
-  it('the worker loads the files of one packed Blob, and trains on them with a Start that carries none', async () => {
+describe('uploads handed over in slices', () => {
+  it('the worker loads the files it was handed in slices, and trains on them with a Start that carries none', async () => {
     const events: WorkerEvent[] = [];
     const session = new TrainingSession(
       (e) => events.push(e),
@@ -57,14 +57,35 @@ describe('uploads handed over packed', () => {
     await session.handle({ type: 'init', backends: ['cpu'] });
     const batch = (offset: number) =>
       new Blob([makeCifarBatch(Array.from({ length: 100 }, (_, i) => (i + offset) % 10)).slice()]);
-    const packed = packUploadFiles([
-      { path: 'data_batch_1.bin', file: batch(0) },
-      { path: 'data_batch_2.bin', file: batch(3) },
-    ]);
+    // An older choice's slice, then the two slices of the new one.
+    await session.handle({
+      type: 'uploadFiles',
+      uploadId: 1,
+      files: [{ path: 'other.bin', file: batch(5) }],
+    });
+    await session.handle({
+      type: 'uploadFiles',
+      uploadId: 2,
+      files: [{ path: 'data_batch_1.bin', file: batch(0) }],
+    });
+    await session.handle({
+      type: 'uploadFiles',
+      uploadId: 2,
+      files: [{ path: 'data_batch_2.bin', file: batch(3) }],
+    });
     await session.handle({
       type: 'loadDataset',
       requestId: 1,
-      spec: { kind: 'upload', format: 'cifar10', files: [], packed },
+      spec: { kind: 'upload', format: 'cifar10', files: [], uploadId: 1 },
+    });
+    const refused = events.find((e) => e.type === 'datasetError');
+    expect(refused?.type === 'datasetError' && refused.message).toMatch(
+      /did not all reach the training worker/,
+    );
+    await session.handle({
+      type: 'loadDataset',
+      requestId: 2,
+      spec: { kind: 'upload', format: 'cifar10', files: [], uploadId: 2 },
     });
     const loaded = events.find((e) => e.type === 'dataset');
     if (loaded?.type !== 'dataset') throw new Error(JSON.stringify(events));

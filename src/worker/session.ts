@@ -48,10 +48,10 @@ import type {
   RunSummary,
   SimulatedFaults,
   StepMetrics,
+  UploadFile,
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
-import { unpackUploadFiles } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 type SelectBackend = (
@@ -72,6 +72,8 @@ export class TrainingSession {
   /** loadKey of `dataset` (see DatasetSummary.loadKey). */
   private datasetKey?: string;
   private datasetSerial = 0;
+  /** The latest chosen files, as the page handed them over (see 'uploadFiles'). */
+  private upload?: { id: number; files: UploadFile[] };
   /** The latest dataset request; the results of older ones are dropped. */
   private latestDatasetRequest?: number;
   /** Set while the latest dataset request is still loading. */
@@ -111,6 +113,7 @@ export class TrainingSession {
       return this.ready;
     }
     // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
+    if (command.type === 'uploadFiles') return this.receiveFiles(command.uploadId, command.files);
     if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
     if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
     await this.ready;
@@ -193,7 +196,7 @@ export class TrainingSession {
           warnings: [],
         };
       case 'upload': {
-        const chosen = spec.packed ? unpackUploadFiles(spec.packed) : spec.files;
+        const chosen = spec.uploadId === undefined ? spec.files : this.handedOver(spec.uploadId);
         const files: DataUploadFile[] = chosen.map((f) => ({
           path: f.path,
           size: f.file.size,
@@ -211,6 +214,21 @@ export class TrainingSession {
         return { dataset: result.dataset, warnings: result.warnings };
       }
     }
+  }
+
+  /** Keeps a slice of the chosen files; a newer choice (uploadId) drops the older files. */
+  private receiveFiles(uploadId: number, files: UploadFile[]): void {
+    if (!this.upload || this.upload.id < uploadId) this.upload = { id: uploadId, files: [] };
+    if (this.upload.id === uploadId) this.upload.files.push(...files);
+  }
+
+  private handedOver(uploadId: number): UploadFile[] {
+    if (this.upload?.id !== uploadId) {
+      throw new DatasetError(
+        'the chosen files did not all reach the training worker: choose them again',
+      );
+    }
+    return this.upload.files;
   }
 
   /** Makes `dataset` the current one and returns its summary (with a new loadKey). */
@@ -355,9 +373,9 @@ export class TrainingSession {
     const problem = feasibilityProblem(analysed, board, runConfig.budgets);
     if (problem) return this.refuseStart(problem);
     const estimator = createResourceEstimator(analysed, board);
+    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     const key = newRunKey();
     const release = await this.locks.tryHold(key);
-    const trainer = new PruningTrainer(analysed, dataset, this.settingsFor(runConfig), estimator);
     const run = new TrainingRunState(
       trainer,
       runConfig,
