@@ -126,6 +126,8 @@ export interface StudioActions {
   /** 'auto' measures the backends and takes the fastest; applies between runs. */
   setBackendChoice: (choice: BackendSetting) => void;
   discardInterruptedRun: () => void;
+  /** Stops the dataset load in flight; the dataset in use stays. */
+  cancelDatasetLoad: () => void;
   requestExport: (format: ExportFormat) => void;
 
   notify: (level: NoticeLevel, message: string) => void;
@@ -323,7 +325,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       const d = config.dataset;
       if (d.kind === 'upload' && !upload?.files.length) return;
       const requestId = nextRequestId++;
-      set((s) => ({ dataset: { ...s.dataset, requestId, loading: true, error: undefined } }));
+      set((s) => ({
+        dataset: { ...s.dataset, requestId, loading: true, error: undefined, progress: undefined },
+      }));
       send({
         type: 'loadDataset',
         requestId,
@@ -729,6 +733,10 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         send({ type: 'resumeCheckpoint' });
       },
       discardInterruptedRun: () => send({ type: 'discardCheckpoint' }),
+      cancelDatasetLoad: () => {
+        const { dataset } = get();
+        if (dataset.loading) send({ type: 'cancelDataset', requestId: dataset.requestId });
+      },
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
         setConfig({ backend: choice }, false);
