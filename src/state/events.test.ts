@@ -59,6 +59,30 @@ describe('worker events → state', () => {
     );
   });
 
+  it('shows the progress of the pending load only, and a cancelled load as information', () => {
+    let s = waitingFor(1);
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 1, summary: datasetSummary('MNIST') });
+    s = waitingFor(2, s);
+    const progress = { bytesRead: 10, bytesTotal: 40, filesRead: 1, files: 4, imagesDecoded: 1 };
+    s = reduceWorkerEvent(s, { type: 'datasetProgress', requestId: 1, progress });
+    expect(s.dataset.progress).toBeUndefined();
+    s = reduceWorkerEvent(s, { type: 'datasetProgress', requestId: 2, progress });
+    expect(s.dataset.progress).toEqual(progress);
+    s = reduceWorkerEvent(s, {
+      type: 'datasetError',
+      requestId: 2,
+      message: 'loading was cancelled',
+      cancelled: true,
+    });
+    expect(s.dataset).toMatchObject({ loading: false, summary: { name: 'MNIST' } });
+    expect(s.dataset.progress).toBeUndefined();
+    expect(s.dataset.error).toBeUndefined();
+    expect(s.notices.at(-1)).toMatchObject({
+      level: 'info',
+      message: 'Stopped loading the dataset. The page keeps using "MNIST".',
+    });
+  });
+
   it('accepts the dataset a run loaded for itself (request 0)', () => {
     const s = reduceWorkerEvent(waitingFor(3), {
       type: 'dataset',

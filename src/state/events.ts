@@ -15,6 +15,7 @@ import type {
   BackendTiming,
   ConfusionEvaluation,
   EvaluatedModel,
+  LoadProgress,
 } from '../worker/protocol';
 import { MAX_SAVED_RUNS } from './savedRuns';
 import { appendMetrics, emptyRunSeries, type RunSeries } from './series';
@@ -44,6 +45,8 @@ export interface DatasetState {
   /** The dataset in use: kept when a new one fails to load. */
   summary?: DatasetSummary;
   error?: string;
+  /** How far the load in flight has got (uploads: files read, images decoded). */
+  progress?: LoadProgress;
 }
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'finished';
@@ -124,11 +127,25 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
         dataset: {
           requestId: state.dataset.requestId,
           loading: event.requestId === 0 ? state.dataset.loading : false,
+          progress: event.requestId === 0 ? state.dataset.progress : undefined,
           summary: event.summary,
         },
       };
+    case 'datasetProgress':
+      if (event.requestId !== state.dataset.requestId || !state.dataset.loading) return state;
+      return { ...state, dataset: { ...state.dataset, progress: event.progress } };
     case 'datasetError': {
       if (event.requestId !== state.dataset.requestId) return state;
+      if (event.cancelled) {
+        const keeps = state.dataset.summary
+          ? ` The page keeps using "${state.dataset.summary.name}".`
+          : '';
+        return withNotice(
+          { ...state, dataset: { ...state.dataset, loading: false, progress: undefined } },
+          'info',
+          `Stopped loading the dataset.${keeps}`,
+        );
+      }
       const where = event.file && !event.message.includes(event.file) ? `${event.file}: ` : '';
       const keeps = state.dataset.summary
         ? ` The page keeps using "${state.dataset.summary.name}".`
@@ -136,7 +153,10 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       const reason = event.message.replace(/[.\s]+$/, '');
       const message = `The dataset could not be loaded: ${where}${reason}.${keeps}`;
       return withNotice(
-        { ...state, dataset: { ...state.dataset, loading: false, error: message } },
+        {
+          ...state,
+          dataset: { ...state.dataset, loading: false, progress: undefined, error: message },
+        },
         'error',
         message,
       );

@@ -139,6 +139,8 @@ export interface StudioActions {
   /** 'auto' measures the backends and takes the fastest; applies between runs. */
   setBackendChoice: (choice: BackendSetting) => void;
   discardInterruptedRun: () => void;
+  /** Stops the dataset load in flight; the dataset in use stays. */
+  cancelDatasetLoad: () => void;
   requestExport: (format: ExportFormat) => void;
 
   notify: (level: NoticeLevel, message: string) => void;
@@ -304,6 +306,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   };
   let worker: ReturnType<NonNullable<StudioEnvironment['createWorker']>> | undefined;
   let nextRequestId = 1;
+  /** The last upload load sent to the worker, and one cancelled before it could be sent. */
+  let sentRequest = 0;
+  let cancelledBeforeSent = 0;
   let budgetTimer: unknown;
   let datasetTimer: unknown;
   /** The chosen files the current worker holds (see handOver), and the slices still to send. */
@@ -388,7 +393,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       const d = config.dataset;
       if (d.kind === 'upload' && !upload?.files.length) return;
       const requestId = nextRequestId++;
-      set((s) => ({ dataset: { ...s.dataset, requestId, loading: true, error: undefined } }));
+      set((s) => ({
+        dataset: { ...s.dataset, requestId, loading: true, error: undefined, progress: undefined },
+      }));
       if (d.kind !== 'upload') {
         send({ type: 'loadDataset', requestId, spec: d });
         return;
@@ -396,6 +403,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       handOver(upload!.files, (uploadId) => {
         // Another dataset was chosen meanwhile: that request counts, not this one.
         if (get().dataset.requestId !== requestId) return;
+        if (cancelledBeforeSent === requestId) {
+          // Cancelled while the files were still being handed over: the worker never saw it.
+          get().receiveWorkerEvents([
+            { type: 'datasetError', requestId, message: 'loading was cancelled', cancelled: true },
+          ]);
+          return;
+        }
+        sentRequest = requestId;
         send({
           type: 'loadDataset',
           requestId,
@@ -911,6 +926,15 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         send({ type: 'resumeCheckpoint', key: get().resumable?.key });
       },
       discardInterruptedRun: () => send({ type: 'discardCheckpoint', key: get().resumable?.key }),
+      cancelDatasetLoad: () => {
+        const { dataset } = get();
+        if (!dataset.loading) return;
+        if (sentRequest === dataset.requestId || get().config.dataset.kind !== 'upload') {
+          send({ type: 'cancelDataset', requestId: dataset.requestId });
+        } else {
+          cancelledBeforeSent = dataset.requestId;
+        }
+      },
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
         setConfig({ backend: choice }, false);

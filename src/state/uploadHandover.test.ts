@@ -118,4 +118,45 @@ describe('upload hand-over to the worker', () => {
     expect(loads).toHaveLength(1);
     expect(loads[0].type === 'loadDataset' && loads[0].spec).toMatchObject({ uploadId: ids[1] });
   });
+
+  it('Cancel while the files are still being handed over sends no load, and says it stopped', () => {
+    const sent: WorkerCommand[] = [];
+    const store = createStudioStore({
+      createWorker: () => ({
+        postMessage: (c: WorkerCommand) => sent.push(c),
+        onmessage: null,
+        onerror: null,
+      }),
+    });
+    store.getState().connect();
+    store.getState().setUpload({ format: 'image-folder', files: chosen(3000), label: 'pets' });
+    vi.advanceTimersByTime(0);
+    expect(store.getState().dataset.loading).toBe(true);
+    store.getState().cancelDatasetLoad();
+    for (let i = 0; i < 80; i++) vi.advanceTimersByTime(1);
+    expect(sent.some((c) => c.type === 'loadDataset' && c.spec.kind === 'upload')).toBe(false);
+    expect(store.getState().dataset.loading).toBe(false);
+    expect(store.getState().notices.at(-1)?.message).toMatch(/^Stopped loading the dataset\./);
+  });
+
+  it('Cancel once the load was sent asks the worker to stop it', () => {
+    const sent: WorkerCommand[] = [];
+    const store = createStudioStore({
+      createWorker: () => ({
+        postMessage: (c: WorkerCommand) => sent.push(c),
+        onmessage: null,
+        onerror: null,
+      }),
+    });
+    store.getState().connect();
+    store.getState().setUpload({ format: 'image-folder', files: chosen(10), label: 'pets' });
+    for (let i = 0; i < 5; i++) vi.advanceTimersByTime(1);
+    const load = sent.find((c) => c.type === 'loadDataset' && c.spec.kind === 'upload');
+    expect(load).toBeDefined();
+    store.getState().cancelDatasetLoad();
+    expect(sent.at(-1)).toEqual({
+      type: 'cancelDataset',
+      requestId: load?.type === 'loadDataset' ? load.requestId : -1,
+    });
+  });
 });

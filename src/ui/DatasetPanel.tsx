@@ -145,12 +145,48 @@ function UploadOptions({ disabled }: { disabled: boolean }) {
   );
 }
 
+/** The load in flight: how far it has got, and a way to stop it (the dataset in use stays). */
+function DatasetLoading() {
+  const progress = useStudio((s) => s.dataset.progress);
+  const cancel = useStudio((s) => s.cancelDatasetLoad);
+  const upload = useStudio((s) => s.config.dataset.kind === 'upload');
+  const fraction =
+    progress && progress.bytesTotal > 0 ? progress.bytesRead / progress.bytesTotal : undefined;
+  const parts: string[] = [];
+  if (progress && progress.files > 1) {
+    parts.push(
+      `${progress.filesRead.toLocaleString('en')} of ${progress.files.toLocaleString('en')} files read`,
+    );
+  }
+  if (progress && progress.imagesDecoded > 0) {
+    parts.push(`${progress.imagesDecoded.toLocaleString('en')} images decoded`);
+  }
+  return (
+    <div className="dataset-loading" data-testid="dataset-loading">
+      <p className="hint">Loading the dataset…{parts.length > 0 && ` ${parts.join(', ')}.`}</p>
+      {upload && (
+        <>
+          <progress
+            max={1}
+            value={fraction}
+            aria-label="Dataset loading progress"
+            data-testid="dataset-progress"
+          />{' '}
+          <button type="button" onClick={cancel}>
+            Cancel loading
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 function DatasetStatus() {
   const dataset = useStudio(selectDataset);
   const summary = dataset.summary;
   return (
     <div className="dataset-status" aria-live="polite">
-      {dataset.loading && <p className="hint">Loading the dataset…</p>}
+      {dataset.loading && <DatasetLoading />}
       {summary && (
         <>
           <p className="dataset-summary">

@@ -221,3 +221,89 @@ describe('one source of truth for the dataset', () => {
     expect(finished()!.resources.flash).toBeLessThanOrEqual(3000);
   });
 });
+
+describe('a dataset load shows how far it has got and can be cancelled', () => {
+  it('reports files read as it goes; Cancel stops it and the dataset in use stays', async () => {
+    const { session, events, summaryOf } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    await session.handle({
+      type: 'loadDataset',
+      requestId: 1,
+      spec: { kind: 'upload', format: 'cifar10', files: cifarUpload() },
+    });
+    const kept = summaryOf(1);
+    // Four clips arrive at once, the rest only when the gate opens (a slow disk).
+    const rest = gate();
+    const files = wavFolder(rest.opened);
+    const ready = gate();
+    ready.open();
+    files.splice(0, 4, ...wavFolder(ready.opened).slice(0, 4));
+    const load = session.handle({
+      type: 'loadDataset',
+      requestId: 2,
+      spec: { kind: 'upload', format: 'wav-folder', files },
+    });
+    await vi.waitFor(() => {
+      const seen = events.filter((e) => e.type === 'datasetProgress' && e.requestId === 2);
+      expect(seen.length).toBeGreaterThan(0);
+    });
+    const progress = events.flatMap((e) => (e.type === 'datasetProgress' ? [e.progress] : []));
+    expect(progress.at(-1)).toMatchObject({ files: 10, bytesTotal: expect.any(Number) });
+    expect(progress.at(-1)!.filesRead).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)!.filesRead).toBeLessThanOrEqual(4);
+    await session.handle({ type: 'cancelDataset', requestId: 2 });
+    rest.open();
+    await load;
+    const answer = events.filter(
+      (e) => (e.type === 'dataset' || e.type === 'datasetError') && e.requestId === 2,
+    );
+    expect(answer).toEqual([
+      expect.objectContaining({
+        type: 'datasetError',
+        cancelled: true,
+        message: 'loading was cancelled',
+      }),
+    ]);
+    // The dataset in use is still the first one: a run on it starts.
+    await session.handle({
+      type: 'start',
+      config: config({ kind: 'upload', format: 'cifar10', files: cifarUpload() }),
+      datasetKey: kept.loadKey,
+    });
+    expect(events.some((e) => e.type === 'finished')).toBe(true);
+  });
+
+  it('a newer choice stops the older load early instead of reading all its files', async () => {
+    const { session, events, summaryOf } = harness();
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    const slow = gate();
+    const files = wavFolder(slow.opened);
+    let reads = 0;
+    const counted = files.map((f) => ({
+      path: f.path,
+      file: {
+        size: f.file.size,
+        arrayBuffer: () => {
+          reads++;
+          return f.file.arrayBuffer();
+        },
+      } as unknown as Blob,
+    }));
+    const older = session.handle({
+      type: 'loadDataset',
+      requestId: 1,
+      spec: { kind: 'upload', format: 'wav-folder', files: counted },
+    });
+    await vi.waitFor(() => expect(reads).toBe(1));
+    await session.handle({
+      type: 'loadDataset',
+      requestId: 2,
+      spec: { kind: 'upload', format: 'cifar10', files: cifarUpload() },
+    });
+    expect(summaryOf(2).inputShape).toEqual([32, 32, 3]);
+    slow.open();
+    await older;
+    expect(reads).toBe(1);
+    expect(events.some((e) => e.type === 'datasetError' && e.requestId === 1)).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@
  * The one typed message protocol between the UI (main thread) and the training worker.
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
+import type { LoadProgress } from '../data/uploads/progress';
 import type { DeploymentFacts } from '../export/report';
 import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../core/resources';
@@ -14,7 +15,7 @@ import type { BoardProfile } from '../core/hardware';
 
 // The shared vocabulary lives in core; the protocol re-exports it for the page.
 export type { GroupSnapshot, Phase, StepMetrics };
-export type { Budgets, LayerFigures, ResourceFigures, ResourceName };
+export type { Budgets, LayerFigures, LoadProgress, ResourceFigures, ResourceName };
 export { RESOURCE_NAMES } from '../core/resources';
 export type { BackendName, BackendSetting, BackendTiming, UploadFormat };
 
@@ -221,6 +222,8 @@ export type WorkerCommand =
    */
   | { type: 'uploadFiles'; uploadId: number; files: UploadFile[] }
   | { type: 'loadDataset'; spec: DatasetSpec; requestId: number }
+  /** Stops the load `requestId` at its next file read or image decode; the dataset stays. */
+  | { type: 'cancelDataset'; requestId: number }
   | {
       type: 'start';
       config: RunConfig;
@@ -248,7 +251,16 @@ export type WorkerEvent =
       timings?: BackendTiming[];
     }
   | { type: 'dataset'; requestId: number; summary: DatasetSummary }
-  | { type: 'datasetError'; requestId: number; message: string; file?: string }
+  | {
+      type: 'datasetError';
+      requestId: number;
+      message: string;
+      file?: string;
+      /** The user cancelled the load (not a problem with the data). */
+      cancelled?: boolean;
+    }
+  /** How far the load `requestId` has got (at most a few times a second). */
+  | { type: 'datasetProgress'; requestId: number; progress: LoadProgress }
   | { type: 'runState'; state: 'running' | 'paused' | 'stopped' | 'finished' }
   | { type: 'metrics'; metrics: StepMetrics }
   | { type: 'finished'; summary: RunSummary }

@@ -12,8 +12,8 @@ import { generateShapes } from '../data/generated';
 import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
+import { LoadCancelled, LoadControl, throttled, type LoadProgress } from '../data/uploads/progress';
 import { RunExporter } from './exports';
-
 import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import { evaluateFloatModel } from '../train/evaluation';
@@ -78,6 +78,8 @@ export class TrainingSession {
   private latestDatasetRequest?: number;
   /** Set while the latest dataset request is still loading. */
   private datasetLoading = false;
+  /** The load running now, so that Cancel (or a newer choice) can stop it. */
+  private datasetLoad?: DatasetLoad;
   /** True from a Start (or resume) until its run exists: budgets sent meanwhile wait here. */
   private starting = false;
   private queuedBudgets?: Budgets;
@@ -115,6 +117,7 @@ export class TrainingSession {
     // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
     if (command.type === 'uploadFiles') return this.receiveFiles(command.uploadId, command.files);
     if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
+    if (command.type === 'cancelDataset') return this.cancelDataset(command.requestId);
     if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
     await this.ready;
     switch (command.type) {
@@ -179,7 +182,10 @@ export class TrainingSession {
     });
   }
 
-  private async buildDataset(spec: DatasetSpec): Promise<{ dataset: Dataset; warnings: string[] }> {
+  private async buildDataset(
+    spec: DatasetSpec,
+    watch?: (files: DataUploadFile[]) => LoadControl,
+  ): Promise<{ dataset: Dataset; warnings: string[] }> {
     switch (spec.kind) {
       case 'mnist': {
         const url = this.baseUrl ? new URL('data/mnist.bin', this.baseUrl).href : 'data/mnist.bin';
@@ -208,9 +214,14 @@ export class TrainingSession {
             `the chosen files look like ${detected}, not ${spec.format}: pick the matching upload type`,
           );
         }
-        const result = await loadUpload(files, {
-          image: { targetShape: spec.imageShape ?? [32, 32, 3], decode: browserImageDecoder },
+        const control = watch?.(files);
+        const result = await loadUpload(control ? control.watchFiles(files) : files, {
+          image: {
+            targetShape: spec.imageShape ?? [32, 32, 3],
+            decode: control ? control.watchDecoder(browserImageDecoder) : browserImageDecoder,
+          },
         });
+        control?.check();
         return { dataset: result.dataset, warnings: result.warnings };
       }
     }
@@ -246,11 +257,27 @@ export class TrainingSession {
   private async loadDataset(spec: DatasetSpec, requestId: number): Promise<void> {
     this.latestDatasetRequest = requestId;
     this.datasetLoading = true;
+    // A newer choice makes the older load pointless: stop it at its next read.
+    this.datasetLoad?.control?.cancel();
+    const load: DatasetLoad = { requestId };
+    this.datasetLoad = load;
     const superseded = () => this.latestDatasetRequest !== requestId;
+    const progress = throttled(
+      (p: LoadProgress) => this.post({ type: 'datasetProgress', requestId, progress: p }),
+      PROGRESS_INTERVAL_MS,
+    );
+    const watch = (files: DataUploadFile[]) => {
+      load.control = new LoadControl(files, (p) => progress.push(p));
+      // A cancel that came before the files were listed still counts.
+      if (load.cancelled) load.control.cancel();
+      return load.control;
+    };
     try {
-      const { dataset, warnings } = await this.buildDataset(spec);
+      const { dataset, warnings } = await this.buildDataset(spec, watch);
+      if (load.cancelled) throw new LoadCancelled();
       if (superseded()) return;
       this.datasetLoading = false;
+      progress.flush();
       this.post({ type: 'dataset', requestId, summary: this.useDataset(dataset, warnings) });
     } catch (err) {
       if (superseded()) return;
@@ -260,8 +287,19 @@ export class TrainingSession {
         requestId,
         message: err instanceof Error ? err.message : String(err),
         file: err instanceof DatasetError ? err.file : undefined,
+        cancelled: err instanceof LoadCancelled || undefined,
       });
+    } finally {
+      if (this.datasetLoad === load) this.datasetLoad = undefined;
     }
+  }
+
+  /** The page's Cancel: the load stops at its next file read or image decode. */
+  private cancelDataset(requestId: number): void {
+    const load = this.datasetLoad;
+    if (load?.requestId !== requestId) return;
+    load.cancelled = true;
+    load.control?.cancel();
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
@@ -1090,6 +1128,15 @@ export class TrainingSession {
     const { numTensors, numBytes } = tf.memory();
     return { ...metrics, memory: { tensors: numTensors, bytes: numBytes } };
   }
+}
+
+/** Dataset progress messages at most this often. */
+const PROGRESS_INTERVAL_MS = 150;
+
+interface DatasetLoad {
+  requestId: number;
+  control?: LoadControl;
+  cancelled?: boolean;
 }
 
 class TrainingRunState {
