@@ -119,3 +119,37 @@ test('a budget below the smallest network is refused mid-run and the budget in f
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('run-status')).toContainText('Stopped', { timeout: 60_000 });
 });
+
+test('a run resumed from a page opened without its link brings back its board and budgets', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  test.setTimeout(300_000);
+  await openStudio(page, `${RUN.replace('steps=40', 'steps=20000')}&backend=wasm`);
+  const flash = page.getByRole('textbox', { name: 'Flash budget in KB' });
+  const ram = page.getByRole('checkbox', { name: 'Limit RAM' });
+  const runFlash = await flash.inputValue();
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Running', { timeout: 120_000 });
+  // A checkpoint is stored every few seconds; then the page is opened afresh, without the link.
+  await page.waitForTimeout(8000);
+  await page.goto('./');
+  await page.reload();
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toBeVisible();
+  const board = page.getByLabel('Microcontroller board');
+  await expect(board).not.toHaveValue('stm32f746g-disco');
+  await offer.getByRole('button', { name: 'Resume run' }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Running', { timeout: 60_000 });
+  await expect(board).toHaveValue('stm32f746g-disco');
+  await expect(flash).toHaveValue(runFlash);
+  await expect(ram).not.toBeChecked();
+  expect(page.url()).toMatch(/board=stm32f746g-disco/);
+  // The first edit changes that one budget; RAM stays unlimited as in the run.
+  await flash.fill('6');
+  await flash.press('Tab');
+  await expect(page.getByTestId('budget-history')).toContainText(/Step \d+: Flash ≤ 6 KB$/);
+  await expect(ram).not.toBeChecked();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Stopped', { timeout: 60_000 });
+});
