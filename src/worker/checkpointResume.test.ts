@@ -249,6 +249,25 @@ describe('stored checkpoints are checked whole before they are offered', () => {
     await waitFor((e) => e.type === 'finished');
   });
 
+  it('a failure outside a training step ends the run stopped with the reason, and Start works again', async () => {
+    const store = new MemoryCheckpointStore();
+    const { session, events, waitFor } = harness(store);
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    vi.spyOn(PruningTrainer.prototype, 'accuracy').mockRejectedValueOnce(
+      new Error('validation failed'),
+    );
+    await session.handle({ type: 'start', config: config() });
+    expect(
+      events.filter((e) => e.type === 'runState').map((e) => e.type === 'runState' && e.state),
+    ).toEqual(['running', 'stopped']);
+    expect(notices(events)).toContain(
+      'The run stopped: validation failed. Press Start to try again.',
+    );
+    expect(await store.load()).toBeUndefined();
+    await session.handle({ type: 'start', config: config() });
+    await waitFor((e) => e.type === 'finished');
+  });
+
   it('resumes a physically pruned record to the end of its schedule', async () => {
     const { session, events, waitFor } = harness(storeWith(pruned));
     await session.handle({ type: 'init', backends: ['cpu'] });

@@ -357,6 +357,11 @@ export class TrainingSession {
     } catch (err) {
       const reason = (err instanceof Error && (err.message || err.name)) || String(err);
       const run = this.run;
+      if (run && run !== before && run.exporter) {
+        // The run had finished: only an extra after it failed; the run stands.
+        this.notice('warning', `After the run finished: ${reason}.`);
+        return;
+      }
       if (run && run !== before && !run.ended) {
         run.ended = true;
         await this.store.clear().catch(() => undefined);
