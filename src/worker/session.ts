@@ -86,6 +86,8 @@ export class TrainingSession {
     private readonly selectBackend: SelectBackend,
     private readonly store: CheckpointStore = new MemoryCheckpointStore(),
     private readonly selectFastest: typeof selectFastestBackend = selectFastestBackend,
+    /** Uploads up to this many bytes are kept with the checkpoint (tests set a small one). */
+    private readonly storedDatasetLimit = STORED_DATASET_LIMIT,
   ) {}
 
   /** Settles when the backend is chosen: every other command waits for it. */
@@ -510,15 +512,15 @@ export class TrainingSession {
     run.lastSavedAt = performance.now();
     const dataset = run.trainer.dataset;
     const upload = run.config.dataset.kind === 'upload';
-    if (upload && datasetBytes(dataset) > STORED_DATASET_LIMIT) {
+    if (upload && datasetBytes(dataset) > this.storedDatasetLimit) {
       // A checkpoint without its data could not be resumed: store none, and say so once.
       if (!run.storageWarned) {
         run.storageWarned = true;
         await this.store.clear().catch(() => undefined);
-        const mib = (datasetBytes(dataset) / 1024 / 1024).toFixed(0);
+        const mib = mibOf(datasetBytes(dataset));
         this.notice(
           'warning',
-          `"${dataset.name}" is ${mib} MiB, more than the ${STORED_DATASET_LIMIT / 1024 / 1024} MiB kept with a checkpoint, so this run cannot be resumed after a reload: let it finish, or upload the files again to start anew.`,
+          `"${dataset.name}" is ${mib} MiB, more than the ${mibOf(this.storedDatasetLimit)} MiB kept with a checkpoint, so this run cannot be resumed after a reload: let it finish, or upload the files again to start anew.`,
         );
       }
       return;
@@ -970,6 +972,8 @@ class TrainingRunState {
     this.budgetHistory = [{ step: trainer.step, budgets: { ...trainer.budgets } }];
   }
 }
+
+const mibOf = (bytes: number) => Number((bytes / 1024 / 1024).toPrecision(3));
 
 function sameBudgets(a: Budgets, b: Budgets): boolean {
   return (['flash', 'ram', 'latency', 'macs'] as const).every((r) => a[r] === b[r]);
