@@ -24,7 +24,7 @@ import {
 } from '../train/trainer';
 import { phaseAt } from '../core/pruning';
 import { MemoryCheckpointStore, type CheckpointStore, type StoredRun } from './checkpointStore';
-import { STORED_DATASET_LIMIT, validStoredRun } from './checkpointCheck';
+import { STORED_DATASET_LIMIT, validStoredRun, weightsFitProblem } from './checkpointCheck';
 import type {
   BackendName,
   BackendSetting,
@@ -437,17 +437,17 @@ export class TrainingSession {
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const [h, w, c] = dataset.inputShape;
-    const graphInput = stored.checkpoint.graph.nodes.find((n) => n.op === 'input');
-    if (graphInput?.op !== 'input' || graphInput.shape.join('×') !== `${h}×${w}×${c}`) {
-      throw new Error(`its network does not take ${dataset.name}'s ${h}×${w}×${c} inputs`);
-    }
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) {
       await this.discardStored('The interrupted run cannot be resumed with its model and dataset.');
       return this.refuseStart();
     }
+    // The weights were checked against the dataset the record describes; now against this one.
+    const misfit = stored.checkpoint.removed
+      ? undefined
+      : weightsFitProblem(stored.checkpoint.weights, analysed);
+    if (misfit) throw new Error(`${misfit} (${dataset.name} is not the data it trained on)`);
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
