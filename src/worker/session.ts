@@ -395,7 +395,7 @@ export class TrainingSession {
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
   private async queryCheckpoint(): Promise<void> {
-    const stored = await this.loadStored();
+    const { stored } = await this.loadStored();
     this.post({
       type: 'checkpoint',
       info: stored
@@ -423,9 +423,10 @@ export class TrainingSession {
     }
     this.starting = true;
     this.queuedBudgets = undefined;
-    const stored = await this.loadStored();
+    const { stored, discarded } = await this.loadStored();
     if (!stored) {
-      return this.refuseStart('There is no interrupted run to resume (or it could not be used).');
+      // A discarded record has had its notice already.
+      return this.refuseStart(discarded ? undefined : 'There is no interrupted run to resume.');
     }
     const { config } = stored;
     let dataset: Dataset;
@@ -482,7 +483,7 @@ export class TrainingSession {
    * The stored run if every part of it can be resumed; one that cannot is discarded with a
    * notice naming why (it would otherwise be offered after every reload).
    */
-  private async loadStored(): Promise<StoredRun | undefined> {
+  private async loadStored(): Promise<{ stored?: StoredRun; discarded?: boolean }> {
     let value: unknown;
     try {
       value = await this.store.load();
@@ -491,18 +492,18 @@ export class TrainingSession {
         'warning',
         `The interrupted run's checkpoint could not be read (${err instanceof Error ? err.message : String(err)}).`,
       );
-      return undefined;
+      return {};
     }
-    if (value === undefined) return undefined;
+    if (value === undefined) return {};
     const valid = validStoredRun(value);
-    if (typeof valid !== 'string') return valid;
+    if (typeof valid !== 'string') return { stored: valid };
     const names = value as Partial<StoredRun>;
     const what =
       typeof names.modelName === 'string' && typeof names.datasetName === 'string'
         ? `The interrupted run (${names.modelName} on ${names.datasetName})`
         : 'A stored checkpoint';
     await this.discardStored(`${what} cannot be resumed: ${valid}.`);
-    return undefined;
+    return { discarded: true };
   }
 
   /** Saves the run's checkpoint (memory, for roll-back; storage, for reloads). */
