@@ -217,8 +217,7 @@ function prunedGraphProblem(
 
 /**
  * Why a stored run cannot be resumed, or undefined when every part of it fits the model its
- * configuration builds. `build` makes that model's graph (the zoo's builder); any error it
- * throws is a problem of the record too.
+ * configuration builds for its dataset (an error building that model is a problem too).
  */
 export function storedRunProblem(value: unknown): string | undefined {
   if (!isObj(value)) return 'it is not a checkpoint record';
@@ -309,6 +308,11 @@ export function storedRunProblem(value: unknown): string | undefined {
     return 'its validation accuracy is not valid';
   }
   return undefined;
+}
+
+/** Why `weights` do not fit the network `analysed` describes, or undefined. */
+export function weightsFitProblem(weights: unknown, analysed: AnalysedGraph): string | undefined {
+  return weightsProblem('weights', weights, analysed, false);
 }
 
 /** Uploaded datasets up to this size are stored with the checkpoint so a reload can resume. */

@@ -11,6 +11,7 @@ import { analyseGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
 import { runBoard } from '../core/hardware';
 import { createResourceEstimator } from '../train/estimator';
+import { makeCifarBatch } from '../data/testing/fixtures';
 import { TrainingSession } from './session';
 
 /** The one stored run of a test's store (runs are stored under a key of their own). */
@@ -231,7 +232,10 @@ describe('stored checkpoints are checked whole before they are offered', () => {
       { type: 'runState', state: 'stopped' },
     ]);
     expect(events.some((e) => e.type === 'metrics')).toBe(false);
-    expect(notices(events).join(' ')).toMatch(/step 2000000000 is not between/);
+    // One notice, the reason: nothing generic after it.
+    const said = notices(events);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/step 2000000000 is not between/);
     expect(await onlyStored(store)).toBeUndefined();
   });
 
@@ -254,6 +258,78 @@ describe('stored checkpoints are checked whole before they are offered', () => {
     // The session is usable: a new run starts and finishes.
     await session.handle({ type: 'start', config: config() });
     await waitFor((e) => e.type === 'finished');
+  });
+
+  it('a failure outside a training step ends the run stopped with the reason, and Start works again', async () => {
+    const store = new MemoryCheckpointStore();
+    const { session, events, waitFor } = harness(store);
+    await session.handle({ type: 'init', backends: ['cpu'] });
+    vi.spyOn(PruningTrainer.prototype, 'accuracy').mockRejectedValueOnce(
+      new Error('validation failed'),
+    );
+    await session.handle({ type: 'start', config: config() });
+    expect(
+      events.filter((e) => e.type === 'runState').map((e) => e.type === 'runState' && e.state),
+    ).toEqual(['running', 'stopped']);
+    expect(notices(events)).toContain(
+      'The run stopped: validation failed. Press Start to try again.',
+    );
+    expect(await onlyStored(store)).toBeUndefined();
+    await session.handle({ type: 'start', config: config() });
+    await waitFor((e) => e.type === 'finished');
+  });
+
+  it('an upload is kept with its checkpoint and resumes from it; one over the limit is not stored, and says so', async () => {
+    const labels = Array.from({ length: 200 }, (_, i) => i % 10);
+    const upload = {
+      kind: 'upload' as const,
+      format: 'cifar10' as const,
+      files: [{ path: 'data_batch_1.bin', file: new Blob([makeCifarBatch(labels)]) }],
+    };
+    const uploadRun = async (limit?: number) => {
+      const store = new MemoryCheckpointStore();
+      const events: WorkerEvent[] = [];
+      const session = new TrainingSession(
+        (e) => events.push(e),
+        selectBackend,
+        store,
+        undefined,
+        undefined,
+        limit,
+      );
+      await session.handle({ type: 'init', backends: ['cpu'] });
+      const running = session.handle({ type: 'start', config: config({ dataset: upload }) });
+      for (let i = 0; i < 6000; i++) {
+        if (events.some((e) => e.type === 'metrics' && e.metrics.phase === 'pruning')) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await session.handle({ type: 'pause' });
+      const stored = await onlyStored(store);
+      await session.handle({ type: 'stop' });
+      await running;
+      return { stored, events, store };
+    };
+    // Small enough to keep: stored with its data, offered after a "reload", and resumed.
+    const kept = await uploadRun();
+    expect(kept.stored?.dataset?.train.count).toBeGreaterThan(0);
+    expect(storedRunProblem(kept.stored)).toBeUndefined();
+    const fresh = harness(storeWith(kept.stored));
+    await fresh.session.handle({ type: 'init', backends: ['cpu'] });
+    const resuming = fresh.session.handle({ type: 'resumeCheckpoint' });
+    const first = await fresh.waitFor((e) => e.type === 'metrics');
+    expect(first.type === 'metrics' && first.metrics.step).toBe(kept.stored!.checkpoint.step + 1);
+    const shown = fresh.events.find((e) => e.type === 'dataset');
+    expect(shown?.type === 'dataset' && shown.summary.inputShape).toEqual([32, 32, 3]);
+    await fresh.session.handle({ type: 'stop' });
+    await resuming;
+    // Over the limit: nothing stored (it could not be resumed), and the page is told while it trains.
+    const big = await uploadRun(1000);
+    expect(big.stored).toBeUndefined();
+    const said = notices(big.events).filter((m) => /kept with a checkpoint/.test(m));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /is [\d.]+ MiB, more than the 0\.000954 MiB kept with a checkpoint, so this run cannot be resumed after a reload/,
+    );
   });
 
   it('resumes a physically pruned record to the end of its schedule', async () => {

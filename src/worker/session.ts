@@ -32,7 +32,7 @@ import {
   type RunLocks,
   type StoredRun,
 } from './checkpointStore';
-import { STORED_DATASET_LIMIT, validStoredRun } from './checkpointCheck';
+import { STORED_DATASET_LIMIT, validStoredRun, weightsFitProblem } from './checkpointCheck';
 import type {
   BackendName,
   BackendSetting,
@@ -104,6 +104,8 @@ export class TrainingSession {
     private readonly store: CheckpointStore = new MemoryCheckpointStore(),
     private readonly selectFastest: typeof selectFastestBackend = selectFastestBackend,
     private readonly locks: RunLocks = new MemoryRunLocks(),
+    /** Uploads up to this many bytes are kept with the checkpoint (tests set a small one). */
+    private readonly storedDatasetLimit = STORED_DATASET_LIMIT,
   ) {}
 
   /** Settles when the backend is chosen: every other command waits for it. */
@@ -468,6 +470,11 @@ export class TrainingSession {
       this.resuming = undefined;
       resuming?.release?.();
       const run = this.run;
+      if (run && run !== before && run.exporter) {
+        // The run had finished: only an extra after it failed; the run stands.
+        this.notice('warning', `After the run finished: ${reason}.`);
+        return;
+      }
       if (run && run !== before && !run.ended) {
         await this.store.clear(run.key).catch(() => undefined);
         this.endRun(run);
@@ -555,7 +562,7 @@ export class TrainingSession {
     for (const key of keys) {
       if (held.has(key)) continue;
       // Checked whole: a record that cannot be resumed is discarded (with the reason), not offered.
-      const stored = await this.loadStored(key);
+      const { stored } = await this.loadStored(key);
       if (stored && (!best || stored.savedAt > best.stored.savedAt)) best = { key, stored };
     }
     return best;
@@ -578,13 +585,17 @@ export class TrainingSession {
     const key = requested ?? this.offeredKey ?? (await this.resumableCheckpoint())?.key;
     // The lock first: two tabs pressing Resume on the same run cannot both continue it.
     const release = key ? await this.locks.tryHold(key) : undefined;
-    const stored = key && release ? await this.loadStored(key) : undefined;
+    const { stored, discarded } =
+      key && release ? await this.loadStored(key) : { stored: undefined, discarded: false };
     if (!key || !release || !stored) {
       release?.();
+      // A discarded record has had its notice already.
       this.refuseStart(
         key && !release
           ? 'This interrupted run is already being resumed in another tab of this site.'
-          : 'There is no interrupted run to resume (or it could not be used).',
+          : discarded
+            ? undefined
+            : 'There is no interrupted run to resume.',
       );
       await this.queryCheckpoint();
       return;
@@ -603,11 +614,6 @@ export class TrainingSession {
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const [h, w, c] = dataset.inputShape;
-    const graphInput = stored.checkpoint.graph.nodes.find((n) => n.op === 'input');
-    if (graphInput?.op !== 'input' || graphInput.shape.join('×') !== `${h}×${w}×${c}`) {
-      throw new Error(`its network does not take ${dataset.name}'s ${h}×${w}×${c} inputs`);
-    }
     this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) {
@@ -624,6 +630,11 @@ export class TrainingSession {
       release();
       return this.refuseStart(memory);
     }
+    // The weights were checked against the dataset the record describes; now against this one.
+    const misfit = stored.checkpoint.removed
+      ? undefined
+      : weightsFitProblem(stored.checkpoint.weights, analysed);
+    if (misfit) throw new Error(`${misfit} (${dataset.name} is not the data it trained on)`);
     const estimator = createResourceEstimator(analysed, runBoard(config));
     const trainer = PruningTrainer.fromCheckpoint(
       analysed,
@@ -660,7 +671,7 @@ export class TrainingSession {
    * The stored run if every part of it can be resumed; one that cannot is discarded with a
    * notice naming why (it would otherwise be offered after every reload).
    */
-  private async loadStored(key: string): Promise<StoredRun | undefined> {
+  private async loadStored(key: string): Promise<{ stored?: StoredRun; discarded?: boolean }> {
     let value: unknown;
     try {
       value = await this.store.load(key);
@@ -669,18 +680,18 @@ export class TrainingSession {
         'warning',
         `The interrupted run's checkpoint could not be read (${err instanceof Error ? err.message : String(err)}).`,
       );
-      return undefined;
+      return {};
     }
-    if (value === undefined) return undefined;
+    if (value === undefined) return {};
     const valid = validStoredRun(value);
-    if (typeof valid !== 'string') return valid;
+    if (typeof valid !== 'string') return { stored: valid };
     const names = value as Partial<StoredRun>;
     const what =
       typeof names.modelName === 'string' && typeof names.datasetName === 'string'
         ? `The interrupted run (${names.modelName} on ${names.datasetName})`
         : 'A stored checkpoint';
     await this.discardStored(`${what} cannot be resumed: ${valid}.`, key);
-    return undefined;
+    return { discarded: true };
   }
 
   /** Saves the run's checkpoint (memory, for roll-back; storage, for reloads). */
@@ -690,15 +701,15 @@ export class TrainingSession {
     run.lastSavedAt = performance.now();
     const dataset = run.trainer.dataset;
     const upload = run.config.dataset.kind === 'upload';
-    if (upload && datasetBytes(dataset) > STORED_DATASET_LIMIT) {
+    if (upload && datasetBytes(dataset) > this.storedDatasetLimit) {
       // A checkpoint without its data could not be resumed: store none, and say so once.
       if (!run.storageWarned) {
         run.storageWarned = true;
         await this.store.clear(run.key).catch(() => undefined);
-        const mib = (datasetBytes(dataset) / 1024 / 1024).toFixed(0);
+        const mib = mibOf(datasetBytes(dataset));
         this.notice(
           'warning',
-          `"${dataset.name}" is ${mib} MiB, more than the ${STORED_DATASET_LIMIT / 1024 / 1024} MiB kept with a checkpoint, so this run cannot be resumed after a reload: let it finish, or upload the files again to start anew.`,
+          `"${dataset.name}" is ${mib} MiB, more than the ${mibOf(this.storedDatasetLimit)} MiB kept with a checkpoint, so this run cannot be resumed after a reload: let it finish, or upload the files again to start anew.`,
         );
       }
       return;
@@ -1167,6 +1178,8 @@ class TrainingRunState {
     this.budgetHistory = [{ step: trainer.step, budgets: { ...trainer.budgets } }];
   }
 }
+
+const mibOf = (bytes: number) => Number((bytes / 1024 / 1024).toPrecision(3));
 
 function sameBudgets(a: Budgets, b: Budgets): boolean {
   return (['flash', 'ram', 'latency', 'macs'] as const).every((r) => a[r] === b[r]);
