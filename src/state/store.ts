@@ -145,6 +145,8 @@ export interface StudioActions {
   refreshStorageUse: () => void;
   /** Trains the finished run's unpruned network for its full length (the fair reference). */
   trainReference: () => void;
+  /** Trains the uniform-width network that fits the finished run's budgets (the baseline). */
+  trainBaseline: () => void;
 
   setLargeText: (on: boolean) => void;
   selectGroup: (name: string) => void;
@@ -169,6 +171,8 @@ export interface StudioData extends WorkerFacingState {
   liveRunId?: string;
   /** The unpruned reference being trained for a run. */
   referenceProgress?: { runId: string; step: number; totalSteps: number };
+  /** The uniform-width baseline being trained for a run. */
+  baselineProgress?: { runId: string; step: number; totalSteps: number };
 }
 
 export type StudioState = StudioData & StudioActions;
@@ -365,6 +369,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (event.type === 'runFiles') keepRun(event);
         if (event.type === 'finished') set({ liveRunId: event.summary.id });
         if (event.type === 'reference') onReference(event);
+        if (event.type === 'baseline') onBaseline(event);
       }
     };
 
@@ -466,6 +471,25 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       void putRecord(record, 'The finished run');
     };
 
+    /** A result trained for a finished run joins its summary (list, shown run, kept record). */
+    const attachToRun = (runId: string, patch: Partial<RunSummary>, what: string) => {
+      const withPatch = <T extends RunSummary>(r: T): T =>
+        r.id === runId ? { ...r, ...patch } : r;
+      const savedRuns = get().savedRuns.map(withPatch);
+      set((s) => ({
+        savedRuns,
+        run: s.run.summary ? { ...s.run, summary: withPatch(s.run.summary) } : s.run,
+      }));
+      const problem = storeSavedRuns(env.storage, savedRuns);
+      if (problem) get().notify('warning', problem);
+      const shown = get().shownRecord;
+      if (shown?.summary.id === runId) {
+        const record = { ...shown, summary: withPatch(shown.summary) };
+        set({ shownRecord: record });
+        if (get().kept.ids.includes(runId)) void putRecord(record, what);
+      }
+    };
+
     /** Progress of the unpruned reference; once done, the run (list, record) names it. */
     const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) => {
       const { runId } = event;
@@ -478,23 +502,24 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         set({ referenceProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
         return;
       }
-      const reference = event.reference;
-      const withReference = <T extends RunSummary>(r: T): T =>
-        r.id === runId ? { ...r, reference } : r;
-      const savedRuns = get().savedRuns.map(withReference);
-      set((s) => ({
-        referenceProgress: undefined,
-        savedRuns,
-        run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
-      }));
-      const problem = storeSavedRuns(env.storage, savedRuns);
-      if (problem) get().notify('warning', problem);
-      const shown = get().shownRecord;
-      if (shown?.summary.id === runId) {
-        const record = { ...shown, summary: withReference(shown.summary) };
-        set({ shownRecord: record });
-        if (get().kept.ids.includes(runId)) void putRecord(record, 'The run with its reference');
+      set({ referenceProgress: undefined });
+      attachToRun(runId, { reference: event.reference }, 'The run with its reference');
+    };
+
+    /** Progress of the uniform-width baseline; once done, the run (list, record) holds it. */
+    const onBaseline = (event: Extract<WorkerEvent, { type: 'baseline' }>) => {
+      const { runId } = event;
+      if (event.error) {
+        set({ baselineProgress: undefined });
+        get().notify('error', event.error);
+        return;
       }
+      if (!event.baseline) {
+        set({ baselineProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
+        return;
+      }
+      set({ baselineProgress: undefined });
+      attachToRun(runId, { baseline: event.baseline }, 'The run with its baseline');
     };
 
     /** Shows a record as the current (finished) run. */
@@ -575,6 +600,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
                   ...s,
                   liveRunId: undefined,
                   referenceProgress: undefined,
+                  baselineProgress: undefined,
                   run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
                 },
                 'error',
@@ -866,6 +892,19 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           },
         });
         send({ type: 'trainReference' });
+      },
+      trainBaseline: () => {
+        const { run, liveRunId } = get();
+        if (run.status !== 'finished' || !run.summary || run.summary.id !== liveRunId) return;
+        if (get().baselineProgress?.runId === liveRunId) return;
+        set({
+          baselineProgress: {
+            runId: liveRunId,
+            step: 0,
+            totalSteps: run.summary.config.schedule.totalSteps,
+          },
+        });
+        send({ type: 'trainBaseline' });
       },
 
       setLargeText: (on) => {
