@@ -50,7 +50,7 @@ function ComparisonTable({
         role="region"
         aria-label="Baseline comparison table"
       >
-        <table data-testid="baseline-table">
+        <table className="baseline-table" data-testid="baseline-table">
           <thead>
             <tr>
               <th scope="col">Network</th>
@@ -66,19 +66,20 @@ function ComparisonTable({
               <th scope="col" className="num">
                 Latency
               </th>
-              <th scope="col">Channels kept per group</th>
               <th scope="col">Budgets</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.name}>
-                <th scope="row">{r.name}</th>
+                <th scope="row">
+                  {r.name}
+                  <span className="kept-line">channels kept: {keptText(r.kept)}</span>
+                </th>
                 <td className="num">{formatPercent(r.accuracy)}</td>
                 <td className="num">{formatBytes(r.resources.flash)}</td>
                 <td className="num">{formatBytes(r.resources.ram)}</td>
                 <td className="num">{formatMs(r.resources.latency)}</td>
-                <td>{keptText(r.kept)}</td>
                 <td>{r.fits ? 'fits' : <span className="tag">over budget</span>}</td>
               </tr>
             ))}
@@ -88,7 +89,7 @@ function ComparisonTable({
       <p className="hint" data-testid="baseline-verdict">
         {baseline.accuracy === summary.validationAccuracy
           ? 'The same accuracy either way.'
-          : `${baseline.accuracy < summary.validationAccuracy ? 'Pruning while training' : 'Uniform shrinking'} is ${formatPercent(Math.abs(summary.validationAccuracy - baseline.accuracy))} points more accurate at these budgets.`}
+          : `${baseline.accuracy < summary.validationAccuracy ? 'Pruning while training' : 'Uniform shrinking'} is ${(Math.abs(summary.validationAccuracy - baseline.accuracy) * 100).toFixed(1)} percentage points more accurate at these budgets.`}
       </p>
     </>
   );

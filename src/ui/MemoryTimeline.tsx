@@ -9,8 +9,8 @@ import { formatBytes } from './format';
 export const layerRowId = (operator: string) =>
   `layer-row-${operator.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
 
-const WIDTH = 720;
-const HEIGHT = 260;
+const WIDTH = 540;
+const HEIGHT = 230;
 const LEFT = 64;
 const RIGHT = 8;
 const TOP = 10;
@@ -202,8 +202,7 @@ function Timeline({ facts }: { facts: DeploymentFacts }) {
               <th scope="col" className="num">
                 Bytes
               </th>
-              <th scope="col">Live from</th>
-              <th scope="col">Live to</th>
+              <th scope="col">Live (first → last operator)</th>
               <th scope="col">Note</th>
             </tr>
           </thead>
@@ -218,8 +217,10 @@ function Timeline({ facts }: { facts: DeploymentFacts }) {
                   </th>
                   <td className="num">{b.offset.toLocaleString('en')} B</td>
                   <td className="num">{b.alignedBytes.toLocaleString('en')} B</td>
-                  <td>{scopeLabel(timeline.operators, b.firstUse)}</td>
-                  <td>{scopeLabel(timeline.operators, b.lastUse)}</td>
+                  <td>
+                    {scopeLabel(timeline.operators, b.firstUse)} →{' '}
+                    {scopeLabel(timeline.operators, b.lastUse)}
+                  </td>
                   <td>
                     {atPeak && <span className="tag">live at peak</span>}
                     {i === timeline.topBuffer && <span className="tag">sets the size</span>}
