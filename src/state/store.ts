@@ -58,6 +58,7 @@ import {
   type RunRecordFile,
   type RunRecordStore,
 } from './runRecords';
+import { deploymentFromReport } from './reportFacts';
 import { SAVED_RUNS_KEY, loadSavedRuns, storeSavedRuns, unavailableStorage } from './savedRuns';
 import { emptyRunSeries } from './series';
 
@@ -522,7 +523,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       attachToRun(runId, { baseline: event.baseline }, 'The run with its baseline');
     };
 
-    /** Shows a record as the current (finished) run. */
+    /** Shows a record as the current (finished) run (its report gives the deployment facts). */
     const showRecord = (record: RunRecord) =>
       set({
         run: {
@@ -530,6 +531,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           summary: record.summary,
           series: record.series,
           latest: record.final,
+          deployment: deploymentFromReport(record.files.report.bytes),
           kept: 'saved',
         },
         shownRecord: record,
