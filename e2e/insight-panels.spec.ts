@@ -30,7 +30,8 @@ test('after the default run: memory timeline, float vs int8 and the uniform-widt
   // Memory timeline: the peak operator is named, and it is a row of the per-layer table, marked.
   const timeline = page.getByTestId('memory-timeline');
   const peakLink = timeline.getByTestId('memory-timeline-peak').locator('a.peak-name');
-  await expect(peakLink).toBeVisible();
+  // The int8 model is prepared after the run: slow on a busy machine.
+  await expect(peakLink).toBeVisible({ timeout: 150_000 });
   const peak = (await peakLink.textContent())!.trim();
   expect(peak.length).toBeGreaterThan(0);
   const layers = page.getByTestId('layer-breakdown');
@@ -122,4 +123,12 @@ test('after the default run: memory timeline, float vs int8 and the uniform-widt
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
   expect(bad).toEqual([]);
+
+  // After a reload the kept run is shown again: its timeline and comparison come from its report.
+  await expect(page.getByTestId('saved-runs-table')).not.toContainText('summary only');
+  await page.reload();
+  await expect(page.getByTestId('shown-run')).toBeVisible({ timeout: 60_000 });
+  await expect(timeline.locator('a.peak-name')).toHaveText(peak);
+  await expect(compare.getByTestId('float-int8-int8')).toHaveText(int8);
+  await expect(baseline.getByTestId('baseline-table')).toBeVisible();
 });
