@@ -82,6 +82,11 @@ test('after the default run: memory timeline, float vs int8 and the uniform-widt
   await expect(
     compare.getByTestId('float-int8-differences').locator('tbody tr').first(),
   ).toBeVisible();
+  // Each listed sample is shown as a picture.
+  const differences = compare.getByTestId('float-int8-differences');
+  await expect(differences.getByRole('img', { name: /^Validation sample \d+, true / })).toHaveCount(
+    await differences.locator('tbody tr').count(),
+  );
   await compare.screenshot({ path: '/tmp/insight-float-int8.png' });
 
   // Baseline: one click trains the uniform-width network; it fits the run's budgets.

@@ -1,11 +1,14 @@
 import { useStudio } from '../state/store';
-import type { Int8Comparison } from '../worker/protocol';
+import type { ConfusionEvaluation, Int8Comparison } from '../worker/protocol';
+import { SampleCanvas } from './SampleCanvas';
+
+type SamplePictures = ConfusionEvaluation['samples'];
 import { ChartCard } from './ChartCard';
 import { formatDelta, formatPercent } from './format';
 
 const recall = (v: number | null) => (v === null ? '–' : formatPercent(v));
 
-function Comparison({ c }: { c: Int8Comparison }) {
+function Comparison({ c, pictures }: { c: Int8Comparison; pictures?: SamplePictures }) {
   const name = (k: number) => c.perClass[k]?.className ?? String(k);
   const worst = c.perClass.reduce<number | undefined>((w, k, i) => {
     if (k.floatRecall === null || k.int8Recall === null) return w;
@@ -103,12 +106,21 @@ function Comparison({ c }: { c: Int8Comparison }) {
                   <td colSpan={5}>The two models give the same outputs on every sample.</td>
                 </tr>
               ) : (
-                c.largestDifferences.map((d) => (
+                c.largestDifferences.map((d, i) => (
                   <tr
                     key={d.sample}
                     className={d.floatClass !== d.int8Class ? 'marked' : undefined}
                   >
-                    <th scope="row">#{d.sample + 1}</th>
+                    <th scope="row">
+                      {pictures?.validationIndex[i] === d.sample && (
+                        <SampleCanvas
+                          samples={pictures}
+                          index={i}
+                          label={`Validation sample ${d.sample + 1}, true ${name(d.label)}`}
+                        />
+                      )}
+                      #{d.sample + 1}
+                    </th>
                     <td>{name(d.label)}</td>
                     <td>
                       {name(d.floatClass)} ({d.floatProbability.toFixed(2)})
@@ -135,6 +147,7 @@ function Comparison({ c }: { c: Int8Comparison }) {
  */
 export function FloatVsInt8() {
   const comparison = useStudio((s) => s.run.deployment?.comparison);
+  const pictures = useStudio((s) => s.run.deployment?.differencePictures);
   return (
     <ChartCard
       id="float-int8"
@@ -143,7 +156,7 @@ export function FloatVsInt8() {
       empty={comparison ? undefined : 'Finish a run to compare its float and int8 models.'}
       wide
     >
-      {comparison && <Comparison c={comparison} />}
+      {comparison && <Comparison c={comparison} pictures={pictures} />}
     </ChartCard>
   );
 }

@@ -17,7 +17,7 @@ import { buildReport, type DeploymentFacts, type Int8Comparison } from '../expor
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';
 import { modelOperators, tflmModule } from '../export/tflmModule';
-import { evaluateModel, type PredictClasses } from '../train/evaluation';
+import { evaluateModel, samplePictures, type PredictClasses } from '../train/evaluation';
 import type { PruningTrainer } from '../train/trainer';
 import type {
   ConfusionEvaluation,
@@ -246,6 +246,10 @@ export class RunExporter {
       int8Accuracy: tflite.int8Accuracy,
       floatAccuracy: tflite.floatAccuracy,
       comparison: tflite.comparison,
+      differencePictures: samplePictures(
+        this.trainer.dataset,
+        tflite.comparison.largestDifferences.map((d) => d.sample),
+      ),
     };
   }
 

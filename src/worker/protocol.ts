@@ -128,6 +128,8 @@ export interface RunDeployment {
   floatAccuracy: number;
   /** Float vs int8 on the same samples: per-class recall, the largest output differences. */
   comparison?: Int8Comparison;
+  /** Pictures of comparison.largestDifferences' samples, in that order (live runs only). */
+  differencePictures?: ConfusionEvaluation['samples'];
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';

@@ -70,6 +70,15 @@ describe('after a run: memory plan, float vs int8, and the uniform-width baselin
     const int8Matrix = ofType(events, 'evaluation').find((e) => e.evaluation.model === 'int8');
     expect(int8Matrix?.evaluation.accuracy).toBeCloseTo(comparison.int8Accuracy, 12);
     expect(comparison.perClass.reduce((n, k) => n + k.samples, 0)).toBe(comparison.samples);
+    // Pictures of the samples that differ most, in the same order, each rescaled to 0..255.
+    const pictures = deployment!.differencePictures!;
+    expect(pictures.validationIndex).toEqual(comparison.largestDifferences.map((d) => d.sample));
+    expect(pictures.pixels.length).toBe(pictures.count * 12 * 12);
+    if (pictures.count > 0) {
+      const first = pictures.pixels.subarray(0, 144);
+      expect(Math.max(...first)).toBe(255);
+      expect(Math.min(...first)).toBe(0);
+    }
 
     // The baseline: one uniform width, trained the run's steps, fitting the run's budgets.
     await s.handle({ type: 'trainBaseline' });
