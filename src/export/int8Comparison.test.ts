@@ -57,6 +57,22 @@ describe('float vs int8 comparison', () => {
     expect(c.floatAccuracy).toBe(0.5);
   });
 
+  it('lists samples whose top class changed before larger differences that keep it', () => {
+    // Sample 0 keeps its class with a difference of 0.3; sample 1 flips with 0.02.
+    const c = compareOutputs({
+      floatOutputs: [0.9, 0.1, 0.51, 0.49],
+      int8Outputs: [0.6, 0.4, 0.49, 0.51],
+      outputsAreProbabilities: true,
+      labels: [0, 0],
+      count: 2,
+      classNames: ['x', 'y'],
+    });
+    expect(c.largestDifferences.map((d) => [d.sample, d.int8Class])).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
+  });
+
   it('refuses outputs of the wrong size and labels outside the classes', () => {
     const base = {
       outputsAreProbabilities: true,

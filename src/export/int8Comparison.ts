@@ -88,11 +88,11 @@ export function compareOutputs(input: ComparisonInput): Int8Comparison {
       maxDifference,
     });
   }
-  // Largest first; a changed top class before an equal difference that keeps it.
+  // Samples whose top class changed first, then the largest difference first.
   differences.sort(
     (a, b) =>
-      b.maxDifference - a.maxDifference ||
       Number(b.floatClass !== b.int8Class) - Number(a.floatClass !== a.int8Class) ||
+      b.maxDifference - a.maxDifference ||
       a.sample - b.sample,
   );
   const total = (right: number[]) => right.reduce((s, v) => s + v, 0);

@@ -99,7 +99,7 @@ export interface Int8Comparison {
     floatRecall: number | null;
     int8Recall: number | null;
   }[];
-  /** The samples whose outputs differ most, largest first. */
+  /** The samples that differ most: those whose top class changed, then by maxDifference. */
   largestDifferences: OutputDifference[];
 }
 

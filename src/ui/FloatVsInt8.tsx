@@ -88,7 +88,7 @@ function Comparison({ c, pictures }: { c: Int8Comparison; pictures?: SamplePictu
           aria-label="Samples whose float and int8 outputs differ most"
         >
           <table data-testid="float-int8-differences">
-            <caption>Largest output differences</caption>
+            <caption>Largest output differences (changed top class first)</caption>
             <thead>
               <tr>
                 <th scope="col">Sample</th>
