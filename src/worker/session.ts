@@ -833,22 +833,23 @@ export class TrainingSession {
       fail(0, err instanceof Error ? err.message : String(err));
       return;
     }
-    const scaled = analyseGraph(
-      prunedGraph(
-        original,
-        sized.kept.map((k) => Array.from({ length: k }, (_, c) => c)),
-      ),
-    );
-    const estimator = createResourceEstimator(scaled, runBoard(config));
-    const resources = estimator.report(scaled.groups.map((g) => g.size)).values;
     this.baselineRunning = true;
-    const baseline = new PruningTrainer(
-      scaled,
-      trainer.dataset,
-      { ...this.settingsFor(config), pruning: false },
-      estimator,
-    );
+    let baseline: PruningTrainer | undefined;
     try {
+      const scaled = analyseGraph(
+        prunedGraph(
+          original,
+          sized.kept.map((k) => Array.from({ length: k }, (_, c) => c)),
+        ),
+      );
+      const estimator = createResourceEstimator(scaled, runBoard(config));
+      const resources = estimator.report(scaled.groups.map((g) => g.size)).values;
+      baseline = new PruningTrainer(
+        scaled,
+        trainer.dataset,
+        { ...this.settingsFor(config), pruning: false },
+        estimator,
+      );
       let lastPost = 0;
       this.post({ type: 'baseline', runId, step: 0, totalSteps });
       while (!baseline.done) {
@@ -878,9 +879,9 @@ export class TrainingSession {
       run.baseline = result;
       this.post({ type: 'baseline', runId, step: baseline.step, totalSteps, baseline: result });
     } catch (err) {
-      fail(baseline.step, `${err instanceof Error ? err.message : String(err)}.`);
+      fail(baseline?.step ?? 0, `${err instanceof Error ? err.message : String(err)}.`);
     } finally {
-      baseline.dispose();
+      baseline?.dispose();
       this.baselineRunning = false;
     }
   }
