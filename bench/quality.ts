@@ -11,6 +11,11 @@ import { analyseGraph, type AnalysedGraph } from '../src/core/graphAnalysis';
 import { scheduleBoundaries } from '../src/core/pruning';
 import type { Budgets, ResourceFigures, ResourceName } from '../src/core/resources';
 import { zooModel } from '../src/core/zoo';
+import {
+  fitsBudgets,
+  largestUniformRatio as largestRatio,
+  uniformKept,
+} from '../src/core/uniformWidth';
 import type { Dataset } from '../src/data/dataset';
 import { createResourceEstimator } from '../src/train/estimator';
 import { MaskedNetwork, type LayerWeights } from '../src/train/network';
@@ -86,40 +91,16 @@ export function buildModel(config: Pick<QualityConfig, 'model' | 'width'>, datas
   );
 }
 
-/** Channels per group at width multiplier r: clamp(round(r·C), 1, C); fixed groups keep all. */
-export function uniformKept(analysed: AnalysedGraph, ratio: number): number[] {
-  return analysed.groups.map((g) =>
-    g.prunable ? Math.min(g.size, Math.max(1, Math.round(ratio * g.size))) : g.size,
-  );
-}
+/** The uniform-width baseline's search, shared with the app (src/core/uniformWidth.ts). */
+export { fitsBudgets, uniformKept };
 
-export function fitsBudgets(values: ResourceFigures, budgets: Budgets): boolean {
-  return (Object.entries(budgets) as [ResourceName, number | undefined][]).every(
-    ([r, b]) => b === undefined || values[r] <= b,
-  );
-}
-
-/**
- * The largest uniform width multiplier whose network fits the budgets, by bisection (the
- * figures only grow with the width). Throws if even one channel per group does not fit.
- */
+/** The largest uniform width multiplier whose network the run's estimator says fits. */
 export function largestUniformRatio(
   analysed: AnalysedGraph,
   estimator: ResourceEstimator,
   budgets: Budgets,
 ): { ratio: number; kept: number[] } {
-  const fits = (r: number) =>
-    fitsBudgets(estimator.report(uniformKept(analysed, r)).values, budgets);
-  if (!fits(0)) throw new Error('Even one channel per group does not fit the budget.');
-  if (fits(1)) return { ratio: 1, kept: uniformKept(analysed, 1) };
-  let lo = 0;
-  let hi = 1;
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    if (fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return { ratio: lo, kept: uniformKept(analysed, lo) };
+  return largestRatio(analysed, (kept) => estimator.report(kept).values, budgets);
 }
 
 /**

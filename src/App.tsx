@@ -2,15 +2,18 @@ import { useEffect } from 'react';
 import { selectUnloadWarning } from './state/selectors';
 import { studioStore, useStudio } from './state/store';
 import { BackendBadge } from './ui/BackendBadge';
+import { BaselineComparison } from './ui/BaselineComparison';
 import { BoardPanel } from './ui/BoardPanel';
 import { BudgetPanel } from './ui/BudgetPanel';
 import { ConfusionMatrix } from './ui/ConfusionMatrix';
 import { DatasetPanel } from './ui/DatasetPanel';
 import { ExportPanel } from './ui/ExportPanel';
+import { FloatVsInt8 } from './ui/FloatVsInt8';
 import { HowItWorks } from './ui/HowItWorks';
 import { ImportanceChart } from './ui/ImportanceChart';
 import { LargeTextToggle } from './ui/LargeTextToggle';
 import { LayerBreakdown } from './ui/LayerBreakdown';
+import { MemoryTimeline } from './ui/MemoryTimeline';
 import { ModelPanel } from './ui/ModelPanel';
 import { Notices } from './ui/Notices';
 import { OfflineBadge } from './ui/OfflineBadge';
@@ -88,7 +91,10 @@ export function App() {
                 </LiveStateProvider>
               ),
             )}
+            <MemoryTimeline />
             <ConfusionMatrix />
+            <FloatVsInt8 />
+            <BaselineComparison />
           </div>
           <LiveStateProvider>
             <HowItWorks />

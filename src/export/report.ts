@@ -2,6 +2,7 @@
  * Export report: what was deployed, against which board and budgets, at what cost and accuracy.
  * Takes the numbers as input (core estimates them) and formats them with units.
  */
+import { scopeLabel, type TimelineBuffer } from '../core/arenaTimeline';
 import { ExportError } from './model';
 
 export interface ReportInput {
@@ -35,6 +36,8 @@ export interface ReportInput {
     trainCount: number;
     validationCount: number;
   };
+  /** The int8 model next to its float original, sample by sample (same samples as afterInt8). */
+  int8Comparison?: Int8Comparison;
   /** What each accuracy was measured on (network, step, samples). */
   accuracyMeasured?: Partial<
     Record<
@@ -65,12 +68,48 @@ export interface DeploymentFacts {
     planningBytes: number;
     marginBytes: number;
     peakOperator: string;
+    /** Operator labels in the deployed execution order (scope k + 1 is operator k). */
+    operatorOrder: string[];
+    /** The memory planner's layout: every planned buffer, its offset and lifetime. */
+    buffers: TimelineBuffer[];
   };
   input: QuantisationFacts;
   output: QuantisationFacts;
   /** Class names in output order. */
   classes: string[];
   normalisation: { scale: number; offset: number };
+}
+
+/** One sample on which the float and int8 outputs differ. */
+export interface OutputDifference {
+  /** Index in the validation split. */
+  sample: number;
+  label: number;
+  floatClass: number;
+  int8Class: number;
+  /** Probability of the true class, float and int8 (softmax output, dequantised). */
+  floatProbability: number;
+  int8Probability: number;
+  /** Largest |p_float − p_int8| over the classes. */
+  maxDifference: number;
+}
+
+/** The exported int8 model against its float original, on the same validation samples. */
+export interface Int8Comparison {
+  samples: number;
+  floatAccuracy: number;
+  int8Accuracy: number;
+  /** Samples whose top class differs between the two. */
+  disagreements: number;
+  /** Per class in label order: recall of each (null: no sample of the class). */
+  perClass: {
+    className: string;
+    samples: number;
+    floatRecall: number | null;
+    int8Recall: number | null;
+  }[];
+  /** The samples that differ most: those whose top class changed, then by maxDifference. */
+  largestDifferences: OutputDifference[];
 }
 
 export interface ExportReport {
@@ -157,6 +196,7 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
     })),
     accuracy: input.accuracy,
     accuracyMeasured: input.accuracyMeasured,
+    int8Comparison: input.int8Comparison,
     warnings: input.warnings ?? [],
   };
   const width = Math.max(5, ...input.channels.map((c) => c.layer.length));
@@ -196,6 +236,34 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
         `(${c.original > 0 ? ((100 * c.kept) / c.original).toFixed(0) : '0'} %)`,
     ),
   ];
+  const c = input.int8Comparison;
+  if (c) {
+    const pct = (v: number | null) =>
+      v === null ? '   –  ' : `${(v * 100).toFixed(1).padStart(5)}%`;
+    const delta = (f: number | null, q: number | null) =>
+      f === null || q === null
+        ? ''
+        : `${q - f >= 0 ? '+' : '−'}${Math.abs((q - f) * 100).toFixed(1)} pt`;
+    const nameWidth = Math.max(5, ...c.perClass.map((k) => k.className.length));
+    const name = (i: number) => c.perClass[i]?.className ?? String(i);
+    lines.push(
+      '',
+      `Float vs int8 (same ${c.samples} validation samples)`,
+      `  Accuracy:  float ${formatPercent(c.floatAccuracy)}, int8 ${formatPercent(c.int8Accuracy)}; ` +
+        `top class differs on ${c.disagreements} sample${c.disagreements === 1 ? '' : 's'}`,
+      `  ${'Class'.padEnd(nameWidth)}  float   int8   delta (recall)`,
+      ...c.perClass.map(
+        (k) =>
+          `  ${k.className.padEnd(nameWidth)}  ${pct(k.floatRecall)} ${pct(k.int8Recall)}  ${delta(k.floatRecall, k.int8Recall)}`,
+      ),
+      '  Largest output differences (max |p float − p int8| over the classes)',
+      ...c.largestDifferences.map(
+        (x) =>
+          `  #${x.sample + 1} (${name(x.label)}): float says ${name(x.floatClass)}, int8 ${name(x.int8Class)}; ` +
+          `max difference ${x.maxDifference.toFixed(3)}`,
+      ),
+    );
+  }
   const d = input.deployment;
   if (d) {
     lines.push(
@@ -208,7 +276,15 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
         `${d.arena.marginBytes} B margin; peak at ${d.arena.peakOperator}`,
       `  Input:      int8 [${d.input.shape.join(', ')}], scale ${d.input.scale}, zero point ${d.input.zeroPoint}`,
       `  Output:     int8 [${d.output.shape.join(', ')}], scale ${d.output.scale}, zero point ${d.output.zeroPoint}`,
-      `  Classes:    ${d.classes.map((c, i) => `${i} ${c}`).join(', ')}`,
+      `  Classes:    ${d.classes.map((k, i) => `${i} ${k}`).join(', ')}`,
+      '',
+      `Arena plan (offset, bytes, live from operator to operator; scope 0 is the input)`,
+      ...d.arena.buffers.map(
+        (b) =>
+          `  ${String(b.offset).padStart(7)}  ${String(b.alignedBytes).padStart(7)} B  ` +
+          `${b.name}${b.kind === 'scratch' ? ' (scratch)' : ''}: ` +
+          `${scopeLabel(d.arena.operatorOrder, b.firstUse)} → ${scopeLabel(d.arena.operatorOrder, b.lastUse)}`,
+      ),
     );
   }
   if (data.warnings.length > 0) lines.push('', 'Warnings', ...data.warnings.map((w) => `  - ${w}`));

@@ -364,6 +364,65 @@ describe('finished runs kept whole', () => {
     expect(after.sent.some((c) => c.type === 'trainReference')).toBe(false);
   });
 
+  it('trains the uniform-width baseline once per click, keeps it with the run, says a failure', async () => {
+    const records = new MemoryRunRecordStore();
+    const storage = new Map<string, string>();
+    const p = page(records, storage);
+    await finishRun(p, 'run-1');
+    p.store.getState().trainBaseline();
+    // A second click while it trains sends nothing more.
+    p.store.getState().trainBaseline();
+    expect(p.sent.filter((c) => c.type === 'trainBaseline')).toHaveLength(1);
+    p.store
+      .getState()
+      .receiveWorkerEvents([{ type: 'baseline', runId: 'run-1', step: 50, totalSteps: 400 }]);
+    expect(p.store.getState().baselineProgress).toEqual({
+      runId: 'run-1',
+      step: 50,
+      totalSteps: 400,
+    });
+    const baseline = {
+      ratio: 0.5,
+      keptPerGroup: [{ name: 'conv1', kept: 4, size: 8 }],
+      accuracy: 0.9,
+      steps: 400,
+      validationSamples: 2000,
+      resources: { flash: 1000, ram: 500, latency: 2, macs: 10_000 },
+      budgets: { flash: 1200 },
+      fits: true,
+    };
+    p.store
+      .getState()
+      .receiveWorkerEvents([
+        { type: 'baseline', runId: 'run-1', step: 400, totalSteps: 400, baseline },
+      ]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().baselineProgress).toBeUndefined();
+    expect(p.store.getState().run.summary?.baseline).toEqual(baseline);
+    expect(JSON.parse(storage.get(SAVED_RUNS_KEY)!).runs[0].baseline).toEqual(baseline);
+    expect((await records.get('run-1'))?.summary.baseline).toEqual(baseline);
+    // A stored baseline with a broken field does not pass as a run.
+    const stored = JSON.parse(storage.get(SAVED_RUNS_KEY)!);
+    stored.runs[0].baseline.fits = 'yes';
+    const broken = new Map([[SAVED_RUNS_KEY, JSON.stringify(stored)]]);
+    expect(page(new MemoryRunRecordStore(), broken).store.getState().savedRuns).toEqual([]);
+
+    const q2 = page();
+    await finishRun(q2, 'run-2');
+    q2.store.getState().trainBaseline();
+    q2.store.getState().receiveWorkerEvents([
+      {
+        type: 'baseline',
+        runId: 'run-2',
+        step: 0,
+        totalSteps: 400,
+        error: 'No uniform width fits.',
+      },
+    ]);
+    expect(q2.store.getState().baselineProgress).toBeUndefined();
+    expect(q2.store.getState().notices.at(-1)?.message).toBe('No uniform width fits.');
+  });
+
   it('asks before unloading while a run goes', () => {
     const p = page();
     expect(selectUnloadWarning(p.store.getState())).toBeUndefined();

@@ -72,6 +72,22 @@ function isReference(x: unknown): boolean {
   return isObj(x) && isNum(x.accuracy) && isNum(x.steps) && isNum(x.validationSamples);
 }
 
+function isBaseline(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    isNum(x.ratio) &&
+    Array.isArray(x.keptPerGroup) &&
+    x.keptPerGroup.every((g) => isObj(g) && isStr(g.name) && isNum(g.kept) && isNum(g.size)) &&
+    isNum(x.accuracy) &&
+    isNum(x.steps) &&
+    isNum(x.validationSamples) &&
+    isFigures(x.resources) &&
+    isObj(x.budgets) &&
+    Object.values(x.budgets).every(isNum) &&
+    typeof x.fits === 'boolean'
+  );
+}
+
 function isDatasetIdentity(x: unknown): boolean {
   return (
     isObj(x) &&
@@ -105,6 +121,7 @@ export function isRunSummary(x: unknown): x is RunSummary {
     (x.validationSamples === undefined || isNum(x.validationSamples)) &&
     (x.quantised === undefined || isQuantised(x.quantised)) &&
     (x.reference === undefined || isReference(x.reference)) &&
+    (x.baseline === undefined || isBaseline(x.baseline)) &&
     isFigures(x.resources) &&
     isFigures(x.unpruned) &&
     Array.isArray(x.keptPerGroup) &&

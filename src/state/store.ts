@@ -68,6 +68,7 @@ import {
   updateSavedRuns,
   type SavedRunsChange,
 } from './savedRuns';
+import { deploymentFromReport } from './reportFacts';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -160,6 +161,8 @@ export interface StudioActions {
   refreshStorageUse: () => void;
   /** Trains the finished run's unpruned network for its full length (the fair reference). */
   trainReference: () => void;
+  /** Trains the uniform-width network that fits the finished run's budgets (the baseline). */
+  trainBaseline: () => void;
 
   setLargeText: (on: boolean) => void;
   selectGroup: (name: string) => void;
@@ -184,6 +187,8 @@ export interface StudioData extends WorkerFacingState {
   liveRunId?: string;
   /** The unpruned reference being trained for a run. */
   referenceProgress?: { runId: string; step: number; totalSteps: number };
+  /** The uniform-width baseline being trained for a run. */
+  baselineProgress?: { runId: string; step: number; totalSteps: number };
 }
 
 export type StudioState = StudioData & StudioActions;
@@ -462,6 +467,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         // budgets still in force, as before Start it keeps the previous ones.
         if (event.type === 'budgets' && event.refused) setConfig({ budgets: event.budgets }, false);
         if (event.type === 'resumed') showResumedConfig(event.config);
+        if (event.type === 'baseline') onBaseline(event);
       }
     };
 
@@ -598,6 +604,24 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       void putRecord(record, 'The finished run');
     };
 
+    /** A result trained for a finished run joins its summary (list, shown run, kept record). */
+    const attachToRun = (runId: string, patch: Partial<RunSummary>, what: string) => {
+      const withPatch = <T extends RunSummary>(r: T): T =>
+        r.id === runId ? { ...r, ...patch } : r;
+      const savedRuns = get().savedRuns.map(withPatch);
+      set((s) => ({
+        savedRuns,
+        run: s.run.summary ? { ...s.run, summary: withPatch(s.run.summary) } : s.run,
+      }));
+      persistRuns({ put: savedRuns.filter((r) => r.id === runId) });
+      const shown = get().shownRecord;
+      if (shown?.summary.id === runId) {
+        const record = { ...shown, summary: withPatch(shown.summary) };
+        set({ shownRecord: record });
+        if (get().kept.ids.includes(runId)) void putRecord(record, what);
+      }
+    };
+
     /** Progress of the unpruned reference; once done, the run (list, record) names it. */
     const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) => {
       const { runId } = event;
@@ -610,25 +634,27 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         set({ referenceProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
         return;
       }
-      const reference = event.reference;
-      const withReference = <T extends RunSummary>(r: T): T =>
-        r.id === runId ? { ...r, reference } : r;
-      const savedRuns = get().savedRuns.map(withReference);
-      set((s) => ({
-        referenceProgress: undefined,
-        savedRuns,
-        run: s.run.summary ? { ...s.run, summary: withReference(s.run.summary) } : s.run,
-      }));
-      persistRuns({ put: savedRuns.filter((r) => r.id === runId) });
-      const shown = get().shownRecord;
-      if (shown?.summary.id === runId) {
-        const record = { ...shown, summary: withReference(shown.summary) };
-        set({ shownRecord: record });
-        if (get().kept.ids.includes(runId)) void putRecord(record, 'The run with its reference');
-      }
+      set({ referenceProgress: undefined });
+      attachToRun(runId, { reference: event.reference }, 'The run with its reference');
     };
 
-    /** Shows a record as the current (finished) run. */
+    /** Progress of the uniform-width baseline; once done, the run (list, record) holds it. */
+    const onBaseline = (event: Extract<WorkerEvent, { type: 'baseline' }>) => {
+      const { runId } = event;
+      if (event.error) {
+        set({ baselineProgress: undefined });
+        get().notify('error', event.error);
+        return;
+      }
+      if (!event.baseline) {
+        set({ baselineProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
+        return;
+      }
+      set({ baselineProgress: undefined });
+      attachToRun(runId, { baseline: event.baseline }, 'The run with its baseline');
+    };
+
+    /** Shows a record as the current (finished) run (its report gives the deployment facts). */
     const showRecord = (record: RunRecord) =>
       set({
         run: {
@@ -636,7 +662,9 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           summary: record.summary,
           series: record.series,
           latest: record.final,
-          deployment: record.insight?.deployment,
+          // The stored report gives the deployment facts (also of runs kept before the
+          // insight was); the record's insight gives the confusion matrices.
+          deployment: deploymentFromReport(record.files.report.bytes) ?? record.insight?.deployment,
           evaluations: record.insight?.evaluations,
           kept: 'saved',
         },
@@ -739,6 +767,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             ...s,
             liveRunId: undefined,
             referenceProgress: undefined,
+            baselineProgress: undefined,
             run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
           },
           'error',
@@ -1073,6 +1102,19 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           },
         });
         send({ type: 'trainReference' });
+      },
+      trainBaseline: () => {
+        const { run, liveRunId } = get();
+        if (run.status !== 'finished' || !run.summary || run.summary.id !== liveRunId) return;
+        if (get().baselineProgress?.runId === liveRunId) return;
+        set({
+          baselineProgress: {
+            runId: liveRunId,
+            step: 0,
+            totalSteps: run.summary.config.schedule.totalSteps,
+          },
+        });
+        send({ type: 'trainBaseline' });
       },
 
       setLargeText: (on) => {

@@ -118,6 +118,8 @@ export function makeDeployment(arenaBytes = 12_304): RunDeployment {
         planningBytes: 1_000,
         marginBytes: 32,
         peakOperator: 'conv1+bn1+relu1',
+        operatorOrder: ['conv1+bn1+relu1', 'gap', 'logits'],
+        buffers: [],
       },
       input: { shape: [1, 28, 28, 1], scale: 1 / 255, zeroPoint: -128 },
       output: { shape: [1, 10], scale: 0.1, zeroPoint: 3 },

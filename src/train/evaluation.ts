@@ -131,10 +131,33 @@ export function toEvaluationMessage(
   result: ConfusionCounts,
   dataset: Pick<Dataset, 'inputShape' | 'classNames' | 'validation'>,
 ): ConfusionEvaluation {
-  const [h, w, c] = dataset.inputShape;
-  const length = h * w * c;
   const indices = [...new Set(result.cellSamples.flat())].sort((a, b) => a - b);
   const position = new Map(indices.map((v, i) => [v, i]));
+  const samples = samplePictures(dataset, indices);
+  return {
+    model,
+    classNames: dataset.classNames.slice(0, result.numClasses),
+    numClasses: result.numClasses,
+    counts: result.counts,
+    total: result.total,
+    accuracy: result.accuracy,
+    precision: result.precision,
+    recall: result.recall,
+    cellSamples: result.cellSamples.map((cell) => cell.map((index) => position.get(index)!)),
+    samples,
+  };
+}
+
+/**
+ * Validation samples as pictures for the page: 0..255 per value, NHWC, each rescaled on its
+ * own (images as they are; MFCC features as a grey picture).
+ */
+export function samplePictures(
+  dataset: Pick<Dataset, 'inputShape' | 'validation'>,
+  indices: readonly number[],
+): ConfusionEvaluation['samples'] {
+  const [h, w, c] = dataset.inputShape;
+  const length = h * w * c;
   const pixels = new Uint8Array(indices.length * length);
   indices.forEach((index, i) => {
     const values = dataset.validation.x.subarray(index * length, (index + 1) * length);
@@ -149,18 +172,7 @@ export function toEvaluationMessage(
       pixels[i * length + j] = Math.round(((values[j] - min) / range) * 255);
     }
   });
-  return {
-    model,
-    classNames: dataset.classNames.slice(0, result.numClasses),
-    numClasses: result.numClasses,
-    counts: result.counts,
-    total: result.total,
-    accuracy: result.accuracy,
-    precision: result.precision,
-    recall: result.recall,
-    cellSamples: result.cellSamples.map((cell) => cell.map((index) => position.get(index)!)),
-    samples: { inputShape: [h, w, c], count: indices.length, pixels, validationIndex: indices },
-  };
+  return { inputShape: [h, w, c], count: indices.length, pixels, validationIndex: [...indices] };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useStudio } from '../state/store';
 import type { ConfusionEvaluation, EvaluatedModel } from '../worker/protocol';
 import { ChartCard } from './ChartCard';
 import { formatPercent } from './format';
+import { SampleCanvas } from './SampleCanvas';
 
 const MODEL_NAMES: Record<EvaluatedModel, string> = {
   float: 'Float model',
@@ -23,7 +24,7 @@ function cellStyle(count: number, rowTotal: number, diagonal: boolean) {
 const percentOrDash = (v: number | null, compact = false) =>
   v === null ? '–' : compact ? `${Math.round(v * 100)}%` : formatPercent(v);
 
-/** One listed sample, drawn from the worker's 0..255 pixels (grey, or RGB for 3 channels). */
+/** One listed sample with its number in the validation set. */
 function SamplePicture({
   evaluation,
   index,
@@ -33,26 +34,9 @@ function SamplePicture({
   index: number;
   label: string;
 }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  const [h, w, c] = evaluation.samples.inputShape;
-  useEffect(() => {
-    const context = ref.current?.getContext('2d');
-    if (!context) return;
-    const image = context.createImageData(w, h);
-    const pixels = evaluation.samples.pixels;
-    const offset = index * h * w * c;
-    for (let p = 0; p < h * w; p++) {
-      const at = offset + p * c;
-      image.data[p * 4] = pixels[at];
-      image.data[p * 4 + 1] = c === 3 ? pixels[at + 1] : pixels[at];
-      image.data[p * 4 + 2] = c === 3 ? pixels[at + 2] : pixels[at];
-      image.data[p * 4 + 3] = 255;
-    }
-    context.putImageData(image, 0, 0);
-  }, [evaluation, index, h, w, c]);
   return (
     <figure className="sample">
-      <canvas ref={ref} width={w} height={h} role="img" aria-label={label} />
+      <SampleCanvas samples={evaluation.samples} index={index} label={label} />
       <figcaption>#{evaluation.samples.validationIndex[index] + 1}</figcaption>
     </figure>
   );

@@ -1,8 +1,42 @@
 import { useMemo } from 'react';
 import { selectLatestMetrics } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
-import { ChartCard, NO_RUN_YET } from './ChartCard';
+import { ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
+import { flashSegments } from './flashStack';
 import { formatBytes, formatMacs, formatMs } from './format';
+import { layerRowId } from './MemoryTimeline';
+
+/** Flash per operator as one stacked bar, with a legend that reads as text. */
+function FlashStack({ segments }: { segments: ReturnType<typeof flashSegments> }) {
+  const colour = (i: number, overhead: boolean) =>
+    overhead ? '#8a919c' : SERIES_COLOURS[i % SERIES_COLOURS.length];
+  return (
+    <div className="flash-stack" data-testid="flash-stack">
+      <h4>Flash per layer</h4>
+      <div className="flash-bar" aria-hidden="true">
+        {segments.map((s, i) => (
+          <span
+            key={s.name}
+            title={`${s.name}: ${formatBytes(s.bytes)}`}
+            style={{ width: `${s.share * 100}%`, background: colour(i, s.overhead) }}
+          />
+        ))}
+      </div>
+      <ul className="flash-legend">
+        {segments.map((s, i) => (
+          <li key={s.name}>
+            <span
+              className="swatch"
+              style={{ background: colour(i, s.overhead) }}
+              aria-hidden="true"
+            />
+            {s.name}: {formatBytes(s.bytes)} ({(s.share * 100).toFixed(1)}%)
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function argmax<T>(items: readonly T[], key: (t: T) => number): T | undefined {
   return items.reduce<T | undefined>(
@@ -18,6 +52,14 @@ export function LayerBreakdown() {
   const flashTop = useMemo(() => argmax(layers, (l) => l.flashBytes)?.node, [layers]);
   const latencyTop = useMemo(() => argmax(layers, (l) => l.latencyMs)?.node, [layers]);
   const totalFlash = layers.reduce((s, l) => s + l.flashBytes, 0);
+  const segments = useMemo(
+    () => flashSegments(layers, latest?.resources.flash ?? 0),
+    [layers, latest],
+  );
+  // The exported model's arena peak (memory timeline), once the run has finished.
+  const arenaPeak = useLiveStudio((s) =>
+    s.view.replayStep === undefined ? s.run.deployment?.facts.arena.peakOperator : undefined,
+  );
   return (
     <ChartCard
       id="layer-breakdown"
@@ -26,6 +68,7 @@ export function LayerBreakdown() {
       empty={layers.length === 0 ? NO_RUN_YET : undefined}
       wide
     >
+      {segments.length > 0 && <FlashStack segments={segments} />}
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Per-layer figures table">
         <table className="layer-table">
           <thead>
@@ -57,7 +100,11 @@ export function LayerBreakdown() {
               ].filter(Boolean);
               const share = totalFlash > 0 ? l.flashBytes / totalFlash : 0;
               return (
-                <tr key={l.node} className={notes.length > 0 ? 'marked' : undefined}>
+                <tr
+                  key={l.node}
+                  id={layerRowId(l.node)}
+                  className={notes.length > 0 || l.node === arenaPeak ? 'marked' : undefined}
+                >
                   <th scope="row">{l.node}</th>
                   <td>{l.op}</td>
                   <td className="num">{formatBytes(l.flashBytes)}</td>
@@ -76,6 +123,15 @@ export function LayerBreakdown() {
                         {n}
                       </span>
                     ))}
+                    {l.node === arenaPeak && (
+                      <a
+                        href="#memory-timeline-title"
+                        className="tag"
+                        data-testid="arena-peak-link"
+                      >
+                        arena peak: see memory timeline
+                      </a>
+                    )}
                   </td>
                 </tr>
               );

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import {
   CartesianGrid,
+  Legend,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -11,7 +12,7 @@ import {
 import { selectSavedRuns } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { RESOURCE_NAMES, type ResourceName, type RunSummary } from '../worker/protocol';
-import { KEPT_COLOUR } from './ChartCard';
+import { BUDGET_COLOUR, KEPT_COLOUR } from './ChartCard';
 import { formatStorage } from '../state/runRecords';
 import {
   BUDGET_INPUT_UNITS,
@@ -33,8 +34,24 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
       runs.map((r) => ({
         x: r.resources[resource] / scale,
         y: r.validationAccuracy * 100,
-        name: `${r.modelName} on ${r.boardName}`,
+        name: runLabel(r),
       })),
+    [runs, resource, scale],
+  );
+  // Each run's uniform-width baseline, where one was trained: same budgets, same steps.
+  const baselines = useMemo(
+    () =>
+      runs.flatMap((r) =>
+        r.baseline
+          ? [
+              {
+                x: r.baseline.resources[resource] / scale,
+                y: r.baseline.accuracy * 100,
+                name: `${runLabel(r)}: uniform width ×${r.baseline.ratio.toFixed(3)}`,
+              },
+            ]
+          : [],
+      ),
     [runs, resource, scale],
   );
   return (
@@ -68,7 +85,22 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
           />
           <YAxis type="number" dataKey="y" name="validation accuracy" unit="%" width={52} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} />
-          <Scatter data={data} fill={KEPT_COLOUR} isAnimationActive={false} />
+          <Scatter
+            name="pruned while training"
+            data={data}
+            fill={KEPT_COLOUR}
+            isAnimationActive={false}
+          />
+          {baselines.length > 0 && (
+            <Scatter
+              name="uniform-width baseline"
+              data={baselines}
+              fill={BUDGET_COLOUR}
+              shape="triangle"
+              isAnimationActive={false}
+            />
+          )}
+          {baselines.length > 0 && <Legend verticalAlign="top" height={24} />}
         </ScatterChart>
       </ResponsiveContainer>
     </figure>
@@ -236,6 +268,12 @@ export function SavedRuns() {
                       <td className="num">
                         {formatPercent(r.validationAccuracy)}
                         {r.quantised && ` | ${formatPercent(r.quantised.int8Accuracy)}`}
+                        {r.baseline && (
+                          <span className="hint">
+                            {' '}
+                            (uniform width: {formatPercent(r.baseline.accuracy)})
+                          </span>
+                        )}
                       </td>
                       <td className="num">{formatBytes(r.resources.flash)}</td>
                       <td className="num">{formatBytes(r.resources.ram)}</td>

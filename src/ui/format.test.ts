@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatDelta,
   formatBytes,
   formatDuration,
   formatMacs,
@@ -41,6 +42,16 @@ describe('unit formatting', () => {
     expect(formatDuration(185_000)).toBe('3 min 05 s');
     expect(formatDuration(3_720_000)).toBe('1 h 02 min');
     expect(formatDuration(-1)).toBe('–');
+  });
+});
+
+describe('changes in percentage points', () => {
+  it('signs a change, rounds to tenths and has no negative zero', () => {
+    expect(formatDelta(0.98, 0.972)).toBe('−0.8 pt');
+    expect(formatDelta(0.5, 0.504)).toBe('+0.4 pt');
+    expect(formatDelta(0.5, 0.49999)).toBe('0.0 pt');
+    expect(formatDelta(null, 0.5)).toBe('–');
+    expect(formatDelta(0.5, NaN)).toBe('–');
   });
 });
 

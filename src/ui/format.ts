@@ -54,6 +54,14 @@ export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(1)}%`;
 }
 
+/** A change between two fractions in percentage points, signed: "−1.2 pt", "+0.4 pt", "0.0 pt". */
+export function formatDelta(from: number | null, to: number | null): string {
+  if (from === null || to === null || !Number.isFinite(from) || !Number.isFinite(to)) return '–';
+  const tenths = Math.round((to - from) * 1000);
+  if (tenths === 0) return '0.0 pt';
+  return `${tenths < 0 ? '−' : '+'}${(Math.abs(tenths) / 10).toFixed(1)} pt`;
+}
+
 /** A duration for "time remaining": 42 s, 3 min 05 s, 1 h 02 min. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '–';

@@ -9,14 +9,15 @@ import { runBoard } from '../core/hardware';
 import { ResourceModel, fullWidths, type ResourceReport } from '../core/resourceModel';
 import type { Dataset } from '../data/dataset';
 import type { ExportableModel } from '../export/model';
-import { compareInt8WithFloat, quantizeInput, runInt8 } from '../export/int8Reference';
+import { compareOutputs } from '../export/int8Comparison';
+import { dequantize, quantizeInput, runInt8 } from '../export/int8Reference';
 import type { QuantizedModel } from '../export/quantize';
-import { argmaxRows } from '../export/reference';
-import { buildReport, type DeploymentFacts } from '../export/report';
+import { argmaxRows, runFloat } from '../export/reference';
+import { buildReport, type DeploymentFacts, type Int8Comparison } from '../export/report';
 import { exportTfjsModel } from '../export/tfjs';
 import { exportTflite } from '../export/tflite';
 import { modelOperators, tflmModule } from '../export/tflmModule';
-import { evaluateModel, type PredictClasses } from '../train/evaluation';
+import { evaluateModel, samplePictures, type PredictClasses } from '../train/evaluation';
 import type { PruningTrainer } from '../train/trainer';
 import type {
   ConfusionEvaluation,
@@ -57,6 +58,7 @@ export class RunExporter {
     deployed: ResourceReport;
     int8Accuracy: number;
     floatAccuracy: number;
+    comparison: Int8Comparison;
     warnings: string[];
   }>;
 
@@ -105,7 +107,19 @@ export class RunExporter {
       calibrationCount: calibration.count,
     });
     const check = normalisedSamples(dataset, 'validation', INT8_CHECK_SAMPLES);
-    const comparison = compareInt8WithFloat(model, quantized, check.x, check.count, check.y);
+    // Both models on the same samples, once: accuracies, per-class recall, largest differences.
+    const comparison = compareOutputs({
+      floatOutputs: runFloat(model, check.x, check.count),
+      int8Outputs: dequantize(
+        runInt8(quantized, quantizeInput(quantized, check.x), check.count),
+        quantized.output,
+      ),
+      outputsAreProbabilities:
+        model.graph.nodes.find((n) => n.id === model.graph.output)?.op === 'softmax',
+      labels: check.y,
+      count: check.count,
+      classNames: dataset.classNames.slice(0, dataset.numClasses),
+    });
     const analysed = analyseGraph(model.graph);
     const deployed = new ResourceModel(analysed, {
       board: runBoard(this.summary.config),
@@ -114,8 +128,9 @@ export class RunExporter {
       bytes,
       quantized,
       deployed,
-      int8Accuracy: comparison.int8Accuracy ?? NaN,
-      floatAccuracy: comparison.floatAccuracy ?? NaN,
+      int8Accuracy: check.count > 0 ? comparison.int8Accuracy : NaN,
+      floatAccuracy: check.count > 0 ? comparison.floatAccuracy : NaN,
+      comparison,
       warnings: quantized.warnings,
     };
   }
@@ -217,6 +232,7 @@ export class RunExporter {
               samples: Math.min(INT8_CHECK_SAMPLES, this.trainer.dataset.validation.count),
             },
           },
+          int8Comparison: tflite.comparison,
           tfliteBytes: tflite.bytes.length,
           deployment: this.deploymentFacts(tflite),
           warnings: tflite.warnings,
@@ -237,6 +253,11 @@ export class RunExporter {
       facts: this.deploymentFacts(tflite),
       int8Accuracy: tflite.int8Accuracy,
       floatAccuracy: tflite.floatAccuracy,
+      comparison: tflite.comparison,
+      differencePictures: samplePictures(
+        this.trainer.dataset,
+        tflite.comparison.largestDifferences.map((d) => d.sample),
+      ),
     };
   }
 
@@ -267,6 +288,16 @@ export class RunExporter {
         planningBytes: arena.planningBytes,
         marginBytes: arena.marginBytes,
         peakOperator: arena.peakOperator,
+        operatorOrder: tflite.deployed.operators.map((op) => op.label),
+        buffers: arena.buffers.map((b) => ({
+          name: b.name,
+          kind: b.kind,
+          bytes: b.bytes,
+          alignedBytes: b.alignedBytes,
+          offset: b.offset,
+          firstUse: b.firstUse,
+          lastUse: b.lastUse,
+        })),
       },
       input: { shape: q.input.shape, scale: q.input.scale, zeroPoint: q.input.zeroPoint },
       output: { shape: q.output.shape, scale: q.output.scale, zeroPoint: q.output.zeroPoint },

@@ -3,12 +3,12 @@
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
 import type { LoadProgress } from '../data/uploads/progress';
-import type { DeploymentFacts } from '../export/report';
+import type { DeploymentFacts, Int8Comparison } from '../export/report';
 import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../core/resources';
 import type { BackendName, BackendSetting, BackendTiming } from '../core/backends';
 import type { UploadFormat } from '../core/uploadFormats';
-export type { DeploymentFacts };
+export type { DeploymentFacts, Int8Comparison };
 export type { ConfusionEvaluation, EvaluatedModel } from '../core/evaluation';
 import type { ConfusionEvaluation } from '../core/evaluation';
 import type { BoardProfile } from '../core/hardware';
@@ -125,6 +125,8 @@ export interface RunSummary {
   quantised?: QuantisedAccuracy;
   /** The fair reference: the unpruned network trained the run's full length (on demand). */
   reference?: ReferenceAccuracy;
+  /** The same budgets spent by uniform shrinking, trained as long as the run (on demand). */
+  baseline?: UniformBaseline;
   resources: ResourceFigures;
   unpruned: ResourceFigures;
   keptPerGroup: { name: string; kept: number; size: number }[];
@@ -145,6 +147,10 @@ export interface RunDeployment {
   /** Validation accuracy of the int8 model (TFLM's arithmetic) and of the float network. */
   int8Accuracy: number;
   floatAccuracy: number;
+  /** Float vs int8 on the same samples: per-class recall, the largest output differences. */
+  comparison?: Int8Comparison;
+  /** Pictures of comparison.largestDifferences' samples, in that order (live runs only). */
+  differencePictures?: ConfusionEvaluation['samples'];
 }
 
 export type ExportFormat = 'tfjs' | 'tflite' | 'c-array' | 'report';
@@ -154,6 +160,25 @@ export interface ReferenceAccuracy {
   accuracy: number;
   steps: number;
   validationSamples: number;
+}
+
+/**
+ * The uniform-width baseline of a run: the same model with every prunable group at round(r·C)
+ * channels, r the largest width multiplier that the resource model says fits the run's final
+ * budgets, trained from scratch for the run's steps (same data, schedule and seed).
+ */
+export interface UniformBaseline {
+  ratio: number;
+  keptPerGroup: { name: string; kept: number; size: number }[];
+  /** Float validation accuracy at its last step, on every validation sample. */
+  accuracy: number;
+  steps: number;
+  validationSamples: number;
+  /** Its own figures (the resource model of the smaller network). */
+  resources: ResourceFigures;
+  /** The budgets it was sized for, and whether it meets every one. */
+  budgets: Budgets;
+  fits: boolean;
 }
 
 /** The pruned network's accuracy as exported: int8 .tflite and float, on the same samples. */
@@ -239,7 +264,9 @@ export type WorkerCommand =
   | { type: 'stop' }
   | { type: 'export'; format: ExportFormat; requestId: number }
   /** Trains the unpruned network for the finished run's full length (once per configuration). */
-  | { type: 'trainReference' };
+  | { type: 'trainReference' }
+  /** Trains the uniform-width network that fits the finished run's budgets, as long as the run. */
+  | { type: 'trainBaseline' };
 
 /** Worker → UI. */
 export type WorkerEvent =
@@ -296,5 +323,14 @@ export type WorkerEvent =
   | { type: 'budgets'; budgets: Budgets; history: BudgetChange[]; refused?: string }
   /** A stored run was resumed: its settings (budgets as in force now), for the page to show. */
   | { type: 'resumed'; config: RunConfig; budgetHistory: BudgetChange[] }
+  /** Progress and result of trainBaseline (`baseline` set once it is done). */
+  | {
+      type: 'baseline';
+      runId: string;
+      step: number;
+      totalSteps: number;
+      baseline?: UniformBaseline;
+      error?: string;
+    }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

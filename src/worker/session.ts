@@ -33,6 +33,8 @@ import {
   type StoredRun,
 } from './checkpointStore';
 import { STORED_DATASET_LIMIT, validStoredRun, weightsFitProblem } from './checkpointCheck';
+import { fitsBudgets, largestUniformRatio } from '../core/uniformWidth';
+import { prunedGraph } from '../train/physical';
 import type {
   BackendName,
   BackendSetting,
@@ -47,6 +49,7 @@ import type {
   RunConfig,
   RunSummary,
   SimulatedFaults,
+  UniformBaseline,
   StepMetrics,
   UploadFile,
   WorkerCommand,
@@ -86,6 +89,7 @@ export class TrainingSession {
   /** Full-length unpruned references, by dataset (the very data) and configuration. */
   private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
   private referenceRunning = false;
+  private baselineRunning = false;
   private run?: TrainingRunState;
   /** The stored checkpoint this tab last offered to resume (a new run here replaces it). */
   private offeredKey?: string;
@@ -143,6 +147,8 @@ export class TrainingSession {
         return this.exportFile(command.format, command.requestId);
       case 'trainReference':
         return this.trainReference();
+      case 'trainBaseline':
+        return this.trainBaseline();
     }
   }
 
@@ -1073,6 +1079,103 @@ export class TrainingSession {
     }
   }
 
+  /**
+   * The same budgets spent by uniform shrinking: the largest width multiplier r whose network
+   * (every prunable group at round(r·C) channels) the run's resource model says fits the
+   * run's final budgets, trained from scratch as long as the run, on its data, schedule and
+   * seed, in this worker. Made once per run.
+   */
+  private async trainBaseline(): Promise<void> {
+    const run = this.run;
+    if (!run || !run.ended || !run.exporter) {
+      this.notice(
+        'warning',
+        'The uniform-width baseline is trained for a finished run: finish one first.',
+      );
+      return;
+    }
+    if (this.baselineRunning) return;
+    const runId = run.exporter.runId;
+    const { trainer, config } = run;
+    const totalSteps = config.schedule.totalSteps;
+    const fail = (step: number, why: string) =>
+      this.post({
+        type: 'baseline',
+        runId,
+        step,
+        totalSteps,
+        error: `The uniform-width baseline could not be trained: ${why}`,
+      });
+    if (run.baseline) {
+      this.post({ type: 'baseline', runId, step: totalSteps, totalSteps, baseline: run.baseline });
+      return;
+    }
+    const budgets = { ...trainer.budgets };
+    const original = trainer.original;
+    let sized: { ratio: number; kept: number[] };
+    try {
+      sized = largestUniformRatio(
+        original,
+        (kept) => trainer.estimator.report(kept).values,
+        budgets,
+      );
+    } catch (err) {
+      fail(0, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.baselineRunning = true;
+    let baseline: PruningTrainer | undefined;
+    try {
+      const scaled = analyseGraph(
+        prunedGraph(
+          original,
+          sized.kept.map((k) => Array.from({ length: k }, (_, c) => c)),
+        ),
+      );
+      const estimator = createResourceEstimator(scaled, runBoard(config));
+      const resources = estimator.report(scaled.groups.map((g) => g.size)).values;
+      baseline = new PruningTrainer(
+        scaled,
+        trainer.dataset,
+        { ...this.settingsFor(config), pruning: false },
+        estimator,
+      );
+      let lastPost = 0;
+      this.post({ type: 'baseline', runId, step: 0, totalSteps });
+      while (!baseline.done) {
+        if (this.run !== run) throw new Error('a new run started');
+        await baseline.trainStep();
+        const now = performance.now();
+        if (now - lastPost >= 250) {
+          lastPost = now;
+          this.post({ type: 'baseline', runId, step: baseline.step, totalSteps });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      const accuracy = await baseline.accuracy(trainer.dataset.validation);
+      if (!Number.isFinite(accuracy)) throw new Error('its accuracy could not be measured');
+      const result: UniformBaseline = {
+        ratio: sized.ratio,
+        keptPerGroup: original.groups
+          .filter((g) => g.prunable)
+          .map((g) => ({ name: g.name, kept: sized.kept[g.index], size: g.size })),
+        accuracy,
+        steps: baseline.step,
+        validationSamples: trainer.dataset.validation.count,
+        resources,
+        budgets,
+        fits: fitsBudgets(resources, budgets),
+      };
+      run.baseline = result;
+      this.post({ type: 'baseline', runId, step: baseline.step, totalSteps, baseline: result });
+    } catch (err) {
+      fail(baseline?.step ?? 0, `${err instanceof Error ? err.message : String(err)}.`);
+    } finally {
+      baseline?.dispose();
+      this.baselineRunning = false;
+    }
+  }
+
   private setBudgets(budgets: Budgets): void {
     if (this.starting) this.queuedBudgets = { ...budgets };
     else if (this.run && !this.run.ended) this.applyBudgets(this.run, budgets);
@@ -1160,6 +1263,8 @@ class TrainingRunState {
   exporter?: RunExporter;
   /** Every budget change with the step it applied from; the Start budgets first. */
   budgetHistory: BudgetChange[];
+  /** The uniform-width baseline, once trained. */
+  baseline?: UniformBaseline;
   /** The last checkpoint: roll-back target after a diverging step or a failed backend. */
   lastGood?: TrainerCheckpoint;
   lastSavedAt = performance.now();
