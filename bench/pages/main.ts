@@ -9,7 +9,7 @@ import { selectBackend } from '../../src/train/backend';
 import { measureStepTimes } from '../backends';
 import { measureOverhead, measureThroughput } from '../timing';
 import type { StepTimingResult } from '../backends';
-import type { PageJob, PageResult } from './protocol';
+import { isSoftwareAdapter, type PageJob, type PageResult } from './protocol';
 import type { StepWorkerJob, StepWorkerMessage } from './stepWorker';
 
 declare global {
@@ -120,6 +120,11 @@ async function run(job: PageJob): Promise<PageResult> {
       return result;
     }
     result.device = await deviceDescription(job.backend);
+    if (job.requireGpu && (!result.device || isSoftwareAdapter(result.device))) {
+      result.skipped = `no GPU: the adapter is ${result.device || 'not reported'} (a software rasteriser)`;
+      log(result.skipped);
+      return result;
+    }
   }
   log(`backend ${tf.getBackend()} (${result.device})`);
   if (job.overhead.length > 0) {

@@ -19,6 +19,11 @@ export interface PageJob {
   threads?: number;
   overhead: OverheadConfig[];
   throughput?: ThroughputConfig;
+  /**
+   * webgl / webgpu: stop before training (skipped) when the adapter is a software rasteriser
+   * (SwiftShader, llvmpipe): bench/gpu's real run wants a GPU.
+   */
+  requireGpu?: boolean;
   /** Plain training steps of nets A, B and the zoo models (bench/backends.ts). */
   steps?: StepTimingConfig;
 }
@@ -39,4 +44,9 @@ export interface PageResult {
   /** Why the backend could not be used. */
   skipped?: string;
   error?: string;
+}
+
+/** A WebGPU adapter / WebGL renderer description that names a software rasteriser, not a GPU. */
+export function isSoftwareAdapter(device: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(device);
 }
