@@ -170,6 +170,8 @@ export function backendsMarkdown(
   machine: MachineInfo,
   command: string,
   minutes: number,
+  /** `os.loadavg()` when the run ended, formatted like MachineInfo.loadAverage. */
+  loadAverageAtEnd?: string,
 ): string {
   const wasmRun = (threads: number) => browserRun(runs, 'wasm', threads);
   const find = (backend: BrowserBackend, net: string, threads = 1) =>
@@ -270,11 +272,27 @@ export function backendsMarkdown(
       perSampleRatio(find('wasm', n.net, 1), t1) <= TARGETS.wasm1tVsTorch1t
     );
   });
+  const oneMinute = (load?: string) => Number(load?.split(' ')[0]);
+  const loaded = [oneMinute(machine.loadAverage), oneMinute(loadAverageAtEnd)].some(
+    (l) => l > machine.cores,
+  );
+  const loadLines = [
+    ...(loadAverageAtEnd ? [`Load average at the end: ${loadAverageAtEnd}.`] : []),
+    ...(loaded
+      ? [
+          `**Measured on a loaded machine** (1-minute load average above its ${machine.cores} cores at the`,
+          'start or the end): other work shared the cores, so every column is slower than on an idle',
+          'machine and the threaded columns (wasm 2t, PyTorch 2t) gain least; compare ratios within',
+          'this run only.',
+        ]
+      : []),
+  ];
   return [
     '# Training step per backend: wasm (1 and 2 kernel threads) vs webgl vs webgpu vs cpu vs PyTorch (1 and 2 threads)',
     '',
     `Machine: ${describeMachine(machine)}.`,
     `Command: \`${command}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; browser pages and PyTorch: ${minutes.toFixed(1)} min).`,
+    ...loadLines,
     '',
     threadsLine,
     '',

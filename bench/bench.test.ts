@@ -274,6 +274,27 @@ describe('the backend table (fabricated rows)', () => {
   });
 });
 
+describe('the backend table on a loaded machine', () => {
+  it('records the load at the end and flags a load above the core count', () => {
+    const machine = { ...machineInfo(), cores: 2, loadAverage: '1.00 1.00 1.00' };
+    const idle = backendsMarkdown([], [], machine, 'test', 1, '0.50 0.80 0.90');
+    expect(idle).toContain('Load average at the end: 0.50 0.80 0.90.');
+    expect(idle).not.toContain('Measured on a loaded machine');
+    const busy = backendsMarkdown([], [], machine, 'test', 1, '9.00 8.00 7.00');
+    expect(busy).toContain(
+      '**Measured on a loaded machine** (1-minute load average above its 2 cores',
+    );
+    const busyStart = backendsMarkdown(
+      [],
+      [],
+      { ...machine, loadAverage: '3.00 1.00 1.00' },
+      'test',
+      1,
+    );
+    expect(busyStart).toContain('**Measured on a loaded machine**');
+  });
+});
+
 describe('the PyTorch runner', () => {
   it('pins the BLAS and OpenMP thread pools per run and passes the thread count', () => {
     // A stand-in interpreter that reports the environment and arguments it was started with.

@@ -211,7 +211,10 @@ async function main(): Promise<void> {
       pytorch.push(run);
     }
     const minutes = (performance.now() - backendsBegan) / 60_000;
-    write('backends.md', backendsMarkdown(stepRuns, pytorch, machine, command, minutes));
+    write(
+      'backends.md',
+      backendsMarkdown(stepRuns, pytorch, machine, command, minutes, machineInfo().loadAverage),
+    );
     writeFileSync(
       join(outDir, 'backends-runs.json'),
       JSON.stringify({ machine, settings: backendSection, browser: stepRuns, pytorch }, null, 1),
