@@ -161,7 +161,10 @@ async function main(): Promise<void> {
   const backendsBegan = performance.now();
   if (jobs.length > 0) {
     try {
-      const { version, results } = await runInBrowser(jobs, log, settings.browserTimeoutMs);
+      const timeoutMs = sections.includes('backends')
+        ? Math.max(settings.browserTimeoutMs, backendSection.pageTimeoutMs)
+        : settings.browserTimeoutMs;
+      const { version, results } = await runInBrowser(jobs, log, timeoutMs);
       for (const r of results) {
         const label = browserLabel(r.backend);
         const where = `Chromium ${version}, ${r.device || 'device not reported'}, navigator.hardwareConcurrency ${r.hardwareConcurrency}`;
