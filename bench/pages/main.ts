@@ -106,9 +106,12 @@ async function run(job: PageJob): Promise<PageResult> {
         await import('../../src/train/wasm/loadTrainingKernels');
       const kernels = await activateWasmTrainingBackend();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      result.device ||=
+      const onPage =
         `tfjs wasm${simd ? ' SIMD' : ''}, ${kernels.kernelNames.length} training kernels, ` +
         `heap mode ${kernels.heapMode()}, ${kernels.threads} thread(s)`;
+      result.device = result.device
+        ? `training steps: ${result.device}; overhead / throughput on the page: ${onPage}`
+        : onPage;
     } catch (error) {
       result.skipped = error instanceof Error ? error.message : String(error);
       return result;
