@@ -133,7 +133,7 @@ export function perSampleRatio(a?: StepTimingResult, b?: StepTimingResult): numb
 export function ratioCell(a?: StepTimingResult, b?: StepTimingResult): string {
   const v = perSampleRatio(a, b);
   if (!Number.isFinite(v)) return '–';
-  const digits = v >= 10 ? 0 : v >= 1 ? 1 : 2;
+  const digits = v >= 10 ? 0 : v >= 1 ? 1 : v >= 0.1 ? 2 : 3;
   return `**${v.toFixed(digits)}×**${a!.batch !== b!.batch ? '†' : ''}`;
 }
 

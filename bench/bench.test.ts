@@ -14,6 +14,7 @@ import { issueNetGraph, measureStepTimes, type StepTimingResult } from './backen
 import {
   backendsMarkdown,
   findTorchPython,
+  ratioCell,
   runPytorch,
   threadEnvironment,
   type BrowserStepRun,
@@ -250,6 +251,9 @@ describe('the backend table (fabricated rows)', () => {
     expect(a.get('webgpu / wasm 1t')).toBe('–');
     // tiny-cnn: webgl at batch 16, 40 ms → 2.5 ms/sample; wasm 1t 1.5 ms / 32 per sample.
     expect(ratios.get('tiny-cnn')!.get('webgl / wasm 1t')).toBe('**53×**†');
+    // Ratios below 0.1 keep a significant digit (not "0.00×").
+    expect(ratioCell(row('x', 32, 1), row('x', 32, 200))).toBe('**0.005×**');
+    expect(ratioCell(row('x', 32, 1), row('x', 16, 4))).toBe('**0.13×**†');
   });
 
   it('checks the targets per network and says how many networks meet both', () => {
