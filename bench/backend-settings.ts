@@ -16,8 +16,14 @@ import type { BrowserBackend } from './pages/protocol';
 export interface BackendSectionSettings {
   /** Per browser backend; a backend without an entry is not run. */
   browser: Partial<Record<BrowserBackend, StepTimingConfig>>;
-  /** The PyTorch reference (bench/pytorch_reference.py), one thread. */
+  /** The PyTorch reference (bench/pytorch_reference.py), run at 1 and at 2 threads. */
   pytorch: StepTimingConfig;
+  /**
+   * The longest one browser page may take (at least the section settings' browserTimeoutMs).
+   * SwiftShader's webgpu page of the full table takes about 2.5 min on an idle 2-core machine
+   * and 20 min when other work loads it 8×; past this the column reads "failed: Timeout".
+   */
+  pageTimeoutMs: number;
 }
 
 const ZOO = MODEL_ZOO.map((m) => m.id);
@@ -39,6 +45,7 @@ const full: BackendSectionSettings = {
     },
   },
   pytorch: { nets: [A, B, ...zoo(32)], warmupSteps: 2, steps: 10 },
+  pageTimeoutMs: 45 * 60_000,
 };
 
 const inDefaultRun: BackendSectionSettings = {
@@ -50,6 +57,7 @@ const inDefaultRun: BackendSectionSettings = {
     cpu: { nets: [A, B], warmupSteps: 0, steps: 1 },
   },
   pytorch: { nets: [A, B], warmupSteps: 2, steps: 10 },
+  pageTimeoutMs: 12 * 60_000,
 };
 
 const quick: BackendSectionSettings = {
@@ -60,6 +68,7 @@ const quick: BackendSectionSettings = {
     cpu: { nets: [{ ...A, batch: 8 }], warmupSteps: 0, steps: 1 },
   },
   pytorch: { nets: [A, B], warmupSteps: 1, steps: 3 },
+  pageTimeoutMs: 4 * 60_000,
 };
 
 export const BACKEND_SECTION_SETTINGS = { full, inDefaultRun, quick };

@@ -1,5 +1,8 @@
 // Runs the benchmark's core pieces once with tiny settings on tfjs cpu, so that `npm run bench`
 // does not rot. The numbers are not checked, only that every piece runs and reports sane values.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseGraph } from '../src/core/graphAnalysis';
@@ -7,8 +10,16 @@ import { zooModel } from '../src/core/zoo';
 import { generateShapes } from '../src/data/generated';
 import { createResourceEstimator } from '../src/train/estimator';
 import type { LayerWeights } from '../src/train/network';
-import { issueNetGraph, measureStepTimes } from './backends';
-import { backendsMarkdown } from './backends-report';
+import { issueNetGraph, measureStepTimes, type StepTimingResult } from './backends';
+import {
+  backendsMarkdown,
+  findTorchPython,
+  ratioCell,
+  runPytorch,
+  threadEnvironment,
+  type BrowserStepRun,
+  type PytorchRun,
+} from './backends-report';
 import { machineInfo } from './node-env';
 import {
   filterNorms,
@@ -133,20 +144,211 @@ describe('bench pieces', () => {
     expect(steps[0].input).toBe('28×28×1');
     expect(steps[1].warmupSteps).toBe(0);
     expect(steps.every((r) => r.stepMs > 0 && r.macs > 0)).toBe(true);
-    const slower = steps.map((r) => ({ ...r, stepMs: r.stepMs * 30 }));
     const md = backendsMarkdown(
-      [
-        { backend: 'wasm', where: 'here', results: steps },
-        { backend: 'webgl', where: 'here', results: slower },
-      ],
-      { skipped: 'not installed', results: [] },
+      [{ backend: 'wasm', where: 'here', results: steps, threads: { requested: 1, ran: 1 } }],
+      [{ skipped: 'not installed', requestedThreads: 1, results: [] }],
       machineInfo(),
       'test',
       0.1,
     );
     expect(md).toContain('| net-A | 28×28×1 |');
-    expect(md).toContain('**30×**');
-    expect(md).toContain('target ≥ 20×: met');
     expect(md).toContain('not installed');
   });
+});
+
+/** A fabricated result row: `ms` per step at `batch`. */
+const row = (net: string, batch: number, ms: number): StepTimingResult => ({
+  net,
+  input: net === 'net-A' ? '28×28×1' : '16×16×1',
+  batch,
+  macs: 1e6,
+  warmupSteps: 1,
+  steps: 3,
+  stepMs: ms,
+  minMs: ms,
+});
+
+/** The cells of one markdown table (found by its first header cell's line), by row and column. */
+function tableCells(md: string, heading: string): Map<string, Map<string, string>> {
+  const lines = md.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('## ') && l.includes(heading)) + 2;
+  const split = (l: string) =>
+    l
+      .slice(2, -2)
+      .split(' | ')
+      .map((c) => c.trim());
+  const header = split(lines[start]);
+  const table = new Map<string, Map<string, string>>();
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('| ')) break;
+    const cells = split(line);
+    table.set(cells[0], new Map(header.map((h, i) => [h, cells[i]])));
+  }
+  return table;
+}
+
+describe('the backend table (fabricated rows)', () => {
+  const runs: BrowserStepRun[] = [
+    {
+      backend: 'wasm',
+      where: 'page',
+      threads: { requested: 1, ran: 1 },
+      crossOriginIsolated: true,
+      results: [row('net-A', 32, 16), row('tiny-cnn', 32, 1.5)],
+    },
+    {
+      backend: 'wasm',
+      where: 'page',
+      threads: { requested: 2, ran: 2 },
+      crossOriginIsolated: true,
+      results: [row('net-A', 32, 6), row('tiny-cnn', 32, 1)],
+    },
+    { backend: 'webgl', where: 'page', results: [row('net-A', 32, 320), row('tiny-cnn', 16, 40)] },
+    { backend: 'webgpu', where: 'page', results: [], skipped: 'no adapter' },
+  ];
+  const torch = (threads: number, a: number, t: number): PytorchRun => ({
+    requestedThreads: threads,
+    threads,
+    torch: '1.13',
+    threadEnv: threadEnvironment(threads),
+    results: [row('net-A', 32, a), row('tiny-cnn', 32, t)],
+  });
+  const pytorch = [torch(1, 8, 1.2), torch(2, 5, 1)];
+  const md = backendsMarkdown(runs, pytorch, machineInfo(), 'test', 0.1);
+
+  it('has a column for every backend and thread count, and one row per network', () => {
+    const times = tableCells(md, 'ms per step');
+    expect([...times.keys()]).toEqual(['net-A', 'tiny-cnn']);
+    expect([...times.get('net-A')!.keys()]).toEqual([
+      'network',
+      'input',
+      'MMACs / sample',
+      'wasm 1t ms/step',
+      'wasm 2t ms/step',
+      'webgl ms/step',
+      'webgpu ms/step',
+      'cpu ms/step',
+      'PyTorch 1t ms/step',
+      'PyTorch 2t ms/step',
+    ]);
+    const a = times.get('net-A')!;
+    expect(a.get('wasm 1t ms/step')).toBe('16.0 (b 32, 1+3)');
+    expect(a.get('wasm 2t ms/step')).toBe('6.0 (b 32, 1+3)');
+    expect(a.get('PyTorch 2t ms/step')).toBe('5.0 (b 32, 1+3)');
+    expect(a.get('webgpu ms/step')).toBe('–');
+    expect(md).toContain('- webgpu: not measured (no adapter).');
+  });
+
+  it('computes the ratios of the time per sample, marking different batches', () => {
+    const ratios = tableCells(md, 'Ratios');
+    const a = ratios.get('net-A')!;
+    expect(a.get('wasm 2t / PyTorch 1t')).toBe('**0.75×**'); // 6 / 8
+    expect(a.get('wasm 1t / PyTorch 1t')).toBe('**2.0×**'); // 16 / 8
+    expect(a.get('wasm 2t / PyTorch 2t')).toBe('**1.2×**'); // 6 / 5
+    expect(a.get('wasm 1t / wasm 2t')).toBe('**2.7×**'); // 16 / 6
+    expect(a.get('PyTorch 1t / PyTorch 2t')).toBe('**1.6×**'); // 8 / 5
+    expect(a.get('webgl / wasm 1t')).toBe('**20×**');
+    expect(a.get('webgpu / wasm 1t')).toBe('–');
+    // tiny-cnn: webgl at batch 16, 40 ms → 2.5 ms/sample; wasm 1t 1.5 ms / 32 per sample.
+    expect(ratios.get('tiny-cnn')!.get('webgl / wasm 1t')).toBe('**53×**†');
+    // Ratios below 0.1 keep a significant digit (not "0.00×").
+    expect(ratioCell(row('x', 32, 1), row('x', 32, 200))).toBe('**0.005×**');
+    expect(ratioCell(row('x', 32, 1), row('x', 16, 4))).toBe('**0.13×**†');
+  });
+
+  it('checks the targets per network and says how many networks meet both', () => {
+    const ratios = tableCells(md, 'Ratios');
+    expect(ratios.get('net-A')!.get('targets (≤ 1.0×, ≤ 1.5×)')).toBe('2t: met; 1t: **not met**');
+    expect(ratios.get('tiny-cnn')!.get('targets (≤ 1.0×, ≤ 1.5×)')).toBe('2t: met; 1t: met');
+    expect(md).toContain('both met on 1 of 2 networks (tiny-cnn)');
+  });
+
+  it('says whether the page was isolated and how many kernel threads ran', () => {
+    expect(md).toContain('the benchmark page was cross-origin isolated');
+    expect(md).toContain('the wasm 2t column ran 2 kernel threads.');
+    expect(md).toContain('OPENBLAS_NUM_THREADS=2');
+    const fewer = runs.map((r) =>
+      r.threads?.requested === 2 ? { ...r, threads: { requested: 2, ran: 1 } } : r,
+    );
+    const notIsolated = fewer.map((r) => ({ ...r, crossOriginIsolated: false }));
+    const md2 = backendsMarkdown(notIsolated, pytorch, machineInfo(), 'test', 0.1);
+    expect(md2).toContain('the benchmark page was **not** cross-origin isolated');
+    expect(md2).toContain('**the wasm 2t column ran 1 kernel thread(s), not 2**');
+    expect(md2).toContain('**1 kernel thread(s) ran of 2 requested**');
+  });
+});
+
+describe('the backend table on a loaded machine', () => {
+  it('records the load at the end and flags a load above the core count', () => {
+    const machine = { ...machineInfo(), cores: 2, loadAverage: '1.00 1.00 1.00' };
+    const idle = backendsMarkdown([], [], machine, 'test', 1, '0.50 0.80 0.90');
+    expect(idle).toContain('Load average at the end: 0.50 0.80 0.90.');
+    expect(idle).not.toContain('Measured on a loaded machine');
+    const busy = backendsMarkdown([], [], machine, 'test', 1, '9.00 8.00 7.00');
+    expect(busy).toContain(
+      '**Measured on a loaded machine** (1-minute load average above its 2 cores',
+    );
+    const busyStart = backendsMarkdown(
+      [],
+      [],
+      { ...machine, loadAverage: '3.00 1.00 1.00' },
+      'test',
+      1,
+    );
+    expect(busyStart).toContain('**Measured on a loaded machine**');
+  });
+});
+
+describe('the PyTorch runner', () => {
+  it('pins the BLAS and OpenMP thread pools per run and passes the thread count', () => {
+    // A stand-in interpreter that reports the environment and arguments it was started with.
+    const dir = mkdtempSync(join(tmpdir(), 'bench-fake-python-'));
+    const fake = join(dir, 'python');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\nprintf \'{"threads": 0, "args": "%s", "threadEnv": {"OPENBLAS_NUM_THREADS": "%s", "OMP_NUM_THREADS": "%s"}, "results": []}\\n\' "$*" "$OPENBLAS_NUM_THREADS" "$OMP_NUM_THREADS"\n',
+    );
+    chmodSync(fake, 0o755);
+    for (const threads of [1, 2]) {
+      const run = runPytorch(
+        { nets: [{ net: 'net-A', batch: 4 }], warmupSteps: 0, steps: 1 },
+        { threads, python: fake },
+      ) as PytorchRun & { args: string };
+      expect(run.skipped).toBeUndefined();
+      expect(run.requestedThreads).toBe(threads);
+      expect(run.threadEnv).toEqual({
+        OPENBLAS_NUM_THREADS: String(threads),
+        OMP_NUM_THREADS: String(threads),
+      });
+      expect(run.args).toContain(`--threads ${threads} --device cpu`);
+    }
+  });
+
+  it('reports a failing interpreter with its last line of stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-fake-python-'));
+    const fake = join(dir, 'python');
+    writeFileSync(fake, '#!/bin/sh\necho "no CUDA here" >&2\nexit 3\n');
+    chmodSync(fake, 0o755);
+    const run = runPytorch(
+      { nets: [{ net: 'net-A', batch: 4 }], warmupSteps: 0, steps: 1 },
+      { python: fake, device: 'cuda' },
+    );
+    expect(run.skipped).toBe('pytorch_reference.py failed: no CUDA here');
+  });
+
+  it.skipIf(!findTorchPython())(
+    'runs pytorch_reference.py on two threads when torch is installed',
+    () => {
+      const run = runPytorch(
+        { nets: [{ net: 'net-A', batch: 2 }], warmupSteps: 0, steps: 1 },
+        { threads: 2 },
+      );
+      expect(run.skipped).toBeUndefined();
+      expect(run.threads).toBe(2);
+      expect(run.device).toBe('cpu');
+      expect(run.threadEnv?.OPENBLAS_NUM_THREADS).toBe('2');
+      expect(run.results[0].stepMs).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

@@ -1,7 +1,8 @@
 /**
  * Runs the benchmark page (bench/pages) in headless Chromium, one fresh page per backend:
  * builds it with Vite into a temporary folder, serves it with `vite preview`, drives it with
- * playwright-core. Needs no change to the app's vite.config.ts.
+ * playwright-core. Needs no change to the app's vite.config.ts. The preview server sends COOP /
+ * COEP itself, so the page is cross-origin isolated (SharedArrayBuffer, the kernels' threads).
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import type { PageJob, PageResult } from './pages/protocol';
+import { ISOLATION_HEADERS } from '../src/pwa/securityHeaders';
 import { ROOT } from './node-env';
 import type { Progress } from './timing';
 
@@ -28,10 +30,25 @@ export interface BrowserRun {
   results: PageResult[];
 }
 
+export interface BrowserOptions {
+  /** Chromium flags to add to CHROMIUM_FLAGS (e.g. bench/gpu's flags for a real GPU). */
+  extraFlags?: readonly string[];
+  /** Serve the page without COOP / COEP (default: cross-origin isolated). */
+  notIsolated?: boolean;
+}
+
+/** A page job as the progress log names it: `wasm (2 threads)`, `webgl`. */
+export function jobLabel(job: PageJob): string {
+  return job.backend === 'wasm' && job.steps
+    ? `wasm (${job.threads ?? 1} kernel thread${(job.threads ?? 1) > 1 ? 's' : ''})`
+    : job.backend;
+}
+
 export async function runInBrowser(
   jobs: readonly PageJob[],
   progress: Progress,
   timeoutMs: number,
+  options: BrowserOptions = {},
 ): Promise<BrowserRun> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (set PS_CHROMIUM)`);
   const outDir = join(tmpdir(), `pruning-studio-bench-page-${process.pid}`);
@@ -46,23 +63,30 @@ export async function runInBrowser(
   await build({
     ...shared,
     build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8192 },
+    // The step worker imports tfjs dynamically (code splitting): ES module workers.
+    worker: { format: 'es' },
   });
   const server = await preview({
     ...shared,
     build: { outDir },
-    preview: { port: 4190, strictPort: false, host: '127.0.0.1' },
+    preview: {
+      port: 4190,
+      strictPort: false,
+      host: '127.0.0.1',
+      headers: options.notIsolated ? {} : { ...ISOLATION_HEADERS },
+    },
   });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report its address');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...(options.extraFlags ?? [])],
     headless: true,
   });
   try {
     const results: PageResult[] = [];
     for (const job of jobs) {
-      progress(`${job.backend} (headless Chromium ${browser.version()})`);
+      progress(`${jobLabel(job)} (headless Chromium ${browser.version()})`);
       const page = await browser.newPage();
       page.on('console', (msg) => {
         const text = msg.text();
@@ -84,6 +108,7 @@ export async function runInBrowser(
           device: '',
           overhead: [],
           throughput: [],
+          ...(job.backend === 'wasm' ? { threads: { requested: job.threads ?? 1, ran: 0 } } : {}),
           error: error instanceof Error ? error.message.split('\n')[0] : String(error),
         });
       } finally {

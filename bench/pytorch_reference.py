@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for the backend table of `npm run bench` (bench/backends-report.ts).
+"""PyTorch reference for the backend table of `npm run bench` (bench/backends-report.ts) and the
+GPU table of bench/gpu (--device cuda).
 
 Trains the same networks as bench/backends.ts (the issue's nets A and B, and PyTorch versions of
 the zoo models in src/core/zoo.ts) on random data: one step = forward, cross-entropy, backward,
-Adam, loss read back. Median (and minimum) ms per step after warm-up steps, on one thread
-(torch.set_num_threads(1)). Prints one JSON object on stdout.
+Adam, loss read back. Median (and minimum) ms per step after warm-up steps, on --threads CPU
+threads (torch.set_num_threads; the caller also sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, which
+must be fixed before torch loads) or on a CUDA device. Prints one JSON object on stdout.
 
   python3 bench/pytorch_reference.py --nets net-A:32,net-B:64,resnet8:32 --warmup 2 --steps 10
+  python3 bench/pytorch_reference.py --device cuda --nets net-A:32
 
 Needs only torch (Debian: apt-get install python3-torch libopenblas0-pthread).
 """
@@ -157,12 +160,13 @@ NETS = {
 }
 
 
-def time_net(net, batch, warmup, steps):
+def time_net(net, batch, warmup, steps, device="cpu"):
     shape, classes, build = NETS[net]
     torch.manual_seed(1)
-    model = build(shape, classes).train()
-    x = torch.rand(batch, shape[2], shape[0], shape[1])
-    y = torch.randint(0, classes, (batch,))
+    model = build(shape, classes).train().to(device)
+    x = torch.rand(batch, shape[2], shape[0], shape[1], device=device)
+    y = torch.randint(0, classes, (batch,), device=device)
+    cuda = device.startswith("cuda")
     optimizer = torch.optim.Adam(model.parameters(), lr=0.002)
 
     def step():
@@ -176,8 +180,12 @@ def time_net(net, batch, warmup, steps):
         step()
     times = []
     for _ in range(steps):
+        if cuda:
+            torch.cuda.synchronize()
         began = time.perf_counter()
-        step()
+        step()  # loss.item() waits for the step; the synchronize makes sure of it
+        if cuda:
+            torch.cuda.synchronize()
         times.append((time.perf_counter() - began) * 1000)
     return {
         "net": net,
@@ -195,7 +203,15 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N)")
     args = parser.parse_args()
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit(
+            "pytorch_reference.py: --device %s asked for, but this torch %s has no usable CUDA "
+            "(torch.version.cuda=%s, no device visible)" % (args.device, torch.__version__, torch.version.cuda)
+        )
+    if args.device != "cpu" and not args.device.startswith("cuda"):
+        sys.exit("pytorch_reference.py: --device must be cpu or cuda[:N], not %r" % args.device)
     torch.set_num_threads(args.threads)
     try:
         torch.set_num_interop_threads(1)
@@ -208,7 +224,7 @@ def main():
             results.append({"net": net, "batch": int(batch or 0), "error": "no PyTorch version of this network"})
             continue
         try:
-            results.append(time_net(net, int(batch), args.warmup, args.steps))
+            results.append(time_net(net, int(batch), args.warmup, args.steps, args.device))
         except Exception as error:  # report, go on with the other networks
             results.append({"net": net, "batch": int(batch), "error": str(error)})
         print(f"{net}: {results[-1]}", file=sys.stderr)
@@ -217,10 +233,18 @@ def main():
     libblas = "/usr/lib/%s-linux-gnu/libblas.so.3" % platform.machine()
     if os.path.exists(libblas):  # Debian: which BLAS the alternatives system points at
         blas += " (" + os.path.realpath(libblas) + ")"
+    device = "cpu" if args.device == "cpu" else "cuda %s (CUDA %s, cuDNN %s)" % (
+        torch.cuda.get_device_name(torch.device(args.device)),
+        torch.version.cuda,
+        torch.backends.cudnn.version(),
+    )
+    thread_env = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ}
     print(
         json.dumps(
             {
                 "torch": torch.__version__,
+                "device": device,
+                "threadEnv": thread_env,
                 "python": platform.python_version(),
                 "executable": sys.executable,
                 "threads": torch.get_num_threads(),

@@ -6,14 +6,20 @@
  *   npm run bench -- --quick            a smoke run (~2 min)
  *   npm run bench -- --only overhead,throughput --backends cpu,wasm,webgl,webgpu
  *   npm run bench -- --no-browser       Node backends only
- *   npm run bench -- --only backends    ms/step of nets A, B and the zoo on wasm / webgl / webgpu /
- *                                       cpu in headless Chromium and PyTorch (results/backends.md)
+ *   npm run bench -- --only backends    ms/step of nets A, B and the zoo on wasm (1 and 2 kernel
+ *                                       threads) / webgl / webgpu / cpu in headless Chromium and
+ *                                       PyTorch at 1 and 2 threads (results/backends.md)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepTimingConfig } from './backends';
 import { BACKEND_SECTION_SETTINGS } from './backend-settings';
-import { backendsMarkdown, runPytorch, type BrowserStepRun } from './backends-report';
+import {
+  backendsMarkdown,
+  runPytorch,
+  type BrowserStepRun,
+  type PytorchRun,
+} from './backends-report';
 import type { BrowserBackend, PageJob } from './pages/protocol';
 import { runInBrowser } from './browser';
 import {
@@ -128,7 +134,7 @@ async function main(): Promise<void> {
   const browserBackends = noBrowser ? [] : browserOrder.filter((b) => backends.includes(b));
   const gpuLike = (b: BrowserBackend) => b === 'webgl' || b === 'webgpu';
   const jobs: PageJob[] = browserBackends
-    .map((backend) => ({
+    .map((backend): PageJob => ({
       backend,
       overhead:
         sections.includes('overhead') && gpuLike(backend) ? (settings.overhead[backend] ?? []) : [],
@@ -137,26 +143,46 @@ async function main(): Promise<void> {
           ? settings.throughput[backend]
           : undefined,
       steps: sections.includes('backends') ? backendSection.browser[backend] : undefined,
+      ...(backend === 'wasm' ? { threads: 1 } : {}),
     }))
     .filter((job) => job.overhead.length > 0 || job.throughput || job.steps);
+  // The backend section's second wasm column: the same steps with two kernel threads.
+  const wasmOne = jobs.findIndex((j) => j.backend === 'wasm' && j.steps);
+  if (wasmOne >= 0)
+    jobs.splice(wasmOne + 1, 0, {
+      backend: 'wasm',
+      threads: 2,
+      overhead: [],
+      steps: jobs[wasmOne].steps,
+    });
   const browserLabel = (b: BrowserBackend) =>
     b === 'wasm' ? 'wasm + SIMD training kernels (headless Chromium)' : `${b} (headless Chromium)`;
   const stepRuns: BrowserStepRun[] = [];
   const backendsBegan = performance.now();
   if (jobs.length > 0) {
     try {
-      const { version, results } = await runInBrowser(jobs, log, settings.browserTimeoutMs);
+      const timeoutMs = sections.includes('backends')
+        ? Math.max(settings.browserTimeoutMs, backendSection.pageTimeoutMs)
+        : settings.browserTimeoutMs;
+      const { version, results } = await runInBrowser(jobs, log, timeoutMs);
       for (const r of results) {
         const label = browserLabel(r.backend);
         const where = `Chromium ${version}, ${r.device || 'device not reported'}, navigator.hardwareConcurrency ${r.hardwareConcurrency}`;
         const skipped = r.skipped ?? r.error;
-        const job = jobs.find((j) => j.backend === r.backend)!;
+        const job = jobs[results.indexOf(r)]; // one result per job, in order
         if (job.overhead.length > 0)
           overhead.push({ backend: label, where, results: r.overhead, skipped });
         if (job.throughput)
           throughput.push({ backend: label, where, results: r.throughput, skipped });
         if (job.steps)
-          stepRuns.push({ backend: r.backend, where, results: r.steps ?? [], skipped });
+          stepRuns.push({
+            backend: r.backend,
+            where,
+            results: r.steps ?? [],
+            skipped,
+            threads: r.threads,
+            crossOriginIsolated: r.crossOriginIsolated,
+          });
       }
     } catch (error) {
       const reason = `browser run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -166,19 +192,32 @@ async function main(): Promise<void> {
         if (job.overhead.length > 0) overhead.push(run);
         if (job.throughput) throughput.push({ ...run, results: [] });
         if (job.steps)
-          stepRuns.push({ backend: job.backend, where: '', results: [], skipped: reason });
+          stepRuns.push({
+            backend: job.backend,
+            where: '',
+            results: [],
+            skipped: reason,
+            ...(job.threads ? { threads: { requested: job.threads, ran: 0 } } : {}),
+          });
       }
     }
   }
   if (sections.includes('backends')) {
     if (noBrowser) log('backends: the browser columns are skipped (--no-browser)');
-    log('backends: PyTorch CPU reference (bench/pytorch_reference.py, one thread)');
-    const pytorch = runPytorch(backendSection.pytorch as StepTimingConfig);
-    for (const r of pytorch.results)
-      log(`  PyTorch ${r.net} batch ${r.batch}: ${r.error ?? `${r.stepMs.toFixed(1)} ms/step`}`);
-    if (pytorch.skipped) log(`  PyTorch: ${pytorch.skipped}`);
+    const pytorch: PytorchRun[] = [];
+    for (const threads of [1, 2]) {
+      log(`backends: PyTorch CPU reference (bench/pytorch_reference.py, ${threads} thread(s))`);
+      const run = runPytorch(backendSection.pytorch as StepTimingConfig, { threads });
+      for (const r of run.results)
+        log(`  PyTorch ${r.net} batch ${r.batch}: ${r.error ?? `${r.stepMs.toFixed(1)} ms/step`}`);
+      if (run.skipped) log(`  PyTorch: ${run.skipped}`);
+      pytorch.push(run);
+    }
     const minutes = (performance.now() - backendsBegan) / 60_000;
-    write('backends.md', backendsMarkdown(stepRuns, pytorch, machine, command, minutes));
+    write(
+      'backends.md',
+      backendsMarkdown(stepRuns, pytorch, machine, command, minutes, machineInfo().loadAverage),
+    );
     writeFileSync(
       join(outDir, 'backends-runs.json'),
       JSON.stringify({ machine, settings: backendSection, browser: stepRuns, pytorch }, null, 1),

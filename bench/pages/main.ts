@@ -8,7 +8,9 @@ import type { BackendName } from '../../src/core/backends';
 import { selectBackend } from '../../src/train/backend';
 import { measureStepTimes } from '../backends';
 import { measureOverhead, measureThroughput } from '../timing';
-import type { PageJob, PageResult } from './protocol';
+import type { StepTimingResult } from '../backends';
+import { isSoftwareAdapter, type PageJob, type PageResult } from './protocol';
+import type { StepWorkerJob, StepWorkerMessage } from './stepWorker';
 
 declare global {
   interface Window {
@@ -39,6 +41,41 @@ async function deviceDescription(backend: BackendName): Promise<string> {
   return '';
 }
 
+interface WorkerOutcome {
+  device: string;
+  threads: number;
+  steps: StepTimingResult[];
+  skipped?: string;
+}
+
+/** Runs the plain training steps in stepWorker.ts and relays its log lines. */
+function stepsInWorker(job: StepWorkerJob): Promise<WorkerOutcome> {
+  const worker = new Worker(new URL('./stepWorker.ts', import.meta.url), { type: 'module' });
+  const outcome: WorkerOutcome = { device: '', threads: 0, steps: [] };
+  return new Promise<WorkerOutcome>((resolve) => {
+    worker.onmessage = (event: MessageEvent<StepWorkerMessage>) => {
+      const message = event.data;
+      if (message.type === 'log') log(message.line);
+      else if (message.type === 'started') {
+        outcome.device = `${message.device}, crossOriginIsolated in the worker ${String(message.crossOriginIsolated)}`;
+        outcome.threads = message.threads;
+        log(`worker: ${outcome.device}, ${message.threads} kernel thread(s) running`);
+      } else if (message.type === 'done') {
+        outcome.steps = message.steps;
+        resolve(outcome);
+      } else {
+        outcome.skipped = `${message.stage === 'start' ? 'could not start' : 'failed'}: ${message.message}`;
+        resolve(outcome);
+      }
+    };
+    worker.onerror = (event) => {
+      outcome.skipped = `the step worker failed: ${event.message || 'could not load'}`;
+      resolve(outcome);
+    };
+    worker.postMessage(job);
+  }).finally(() => worker.terminate());
+}
+
 async function run(job: PageJob): Promise<PageResult> {
   const result: PageResult = {
     backend: job.backend,
@@ -48,18 +85,33 @@ async function run(job: PageJob): Promise<PageResult> {
     overhead: [],
     throughput: [],
   };
+  result.crossOriginIsolated = globalThis.crossOriginIsolated === true;
   if (job.backend === 'wasm') {
-    // The app's own activation: tfjs wasm (binaries emitted by Vite) + the SIMD training kernels.
+    if (job.steps) {
+      // The plain training steps run in a worker, with the requested kernel threads.
+      const threads = job.threads ?? 1;
+      log(`plain training steps in a worker, ${threads} kernel thread(s) requested`);
+      const outcome = await stepsInWorker({ steps: job.steps, threads });
+      result.threads = { requested: threads, ran: outcome.threads };
+      result.device = outcome.device;
+      if (outcome.skipped) result.skipped = outcome.skipped;
+      else result.steps = outcome.steps;
+      if (outcome.skipped || (job.overhead.length === 0 && !job.throughput)) return result;
+    }
+    // Overhead and throughput: the app's own activation on the page (tfjs wasm, binaries emitted
+    // by Vite, + the SIMD training kernels, one thread).
     try {
       // Dynamic, as in backend.ts, so that the page's other backends do not load it.
       const { activateWasmTrainingBackend } =
         await import('../../src/train/wasm/loadTrainingKernels');
       const kernels = await activateWasmTrainingBackend();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      result.device =
+      const onPage =
         `tfjs wasm${simd ? ' SIMD' : ''}, ${kernels.kernelNames.length} training kernels, ` +
-        `heap mode ${kernels.heapMode()}, ${kernels.threads} thread(s), ` +
-        `crossOriginIsolated ${String(globalThis.crossOriginIsolated)}`;
+        `heap mode ${kernels.heapMode()}, ${kernels.threads} thread(s)`;
+      result.device = result.device
+        ? `training steps: ${result.device}; overhead / throughput on the page: ${onPage}`
+        : onPage;
     } catch (error) {
       result.skipped = error instanceof Error ? error.message : String(error);
       return result;
@@ -71,6 +123,11 @@ async function run(job: PageJob): Promise<PageResult> {
       return result;
     }
     result.device = await deviceDescription(job.backend);
+    if (job.requireGpu && (!result.device || isSoftwareAdapter(result.device))) {
+      result.skipped = `no GPU: the adapter is ${result.device || 'not reported'} (a software rasteriser)`;
+      log(result.skipped);
+      return result;
+    }
   }
   log(`backend ${tf.getBackend()} (${result.device})`);
   if (job.overhead.length > 0) {
@@ -86,7 +143,7 @@ async function run(job: PageJob): Promise<PageResult> {
     log(`throughput, batch ${job.throughput.batch}`);
     result.throughput = await measureThroughput(job.throughput, log);
   }
-  if (job.steps) {
+  if (job.steps && job.backend !== 'wasm') {
     log(`plain training steps: ${job.steps.nets.map((n) => n.net).join(', ')}`);
     result.steps = await measureStepTimes(job.steps, log);
   }

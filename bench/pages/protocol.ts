@@ -10,8 +10,20 @@ export type BrowserBackend = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 
 export interface PageJob {
   backend: BrowserBackend;
+  /**
+   * wasm only: threads of the studio's training kernels (`activateWasmTrainingBackend({ threads })`).
+   * The plain training steps of a wasm job then run in a dedicated worker of the page (as the app
+   * trains; a window may not block in Atomics.wait, so helpers need a worker), which reports how
+   * many threads actually ran. Default 1.
+   */
+  threads?: number;
   overhead: OverheadConfig[];
   throughput?: ThroughputConfig;
+  /**
+   * webgl / webgpu: stop before training (skipped) when the adapter is a software rasteriser
+   * (SwiftShader, llvmpipe): bench/gpu's real run wants a GPU.
+   */
+  requireGpu?: boolean;
   /** Plain training steps of nets A, B and the zoo models (bench/backends.ts). */
   steps?: StepTimingConfig;
 }
@@ -25,7 +37,16 @@ export interface PageResult {
   overhead: OverheadResult[];
   throughput: ThroughputResult[];
   steps?: StepTimingResult[];
+  /** wasm: threads requested and threads the kernels actually ran with (see PageJob.threads). */
+  threads?: { requested: number; ran: number };
+  /** Whether the page (and so its workers) was cross-origin isolated. */
+  crossOriginIsolated?: boolean;
   /** Why the backend could not be used. */
   skipped?: string;
   error?: string;
+}
+
+/** A WebGPU adapter / WebGL renderer description that names a software rasteriser, not a GPU. */
+export function isSoftwareAdapter(device: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(device);
 }
