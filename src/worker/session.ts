@@ -7,13 +7,9 @@ import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
 import { runBoard } from '../core/hardware';
 import type { Dataset } from '../data/dataset';
-import { DatasetError, datasetBytes } from '../data/dataset';
-import { generateShapes } from '../data/generated';
-import { loadBuiltinMnist } from '../data/mnist';
-import { browserImageDecoder } from '../data/uploads/browserDecode';
-import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
-import { LoadCancelled, LoadControl, throttled, type LoadProgress } from '../data/uploads/progress';
+import { datasetBytes } from '../data/dataset';
 import { RunExporter } from './exports';
+import { datasetIdentity, WorkerDatasets } from './datasets';
 import { BACKEND_PREFERENCE, selectFastestBackend, type BackendChoice } from '../train/backend';
 import { createResourceEstimator, feasibilityProblem } from '../train/estimator';
 import { evaluateFloatModel } from '../train/evaluation';
@@ -40,9 +36,6 @@ import type {
   BackendSetting,
   BudgetChange,
   Budgets,
-  DatasetIdentity,
-  DatasetSpec,
-  DatasetSummary,
   ExportedFile,
   ExportFormat,
   ReferenceAccuracy,
@@ -51,7 +44,6 @@ import type {
   SimulatedFaults,
   UniformBaseline,
   StepMetrics,
-  UploadFile,
   WorkerCommand,
   WorkerEvent,
 } from './protocol';
@@ -64,25 +56,13 @@ type SelectBackend = (
 
 /** Minimum time between two metrics messages: the UI redraws a few times per second. */
 const METRICS_INTERVAL_MS = 100;
-const PREVIEW_SAMPLES = 24;
 /** Checkpoints are stored at most this often (and at every phase change). */
 const CHECKPOINT_INTERVAL_MS = 5000;
 
 export class TrainingSession {
-  private baseUrl = '';
   private backend: BackendName = 'cpu';
-  private dataset?: Dataset;
-  /** loadKey of `dataset` (see DatasetSummary.loadKey). */
-  private datasetKey?: string;
-  private datasetSerial = 0;
-  /** The latest chosen files, as the page handed them over (see 'uploadFiles'). */
-  private upload?: { id: number; files: UploadFile[] };
-  /** The latest dataset request; the results of older ones are dropped. */
-  private latestDatasetRequest?: number;
-  /** Set while the latest dataset request is still loading. */
-  private datasetLoading = false;
-  /** The load running now, so that Cancel (or a newer choice) can stop it. */
-  private datasetLoad?: DatasetLoad;
+  /** The dataset in use, the chosen files and the load in flight. */
+  private readonly datasets: WorkerDatasets;
   /** True from a Start (or resume) until its run exists: budgets sent meanwhile wait here. */
   private starting = false;
   private queuedBudgets?: Budgets;
@@ -110,7 +90,9 @@ export class TrainingSession {
     private readonly locks: RunLocks = new MemoryRunLocks(),
     /** Uploads up to this many bytes are kept with the checkpoint (tests set a small one). */
     private readonly storedDatasetLimit = STORED_DATASET_LIMIT,
-  ) {}
+  ) {
+    this.datasets = new WorkerDatasets(post);
+  }
 
   /** Settles when the backend is chosen: every other command waits for it. */
   private ready: Promise<void> = Promise.resolve();
@@ -121,9 +103,10 @@ export class TrainingSession {
       return this.ready;
     }
     // Loading data and reading the stored checkpoint need no tfjs backend: no need to wait.
-    if (command.type === 'uploadFiles') return this.receiveFiles(command.uploadId, command.files);
-    if (command.type === 'loadDataset') return this.loadDataset(command.spec, command.requestId);
-    if (command.type === 'cancelDataset') return this.cancelDataset(command.requestId);
+    if (command.type === 'uploadFiles')
+      return this.datasets.receiveFiles(command.uploadId, command.files);
+    if (command.type === 'loadDataset') return this.datasets.load(command.spec, command.requestId);
+    if (command.type === 'cancelDataset') return this.datasets.cancel(command.requestId);
     if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
     await this.ready;
     switch (command.type) {
@@ -153,7 +136,7 @@ export class TrainingSession {
   }
 
   private async initialise(command: Extract<WorkerCommand, { type: 'init' }>): Promise<void> {
-    this.baseUrl = command.baseUrl ?? '';
+    this.datasets.baseUrl = command.baseUrl ?? '';
     this.simulatedFailures = command.simulatedFailures ?? {};
     this.faults = { ...command.faults };
     this.explicitOrder = command.backends;
@@ -188,126 +171,6 @@ export class TrainingSession {
       skipped: result.skipped,
       timings: result.timings,
     });
-  }
-
-  private async buildDataset(
-    spec: DatasetSpec,
-    watch?: (files: DataUploadFile[]) => LoadControl,
-  ): Promise<{ dataset: Dataset; warnings: string[] }> {
-    switch (spec.kind) {
-      case 'mnist': {
-        const url = this.baseUrl ? new URL('data/mnist.bin', this.baseUrl).href : 'data/mnist.bin';
-        return { dataset: await loadBuiltinMnist((u) => fetch(u), url), warnings: [] };
-      }
-      case 'generated':
-        return {
-          dataset: generateShapes({
-            seed: spec.seed,
-            classes: spec.classes,
-            size: spec.size,
-            samples: spec.samples,
-          }),
-          warnings: [],
-        };
-      case 'upload': {
-        const chosen = spec.uploadId === undefined ? spec.files : this.handedOver(spec.uploadId);
-        const files: DataUploadFile[] = chosen.map((f) => ({
-          path: f.path,
-          size: f.file.size,
-          bytes: () => f.file.arrayBuffer(),
-        }));
-        const detected = detectUploadFormat(files);
-        if (spec.format && detected && spec.format !== detected) {
-          throw new DatasetError(
-            `the chosen files look like ${detected}, not ${spec.format}: pick the matching upload type`,
-          );
-        }
-        const control = watch?.(files);
-        const result = await loadUpload(control ? control.watchFiles(files) : files, {
-          image: {
-            targetShape: spec.imageShape ?? [32, 32, 3],
-            decode: control ? control.watchDecoder(browserImageDecoder) : browserImageDecoder,
-          },
-        });
-        control?.check();
-        return { dataset: result.dataset, warnings: result.warnings };
-      }
-    }
-  }
-
-  /** Keeps a slice of the chosen files; a newer choice (uploadId) drops the older files. */
-  private receiveFiles(uploadId: number, files: UploadFile[]): void {
-    if (!this.upload || this.upload.id < uploadId) this.upload = { id: uploadId, files: [] };
-    if (this.upload.id === uploadId) this.upload.files.push(...files);
-  }
-
-  private handedOver(uploadId: number): UploadFile[] {
-    if (this.upload?.id !== uploadId) {
-      throw new DatasetError(
-        'the chosen files did not all reach the training worker: choose them again',
-      );
-    }
-    return this.upload.files;
-  }
-
-  /** Makes `dataset` the current one and returns its summary (with a new loadKey). */
-  private useDataset(dataset: Dataset, warnings: string[]): DatasetSummary {
-    this.dataset = dataset;
-    this.datasetSerial += 1;
-    this.datasetKey = `${dataset.id}#${this.datasetSerial}`;
-    return summarise(dataset, warnings, this.datasetKey);
-  }
-
-  /**
-   * Loads a dataset; on any problem the current dataset (and run) stay as they were. A load
-   * that a newer request superseded while it ran is dropped: only the latest request counts.
-   */
-  private async loadDataset(spec: DatasetSpec, requestId: number): Promise<void> {
-    this.latestDatasetRequest = requestId;
-    this.datasetLoading = true;
-    // A newer choice makes the older load pointless: stop it at its next read.
-    this.datasetLoad?.control?.cancel();
-    const load: DatasetLoad = { requestId };
-    this.datasetLoad = load;
-    const superseded = () => this.latestDatasetRequest !== requestId;
-    const progress = throttled(
-      (p: LoadProgress) => this.post({ type: 'datasetProgress', requestId, progress: p }),
-      PROGRESS_INTERVAL_MS,
-    );
-    const watch = (files: DataUploadFile[]) => {
-      load.control = new LoadControl(files, (p) => progress.push(p));
-      // A cancel that came before the files were listed still counts.
-      if (load.cancelled) load.control.cancel();
-      return load.control;
-    };
-    try {
-      const { dataset, warnings } = await this.buildDataset(spec, watch);
-      if (load.cancelled) throw new LoadCancelled();
-      if (superseded()) return;
-      this.datasetLoading = false;
-      progress.flush();
-      this.post({ type: 'dataset', requestId, summary: this.useDataset(dataset, warnings) });
-    } catch (err) {
-      if (superseded()) return;
-      this.datasetLoading = false;
-      this.post({
-        type: 'datasetError',
-        requestId,
-        message: err instanceof Error ? err.message : String(err),
-        file: err instanceof DatasetError ? err.file : undefined,
-        cancelled: err instanceof LoadCancelled || undefined,
-      });
-    } finally {
-      if (this.datasetLoad === load) this.datasetLoad = undefined;
-    }
-  }
-
-  /** The page's Cancel: the load stops at its next file read or image decode. */
-  private cancelDataset(requestId: number): void {
-    const load = this.datasetLoad;
-    if (load?.requestId !== requestId) return;
-    load.cancelled = true;
-    load.control?.cancel();
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
@@ -365,20 +228,6 @@ export class TrainingSession {
     this.post({ type: 'runState', state: 'stopped' });
   }
 
-  /** The dataset a Start expecting `datasetKey` may train on, or why there is none. */
-  private expectedDataset(datasetKey: string): Dataset | string {
-    if (this.datasetLoading) {
-      return 'The run was not started: a newer dataset is still loading. Press Start again once it is shown.';
-    }
-    if (!this.dataset || this.datasetKey !== datasetKey) {
-      return (
-        `The run was not started: the dataset shown on the page is not the one loaded for training ` +
-        `(${this.dataset ? `"${this.dataset.name}"` : 'none'}). Choose the dataset again, then press Start.`
-      );
-    }
-    return this.dataset;
-  }
-
   private async start(config: RunConfig, datasetKey?: string): Promise<void> {
     if (this.run && !this.run.ended) {
       this.notice('warning', 'A run is already in progress: stop it before starting another.');
@@ -388,14 +237,14 @@ export class TrainingSession {
     this.queuedBudgets = undefined;
     let dataset: Dataset;
     if (datasetKey !== undefined) {
-      const expected = this.expectedDataset(datasetKey);
+      const expected = this.datasets.expected(datasetKey);
       if (typeof expected === 'string') return this.refuseStart(expected);
       dataset = expected;
     } else {
       // No dataset named: train on the one the configuration describes, built afresh.
       try {
-        const { dataset: built, warnings } = await this.buildDataset(config.dataset);
-        this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(built, warnings) });
+        const { dataset: built, warnings } = await this.datasets.build(config.dataset);
+        this.post({ type: 'dataset', requestId: 0, summary: this.datasets.use(built, warnings) });
         dataset = built;
       } catch (err) {
         return this.refuseStart(
@@ -612,7 +461,7 @@ export class TrainingSession {
     const { config } = stored;
     let dataset: Dataset;
     try {
-      dataset = stored.dataset ?? (await this.buildDataset(config.dataset)).dataset;
+      dataset = stored.dataset ?? (await this.datasets.build(config.dataset)).dataset;
     } catch (err) {
       // Kept: the data may load next time (a network that was off, a file back in place).
       release();
@@ -620,7 +469,7 @@ export class TrainingSession {
         `The interrupted run's dataset could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    this.post({ type: 'dataset', requestId: 0, summary: this.useDataset(dataset, []) });
+    this.post({ type: 'dataset', requestId: 0, summary: this.datasets.use(dataset, []) });
     const analysed = this.prepareModel(config, dataset);
     if (!analysed) {
       release();
@@ -1244,15 +1093,6 @@ export class TrainingSession {
   }
 }
 
-/** Dataset progress messages at most this often. */
-const PROGRESS_INTERVAL_MS = 150;
-
-interface DatasetLoad {
-  requestId: number;
-  control?: LoadControl;
-  cancelled?: boolean;
-}
-
 class TrainingRunState {
   stopRequested = false;
   ended = false;
@@ -1323,45 +1163,3 @@ function copy(bytes: Uint8Array): ArrayBuffer {
 }
 
 /** What names the dataset of a run: in its summary, report and run file. */
-export function datasetIdentity(dataset: Dataset): DatasetIdentity {
-  return {
-    id: dataset.id,
-    name: dataset.name,
-    inputShape: [...dataset.inputShape],
-    classNames: [...dataset.classNames],
-    trainCount: dataset.train.count,
-    validationCount: dataset.validation.count,
-  };
-}
-
-/** A few samples scaled to [0, 1] for the preview grid, and the dataset's figures. */
-export function summarise(
-  dataset: Dataset,
-  warnings: string[],
-  loadKey = dataset.id,
-): DatasetSummary {
-  const [h, w, c] = dataset.inputShape;
-  const n = h * w * c;
-  const count = Math.min(PREVIEW_SAMPLES, dataset.train.count);
-  const raw = dataset.train.x.subarray(0, count * n);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of raw) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const range = max > min ? max - min : 1;
-  const x = Float32Array.from(raw, (v) => (v - min) / range);
-  return {
-    id: dataset.id,
-    loadKey,
-    name: dataset.name,
-    inputShape: dataset.inputShape,
-    numClasses: dataset.numClasses,
-    classNames: dataset.classNames,
-    trainCount: dataset.train.count,
-    validationCount: dataset.validation.count,
-    warnings,
-    preview: { x, y: dataset.train.y.slice(0, count), count },
-  };
-}
