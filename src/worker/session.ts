@@ -371,7 +371,7 @@ export class TrainingSession {
 
   /** Answers whether an interrupted run can be resumed (after a reload or a worker crash). */
   private async queryCheckpoint(settleMs = 0): Promise<void> {
-    const found = await this.resumableCheckpoint(settleMs);
+    const { found } = await this.resumableCheckpoint(settleMs);
     this.offeredKey = found?.key;
     const stored = found?.stored;
     this.post({
@@ -401,7 +401,7 @@ export class TrainingSession {
    */
   private async resumableCheckpoint(
     settleMs = 0,
-  ): Promise<{ key: string; stored: StoredRun } | undefined> {
+  ): Promise<{ found?: { key: string; stored: StoredRun }; discarded: boolean }> {
     const keys = await this.store.keys().catch(() => [] as string[]);
     const held = await this.locks.held().catch(() => new Set<string>());
     if (settleMs > 0) {
@@ -414,13 +414,16 @@ export class TrainingSession {
     await this.tellOtherRuns(own, held);
     if (own) held.add(own);
     let best: { key: string; stored: StoredRun } | undefined;
+    let discarded = false;
     for (const key of keys) {
       if (held.has(key)) continue;
       // Checked whole: a record that cannot be resumed is discarded (with the reason), not offered.
-      const { stored } = await this.loadStored(key);
+      const loaded = await this.loadStored(key);
+      discarded ||= loaded.discarded === true;
+      const { stored } = loaded;
       if (stored && (!best || stored.savedAt > best.stored.savedAt)) best = { key, stored };
     }
-    return best;
+    return { found: best, discarded };
   }
 
   /** Forgets a stored checkpoint, unless its run is live in another tab. */
@@ -437,7 +440,13 @@ export class TrainingSession {
     }
     this.starting = true;
     this.queuedBudgets = undefined;
-    const key = requested ?? this.offeredKey ?? (await this.resumableCheckpoint())?.key;
+    let key = requested ?? this.offeredKey;
+    let discardedInScan = false;
+    if (!key) {
+      const scan = await this.resumableCheckpoint();
+      key = scan.found?.key;
+      discardedInScan = scan.discarded;
+    }
     // The lock first: two tabs pressing Resume on the same run cannot both continue it.
     const release = key ? await this.locks.tryHold(key) : undefined;
     const { stored, discarded } =
@@ -448,7 +457,7 @@ export class TrainingSession {
       this.refuseStart(
         key && !release
           ? 'This interrupted run is already being resumed in another tab of this site.'
-          : discarded
+          : discarded || discardedInScan
             ? undefined
             : 'There is no interrupted run to resume.',
       );
