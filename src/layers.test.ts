@@ -88,6 +88,7 @@ const ALLOWED: [file: string, specifier: string][] = [
   ['src/export/fixture.test.ts', '../testing/exportModels'],
   ['src/core/fixture.test.ts', '../testing/exampleGraphs'],
   ['src/testing/fixture.ts', '../export/model'],
+  ['src/testing/fixture.ts', '../worker/session'],
 ];
 
 describe('layer boundaries (eslint.config.js)', () => {

@@ -5,49 +5,20 @@ import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import { TrainingSession } from './session';
+import { onlyStored, sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterEach(() => vi.unstubAllGlobals());
 
-function harness(
+const harness = (
   store: CheckpointStore = new MemoryCheckpointStore(),
   select: typeof selectBackend = selectBackend,
-) {
-  const events: WorkerEvent[] = [];
-  const session = new TrainingSession((e) => events.push(e), select, store);
-  const waitFor = async (predicate: (e: WorkerEvent) => boolean, timeoutMs = 60_000) => {
-    const began = Date.now();
-    for (;;) {
-      const found = events.find(predicate);
-      if (found) return found;
-      if (Date.now() - began > timeoutMs) throw new Error('timed out waiting for an event');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { events, session, waitFor };
-}
+) => sessionHarness({ store, select });
 
-/** The one checkpoint in `store` (fails if there are several). */
-async function onlyCheckpoint(store: CheckpointStore) {
-  const keys = await store.keys();
-  expect(keys).toHaveLength(1);
-  return store.load(keys[0]);
-}
-
-const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
-  dataset: { kind: 'generated', seed: 1, classes: 4, size: 12, samples: 400 },
-  modelId: 'tiny-cnn',
-  widthMultiplier: 1,
-  boardId: 'stm32f746g-disco',
-  budgets: {},
-  schedule: { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5 },
-  batchSize: 8,
-  learningRate: 0.01,
-  seed: 1,
-  ...overrides,
-});
+const config = (overrides: Partial<RunConfig> = {}): RunConfig =>
+  tinyRunConfig({ budgets: {}, ...overrides });
 
 describe('TrainingSession', () => {
   it('reports the backend it chose and why faster ones were skipped', async () => {
@@ -346,7 +317,7 @@ describe('TrainingSession', () => {
     });
     await crashed.waitFor((e) => e.type === 'metrics' && e.metrics.phase === 'finetune');
     await crashed.session.handle({ type: 'pause' }); // the worker dies here: nothing more runs
-    const saved = await onlyCheckpoint(store);
+    const saved = await onlyStored(store);
     expect(saved?.checkpoint.step).toBeGreaterThan(0);
 
     const fresh = harness(store);

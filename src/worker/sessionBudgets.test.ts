@@ -1,50 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../train/backend';
 import type { RunConfig, WorkerEvent } from './protocol';
-import { MemoryCheckpointStore, type StoredRun } from './checkpointStore';
-import { TrainingSession } from './session';
-
-/** The one stored run of a test's store (runs are stored under a key of their own). */
-async function onlyStored(store: MemoryCheckpointStore): Promise<StoredRun | undefined> {
-  const keys = await store.keys();
-  expect(keys.length).toBeLessThanOrEqual(1);
-  return keys[0] === undefined ? undefined : store.load(keys[0]);
-}
+import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
+import { onlyStored, sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function harness(store = new MemoryCheckpointStore()) {
-  const events: WorkerEvent[] = [];
-  const session = new TrainingSession((e) => events.push(e), selectBackend, store);
-  const waitFor = async (predicate: (e: WorkerEvent) => boolean, timeoutMs = 20_000) => {
-    const began = Date.now();
-    for (;;) {
-      const found = events.find(predicate);
-      if (found) return found;
-      if (Date.now() - began > timeoutMs)
-        throw new Error(`timed out; events: ${events.map((e) => e.type).join(' ')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { events, session, waitFor, store };
-}
+const harness = (store: CheckpointStore = new MemoryCheckpointStore()) => sessionHarness({ store });
 
-const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
-  dataset: { kind: 'generated', seed: 1, classes: 4, size: 12, samples: 400 },
-  modelId: 'tiny-cnn',
-  widthMultiplier: 1,
-  boardId: 'stm32f746g-disco',
-  budgets: { flash: 4000 },
-  schedule: { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5 },
-  batchSize: 8,
-  learningRate: 0.01,
-  seed: 1,
-  ...overrides,
-});
+const config = (overrides: Partial<RunConfig> = {}): RunConfig =>
+  tinyRunConfig({ budgets: { flash: 4000 }, ...overrides });
 
 /** Starts a run and pauses it once it reaches `phase`; `running` settles when the run ends. */
 async function pausedIn(h: ReturnType<typeof harness>, phase: 'pruning' | 'finetune') {
