@@ -25,9 +25,21 @@ import {
   useBackend,
   type NodeBackend,
 } from './node-env';
-import { runQuality } from './quality';
-import { overheadMarkdown, qualityMarkdown, throughputMarkdown, type BackendRun } from './report';
-import { DEFAULT_SETTINGS, QUICK_SETTINGS, type Backend } from './settings';
+import { describeBudget, runQuality } from './quality';
+import {
+  overheadMarkdown,
+  qualityMarkdown,
+  throughputMarkdown,
+  type BackendRun,
+  type QualitySection,
+} from './report';
+import {
+  DEFAULT_SETTINGS,
+  QUALITY_LENGTHS,
+  QUICK_SETTINGS,
+  qualityConfigs,
+  type Backend,
+} from './settings';
 import {
   measureOverhead,
   measureThroughput,
@@ -68,6 +80,13 @@ const backendSection =
       : BACKEND_SECTION_SETTINGS.full;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const outDir = join(ROOT, 'bench/results', settings.mode === 'quick' ? 'quick' : '');
+/** `--quality-file NAME.md`: where the quality tables go (default quality.md), for experiments. */
+const qualityFile = (() => {
+  const i = args.indexOf('--quality-file');
+  const name = i < 0 ? 'quality.md' : (args[i + 1] ?? '');
+  if (!/^[\w.-]+\.md$/.test(name)) throw new Error(`--quality-file "${name}": expected NAME.md`);
+  return name;
+})();
 const machine = machineInfo();
 const log = (line: string) => console.log(line);
 
@@ -209,22 +228,41 @@ async function main(): Promise<void> {
       );
       process.exitCode = 1;
     } else {
-      const q = settings.quality;
-      log(
-        `quality on ${backendLabel(backend)}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}`,
+      const configs = qualityConfigs(
+        args,
+        settings.quality,
+        settings.mode === 'quick' ? [settings.quality.steps] : QUALITY_LENGTHS,
       );
-      const start = performance.now();
-      const result = await runQuality(loadMnist(), q, log);
-      const minutes = (performance.now() - start) / 60_000;
-      write(
-        'quality.md',
-        qualityMarkdown(result, q, backendLabel(backend), machine, command, minutes),
-      );
-      writeFileSync(
-        join(outDir, 'quality-runs.json'),
-        JSON.stringify({ machine, backend, config: q, ...result }, null, 1),
-      );
-      if (!result.runs.every((r) => r.fits)) {
+      const mnist = loadMnist();
+      const sections: QualitySection[] = [];
+      const label = backendLabel(backend);
+      for (const q of configs) {
+        log(
+          `quality on ${label}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}, budgets ${q.budgets.map(describeBudget).join(', ')}`,
+        );
+        const start = performance.now();
+        const result = await runQuality(mnist, q, log);
+        sections.push({ config: q, result, minutes: (performance.now() - start) / 60_000 });
+        // Written after every length, so that a long run stopped early keeps what it finished.
+        write(qualityFile, qualityMarkdown(sections, label, machine, command));
+        writeFileSync(
+          join(outDir, qualityFile.replace(/\.md$/, '-runs.json')),
+          JSON.stringify(
+            {
+              machine,
+              backend,
+              sections: sections.map((s) => ({
+                config: s.config,
+                minutes: s.minutes,
+                ...s.result,
+              })),
+            },
+            null,
+            1,
+          ),
+        );
+      }
+      if (!sections.every((s) => s.result.runs.every((r) => r.fits))) {
         log('FAILED: some final networks exceed their budget (see quality.md).');
         process.exitCode = 1;
       }
