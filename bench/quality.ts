@@ -439,6 +439,8 @@ export async function runQuality(
   dataset: Dataset,
   config: QualityConfig,
   progress: Progress = () => {},
+  /** Called after every run with the results so far (a long run can write them as it goes). */
+  onRun: (partial: QualityResult) => void = () => {},
 ): Promise<QualityResult> {
   const analysed = buildModel(config, dataset);
   const estimator = createResourceEstimator(analysed, config.board);
@@ -448,8 +450,17 @@ export async function runQuality(
   const methods = config.methods ?? BUDGET_METHODS;
   const prunable = (kept: number[]) => kept.filter((_, g) => analysed.groups[g].prunable);
   const runs: QualityRun[] = [];
+  const resultSoFar = (): QualityResult => ({
+    unpruned,
+    groups: analysed.groups.filter((g) => g.prunable).map((g) => ({ name: g.name, size: g.size })),
+    budgetValues,
+    trainSamples: dataset.train.count,
+    validationSamples: Math.min(config.validationSamples, dataset.validation.count),
+    runs: [...runs],
+  });
   const record = (run: QualityRun) => {
     runs.push(run);
+    onRun(resultSoFar());
     const label = run.budget < 0 ? 'no budget' : describeBudget(config.budgets[run.budget]);
     progress(
       `  ${config.steps} steps ${label.padEnd(12)} seed ${run.seed} ${run.method.padEnd(10)} acc ${(run.accuracy * 100).toFixed(2)}%` +
@@ -596,14 +607,7 @@ export async function runQuality(
       }
     }
   }
-  return {
-    unpruned,
-    groups: analysed.groups.filter((g) => g.prunable).map((g) => ({ name: g.name, size: g.size })),
-    budgetValues,
-    trainSamples: dataset.train.count,
-    validationSamples: Math.min(config.validationSamples, dataset.validation.count),
-    runs,
-  };
+  return resultSoFar();
 }
 
 export function describeBudget(spec: BudgetSpec): string {
@@ -613,4 +617,59 @@ export function describeBudget(spec: BudgetSpec): string {
       .map((r) => `${r} 1/${spec.divisors[r]}`)
       .join(' + ')
   );
+}
+
+/**
+ * One section from several runs of the same length and model (for instance the baselines and
+ * (a) run as separate commands): budgets matched by name, runs concatenated in the order given,
+ * the unpruned reference kept once per seed. Throws if lengths or models differ.
+ */
+export function mergeSections(parts: { config: QualityConfig; result: QualityResult }[]): {
+  config: QualityConfig;
+  result: QualityResult;
+} {
+  const [first] = parts;
+  const budgets: BudgetSpec[] = [];
+  const budgetValues: Budgets[] = [];
+  const runs: QualityRun[] = [];
+  const seeds = new Set<number>();
+  const methods = new Set<Exclude<Method, 'unpruned'>>();
+  const referenceSeeds = new Set<number>();
+  for (const { config, result } of parts) {
+    if (
+      config.steps !== first.config.steps ||
+      config.model !== first.config.model ||
+      config.width !== first.config.width
+    )
+      throw new Error(
+        `Cannot merge ${config.model} ×${config.width} at ${config.steps} steps with ${first.config.model} ×${first.config.width} at ${first.config.steps} steps.`,
+      );
+    const index = config.budgets.map((spec, b) => {
+      const name = describeBudget(spec);
+      let at = budgets.findIndex((s) => describeBudget(s) === name);
+      if (at < 0) {
+        at = budgets.push(spec) - 1;
+        budgetValues.push(result.budgetValues[b]);
+      }
+      return at;
+    });
+    for (const run of result.runs) {
+      if (run.method === 'unpruned') {
+        if (referenceSeeds.has(run.seed)) continue;
+        referenceSeeds.add(run.seed);
+      } else methods.add(run.method);
+      seeds.add(run.seed);
+      runs.push({ ...run, budget: run.budget < 0 ? -1 : index[run.budget] });
+    }
+  }
+  return {
+    config: {
+      ...first.config,
+      budgets,
+      seeds: [...seeds].sort((a, b) => a - b),
+      methods: BUDGET_METHODS.filter((m) => methods.has(m)),
+      unprunedReference: referenceSeeds.size > 0,
+    },
+    result: { ...first.result, budgetValues, runs },
+  };
 }

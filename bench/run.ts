@@ -9,7 +9,7 @@
  *   npm run bench -- --only backends    ms/step of nets A, B and the zoo on wasm / webgl / webgpu /
  *                                       cpu in headless Chromium and PyTorch (results/backends.md)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepTimingConfig } from './backends';
 import { BACKEND_SECTION_SETTINGS } from './backend-settings';
@@ -25,7 +25,7 @@ import {
   useBackend,
   type NodeBackend,
 } from './node-env';
-import { describeBudget, runQuality } from './quality';
+import { describeBudget, mergeSections, runQuality, type QualityResult } from './quality';
 import {
   overheadMarkdown,
   qualityMarkdown,
@@ -96,7 +96,58 @@ function write(name: string, markdown: string): void {
   console.log(`\n${markdown}\nwritten to ${join(outDir, name)}\n`);
 }
 
+function saveQuality(sections: QualitySection[], label: string, quiet = false): void {
+  const markdown = qualityMarkdown(sections, label, machine, command, notRunOption());
+  if (quiet) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, qualityFile), markdown);
+  } else write(qualityFile, markdown);
+  writeFileSync(
+    join(outDir, qualityFile.replace(/\.md$/, '-runs.json')),
+    JSON.stringify(
+      {
+        machine,
+        backend: label,
+        sections: sections.map((s) => ({ config: s.config, minutes: s.minutes, ...s.result })),
+      },
+      null,
+      1,
+    ),
+  );
+}
+
+/** `--not-run "a;b"`: what the tables should say was not run. */
+function notRunOption(): string[] {
+  const i = args.indexOf('--not-run');
+  return i < 0 ? [] : (args[i + 1] ?? '').split(';').filter(Boolean);
+}
+
+/**
+ * `--merge a-runs.json,b-runs.json` (files under the results folder): one quality table from
+ * separate runs of the same lengths (e.g. the baselines and (a) run apart), sections matched by
+ * length; nothing is trained.
+ */
+function mergeQualityFiles(files: string[]): void {
+  type Saved = {
+    backend: string;
+    sections: (QualityResult & { config: QualitySection['config']; minutes: number })[];
+  };
+  const saved = files.map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')) as Saved);
+  const lengths = [...new Set(saved.flatMap((s) => s.sections.map((x) => x.config.steps)))];
+  const sections: QualitySection[] = lengths.map((steps) => {
+    const parts = saved.flatMap((s) => s.sections.filter((x) => x.config.steps === steps));
+    const { config, result } = mergeSections(parts.map((p) => ({ config: p.config, result: p })));
+    return { config, result, minutes: parts.reduce((t, p) => t + p.minutes, 0) };
+  });
+  saveQuality(sections, saved[0].backend);
+}
+
 async function main(): Promise<void> {
+  const mergeAt = args.indexOf('--merge');
+  if (mergeAt >= 0) {
+    mergeQualityFiles((args[mergeAt + 1] ?? '').split(',').filter(Boolean));
+    return;
+  }
   const began = performance.now();
   log(
     `Pruning Studio benchmark (${settings.mode}): ${sections.join(', ')} on ${backends.join(', ')}`,
@@ -241,26 +292,14 @@ async function main(): Promise<void> {
           `quality on ${label}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}, budgets ${q.budgets.map(describeBudget).join(', ')}`,
         );
         const start = performance.now();
-        const result = await runQuality(mnist, q, log);
+        const save = (result: QualityResult, quiet: boolean) => {
+          const minutes = (performance.now() - start) / 60_000;
+          saveQuality([...sections, { config: q, result, minutes }], label, quiet);
+        };
+        // Written after every run, so that a long run stopped early keeps what it finished.
+        const result = await runQuality(mnist, q, log, (partial) => save(partial, true));
+        save(result, false);
         sections.push({ config: q, result, minutes: (performance.now() - start) / 60_000 });
-        // Written after every length, so that a long run stopped early keeps what it finished.
-        write(qualityFile, qualityMarkdown(sections, label, machine, command));
-        writeFileSync(
-          join(outDir, qualityFile.replace(/\.md$/, '-runs.json')),
-          JSON.stringify(
-            {
-              machine,
-              backend,
-              sections: sections.map((s) => ({
-                config: s.config,
-                minutes: s.minutes,
-                ...s.result,
-              })),
-            },
-            null,
-            1,
-          ),
-        );
       }
       if (!sections.every((s) => s.result.runs.every((r) => r.fits))) {
         log('FAILED: some final networks exceed their budget (see quality.md).');

@@ -122,6 +122,7 @@ export const QUICK_SETTINGS: BenchSettings = {
  *   --methods pruning,uniform,magnitude,dpf,diagnostic
  *   --schedule 0.2,0.5     warm-up and pruning fractions
  *   --straight-through on|off   (a)'s masks (default: the trainer's)
+ *   --offset-range 0.7     (a)'s π controller with a shared scale and offsets within ±0.7
  *   --no-unpruned          skip the unpruned reference
  * Throws on a malformed value, naming the flag and what it accepts.
  */
@@ -158,6 +159,7 @@ export function qualityConfigs(
       throw new Error(`--methods: unknown ${m}; known: ${BUDGET_METHODS.join(', ')}.`);
     return m as (typeof BUDGET_METHODS)[number];
   });
+  const range = numbers('--offset-range', (n) => n >= 0, 'one offset range ≥ 0 (log units)');
   const st = value('--straight-through');
   if (st !== undefined && st !== 'on' && st !== 'off')
     throw new Error(`--straight-through "${st}": expected on or off.`);
@@ -171,6 +173,7 @@ export function qualityConfigs(
     unprunedReference: args.includes('--no-unpruned') ? false : base.unprunedReference,
     ...(schedule ? { warmupFraction: schedule[0], pruneFraction: schedule[1] } : {}),
     ...(st ? { straightThrough: st === 'on' } : {}),
+    ...(range ? { pruningOptions: { ...base.pruningOptions, offsetRange: range[0] } } : {}),
   };
   return (steps ?? lengths).map((n) => ({ ...config, steps: n }));
 }
