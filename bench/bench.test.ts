@@ -15,12 +15,16 @@ import {
   cubicTarget,
   filterNorms,
   globalCut,
+  mergeSections,
   parseBudget,
   largestUniformRatio,
   runQuality,
   topChannels,
   uniformKept,
+  type Method,
   type QualityConfig,
+  type QualityResult,
+  type QualityRun,
 } from './quality';
 import { overheadMarkdown, qualityMarkdown, throughputMarkdown } from './report';
 import { DEFAULT_SETTINGS, qualityConfigs } from './settings';
@@ -135,6 +139,53 @@ describe('bench pieces', () => {
     expect(() => qualityConfigs(['--methods', 'l2'], base, [240])).toThrow(/unknown l2/);
     expect(() => qualityConfigs(['--seeds', 'a'], base, [240])).toThrow(/--seeds "a"/);
     expect(() => qualityConfigs(['--steps'], base, [240])).toThrow(/needs a value/);
+  });
+
+  it('merges separately run parts by budget name, one reference per seed', () => {
+    const base = { ...DEFAULT_SETTINGS.quality, steps: 240, seeds: [1] };
+    const run = (method: Method, budget: number, seed = 1): QualityRun => ({
+      method,
+      budget,
+      seed,
+      accuracy: 0.9,
+      figures: {},
+      fits: true,
+      kept: [1],
+      ms: 1,
+    });
+    const result = (runs: QualityRun[], values: number[]): QualityResult => ({
+      unpruned: { flash: 100, ram: 10, latency: 1, macs: 1 },
+      groups: [{ name: 'g', size: 4 }],
+      budgetValues: values.map((flash) => ({ flash })),
+      trainSamples: 8,
+      validationSamples: 4,
+      runs: [...runs],
+    });
+    const merged = mergeSections([
+      {
+        config: { ...base, budgets: [parseBudget('flash/4'), parseBudget('flash/80')] },
+        result: result([run('unpruned', -1), run('uniform', 0), run('uniform', 1)], [25, 1.25]),
+      },
+      {
+        config: { ...base, budgets: [parseBudget('flash/80')], seeds: [2] },
+        result: result([run('unpruned', -1), run('pruning', 0, 2)], [1.25]),
+      },
+    ]);
+    expect(merged.config.budgets.map((b) => b.divisors.flash)).toEqual([4, 80]);
+    expect(merged.config.seeds).toEqual([1, 2]);
+    expect(merged.config.methods).toEqual(['pruning', 'uniform']);
+    expect(merged.result.runs.map((r) => `${r.method}@${r.budget}`)).toEqual([
+      'unpruned@-1',
+      'uniform@0',
+      'uniform@1',
+      'pruning@1',
+    ]);
+    expect(() =>
+      mergeSections([
+        { config: base, result: result([], []) },
+        { config: { ...base, steps: 750 }, result: result([], []) },
+      ]),
+    ).toThrow(/Cannot merge/);
   });
 
   it('measures overhead, throughput and quality and renders their tables', async () => {
