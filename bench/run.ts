@@ -2,7 +2,9 @@
  * `npm run bench`: pruning overhead, quality at a budget and training throughput. Writes
  * markdown tables to bench/results/ (bench/results/quick/ with --quick) and prints them.
  *
- *   npm run bench                       the default run (< 30 min on the 2-core dev machine)
+ *   npm run bench                       every section; the quality protocol in full takes hours
+ *   npm run bench -- --only quality --steps 240 --seeds 1,2,3 --budgets flash/4,ram/4
+ *                                       a reduced quality run (flags: settings.ts qualityConfigs)
  *   npm run bench -- --quick            a smoke run (~2 min)
  *   npm run bench -- --only overhead,throughput --backends cpu,wasm,webgl,webgpu
  *   npm run bench -- --no-browser       Node backends only
