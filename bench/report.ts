@@ -213,7 +213,7 @@ export function qualityMarkdown(
   const first = sections[0];
   const out: string[] = [
     ...header('Quality at a budget', machine, command, [
-      `Backend: ${backend}. Whole quality section: ${minutes.toFixed(1)} min.`,
+      `Backend: ${backend}. Whole quality section: ${Number.isFinite(minutes) ? `${minutes.toFixed(1)} min` : 'not recorded for every part'}.`,
       '',
       '(b), (c) and (d) prune to the same budget as (a). (b) and (c) use one network: every',
       'prunable group at round(r·C), r the largest width multiplier that fits; (b) trains it from',
@@ -284,7 +284,7 @@ export function qualityMarkdown(
       '',
       `${config.steps} steps of batch ${config.batch} (${config.steps * config.batch} samples, ${fixed((config.steps * config.batch) / result.trainSamples, 2)} epochs of the ${result.trainSamples.toLocaleString('en-US')} training samples), Adam lr ${config.learningRate},`,
       `schedule warm-up ${Math.round(w * 100)}% / pruning ${Math.round(p * 100)}% / fine-tune ${Math.round((1 - w - p) * 100)}% of the steps, seeds ${config.seeds.join(', ')},`,
-      `final accuracy on the first ${result.validationSamples} validation samples. Board for the resource model: ${config.board}. ${fixed(m, 1)} min.`,
+      `final accuracy on the first ${result.validationSamples} validation samples. Board for the resource model: ${config.board}.${Number.isFinite(m) ? ` ${fixed(m, 1)} min.` : ''}`,
       `Prunable groups: ${result.groups.map((g) => `${g.name} ${g.size}`).join(', ')}.`,
       `Budgets (fractions of the unpruned network's figures): ${budgetRows.join('; ')}.`,
       repaired.length

@@ -27,7 +27,14 @@ import {
   useBackend,
   type NodeBackend,
 } from './node-env';
-import { describeBudget, mergeSections, runQuality, type QualityResult } from './quality';
+import {
+  describeBudget,
+  mergeSections,
+  runQuality,
+  type BudgetedResource,
+  type QualityResult,
+  type QualityRun,
+} from './quality';
 import {
   overheadMarkdown,
   qualityMarkdown,
@@ -125,16 +132,67 @@ function notRunOption(): string[] {
 }
 
 /**
- * `--merge a-runs.json,b-runs.json` (files under the results folder): one quality table from
+ * `--merge a-runs.json,b-runs.json:uniform,magnitude` (files under the results folder, each
+ * optionally limited to some methods' runs): one quality table from
  * separate runs of the same lengths (e.g. the baselines and (a) run apart), sections matched by
  * length; nothing is trained.
  */
-function mergeQualityFiles(files: string[]): void {
-  type Saved = {
+type SavedQuality = {
+  backend: string;
+  sections: (QualityResult & { config: QualitySection['config']; minutes: number })[];
+};
+
+/**
+ * The quality JSON as saved before budgets could name several resources (one section; a budget
+ * was { resource, divisor } and a run's figure one `value`), read as today's format.
+ */
+function upgradeSaved(saved: SavedQuality | Record<string, unknown>): SavedQuality {
+  if ('sections' in saved) return saved as SavedQuality;
+  type Old = {
     backend: string;
-    sections: (QualityResult & { config: QualitySection['config']; minutes: number })[];
+    config: Omit<QualitySection['config'], 'budgets'> & {
+      budgets: { resource: BudgetedResource; divisor: number }[];
+    };
+    budgetValues: number[];
+    runs: (Omit<QualityRun, 'figures'> & { value: number })[];
+  } & Omit<QualityResult, 'budgetValues' | 'runs'>;
+  const old = saved as unknown as Old;
+  const resources = old.config.budgets.map((b) => b.resource);
+  return {
+    backend: old.backend,
+    sections: [
+      {
+        ...old,
+        minutes: NaN,
+        config: {
+          ...old.config,
+          budgets: old.config.budgets.map((b) => ({ divisors: { [b.resource]: b.divisor } })),
+        },
+        budgetValues: old.budgetValues.map((v, b) => ({ [resources[b]]: v })),
+        runs: old.runs.map(({ value, ...run }) => ({
+          ...run,
+          figures: run.budget < 0 ? {} : { [resources[run.budget]]: value },
+        })),
+      },
+    ],
   };
-  const saved = files.map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')) as Saved);
+}
+
+function mergeQualityFiles(files: string[]): void {
+  // "file.json" or "file.json:method,method" (only those methods' runs; "unpruned" for the reference).
+  const saved = files.map((entry) => {
+    const [file, only] = entry.split(':');
+    const data = upgradeSaved(JSON.parse(readFileSync(join(outDir, file), 'utf8')));
+    if (!only) return data;
+    const keep = new Set(only.split(','));
+    return {
+      ...data,
+      sections: data.sections.map((x) => ({
+        ...x,
+        runs: x.runs.filter((r) => keep.has(r.method)),
+      })),
+    };
+  });
   const lengths = [...new Set(saved.flatMap((s) => s.sections.map((x) => x.config.steps)))];
   const sections: QualitySection[] = lengths.map((steps) => {
     const parts = saved.flatMap((s) => s.sections.filter((x) => x.config.steps === steps));
