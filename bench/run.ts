@@ -132,7 +132,7 @@ function notRunOption(): string[] {
 }
 
 /**
- * `--merge a-runs.json,b-runs.json:uniform,magnitude` (files under the results folder, each
+ * `--merge a-runs.json,b-runs.json:uniform+magnitude` (files under the results folder, each
  * optionally limited to some methods' runs): one quality table from
  * separate runs of the same lengths (e.g. the baselines and (a) run apart), sections matched by
  * length; nothing is trained.
@@ -179,12 +179,12 @@ function upgradeSaved(saved: SavedQuality | Record<string, unknown>): SavedQuali
 }
 
 function mergeQualityFiles(files: string[]): void {
-  // "file.json" or "file.json:method,method" (only those methods' runs; "unpruned" for the reference).
+  // "file.json" or "file.json:method+method" (only those methods' runs; "unpruned" for the reference).
   const saved = files.map((entry) => {
     const [file, only] = entry.split(':');
     const data = upgradeSaved(JSON.parse(readFileSync(join(outDir, file), 'utf8')));
     if (!only) return data;
-    const keep = new Set(only.split(','));
+    const keep = new Set(only.split('+'));
     return {
       ...data,
       sections: data.sections.map((x) => ({
