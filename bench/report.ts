@@ -207,6 +207,7 @@ export function qualityMarkdown(
   machine: MachineInfo,
   command: string,
   notRun: string[] = [],
+  notes: string[] = [],
 ): string {
   const allFit = sections.every((s) => s.result.runs.every((r) => r.fits));
   const minutes = sections.reduce((t, s) => t + s.minutes, 0);
@@ -229,6 +230,9 @@ export function qualityMarkdown(
         : '',
       '',
       `**Budget check: ${allFit ? 'every final network fits every budget' : 'SOME NETWORKS EXCEED THEIR BUDGET'}** (each figure from the resource model of the final, physically smaller graph).`,
+      ...(notes.length
+        ? ['', '**Where these runs come from:**', ...notes.map((n) => `- ${n}`)]
+        : []),
       ...(notRun.length ? ['', '**Not run here:**', ...notRun.map((n) => `- ${n}`)] : []),
     ]),
   ];

@@ -106,7 +106,14 @@ function write(name: string, markdown: string): void {
 }
 
 function saveQuality(sections: QualitySection[], label: string, quiet = false): void {
-  const markdown = qualityMarkdown(sections, label, machine, command, notRunOption());
+  const markdown = qualityMarkdown(
+    sections,
+    label,
+    machine,
+    command,
+    listArg('--not-run'),
+    listArg('--notes'),
+  );
   if (quiet) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, qualityFile), markdown);
@@ -125,9 +132,9 @@ function saveQuality(sections: QualitySection[], label: string, quiet = false): 
   );
 }
 
-/** `--not-run "a;b"`: what the tables should say was not run. */
-function notRunOption(): string[] {
-  const i = args.indexOf('--not-run');
+/** `--not-run "a;b"` (what the tables should say was not run), `--notes "a;b"` (provenance). */
+function listArg(name: string): string[] {
+  const i = args.indexOf(name);
   return i < 0 ? [] : (args[i + 1] ?? '').split(';').filter(Boolean);
 }
 
