@@ -168,7 +168,10 @@ describe('bench pieces', () => {
       },
       {
         config: { ...base, budgets: [parseBudget('flash/80')], seeds: [2] },
-        result: result([run('unpruned', -1), run('pruning', 0, 2)], [1.25]),
+        result: result(
+          [run('unpruned', -1), run('pruning', 0, 2), { ...run('uniform', 0), accuracy: 0.1 }],
+          [1.25],
+        ),
       },
     ]);
     expect(merged.config.budgets.map((b) => b.divisors.flash)).toEqual([4, 80]);

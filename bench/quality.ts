@@ -635,6 +635,7 @@ export function mergeSections(parts: { config: QualityConfig; result: QualityRes
   const seeds = new Set<number>();
   const methods = new Set<Exclude<Method, 'unpruned'>>();
   const referenceSeeds = new Set<number>();
+  const cells = new Set<string>();
   for (const { config, result } of parts) {
     if (
       config.steps !== first.config.steps ||
@@ -654,12 +655,19 @@ export function mergeSections(parts: { config: QualityConfig; result: QualityRes
       return at;
     });
     for (const run of result.runs) {
+      const budget = run.budget < 0 ? -1 : index[run.budget];
       if (run.method === 'unpruned') {
         if (referenceSeeds.has(run.seed)) continue;
         referenceSeeds.add(run.seed);
-      } else methods.add(run.method);
+      } else {
+        // A cell run in two parts is kept once, from the first part given.
+        const cell = `${run.method} ${budget} ${run.seed}`;
+        if (cells.has(cell)) continue;
+        cells.add(cell);
+        methods.add(run.method);
+      }
       seeds.add(run.seed);
-      runs.push({ ...run, budget: run.budget < 0 ? -1 : index[run.budget] });
+      runs.push({ ...run, budget });
     }
   }
   return {
