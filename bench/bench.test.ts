@@ -22,14 +22,23 @@ import {
 } from './backends-report';
 import { machineInfo } from './node-env';
 import {
+  BOARD_PRESET,
+  cubicTarget,
   filterNorms,
+  globalCut,
+  mergeSections,
+  parseBudget,
   largestUniformRatio,
   runQuality,
   topChannels,
   uniformKept,
+  type Method,
   type QualityConfig,
+  type QualityResult,
+  type QualityRun,
 } from './quality';
 import { overheadMarkdown, qualityMarkdown, throughputMarkdown } from './report';
+import { DEFAULT_SETTINGS, qualityConfigs } from './settings';
 import { measureOverhead, measureThroughput } from './timing';
 
 beforeAll(async () => {
@@ -64,6 +73,133 @@ describe('bench pieces', () => {
     const norms = filterNorms(analysed, new Map<string, LayerWeights>([[conv, { kernel }]]));
     expect(Array.from(norms[group])).toEqual(Array.from({ length: size }, (_, c) => 9 * c));
     expect(topChannels(norms[group], 3)).toEqual([size - 3, size - 2, size - 1]);
+  });
+
+  it('ranks filters by L2 norm for DPF', () => {
+    const analysed = tiny();
+    const conv = analysed.topoOrder.find((id) => analysed.nodes.get(id)!.op === 'conv2d')!;
+    const group = analysed.channelSegments.get(conv)![0].group;
+    const size = analysed.groups[group].size;
+    const kernel = Float32Array.from({ length: 9 * size }, (_, i) => (i % size) * (i % 2 ? -1 : 1));
+    const norms = filterNorms(analysed, new Map<string, LayerWeights>([[conv, { kernel }]]), 2);
+    norms[group].forEach((n, c) => expect(n).toBeCloseTo(3 * c, 5));
+  });
+
+  it('follows the cubic schedule from the full figure to the budget', () => {
+    expect(cubicTarget(100, 10, 0)).toBe(100);
+    expect(cubicTarget(100, 10, 1)).toBe(10);
+    expect(cubicTarget(100, 10, 0.5)).toBeCloseTo(100 - 90 * (1 - 0.125), 10);
+    expect(cubicTarget(100, 10, 2)).toBe(10);
+  });
+
+  it('cuts globally by saliency, as many channels as the targets allow, one per group at least', () => {
+    const analysed = tiny();
+    const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+    const evaluate = (kept: readonly number[]) => estimator.report(kept).values;
+    const full = evaluate(analysed.groups.map((g) => g.size));
+    // Group g's channel c has saliency g·1000 + c: a global cut keeps the last group first.
+    const saliency = analysed.groups.map((g, i) =>
+      Float64Array.from({ length: g.size }, (_, c) => i * 1000 + c),
+    );
+    const targets = { flash: full.flash / 3 };
+    const kept = globalCut(analysed, saliency, targets, evaluate);
+    const counts = kept.map((k) => k.length);
+    expect(evaluate(counts).flash).toBeLessThanOrEqual(targets.flash);
+    const prunable = analysed.groups.map((g, i) => i).filter((i) => analysed.groups[i].prunable);
+    for (const g of prunable) {
+      expect(counts[g]).toBeGreaterThanOrEqual(1);
+      // Within a group, the kept channels are the most salient ones.
+      expect(kept[g]).toEqual(topChannels(saliency[g], counts[g]));
+    }
+    // One more channel in global order would not fit.
+    const last = prunable[prunable.length - 1];
+    const partial =
+      prunable.find((g) => counts[g] > 1 && counts[g] < analysed.groups[g].size) ?? last;
+    const more = [...counts];
+    more[partial] += 1;
+    expect(evaluate(more).flash).toBeGreaterThan(targets.flash);
+  });
+
+  it('reads the quality flags and refuses malformed ones', () => {
+    const base = DEFAULT_SETTINGS.quality;
+    const configs = qualityConfigs(
+      [
+        '--steps',
+        '240,750',
+        '--seeds',
+        '1,2',
+        '--budgets',
+        'flash/80,board',
+        '--methods',
+        'pruning,dpf',
+        '--no-unpruned',
+      ],
+      base,
+      [240],
+    );
+    expect(configs.map((c) => c.steps)).toEqual([240, 750]);
+    expect(configs[1].seeds).toEqual([1, 2]);
+    expect(configs[0].budgets).toEqual([{ divisors: { flash: 80 } }, BOARD_PRESET]);
+    expect(configs[0].methods).toEqual(['pruning', 'dpf']);
+    expect(configs[0].unprunedReference).toBe(false);
+    expect(qualityConfigs([], base, [240, 750]).map((c) => c.budgets.length)).toEqual([6, 6]);
+    expect(() => qualityConfigs(['--budgets', 'flash/0'], base, [240])).toThrow(/divisor ≥ 1/);
+    expect(() => qualityConfigs(['--budgets', 'rom/4'], base, [240])).toThrow(
+      /flash, ram or latency/,
+    );
+    expect(() => qualityConfigs(['--methods', 'l2'], base, [240])).toThrow(/unknown l2/);
+    expect(() => qualityConfigs(['--seeds', 'a'], base, [240])).toThrow(/--seeds "a"/);
+    expect(() => qualityConfigs(['--steps'], base, [240])).toThrow(/needs a value/);
+  });
+
+  it('merges separately run parts by budget name, one reference per seed', () => {
+    const base = { ...DEFAULT_SETTINGS.quality, steps: 240, seeds: [1] };
+    const run = (method: Method, budget: number, seed = 1): QualityRun => ({
+      method,
+      budget,
+      seed,
+      accuracy: 0.9,
+      figures: {},
+      fits: true,
+      kept: [1],
+      ms: 1,
+    });
+    const result = (runs: QualityRun[], values: number[]): QualityResult => ({
+      unpruned: { flash: 100, ram: 10, latency: 1, macs: 1 },
+      groups: [{ name: 'g', size: 4 }],
+      budgetValues: values.map((flash) => ({ flash })),
+      trainSamples: 8,
+      validationSamples: 4,
+      runs: [...runs],
+    });
+    const merged = mergeSections([
+      {
+        config: { ...base, budgets: [parseBudget('flash/4'), parseBudget('flash/80')] },
+        result: result([run('unpruned', -1), run('uniform', 0), run('uniform', 1)], [25, 1.25]),
+      },
+      {
+        config: { ...base, budgets: [parseBudget('flash/80')], seeds: [2] },
+        result: result(
+          [run('unpruned', -1), run('pruning', 0, 2), { ...run('uniform', 0), accuracy: 0.1 }],
+          [1.25],
+        ),
+      },
+    ]);
+    expect(merged.config.budgets.map((b) => b.divisors.flash)).toEqual([4, 80]);
+    expect(merged.config.seeds).toEqual([1, 2]);
+    expect(merged.config.methods).toEqual(['pruning', 'uniform']);
+    expect(merged.result.runs.map((r) => `${r.method}@${r.budget}`)).toEqual([
+      'unpruned@-1',
+      'uniform@0',
+      'uniform@1',
+      'pruning@1',
+    ]);
+    expect(() =>
+      mergeSections([
+        { config: base, result: result([], []) },
+        { config: { ...base, steps: 750 }, result: result([], []) },
+      ]),
+    ).toThrow(/Cannot merge/);
   });
 
   it('measures overhead, throughput and quality and renders their tables', async () => {
@@ -101,31 +237,45 @@ describe('bench pieces', () => {
       warmupFraction: 0.2,
       pruneFraction: 0.5,
       seeds: [1],
-      budgets: [{ resource: 'flash', divisor: 4 }],
+      budgets: [parseBudget('flash/4'), parseBudget('ram/1.2+latency/3')],
       validationSamples: 40,
       unprunedReference: true,
       board: 'stm32f746g-disco',
     };
     const quality = await runQuality(dataset, config);
-    expect(quality.runs.map((r) => r.method)).toEqual([
-      'unpruned',
-      'pruning',
-      'uniform',
-      'magnitude',
-    ]);
+    const perBudget = ['pruning', 'diagnostic', 'uniform', 'magnitude', 'dpf'];
+    expect(quality.runs.map((r) => r.method)).toEqual(['unpruned', ...perBudget, ...perBudget]);
     for (const run of quality.runs) {
       expect(run.fits, run.method).toBe(true);
       expect(run.accuracy).toBeGreaterThanOrEqual(0);
     }
+    // Every budgeted resource is checked on the final graph; the diagnostic keeps (a)'s widths.
+    const second = quality.runs.filter((r) => r.budget === 1);
+    for (const run of second) expect(Object.keys(run.figures).sort()).toEqual(['latency', 'ram']);
+    const byMethod = (m: string) => second.find((r) => r.method === m)!;
+    expect(byMethod('diagnostic').kept).toEqual(byMethod('pruning').kept);
+    // DPF really pruned: fewer channels than the full network, within the budget.
+    const full = quality.groups.reduce((t, g) => t + g.size, 0);
+    expect(byMethod('dpf').kept.reduce((t, k) => t + k, 0)).toBeLessThan(full);
 
     const run = (results: never[]) => [{ backend: 'cpu (Node)', where: 'here', results }];
     expect(overheadMarkdown(run([overhead] as never[]), machine, 'test')).toContain(
       '| cpu (Node) | tiny-cnn ×1 |',
     );
     expect(throughputMarkdown(run(throughput as never[]), machine, 'test')).toContain('tiny-cnn');
-    const md = qualityMarkdown(quality, config, 'cpu (Node)', machine, 'test', 0.1);
-    expect(md).toContain('every final network fits its budget');
+    const md = qualityMarkdown(
+      [{ config, result: quality, minutes: 0.1 }],
+      'cpu (Node)',
+      machine,
+      'test',
+      ['the 750-step length'],
+    );
+    expect(md).toContain('every final network fits every budget');
     expect(md).toContain('(c) L1 filter pruning');
+    expect(md).toContain('(d) DPF-style pruning');
+    expect(md).toContain('| ram 1/1.2 + latency 1/3 |');
+    expect(md).toContain('- the 750-step length');
+    expect(md).toMatch(/pts over (uniform|magnitude|dpf)/);
   });
 
   it('times plain training steps of the issue nets and renders the backend table', async () => {

@@ -2,7 +2,9 @@
  * `npm run bench`: pruning overhead, quality at a budget and training throughput. Writes
  * markdown tables to bench/results/ (bench/results/quick/ with --quick) and prints them.
  *
- *   npm run bench                       the default run (< 30 min on the 2-core dev machine)
+ *   npm run bench                       every section; the quality protocol in full takes hours
+ *   npm run bench -- --only quality --steps 240 --seeds 1,2,3 --budgets flash/4,ram/4
+ *                                       a reduced quality run (flags: settings.ts qualityConfigs)
  *   npm run bench -- --quick            a smoke run (~2 min)
  *   npm run bench -- --only overhead,throughput --backends cpu,wasm,webgl,webgpu
  *   npm run bench -- --no-browser       Node backends only
@@ -10,7 +12,7 @@
  *                                       threads) / webgl / webgpu / cpu in headless Chromium and
  *                                       PyTorch at 1 and 2 threads (results/backends.md)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepTimingConfig } from './backends';
 import { BACKEND_SECTION_SETTINGS } from './backend-settings';
@@ -31,9 +33,28 @@ import {
   useBackend,
   type NodeBackend,
 } from './node-env';
-import { runQuality } from './quality';
-import { overheadMarkdown, qualityMarkdown, throughputMarkdown, type BackendRun } from './report';
-import { DEFAULT_SETTINGS, QUICK_SETTINGS, type Backend } from './settings';
+import {
+  describeBudget,
+  mergeSections,
+  runQuality,
+  type BudgetedResource,
+  type QualityResult,
+  type QualityRun,
+} from './quality';
+import {
+  overheadMarkdown,
+  qualityMarkdown,
+  throughputMarkdown,
+  type BackendRun,
+  type QualitySection,
+} from './report';
+import {
+  DEFAULT_SETTINGS,
+  QUALITY_LENGTHS,
+  QUICK_SETTINGS,
+  qualityConfigs,
+  type Backend,
+} from './settings';
 import {
   measureOverhead,
   measureThroughput,
@@ -74,6 +95,13 @@ const backendSection =
       : BACKEND_SECTION_SETTINGS.full;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const outDir = join(ROOT, 'bench/results', settings.mode === 'quick' ? 'quick' : '');
+/** `--quality-file NAME.md`: where the quality tables go (default quality.md), for experiments. */
+const qualityFile = (() => {
+  const i = args.indexOf('--quality-file');
+  const name = i < 0 ? 'quality.md' : (args[i + 1] ?? '');
+  if (!/^[\w.-]+\.md$/.test(name)) throw new Error(`--quality-file "${name}": expected NAME.md`);
+  return name;
+})();
 const machine = machineInfo();
 const log = (line: string) => console.log(line);
 
@@ -83,7 +111,116 @@ function write(name: string, markdown: string): void {
   console.log(`\n${markdown}\nwritten to ${join(outDir, name)}\n`);
 }
 
+function saveQuality(sections: QualitySection[], label: string, quiet = false): void {
+  const markdown = qualityMarkdown(
+    sections,
+    label,
+    machine,
+    command,
+    listArg('--not-run'),
+    listArg('--notes'),
+  );
+  if (quiet) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, qualityFile), markdown);
+  } else write(qualityFile, markdown);
+  writeFileSync(
+    join(outDir, qualityFile.replace(/\.md$/, '-runs.json')),
+    JSON.stringify(
+      {
+        machine,
+        backend: label,
+        sections: sections.map((s) => ({ config: s.config, minutes: s.minutes, ...s.result })),
+      },
+      null,
+      1,
+    ),
+  );
+}
+
+/** `--not-run "a;b"` (what the tables should say was not run), `--notes "a;b"` (provenance). */
+function listArg(name: string): string[] {
+  const i = args.indexOf(name);
+  return i < 0 ? [] : (args[i + 1] ?? '').split(';').filter(Boolean);
+}
+
+/**
+ * `--merge a-runs.json,b-runs.json:uniform+magnitude` (files under the results folder, each
+ * optionally limited to some methods' runs): one quality table from
+ * separate runs of the same lengths (e.g. the baselines and (a) run apart), sections matched by
+ * length; nothing is trained.
+ */
+type SavedQuality = {
+  backend: string;
+  sections: (QualityResult & { config: QualitySection['config']; minutes: number })[];
+};
+
+/**
+ * The quality JSON as saved before budgets could name several resources (one section; a budget
+ * was { resource, divisor } and a run's figure one `value`), read as today's format.
+ */
+function upgradeSaved(saved: SavedQuality | Record<string, unknown>): SavedQuality {
+  if ('sections' in saved) return saved as SavedQuality;
+  type Old = {
+    backend: string;
+    config: Omit<QualitySection['config'], 'budgets'> & {
+      budgets: { resource: BudgetedResource; divisor: number }[];
+    };
+    budgetValues: number[];
+    runs: (Omit<QualityRun, 'figures'> & { value: number })[];
+  } & Omit<QualityResult, 'budgetValues' | 'runs'>;
+  const old = saved as unknown as Old;
+  const resources = old.config.budgets.map((b) => b.resource);
+  return {
+    backend: old.backend,
+    sections: [
+      {
+        ...old,
+        minutes: NaN,
+        config: {
+          ...old.config,
+          budgets: old.config.budgets.map((b) => ({ divisors: { [b.resource]: b.divisor } })),
+        },
+        budgetValues: old.budgetValues.map((v, b) => ({ [resources[b]]: v })),
+        runs: old.runs.map(({ value, ...run }) => ({
+          ...run,
+          figures: run.budget < 0 ? {} : { [resources[run.budget]]: value },
+        })),
+      },
+    ],
+  };
+}
+
+function mergeQualityFiles(files: string[]): void {
+  // "file.json" or "file.json:method+method" (only those methods' runs; "unpruned" for the reference).
+  const saved = files.map((entry) => {
+    const [file, only] = entry.split(':');
+    const data = upgradeSaved(JSON.parse(readFileSync(join(outDir, file), 'utf8')));
+    if (!only) return data;
+    const keep = new Set(only.split('+'));
+    return {
+      ...data,
+      sections: data.sections.map((x) => ({
+        ...x,
+        runs: x.runs.filter((r) => keep.has(r.method)),
+      })),
+    };
+  });
+  const lengths = [...new Set(saved.flatMap((s) => s.sections.map((x) => x.config.steps)))];
+  const sections: QualitySection[] = lengths.map((steps) => {
+    const parts = saved.flatMap((s) => s.sections.filter((x) => x.config.steps === steps));
+    const { config, result } = mergeSections(parts.map((p) => ({ config: p.config, result: p })));
+    return { config, result, minutes: parts.reduce((t, p) => t + p.minutes, 0) };
+  });
+  saveQuality(sections, saved[0].backend);
+}
+
 async function main(): Promise<void> {
+  const mergeAt = args.indexOf('--merge');
+  if (mergeAt >= 0) {
+    mergeQualityFiles((args[mergeAt + 1] ?? '').split(',').filter(Boolean));
+    return;
+  }
   const began = performance.now();
   log(
     `Pruning Studio benchmark (${settings.mode}): ${sections.join(', ')} on ${backends.join(', ')}`,
@@ -248,22 +385,29 @@ async function main(): Promise<void> {
       );
       process.exitCode = 1;
     } else {
-      const q = settings.quality;
-      log(
-        `quality on ${backendLabel(backend)}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}`,
+      const configs = qualityConfigs(
+        args,
+        settings.quality,
+        settings.mode === 'quick' ? [settings.quality.steps] : QUALITY_LENGTHS,
       );
-      const start = performance.now();
-      const result = await runQuality(loadMnist(), q, log);
-      const minutes = (performance.now() - start) / 60_000;
-      write(
-        'quality.md',
-        qualityMarkdown(result, q, backendLabel(backend), machine, command, minutes),
-      );
-      writeFileSync(
-        join(outDir, 'quality-runs.json'),
-        JSON.stringify({ machine, backend, config: q, ...result }, null, 1),
-      );
-      if (!result.runs.every((r) => r.fits)) {
+      const mnist = loadMnist();
+      const sections: QualitySection[] = [];
+      const label = backendLabel(backend);
+      for (const q of configs) {
+        log(
+          `quality on ${label}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}, budgets ${q.budgets.map(describeBudget).join(', ')}`,
+        );
+        const start = performance.now();
+        const save = (result: QualityResult, quiet: boolean) => {
+          const minutes = (performance.now() - start) / 60_000;
+          saveQuality([...sections, { config: q, result, minutes }], label, quiet);
+        };
+        // Written after every run, so that a long run stopped early keeps what it finished.
+        const result = await runQuality(mnist, q, log, (partial) => save(partial, true));
+        save(result, false);
+        sections.push({ config: q, result, minutes: (performance.now() - start) / 60_000 });
+      }
+      if (!sections.every((s) => s.result.runs.every((r) => r.fits))) {
         log('FAILED: some final networks exceed their budget (see quality.md).');
         process.exitCode = 1;
       }

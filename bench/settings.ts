@@ -5,7 +5,7 @@
 import { MODEL_ZOO } from '../src/core/zoo';
 import type { BrowserBackend } from './pages/protocol';
 import type { NodeBackend } from './node-env';
-import type { QualityConfig } from './quality';
+import { BUDGET_METHODS, parseBudget, type QualityConfig } from './quality';
 import type { OverheadConfig, ThroughputConfig } from './timing';
 
 export type Backend = NodeBackend | BrowserBackend;
@@ -38,6 +38,19 @@ function overhead(width: number, pairs: number, wholeRunSteps: number, batch = 3
   };
 }
 
+/** The issue's budgets: flash 1/4, 1/16, 1/80, RAM 1/4, latency 1/8 and the board preset. */
+export const QUALITY_BUDGETS = [
+  'flash/4',
+  'flash/16',
+  'flash/80',
+  'ram/4',
+  'latency/8',
+  'board',
+].map(parseBudget);
+
+/** Training lengths of the quality section: the short one and a realistic ≥ 3 epochs. */
+export const QUALITY_LENGTHS = [240, 750];
+
 function throughput(batch: number, steps: number, models = ALL_MODELS): ThroughputConfig {
   return { models, batch, warmupSteps: 1, steps };
 }
@@ -53,13 +66,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
     learningRate: 0.002,
     warmupFraction: 0.2,
     pruneFraction: 0.5,
-    seeds: [1, 2, 3],
-    budgets: [
-      { resource: 'flash', divisor: 4 },
-      { resource: 'flash', divisor: 16 },
-      { resource: 'flash', divisor: 80 },
-      { resource: 'ram', divisor: 4 },
-    ],
+    seeds: [1, 2, 3, 4, 5],
+    budgets: QUALITY_BUDGETS,
     validationSamples: 2000,
     unprunedReference: true,
     board: 'stm32f746g-disco',
@@ -104,3 +112,68 @@ export const QUICK_SETTINGS: BenchSettings = {
   },
   browserTimeoutMs: 4 * 60_000,
 };
+
+/**
+ * The quality section's flags, one config per training length:
+ *   --steps 240,750        training lengths (default QUALITY_LENGTHS; --quick: its own)
+ *   --seeds 1,2,3          seeds
+ *   --budgets flash/4,ram/4,latency/8,flash/8+ram/2,board
+ *   --model mnist-cnn --width 1
+ *   --methods pruning,uniform,magnitude,dpf,diagnostic
+ *   --schedule 0.2,0.5     warm-up and pruning fractions
+ *   --straight-through on|off   (a)'s masks (default: the trainer's)
+ *   --offset-range 0.7     (a)'s π controller with a shared scale and offsets within ±0.7
+ *   --no-unpruned          skip the unpruned reference
+ * Throws on a malformed value, naming the flag and what it accepts.
+ */
+export function qualityConfigs(
+  args: readonly string[],
+  base: QualityConfig,
+  lengths: readonly number[],
+): QualityConfig[] {
+  const value = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value.`);
+    return v;
+  };
+  const numbers = (name: string, check: (n: number) => boolean, what: string) => {
+    const v = value(name);
+    if (v === undefined) return undefined;
+    const list = v.split(',').map(Number);
+    if (!list.length || list.some((n) => !Number.isFinite(n) || !check(n)))
+      throw new Error(`${name} "${v}": expected a comma-separated list of ${what}.`);
+    return list;
+  };
+  const steps = numbers('--steps', (n) => Number.isInteger(n) && n >= 10, 'whole step counts ≥ 10');
+  const seeds = numbers('--seeds', (n) => Number.isInteger(n) && n >= 0, 'whole seeds ≥ 0');
+  const width = numbers('--width', (n) => n > 0 && n <= 4, 'one width multiplier in (0, 4]');
+  const schedule = numbers('--schedule', (n) => n >= 0 && n < 1, 'two fractions in [0, 1)');
+  if (schedule && (schedule.length !== 2 || schedule[0] + schedule[1] >= 1))
+    throw new Error('--schedule: expected "warmup,pruning", two fractions summing to less than 1.');
+  const budgets = value('--budgets')?.split(',').map(parseBudget);
+  const methodsText = value('--methods');
+  const methods = methodsText?.split(',').map((m) => {
+    if (!(BUDGET_METHODS as readonly string[]).includes(m))
+      throw new Error(`--methods: unknown ${m}; known: ${BUDGET_METHODS.join(', ')}.`);
+    return m as (typeof BUDGET_METHODS)[number];
+  });
+  const range = numbers('--offset-range', (n) => n >= 0, 'one offset range ≥ 0 (log units)');
+  const st = value('--straight-through');
+  if (st !== undefined && st !== 'on' && st !== 'off')
+    throw new Error(`--straight-through "${st}": expected on or off.`);
+  const config: QualityConfig = {
+    ...base,
+    model: value('--model') ?? base.model,
+    width: width?.[0] ?? base.width,
+    seeds: seeds ?? base.seeds,
+    budgets: budgets ?? base.budgets,
+    methods: methods ?? base.methods,
+    unprunedReference: args.includes('--no-unpruned') ? false : base.unprunedReference,
+    ...(schedule ? { warmupFraction: schedule[0], pruneFraction: schedule[1] } : {}),
+    ...(st ? { straightThrough: st === 'on' } : {}),
+    ...(range ? { pruningOptions: { ...base.pruningOptions, offsetRange: range[0] } } : {}),
+  };
+  return (steps ?? lengths).map((n) => ({ ...config, steps: n }));
+}

@@ -276,3 +276,120 @@ describe('schedule', () => {
     expect(phaseAt(70, 100, f)).toBe('finetune');
   });
 });
+
+/**
+ * A toy allocation problem where uniform width is clearly wrong: three groups whose channels
+ * have diminishing value v_g(r) = a_g·exp(−r/(C_g/4)) (rank r) and cost w_g bytes each. The task
+ * feedback is dL/dm_c = −v_g(c) + noise (removing a channel loses its value); flash = Σ w_g·c_g.
+ */
+const TOY = { sizes: [32, 64, 128], value: [4, 1, 2], cost: [1, 4, 2] };
+const toyValue = (g: number, r: number) => TOY.value[g] * Math.exp(-r / (TOY.sizes[g] / 4));
+const toyTotal = (kept: readonly number[]) =>
+  kept.reduce(
+    (t, k, g) => t + Array.from({ length: k }, (_, r) => toyValue(g, r)).reduce((a, b) => a + b, 0),
+    0,
+  );
+function toyFlash(widths: readonly number[]): ResourceEvaluation {
+  const zero = () => new Float64Array(widths.length);
+  const gradients = { flash: zero(), ram: zero(), latency: zero(), macs: zero() };
+  widths.forEach((_, g) => (gradients.flash[g] = TOY.cost[g]));
+  const flash = widths.reduce((t, c, g) => t + TOY.cost[g] * c, 0);
+  return { values: { flash, ram: 0, latency: 0, macs: 0 }, gradients };
+}
+
+describe('the method against uniform width on a toy allocation problem', () => {
+  it('keeps most of the value the best allocation keeps, far more than uniform width', () => {
+    const groups = TOY.sizes.map((size) => ({ size, prunable: true }));
+    const budget = toyFlash(TOY.sizes).values.flash / 4;
+    const budgets: Budgets = { flash: budget };
+    const evaluate = (kept: readonly number[]) => toyFlash(kept).values;
+    // Uniform width: the largest r with every group at round(r·C) that fits.
+    let uniform = [1, 1, 1];
+    for (let r = 0; r <= 1; r += 0.001) {
+      const k = TOY.sizes.map((c) => keptChannelCount(r, c));
+      if (evaluate(k).flash <= budget) uniform = k;
+    }
+    // The best allocation: greedy by value per byte from one channel each (values decrease).
+    const truth = TOY.sizes.map((c, g) =>
+      Float64Array.from({ length: c }, (_, r) => toyValue(g, r)),
+    );
+    const best = fillToBudget(
+      { groups, importances: truth, ranks: truth.map((t) => rankChannels(t)), budgets, evaluate },
+      [1, 1, 1],
+    ).kept;
+
+    const steps = 120;
+    const ctl = new PruningController(groups, {
+      ...DEFAULT_PRUNING_OPTIONS,
+      piLearningRate: 5 / steps,
+    });
+    let seed = 3;
+    const noise = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647 - 0.5) * 0.005;
+    };
+    for (let step = 0; step < steps; step++) {
+      if (step >= 72) ctl.setLearningRate((5 / steps) * (1 - (0.9 * (step - 72)) / 48));
+      const task = TOY.sizes.map((c, g) =>
+        Float64Array.from({ length: c }, (_, r) => -0.01 * toyValue(g, r) + noise()),
+      );
+      ctl.observe(task);
+      ctl.updateSizes(task, toyFlash(ctl.continuousWidths()), budgets);
+    }
+    const [u, b] = [toyTotal(uniform), toyTotal(best)];
+    expect(b).toBeGreaterThan(u * 1.1); // the toy does reward allocation
+    // π alone (before repair and fill) lands at the budget with most of the best allocation's gain.
+    const byPi = ctl.keptCounts();
+    expect(evaluate(byPi).flash).toBeGreaterThan(0.9 * budget);
+    expect(evaluate(byPi).flash).toBeLessThan(1.05 * budget);
+    expect(toyTotal(byPi) - u).toBeGreaterThan(0.6 * (b - u));
+    // And the removal step's repair and fill keep it within budget and improve it further.
+    const search = { groups, importances: ctl.importances, ranks: ctl.ranks, budgets, evaluate };
+    const kept = fillToBudget(search, repairToBudget(search, byPi).kept).kept;
+    expect(evaluate(kept).flash).toBeLessThanOrEqual(budget);
+    expect(toyTotal(kept) - u).toBeGreaterThan(0.8 * (b - u));
+  });
+});
+
+describe('shared scale and offsets (offsetRange)', () => {
+  const groups = [
+    { size: 32, prunable: true },
+    { size: 64, prunable: true },
+    { size: 128, prunable: true },
+  ];
+  const run = (offsetRange: number, steps: number) => {
+    const ctl = new PruningController(groups, { ...DEFAULT_PRUNING_OPTIONS, offsetRange });
+    const budget = quadraticFlash([32, 64, 128]).values.flash / 8;
+    for (let step = 0; step < steps; step++) {
+      // Task feedback that favours group 0 and disfavours group 2.
+      const task = groups.map((g, i) => new Float64Array(g.size).fill((i - 1) * 0.002));
+      ctl.observe(task);
+      ctl.updateSizes(task, quadraticFlash(ctl.continuousWidths()), { flash: budget });
+    }
+    return ctl;
+  };
+
+  it('is uniform width at range 0 and deviates from it by at most the range', () => {
+    const uniform = run(0, 60);
+    const [p0, p1, p2] = uniform.sizeProportions;
+    expect(p0).toBeCloseTo(p1, 12);
+    expect(p1).toBeCloseTo(p2, 12);
+    expect(p0).toBeLessThan(0.9);
+    const bounded = run(0.5, 60);
+    const logs = Array.from(bounded.sizeProportions, Math.log);
+    expect(Math.max(...logs) - Math.min(...logs)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(Math.max(...logs) - Math.min(...logs)).toBeGreaterThan(0.1);
+  });
+
+  it('restores its exact state from a checkpoint', () => {
+    const a = run(0.7, 20);
+    const b = new PruningController(groups, { ...DEFAULT_PRUNING_OPTIONS, offsetRange: 0.7 });
+    b.restore(JSON.parse(JSON.stringify(a.state())));
+    const task = groups.map((g) => new Float64Array(g.size).fill(0.001));
+    for (const c of [a, b]) {
+      c.observe(task);
+      c.updateSizes(task, quadraticFlash(c.continuousWidths()), { flash: 5000 });
+    }
+    expect(Array.from(b.sizeProportions)).toEqual(Array.from(a.sizeProportions));
+  });
+});

@@ -186,6 +186,15 @@ export interface PruningControllerOptions {
    * by about the same *fraction*, so small groups near 1/C do not overshoot to the minimum.
    */
   logSizes?: boolean;
+  /**
+   * Shared scale plus bounded offsets (method-notes §6): log π_g = s + o_g. The scale s takes
+   * the sum of the log-π feedback (its own Adam), so the budgets move every group together, as
+   * uniform width does; the offsets take each group's deviation from the mean feedback, all
+   * normalised by one shared running RMS (so a group whose width matters more, for the task or
+   * the resource, moves further) and kept within ±offsetRange of the scale. With offsetRange 0
+   * this is uniform width; undefined keeps one independent Adam per group.
+   */
+  offsetRange?: number;
 }
 
 export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
@@ -199,8 +208,21 @@ export const DEFAULT_PRUNING_OPTIONS: PruningControllerOptions = {
   logSizes: true,
 };
 
+/** The shared scale and the offsets (method-notes §6). */
+export interface ScaleOffsetState {
+  scale: number;
+  offsets: number[];
+  scaleAdam: AdamState;
+  /** Offsets' momentum per group, their one shared second moment and step count. */
+  offsetM: number[];
+  offsetV: number;
+  offsetT: number;
+}
+
 export interface PruningControllerState {
   sizeProportions: number[];
+  /** Present when the controller runs with offsetRange. */
+  scaleOffsets?: ScaleOffsetState;
   importances: number[][];
   lambdas: Partial<Record<ResourceName, number>>;
   /** The pull from below at the last update (absent in older checkpoints: 0). */
@@ -226,6 +248,13 @@ export class PruningController {
   pull = 0;
   observedSteps = 0;
   private readonly adam: VectorAdam;
+  /** log π = scale + offsets[g] (offsetRange mode). */
+  private scale = 0;
+  private offsets: Float64Array;
+  private readonly scaleAdam: VectorAdam;
+  private offsetM: Float64Array;
+  private offsetV = 0;
+  private offsetT = 0;
 
   constructor(
     readonly groups: readonly GroupState[],
@@ -240,6 +269,9 @@ export class PruningController {
       0.9,
       options.piBeta2 ?? 0.999,
     );
+    this.offsets = new Float64Array(groups.length);
+    this.offsetM = new Float64Array(groups.length);
+    this.scaleAdam = new VectorAdam(1, options.piLearningRate, 0.9, options.piBeta2 ?? 0.999);
   }
 
   /** Ranks with hysteresis: currently kept channels count (1 + h) times (method-notes §3). */
@@ -332,7 +364,9 @@ export class PruningController {
       }
       gradient[g] = grad;
     });
-    if (this.options.logSizes) {
+    if (this.options.offsetRange !== undefined) {
+      this.stepScaleAndOffsets(gradient.map((d, g) => d * this.sizeProportions[g]));
+    } else if (this.options.logSizes) {
       // θ = log π, dJ/dθ = π·dJ/dπ.
       const theta = Float64Array.from(this.sizeProportions, (p) => Math.log(p));
       this.adam.step(
@@ -351,8 +385,44 @@ export class PruningController {
     return gradient;
   }
 
+  /**
+   * One step of the shared scale and the offsets from dJ/d log π_g (method-notes §6): the
+   * scale descends the sum (Adam), each offset its deviation from the mean, with momentum and
+   * one second moment shared by all groups; offsets stay centred and within ±offsetRange.
+   */
+  private stepScaleAndOffsets(logGradient: Float64Array): void {
+    const range = this.options.offsetRange ?? 0;
+    const idx = this.groups.flatMap((g, i) => (g.prunable ? [i] : []));
+    if (idx.length === 0) return;
+    const total = idx.reduce((t, g) => t + logGradient[g], 0);
+    const scale = Float64Array.of(this.scale);
+    this.scaleAdam.step(scale, [total]);
+    const maxSize = Math.max(...idx.map((g) => this.groups[g].size));
+    this.scale = Math.min(0, Math.max(-Math.log(maxSize), scale[0]));
+    const meanGradient = total / idx.length;
+    const beta1 = 0.9;
+    const beta2 = this.options.piBeta2 ?? 0.999;
+    this.offsetT += 1;
+    let square = 0;
+    for (const g of idx) {
+      const d = logGradient[g] - meanGradient;
+      this.offsetM[g] = beta1 * this.offsetM[g] + (1 - beta1) * d;
+      square += d * d;
+    }
+    this.offsetV = beta2 * this.offsetV + (1 - beta2) * (square / idx.length);
+    const rms = Math.sqrt(this.offsetV / (1 - beta2 ** this.offsetT)) + 1e-8;
+    const rate = this.adam.learningRate;
+    for (const g of idx)
+      this.offsets[g] -= (rate * (this.offsetM[g] / (1 - beta1 ** this.offsetT))) / rms;
+    const centre = idx.reduce((t, g) => t + this.offsets[g], 0) / idx.length;
+    for (const g of idx)
+      this.offsets[g] = Math.min(range, Math.max(-range, this.offsets[g] - centre));
+    for (const g of idx) this.sizeProportions[g] = Math.exp(this.scale + this.offsets[g]);
+  }
+
   setLearningRate(rate: number): void {
     this.adam.learningRate = rate;
+    this.scaleAdam.learningRate = rate;
   }
 
   /** Sets π so that exactly `kept[g]` channels are kept (used after feasibility repair). */
@@ -369,6 +439,18 @@ export class PruningController {
       ranks: this.ranks.map((r) => Array.from(r)),
       adam: this.adam.state(),
       observedSteps: this.observedSteps,
+      ...(this.options.offsetRange !== undefined
+        ? {
+            scaleOffsets: {
+              scale: this.scale,
+              offsets: Array.from(this.offsets),
+              scaleAdam: this.scaleAdam.state(),
+              offsetM: Array.from(this.offsetM),
+              offsetV: this.offsetV,
+              offsetT: this.offsetT,
+            },
+          }
+        : {}),
     };
   }
 
@@ -382,6 +464,15 @@ export class PruningController {
     this.pull = state.pull ?? 0;
     this.adam.restore(state.adam);
     this.observedSteps = state.observedSteps;
+    const so = state.scaleOffsets;
+    if (so) {
+      this.scale = so.scale;
+      this.offsets = Float64Array.from(so.offsets);
+      this.scaleAdam.restore(so.scaleAdam);
+      this.offsetM = Float64Array.from(so.offsetM);
+      this.offsetV = so.offsetV;
+      this.offsetT = so.offsetT;
+    }
   }
 }
 

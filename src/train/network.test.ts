@@ -165,3 +165,58 @@ describe('mask gradients', () => {
     net.dispose();
   });
 });
+
+describe('straight-through masks', () => {
+  /** Gradients of a masked tiny CNN (first group's channel 0 masked out) with and without STE. */
+  function gradientsWithMask(straightThrough: boolean) {
+    const graph = MODEL_ZOO.find((m) => m.id === 'tiny-cnn')!.build({
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      widthMultiplier: 0.5,
+    });
+    const analysed = analyseGraph(graph);
+    const net = new MaskedNetwork(analysed, perturbed(initialWeights(analysed, 5), 6), {
+      masks: true,
+      straightThrough,
+    });
+    const group = analysed.groups.findIndex((g) => g.prunable);
+    const masks = analysed.groups.map((g) => new Float32Array(g.size).fill(1));
+    masks[group][0] = 0;
+    net.setMasks(masks);
+    // The conv whose output channels form that group, and its kernel's channel-0 column.
+    const conv = analysed.topoOrder.find(
+      (id) =>
+        analysed.nodes.get(id)!.op === 'conv2d' &&
+        analysed.channelSegments.get(id)?.[0].group === group,
+    )!;
+    const kernel = net.layers.get(conv)!.kernel!;
+    const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);
+    const loss = () =>
+      tf.losses.softmaxCrossEntropy(labels, net.forward(x, false).logits) as tf.Scalar;
+    const logits = tf.tidy(() => net.forward(x, false).logits.dataSync().slice());
+    const { grads } = tf.variableGrads(loss, [kernel, ...net.maskVariables()]);
+    const filters = kernel.shape[3]!;
+    const k = grads[kernel.name].dataSync();
+    let masked = 0;
+    let kept = 0;
+    for (let i = 0; i < k.length; i++) {
+      if (i % filters === 0) masked += Math.abs(k[i]);
+      else kept += Math.abs(k[i]);
+    }
+    const maskGrad = grads[net.masks[group]!.name].dataSync().slice();
+    tf.dispose([x, labels, ...Object.values(grads)]);
+    net.dispose();
+    return { masked, kept, maskGrad, logits };
+  }
+
+  it('give a masked channel its weights’ gradient, with the same forward pass and dL/dm', () => {
+    const plain = gradientsWithMask(false);
+    const ste = gradientsWithMask(true);
+    expect(plain.masked).toBe(0);
+    expect(ste.masked).toBeGreaterThan(1e-6);
+    expect(ste.kept).toBeGreaterThan(0);
+    Array.from(ste.logits).forEach((v, i) => expect(v).toBeCloseTo(plain.logits[i], 5));
+    Array.from(ste.maskGrad).forEach((v, i) => expect(v).toBeCloseTo(plain.maskGrad[i], 4));
+  });
+});

@@ -96,18 +96,48 @@ export function initialWeights(analysed: AnalysedGraph, seed: number): Map<strin
 
 type LayerVariables = Partial<Record<WeightName, tf.Variable>>;
 
+export interface NetworkOptions {
+  masks: boolean;
+  /**
+   * Straight-through masks: the forward pass multiplies by the mask, the backward pass hands
+   * the layer its output's gradient unmasked, so a masked channel's weights keep learning (as
+   * if it were kept) and come back up to date when its rank returns it. dL/dm is unchanged.
+   */
+  straightThrough?: boolean;
+}
+
+/** y·m forward; dL/dy = upstream gradient (not ·m), dL/dm = Σ over all but the last axis. */
+const straightThroughMask = tf.customGrad(
+  // customGrad passes the inputs, then the save function.
+  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [y, mask, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([y]);
+    return {
+      value: tf.mul(y, mask),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const upstream = dy as tf.Tensor;
+        const axes = Array.from({ length: upstream.rank - 1 }, (_, i) => i);
+        return [upstream.clone(), tf.sum(tf.mul(upstream, saved[0]), axes)];
+      },
+    };
+  },
+) as (y: tf.Tensor, mask: tf.Tensor) => tf.Tensor;
+
 export class MaskedNetwork {
   readonly layers = new Map<string, LayerVariables>();
   /** One mask variable per prunable group (undefined for groups that are never pruned). */
   readonly masks: (tf.Variable | undefined)[];
   private readonly maskAt = new Map<string, ChannelSegment[]>();
   private readonly outputLogits: string;
+  /** Masked channels still receive their gradient (see NetworkOptions.straightThrough). */
+  readonly straightThrough: boolean;
 
   constructor(
     readonly analysed: AnalysedGraph,
     weights: Map<string, LayerWeights>,
-    options: { masks: boolean } = { masks: true },
+    options: NetworkOptions = { masks: true },
   ) {
+    this.straightThrough = options.straightThrough === true;
     for (const [id, layer] of weights) {
       const shapes = weightShapes(analysed, analysed.nodes.get(id)!);
       const vars: LayerVariables = {};
@@ -132,7 +162,11 @@ export class MaskedNetwork {
     this.outputLogits = out.op === 'softmax' ? out.inputs[0] : out.id;
   }
 
-  static initialise(analysed: AnalysedGraph, seed: number, options = { masks: true }) {
+  static initialise(
+    analysed: AnalysedGraph,
+    seed: number,
+    options: NetworkOptions = { masks: true },
+  ) {
     return new MaskedNetwork(analysed, initialWeights(analysed, seed), options);
   }
 
@@ -174,7 +208,7 @@ export class MaskedNetwork {
         // After a flatten a feature is (position, channel), channel fastest: one mask per position.
         const features = y.shape[y.shape.length - 1] as number;
         if (features !== mask.shape[0]) mask = tf.tile(mask, [features / mask.shape[0]]);
-        y = tf.mul(y, mask);
+        y = this.straightThrough ? straightThroughMask(y, mask) : tf.mul(y, mask);
       }
       values.set(id, y);
       if (id === this.outputLogits) break;

@@ -14,6 +14,7 @@ import {
   phaseAt,
   repairToBudget,
   scheduleBoundaries,
+  type PruningControllerOptions,
   type PruningControllerState,
   type ResourceEvaluation,
 } from '../core/pruning';
@@ -64,7 +65,17 @@ export interface TrainerSettings {
    * no removal), the baseline that `npm run bench` compares the pruning overhead against.
    */
   pruning?: boolean;
+  /**
+   * Straight-through masks while pruning (network.ts NetworkOptions): masked channels keep
+   * learning. Default DEFAULT_STRAIGHT_THROUGH.
+   */
+  straightThrough?: boolean;
+  /** Overrides of the π controller's options (DEFAULT_PRUNING_OPTIONS), for experiments. */
+  pruningOptions?: Partial<PruningControllerOptions>;
 }
+
+/** Whether the method's masks are straight-through by default (docs/method-notes.md §6). */
+export const DEFAULT_STRAIGHT_THROUGH = false;
 
 /**
  * Everything needed to continue a run exactly where it was, as plain structured-cloneable
@@ -123,7 +134,11 @@ export class PruningTrainer {
     this.current = original;
     this.pruning = settings.pruning !== false;
     this.network =
-      network ?? MaskedNetwork.initialise(original, settings.seed, { masks: this.pruning });
+      network ??
+      MaskedNetwork.initialise(original, settings.seed, {
+        masks: this.pruning,
+        straightThrough: settings.straightThrough ?? DEFAULT_STRAIGHT_THROUGH,
+      });
     const { warmupEnd, pruneEnd } = scheduleBoundaries(settings.totalSteps, settings);
     const pruneSteps = Math.max(1, pruneEnd - warmupEnd);
     // On log π (method-notes §1): 5/pruneSteps lets a width shrink e^-3 ≈ 1/20 in the
@@ -135,6 +150,7 @@ export class PruningTrainer {
         ...DEFAULT_PRUNING_OPTIONS,
         piLearningRate: this.piLearningRate,
         lambdaRate: settings.lambdaRate ?? 0.05,
+        ...settings.pruningOptions,
       },
     );
     this.optimizer = new WeightAdam(settings.learningRate);
@@ -182,6 +198,7 @@ export class PruningTrainer {
     const pruning = settings.pruning !== false;
     const network = new MaskedNetwork(current, checkpoint.weights, {
       masks: pruning && !checkpoint.removed,
+      straightThrough: settings.straightThrough ?? DEFAULT_STRAIGHT_THROUGH,
     });
     const trainer = new PruningTrainer(original, dataset, settings, estimator, network);
     trainer.current = current;
