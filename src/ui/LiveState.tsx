@@ -35,8 +35,13 @@ function schedule(key: object, update: () => void): void {
 
 const LiveStateContext = createContext<StudioState | null>(null);
 
+/**
+ * Its charts draw first in a task of their own too: a provider that mounts inside another
+ * chart's redraw (the resource card's three mini charts, when a run starts) would otherwise
+ * draw them all in that one task.
+ */
 export function LiveStateProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState(() => studioStore.getState());
+  const [state, setState] = useState<StudioState | null>(null);
   useEffect(() => {
     const key = {};
     let last = 0;
@@ -52,12 +57,14 @@ export function LiveStateProvider({ children }: { children: ReactNode }) {
       if (timer !== undefined) return;
       timer = setTimeout(refresh, Math.max(0, last + MIN_INTERVAL_MS - performance.now()));
     });
+    refresh();
     return () => {
       unsubscribe();
       if (timer !== undefined) clearTimeout(timer);
       pending.delete(key);
     };
   }, []);
+  if (state === null) return <div className="live-pending" aria-busy="true" />;
   return <LiveStateContext.Provider value={state}>{children}</LiveStateContext.Provider>;
 }
 
