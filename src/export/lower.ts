@@ -70,8 +70,8 @@ function withWeights(
 ): LoweredOp {
   const chain = deployed.nodes.map((id) => nodes.get(id)!);
   const head = chain[0];
-  const output = chain[chain.length - 1].id;
   const last = chain[chain.length - 1];
+  const output = last.id;
   const op: LoweredOp = {
     kind: deployed.kind,
     nodeIds: [...deployed.nodes],
@@ -95,17 +95,16 @@ function withWeights(
   } else if (head.op === 'batchNorm') {
     // F5: a batchNorm with no host to fold into, as an equivalent linear operator.
     const { mul, add } = batchNormAffine(model, head.id, channels, head.epsilon);
+    op.bias = Float64Array.from(add);
     if (deployed.kind === 'DEPTHWISE_CONV_2D') {
       op.kernel = Float32Array.from(mul);
       op.kernelSize = [1, 1];
       op.strides = [1, 1];
       op.padding = 'valid';
-      op.bias = Float64Array.from(add);
     } else {
       // On a flat tensor (e.g. after a flatten) every element is a feature of its own.
       op.kernel = new Float32Array(channels * channels);
       for (let i = 0; i < channels; i++) op.kernel[i * channels + i] = mul[i];
-      op.bias = Float64Array.from(add);
     }
   }
   const kernel = op.kernel;

@@ -300,9 +300,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   };
   let worker: ReturnType<NonNullable<StudioEnvironment['createWorker']>> | undefined;
   let nextRequestId = 1;
-  /** The last upload load sent to the worker, and one cancelled before it could be sent. */
-  let sentRequest = 0;
-  let cancelledBeforeSent = 0;
+  /** The load the user cancelled (the worker may not have been sent it yet). */
+  let cancelledRequest = 0;
   let budgetTimer: unknown;
   let datasetTimer: unknown;
   /** The chosen files the current worker holds (see handOver), and the slices still to send. */
@@ -397,14 +396,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       handOver(upload!.files, (uploadId) => {
         // Another dataset was chosen meanwhile: that request counts, not this one.
         if (get().dataset.requestId !== requestId) return;
-        if (cancelledBeforeSent === requestId) {
+        if (cancelledRequest === requestId) {
           // Cancelled while the files were still being handed over: the worker never saw it.
           get().receiveWorkerEvents([
             { type: 'datasetError', requestId, message: 'loading was cancelled', cancelled: true },
           ]);
           return;
         }
-        sentRequest = requestId;
         send({
           type: 'loadDataset',
           requestId,
@@ -743,11 +741,10 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       cancelDatasetLoad: () => {
         const { dataset } = get();
         if (!dataset.loading) return;
-        if (sentRequest === dataset.requestId || get().config.dataset.kind !== 'upload') {
-          send({ type: 'cancelDataset', requestId: dataset.requestId });
-        } else {
-          cancelledBeforeSent = dataset.requestId;
-        }
+        // A load still being handed over is stopped on the page; the worker ignores a cancel
+        // for a load it has not been sent.
+        cancelledRequest = dataset.requestId;
+        send({ type: 'cancelDataset', requestId: dataset.requestId });
       },
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
