@@ -122,8 +122,8 @@ export function keptRuns({ get, set, env, persistRuns }: KeptRunsContext) {
       series: run.series,
       final: run.latest,
       files: files as Record<ExportFormat, RunRecordFile>,
-      // What the Export and insight panels show (they arrived before the files).
-      insight: { deployment: run.deployment, evaluations: run.evaluations },
+      // The confusion matrices (they arrived before the files); the deployment is in the report.
+      insight: { evaluations: run.evaluations },
     };
     const problem = runRecordProblem(record);
     if (problem) {
@@ -199,7 +199,7 @@ export function keptRuns({ get, set, env, persistRuns }: KeptRunsContext) {
         latest: record.final,
         // The stored report gives the deployment facts (also of runs kept before the
         // insight was); the record's insight gives the confusion matrices.
-        deployment: deploymentFromReport(record.files.report.bytes) ?? record.insight?.deployment,
+        deployment: deploymentFromReport(record.files.report.bytes),
         evaluations: record.insight?.evaluations,
         kept: 'saved',
       },

@@ -12,7 +12,6 @@ import type {
   ConfusionEvaluation,
   EvaluatedModel,
   ExportFormat,
-  RunDeployment,
   RunSummary,
   StepMetrics,
 } from '../worker/protocol';
@@ -43,15 +42,14 @@ export interface RunRecord {
   final: StepMetrics;
   files: Record<ExportFormat, RunRecordFile>;
   /**
-   * What the Export and insight panels showed when the run finished: the int8 model on TFLite
-   * Micro and the confusion matrices. Optional: a run kept before they existed has none, and a
-   * damaged part is dropped (the run itself still opens).
+   * The confusion matrices the run finished with (its TFLite Micro facts are in its report).
+   * Optional: a run kept before they existed has none, and a damaged part is dropped (the
+   * run itself still opens).
    */
   insight?: RunInsight;
 }
 
 export interface RunInsight {
-  deployment?: RunDeployment;
   evaluations?: Partial<Record<EvaluatedModel, ConfusionEvaluation>>;
 }
 
@@ -147,28 +145,6 @@ function isFile(x: unknown): x is RunRecordFile {
   );
 }
 
-function isDeployment(x: unknown): x is RunDeployment {
-  if (!isObj(x) || !isNum(x.int8Accuracy) || !isNum(x.floatAccuracy) || !isObj(x.facts)) {
-    return false;
-  }
-  const { facts } = x;
-  const isQuantisation = (q: unknown) =>
-    isObj(q) && isNumArray(q.shape) && isNum(q.scale) && isNum(q.zeroPoint);
-  return (
-    Array.isArray(facts.operators) &&
-    facts.operators.every(isStr) &&
-    isObj(facts.arena) &&
-    ['tensorArenaBytes', 'plannedActivationBytes', 'scratchBytes', 'persistentBytes'].every((k) =>
-      isNum((facts.arena as Obj)[k]),
-    ) &&
-    isStr(facts.arena.peakOperator) &&
-    isQuantisation(facts.input) &&
-    isQuantisation(facts.output) &&
-    Array.isArray(facts.classes) &&
-    facts.classes.every(isStr)
-  );
-}
-
 function isEvaluation(x: unknown, model: EvaluatedModel): x is ConfusionEvaluation {
   if (!isObj(x) || x.model !== model || !isNum(x.numClasses) || !isObj(x.samples)) return false;
   const n = x.numClasses;
@@ -204,7 +180,6 @@ function isEvaluation(x: unknown, model: EvaluatedModel): x is ConfusionEvaluati
 export function wholeInsight(x: unknown): RunInsight | undefined {
   if (!isObj(x)) return undefined;
   const insight: RunInsight = {};
-  if (isDeployment(x.deployment)) insight.deployment = x.deployment;
   const evaluations: Partial<Record<EvaluatedModel, ConfusionEvaluation>> = {};
   const listed = isObj(x.evaluations) ? x.evaluations : {};
   for (const model of ['float', 'int8'] as const) {
@@ -416,7 +391,7 @@ export function encodeRunFile(record: RunRecord): Uint8Array {
     series: record.series,
     final: record.final,
     files,
-    insight: record.insight && { deployment: record.insight.deployment, evaluations },
+    insight: record.insight && { evaluations },
   };
   entries[MANIFEST] = strToU8(JSON.stringify(manifest, toJson));
   // A fixed date: the same run always gives the same file.

@@ -3,7 +3,7 @@
  * their charts and exports, reopened, renamed, deleted, moved as one run file; storage
  * failures say how much is used; the page asks before unloading what would be lost.
  */
-import { unzipSync, zipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExportFormat, WorkerCommand, WorkerEvent } from '../worker/protocol';
 import {
@@ -22,6 +22,8 @@ import {
   makeEvaluation,
   makeMetrics,
   makeSummary,
+  reportBytes,
+  sampleReportInput,
 } from './testFixtures';
 
 const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
@@ -56,6 +58,14 @@ function page(
 }
 
 /** The four files of a run: distinct bytes per format, as the worker sends them. */
+/** The deployment a run's report states, its arena figure told apart by `seed`. */
+function reportedFacts(seed: number) {
+  const report = sampleReportInput();
+  report.deployment.arena.tensorArenaBytes = 12_000 + seed;
+  return report;
+}
+
+/** The four files of a run: distinct bytes per format, the report a real one. */
 function runFiles(runId: string, seed = 1): WorkerEvent {
   return {
     type: 'runFiles',
@@ -64,7 +74,10 @@ function runFiles(runId: string, seed = 1): WorkerEvent {
       format,
       filename: `run-${format}.bin`,
       mime: 'application/octet-stream',
-      bytes: Uint8Array.from({ length: 16 + i }, (_, k) => (k * 7 + i + seed) % 256).buffer,
+      bytes:
+        format === 'report'
+          ? reportBytes(reportedFacts(seed)).slice().buffer
+          : Uint8Array.from({ length: 16 + i }, (_, k) => (k * 7 + i + seed) % 256).buffer,
     })),
   };
 }
@@ -176,7 +189,7 @@ describe('finished runs kept whole', () => {
     await finishRun(before, 'run-2', 2);
     const after = page(records, storage); // a reload
     await vi.runAllTimersAsync();
-    expect(after.store.getState().run.deployment).toEqual(makeDeployment(12_002));
+    expect(after.store.getState().run.deployment?.facts).toEqual(reportedFacts(2).deployment);
     await after.store.getState().reopenRun('run-1');
     const s = after.store.getState();
     expect(s.run.deployment?.facts.arena.tensorArenaBytes).toBe(12_001);
@@ -192,8 +205,10 @@ describe('finished runs kept whole', () => {
     await finishRun(p, 'run-1', 1);
     await finishRun(p, 'run-2', 2, false);
     const stored = records.records.get('run-1')!;
+    const damaged = reportedFacts(1) as unknown as { deployment: { operators: unknown } };
+    damaged.deployment.operators = 'CONV_2D';
+    stored.files.report.bytes = strToU8(JSON.stringify(damaged)).slice().buffer;
     stored.insight = {
-      deployment: { ...makeDeployment(), facts: { operators: 'CONV_2D' } } as never,
       evaluations: {
         float: makeEvaluation('float'),
         int8: { ...makeEvaluation('int8'), counts: [1] },
@@ -205,7 +220,7 @@ describe('finished runs kept whole', () => {
     expect(Object.keys(p.store.getState().run.evaluations ?? {})).toEqual(['float']);
     await p.store.getState().reopenRun('run-2');
     expect(p.store.getState().run.summary?.id).toBe('run-2');
-    expect(p.store.getState().run.deployment).toBeUndefined();
+    expect(p.store.getState().run.deployment?.facts).toEqual(reportedFacts(2).deployment);
     expect(p.store.getState().run.evaluations).toBeUndefined();
   });
 
@@ -228,7 +243,7 @@ describe('finished runs kept whole', () => {
     expect(s.savedRuns.map((r) => r.id)).toEqual(['run-1']);
     expect(await other.records.get('run-1')).toBeDefined();
     // With what its Export and insight panels showed.
-    expect(s.run.deployment).toEqual(makeDeployment(12_001));
+    expect(s.run.deployment?.facts).toEqual(reportedFacts(1).deployment);
     expect(s.run.evaluations?.int8).toEqual(makeEvaluation('int8', 2));
     other.store.getState().requestExport('c-array');
     expect(other.downloads.at(-1)?.bytes).toEqual(

@@ -1,6 +1,9 @@
 /** Worker events for unit tests of the state (not used by the app). */
+import { strToU8 } from 'fflate';
 import type {
   ConfusionEvaluation,
+  DeploymentFacts,
+  Int8Comparison,
   DatasetSummary,
   EvaluatedModel,
   RunDeployment,
@@ -149,3 +152,86 @@ export function makeEvaluation(model: EvaluatedModel, seed = 1): ConfusionEvalua
     },
   };
 }
+
+export interface SampleReport {
+  format: string;
+  int8Comparison: Int8Comparison;
+  deployment: DeploymentFacts;
+}
+
+/** The fields of an export report (src/export/report.ts) that a reopened run reads. */
+export function sampleReportInput(): SampleReport {
+  return {
+    format: 'pruning-studio-export-report',
+    int8Comparison: {
+      samples: 2,
+      floatAccuracy: 1,
+      int8Accuracy: 0.5,
+      disagreements: 1,
+      perClass: [
+        { className: 'a', samples: 1, floatRecall: 1, int8Recall: 1 },
+        { className: 'b', samples: 1, floatRecall: 1, int8Recall: 0 },
+      ],
+      largestDifferences: [
+        {
+          sample: 1,
+          label: 1,
+          floatClass: 1,
+          int8Class: 0,
+          floatProbability: 0.6,
+          int8Probability: 0.4,
+          maxDifference: 0.2,
+        },
+      ],
+    },
+    deployment: {
+      operators: ['CONV_2D', 'FULLY_CONNECTED'],
+      arena: {
+        tensorArenaBytes: 2048,
+        plannedActivationBytes: 192,
+        scratchBytes: 0,
+        persistentBytes: 900,
+        planningBytes: 500,
+        marginBytes: 16,
+        peakOperator: 'conv',
+        operatorOrder: ['conv', 'dense'],
+        buffers: [
+          {
+            name: 'input',
+            kind: 'tensor',
+            bytes: 64,
+            alignedBytes: 64,
+            offset: 0,
+            firstUse: 0,
+            lastUse: 1,
+          },
+          {
+            name: 'conv',
+            kind: 'tensor',
+            bytes: 128,
+            alignedBytes: 128,
+            offset: 64,
+            firstUse: 1,
+            lastUse: 2,
+          },
+          {
+            name: 'dense',
+            kind: 'tensor',
+            bytes: 16,
+            alignedBytes: 16,
+            offset: 0,
+            firstUse: 2,
+            lastUse: 2,
+          },
+        ],
+      },
+      input: { shape: [1, 4, 4, 1], scale: 0.1, zeroPoint: 0 },
+      output: { shape: [1, 2], scale: 0.1, zeroPoint: 0 },
+      classes: ['a', 'b'],
+      normalisation: { scale: 1, offset: 0 },
+    },
+  };
+}
+
+/** A report as the exporter writes it (JSON bytes). */
+export const reportBytes = (input: SampleReport) => strToU8(JSON.stringify(input, null, 2));
