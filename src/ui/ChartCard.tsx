@@ -27,6 +27,7 @@ export function ChartCard({
   children,
   actions,
   wide,
+  premount,
 }: {
   id: string;
   title: string;
@@ -36,6 +37,12 @@ export function ChartCard({
   children: ReactNode;
   actions?: ReactNode;
   wide?: boolean;
+  /**
+   * Draw the chart even while empty, hidden under the placeholder: a recharts chart's first
+   * draw costs several times a redraw, and is then paid while the page loads rather than in
+   * the tasks right after Start, when every live chart would otherwise mount at once.
+   */
+  premount?: boolean;
 }) {
   return (
     <figure
@@ -51,7 +58,18 @@ export function ChartCard({
       <p className="hint" id={`${id}-description`}>
         {description}
       </p>
-      {empty ? <p className="chart-empty">{empty}</p> : children}
+      {premount ? (
+        <div className={`chart-body${empty ? ' is-empty' : ''}`}>
+          {empty && <p className="chart-empty">{empty}</p>}
+          <div className="chart-frame" aria-hidden={empty ? true : undefined}>
+            {children}
+          </div>
+        </div>
+      ) : empty ? (
+        <p className="chart-empty">{empty}</p>
+      ) : (
+        children
+      )}
     </figure>
   );
 }

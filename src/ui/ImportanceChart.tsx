@@ -79,6 +79,7 @@ export function ImportanceChart() {
           : 'Importance of each channel (how much the loss would grow without it), sorted; kept vs pruned.'
       }
       empty={group ? undefined : NO_RUN_YET}
+      premount
       actions={picker}
     >
       <ResponsiveContainer width="100%" height={240}>

@@ -29,6 +29,7 @@ export function PiChart() {
       title="Size proportion π per channel group"
       description="The share of channels each group keeps; pruning lowers π until the budgets are met."
       empty={points.length === 0 ? NO_RUN_YET : undefined}
+      premount
     >
       <ResponsiveContainer width="100%" height={240}>
         <LineChart data={points} margin={{ top: 10, right: 18, bottom: 4, left: 0 }}>

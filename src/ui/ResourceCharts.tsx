@@ -84,6 +84,7 @@ export function ResourceCharts() {
       title="Resources over the run"
       description="The resource model's figures for the network as currently pruned; dashed red lines are the budgets."
       empty={hasPoints ? undefined : NO_RUN_YET}
+      premount
       wide
     >
       <div className="mini-charts">

@@ -32,6 +32,7 @@ export function TrainingChart() {
       title="Loss and accuracy"
       description="Training loss and accuracy per step; validation accuracy where the run measured it."
       empty={points.length === 0 ? NO_RUN_YET : undefined}
+      premount
       wide
     >
       <ResponsiveContainer width="100%" height={240}>
