@@ -29,8 +29,7 @@ import {
   type StoredRun,
 } from './checkpointStore';
 import { STORED_DATASET_LIMIT, validStoredRun, weightsFitProblem } from './checkpointCheck';
-import { fitsBudgets, largestUniformRatio } from '../core/uniformWidth';
-import { prunedGraph } from '../train/physical';
+import { referenceKey, trainToEnd, uniformBaselineNetwork } from './comparisons';
 import type {
   BackendName,
   BackendSetting,
@@ -876,14 +875,7 @@ export class TrainingSession {
     if (this.referenceRunning) return;
     const runId = run.exporter.runId;
     const { trainer, config } = run;
-    const key = JSON.stringify({
-      model: config.modelId,
-      width: config.widthMultiplier,
-      schedule: config.schedule,
-      batch: config.batchSize,
-      lr: config.learningRate,
-      seed: config.seed,
-    });
+    const key = referenceKey(config);
     const totalSteps = config.schedule.totalSteps;
     let forDataset = this.references.get(trainer.dataset);
     if (!forDataset) {
@@ -903,24 +895,17 @@ export class TrainingSession {
       trainer.estimator,
     );
     try {
-      let lastPost = 0;
-      while (!reference.done) {
-        // A new run takes over: the reference stops (it can be asked for again).
-        if (this.run !== run) throw new Error('a new run started');
-        await reference.trainStep();
-        const now = performance.now();
-        if (now - lastPost >= 250) {
-          lastPost = now;
-          this.post({ type: 'reference', runId, step: reference.step, totalSteps });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
+      const accuracy = await trainToEnd(
+        reference,
+        trainer.dataset.validation,
+        () => this.run === run,
+        (step) => this.post({ type: 'reference', runId, step, totalSteps }),
+      );
       const result = {
-        accuracy: await reference.accuracy(trainer.dataset.validation),
+        accuracy,
         steps: reference.step,
         validationSamples: trainer.dataset.validation.count,
       };
-      if (!Number.isFinite(result.accuracy)) throw new Error('its accuracy could not be measured');
       forDataset.set(key, result);
       this.post({ type: 'reference', runId, step: reference.step, totalSteps, reference: result });
     } catch (err) {
@@ -938,10 +923,8 @@ export class TrainingSession {
   }
 
   /**
-   * The same budgets spent by uniform shrinking: the largest width multiplier r whose network
-   * (every prunable group at round(r·C) channels) the run's resource model says fits the
-   * run's final budgets, trained from scratch as long as the run, on its data, schedule and
-   * seed, in this worker. Made once per run.
+   * The same budgets spent by uniform shrinking (comparisons.ts), trained from scratch as long
+   * as the run, on its data, schedule and seed, in this worker. Made once per run.
    */
   private async trainBaseline(): Promise<void> {
     const run = this.run;
@@ -956,74 +939,42 @@ export class TrainingSession {
     const runId = run.exporter.runId;
     const { trainer, config } = run;
     const totalSteps = config.schedule.totalSteps;
-    const fail = (step: number, why: string) =>
+    if (run.baseline) {
+      this.post({ type: 'baseline', runId, step: totalSteps, totalSteps, baseline: run.baseline });
+      return;
+    }
+    const fail = (step: number, err: unknown) =>
       this.post({
         type: 'baseline',
         runId,
         step,
         totalSteps,
-        error: `The uniform-width baseline could not be trained: ${why}`,
+        error: `The uniform-width baseline could not be trained: ${err instanceof Error ? err.message : String(err)}`,
       });
-    if (run.baseline) {
-      this.post({ type: 'baseline', runId, step: totalSteps, totalSteps, baseline: run.baseline });
-      return;
-    }
-    const budgets = { ...trainer.budgets };
-    const original = trainer.original;
-    let sized: { ratio: number; kept: number[] };
+    let network: ReturnType<typeof uniformBaselineNetwork>;
     try {
-      sized = largestUniformRatio(
-        original,
-        (kept) => trainer.estimator.report(kept).values,
-        budgets,
-      );
+      network = uniformBaselineNetwork(trainer, config, { ...trainer.budgets });
     } catch (err) {
-      fail(0, err instanceof Error ? err.message : String(err));
+      fail(0, err);
       return;
     }
     this.baselineRunning = true;
     let baseline: PruningTrainer | undefined;
     try {
-      const scaled = analyseGraph(
-        prunedGraph(
-          original,
-          sized.kept.map((k) => Array.from({ length: k }, (_, c) => c)),
-        ),
-      );
-      const estimator = createResourceEstimator(scaled, runBoard(config));
-      const resources = estimator.report(scaled.groups.map((g) => g.size)).values;
       baseline = new PruningTrainer(
-        scaled,
+        network.graph,
         trainer.dataset,
         { ...this.settingsFor(config), pruning: false },
-        estimator,
+        network.estimator,
       );
-      let lastPost = 0;
       this.post({ type: 'baseline', runId, step: 0, totalSteps });
-      while (!baseline.done) {
-        if (this.run !== run) throw new Error('a new run started');
-        await baseline.trainStep();
-        const now = performance.now();
-        if (now - lastPost >= 250) {
-          lastPost = now;
-          this.post({ type: 'baseline', runId, step: baseline.step, totalSteps });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      const accuracy = await baseline.accuracy(trainer.dataset.validation);
-      if (!Number.isFinite(accuracy)) throw new Error('its accuracy could not be measured');
-      const result: UniformBaseline = {
-        ratio: sized.ratio,
-        keptPerGroup: original.groups
-          .filter((g) => g.prunable)
-          .map((g) => ({ name: g.name, kept: sized.kept[g.index], size: g.size })),
-        accuracy,
-        steps: baseline.step,
-        validationSamples: trainer.dataset.validation.count,
-        resources,
-        budgets,
-        fits: fitsBudgets(resources, budgets),
-      };
+      const accuracy = await trainToEnd(
+        baseline,
+        trainer.dataset.validation,
+        () => this.run === run,
+        (step) => this.post({ type: 'baseline', runId, step, totalSteps }),
+      );
+      const result = network.complete(accuracy, baseline.step);
       run.baseline = result;
       this.post({ type: 'baseline', runId, step: baseline.step, totalSteps, baseline: result });
     } catch (err) {
