@@ -116,6 +116,7 @@ describe("the sampleAudio command: a validation clip of a run's WAV upload", () 
   it('decodes every listed sample again to the clip its MFCC picture was computed from', async () => {
     const { evaluation, ask } = await audioRun(keywords());
     const { samples } = evaluation as ConfusionEvaluation;
+    expect(evaluation.audio).toBe(true);
     const size = 49 * 10;
     expect(samples.count).toBeGreaterThan(1);
     const extractor = new MfccExtractor();
