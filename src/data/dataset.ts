@@ -99,7 +99,9 @@ export function assertDatasetConsistent(dataset: Dataset): void {
   const sources = dataset.validationSources;
   if (
     sources &&
-    [sources.file, sources.start, sources.length].some((a) => a.length !== dataset.validation.count)
+    ![sources.file, sources.start, sources.length].every(
+      (a) => a instanceof Uint32Array && a.length === dataset.validation.count,
+    )
   ) {
     throw new DatasetError(
       `dataset "${dataset.id}": clip sources do not match the validation count ${dataset.validation.count}`,

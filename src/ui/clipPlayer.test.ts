@@ -158,4 +158,25 @@ describe('ClipPlayer', () => {
     await t.player.toggle(2);
     expect(t.log.sources).toHaveLength(1);
   });
+
+  it('says so when the browser has no Web Audio, without asking for the clip', async () => {
+    const asked: number[] = [];
+    const errors: [number, string][] = [];
+    const player = new ClipPlayer(
+      async (i) => {
+        asked.push(i);
+        return clip(i);
+      },
+      () => {
+        throw new Error('AudioContext is not defined');
+      },
+      () => {},
+      (i, m) => errors.push([i, m]),
+    );
+    await player.toggle(1);
+    expect(errors).toEqual([
+      [1, 'This browser cannot play sound here (AudioContext is not defined).'],
+    ]);
+    expect(asked).toEqual([]);
+  });
 });

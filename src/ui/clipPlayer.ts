@@ -44,7 +44,15 @@ export class ClipPlayer {
     if (again) return;
     const press = ++this.press;
     // Made in the press itself: browsers let a page start sound only from a user's action.
-    this.context ??= this.makeContext();
+    try {
+      this.context ??= this.makeContext();
+    } catch (err) {
+      this.onError(
+        validationIndex,
+        `This browser cannot play sound here (${err instanceof Error ? err.message : String(err)}).`,
+      );
+      return;
+    }
     const context = this.context;
     if (context.state === 'suspended') void context.resume();
     this.set({ loading: validationIndex });

@@ -135,7 +135,12 @@ export class WorkerDatasets {
         `the clips of "${dataset.name}" are not in this page any more: choose its folder again to listen`,
       );
     }
-    const file = files[sources.file[index]];
+    const file = files.at(sources.file[index]);
+    if (!file) {
+      throw new DatasetError(
+        `validation sample ${index} of "${dataset.name}" names no uploaded file: choose its folder again`,
+      );
+    }
     let bytes: ArrayBuffer;
     try {
       bytes = await file.bytes();

@@ -166,6 +166,8 @@ describe('WorkerDatasets.clip', () => {
     // The same dataset kept elsewhere (a stored checkpoint) has no files behind it.
     const stored = { ...dataset };
     await expect(datasets.clip(stored, 0)).rejects.toThrow(/not in this page any more/);
+    dataset.validationSources!.file[0] = 999;
+    await expect(datasets.clip(dataset, 0)).rejects.toThrow(/names no uploaded file/);
     const { dataset: shapes } = await datasets.build({
       kind: 'generated',
       seed: 1,

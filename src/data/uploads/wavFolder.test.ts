@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from '../dataset';
+import { DatasetError, assertDatasetConsistent } from '../dataset';
 import { makeWav, memoryFile, tone } from '../testing/fixtures';
 import { MfccExtractor } from '../kwsFrontEnd';
 import type { UploadFile } from './files';
@@ -254,6 +254,20 @@ describe('clip sources of WAV uploads', () => {
     const size = 49 * 10;
     (await recomputed(files, dataset)).forEach(({ features }, k) =>
       expect(features).toEqual(dataset.validation.x.subarray(k * size, (k + 1) * size)),
+    );
+  });
+
+  it('a dataset whose clip sources do not match its validation split is refused', async () => {
+    const { dataset } = await loadWavFolder(mixed(), { validationFraction: 0.5, seed: 3 });
+    expect(() => assertDatasetConsistent(dataset)).not.toThrow();
+    const sources = dataset.validationSources!;
+    const short = { ...sources, start: sources.start.subarray(1) };
+    expect(() => assertDatasetConsistent({ ...dataset, validationSources: short })).toThrow(
+      /clip sources do not match the validation count 4/,
+    );
+    const untyped = { ...sources, file: Array.from(sources.file) as unknown as Uint32Array };
+    expect(() => assertDatasetConsistent({ ...dataset, validationSources: untyped })).toThrow(
+      DatasetError,
     );
   });
 
