@@ -131,9 +131,18 @@ test('an uploaded WAV folder (one sub-folder per keyword) becomes MFCC features 
   expect((await log()).stopped).toBe(1);
   await list.getByRole('button', { name }).click();
   await expect.poll(async () => (await log()).started.length).toBe(2);
+  // Showing another cell stops it too (each true class has a validation clip: two cells).
+  const other = counts.findIndex((c, i) => c > 0 && i !== cell);
+  await cells.nth(other).click();
+  await expect.poll(async () => (await log()).stopped).toBe(2);
+  await list
+    .getByRole('button', { name: /^Play validation sample \d+$/ })
+    .first()
+    .click();
+  await expect.poll(async () => (await log()).started.length).toBe(3);
   await list.getByRole('button', { name: 'Close' }).click();
   await expect(list).toHaveCount(0);
-  expect((await log()).stopped).toBe(2);
+  expect((await log()).stopped).toBe(3);
 
   // After a reload the run is shown from storage, without its files: Play says why it cannot.
   await expect(page.getByTestId('storage-use')).toContainText('1 run kept whole');
