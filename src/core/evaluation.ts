@@ -16,6 +16,11 @@ export interface ConfusionEvaluation {
   precision: (number | null)[];
   /** Per class; null where the class has no validation sample. */
   recall: (number | null)[];
+  /**
+   * The samples are clips of an audio upload: the worker can decode one again to listen to
+   * (the sampleAudio command) while it holds the run.
+   */
+  audio?: boolean;
   /** Per cell (t * numClasses + p): indices into `samples` of its first few samples. */
   cellSamples: number[][];
   /** The listed samples as pictures: 0..255 per value, NHWC, each rescaled on its own. */

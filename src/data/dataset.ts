@@ -13,6 +13,17 @@ export interface DatasetSplit {
   count: number;
 }
 
+/**
+ * Where each validation sample of an audio upload came from, so that its clip can be decoded
+ * again on request (to listen to it): sample k is file[k] of the files given to the loader, cut
+ * to start[k] .. start[k] + length[k] at the file's own rate (the whole file when not cut).
+ */
+export interface ClipSources {
+  file: Uint32Array;
+  start: Uint32Array;
+  length: Uint32Array;
+}
+
 export interface Dataset {
   id: string;
   name: string;
@@ -27,6 +38,8 @@ export interface Dataset {
   normalisation: { scale: number; offset: number };
   /** For audio: the feature front end that made the inputs (firmware must compute the same). */
   frontEnd?: KwsFrontEndConfig;
+  /** Audio uploads: where each validation sample's clip is in the uploaded files. */
+  validationSources?: ClipSources;
 }
 
 /** Every problem with user-supplied data ends here; `file` names the offending file if any. */
@@ -83,6 +96,17 @@ export function assertDatasetConsistent(dataset: Dataset): void {
     throw new DatasetError(`dataset "${dataset.id}": normalisation must be finite`);
   }
   const size = h * w * c;
+  const sources = dataset.validationSources;
+  if (
+    sources &&
+    ![sources.file, sources.start, sources.length].every(
+      (a) => a instanceof Uint32Array && a.length === dataset.validation.count,
+    )
+  ) {
+    throw new DatasetError(
+      `dataset "${dataset.id}": clip sources do not match the validation count ${dataset.validation.count}`,
+    );
+  }
   for (const splitName of ['train', 'validation'] as const) {
     const split = dataset[splitName];
     if (split.x.length !== split.count * size || split.y.length !== split.count) {

@@ -77,3 +77,12 @@ export const selectUnloadWarning = (s: StudioState): string | undefined => {
   }
   return undefined;
 };
+
+/**
+ * Why the shown run's clips cannot be played, or undefined when they can: the worker holds
+ * only the run it finished in this page (a reopened or imported run has no files behind it).
+ */
+export const selectSampleAudioProblem = (s: StudioState): string | undefined =>
+  s.run.summary !== undefined && s.run.summary.id === s.liveRunId
+    ? undefined
+    : 'Not playable: this run’s clips are not loaded in this page (choose its folder again and rerun to listen).';

@@ -14,6 +14,7 @@ import type {
   ExportFormat,
   ResourceName,
   RunConfig,
+  SampleAudio,
   ScheduleConfig,
   SimulatedFaults,
   UploadFile,
@@ -58,6 +59,7 @@ import {
   type SavedRunsChange,
 } from './savedRuns';
 import { keptRuns } from './keptRuns';
+import { selectSampleAudioProblem } from './selectors';
 import { emptyRunSeries } from './series';
 
 export type { BackendStatus, Notice, RunStatus } from './events';
@@ -132,6 +134,11 @@ export interface StudioActions {
   /** Stops the dataset load in flight; the dataset in use stays. */
   cancelDatasetLoad: () => void;
   requestExport: (format: ExportFormat) => void;
+  /**
+   * The clip of validation sample `validationIndex` of the shown run's audio upload, decoded
+   * again in the worker; rejects with the reason when it cannot be had.
+   */
+  requestSampleAudio: (validationIndex: number) => Promise<SampleAudio>;
 
   notify: (level: NoticeLevel, message: string) => void;
   dismissNotice: (id: number) => void;
@@ -305,6 +312,12 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
   let budgetTimer: unknown;
   let datasetTimer: unknown;
   /** The chosen files the current worker holds (see handOver), and the slices still to send. */
+  /** sampleAudio requests waiting for their answer. */
+  const audioRequests = new Map<
+    number,
+    { resolve: (audio: SampleAudio) => void; reject: (err: Error) => void }
+  >();
+  let nextAudioRequest = 1;
   let handedOver: { files: UploadFile[]; id: number; worker: unknown } | undefined;
   let handOverTimer: unknown;
   let uploadSerial = 0;
@@ -455,6 +468,12 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (event.type === 'budgets' && event.refused) setConfig({ budgets: event.budgets }, false);
         if (event.type === 'resumed') showResumedConfig(event.config);
         if (event.type === 'baseline') onBaseline(event);
+        if (event.type === 'sampleAudio') {
+          const waiting = audioRequests.get(event.requestId);
+          audioRequests.delete(event.requestId);
+          if (event.audio) waiting?.resolve(event.audio);
+          else waiting?.reject(new Error(event.error ?? 'The clip could not be decoded.'));
+        }
       }
     };
 
@@ -534,6 +553,10 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
      * "stopped" with Start enabled, and the new worker offers the run's last checkpoint.
      */
     const restartWorker = (message: string) => {
+      for (const waiting of audioRequests.values()) {
+        waiting.reject(new Error('The training worker was restarted: its clips are gone.'));
+      }
+      audioRequests.clear();
       clearWatchdog();
       stopping = false;
       workerRunning = false;
@@ -771,6 +794,16 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
       clearNotices: () => set({ notices: [] }),
       ...kept.actions,
+      requestSampleAudio: (validationIndex) => {
+        const problem = selectSampleAudioProblem(get());
+        const runId = get().liveRunId;
+        if (problem || runId === undefined) return Promise.reject(new Error(problem));
+        const requestId = nextAudioRequest++;
+        return new Promise<SampleAudio>((resolve, reject) => {
+          audioRequests.set(requestId, { resolve, reject });
+          send({ type: 'sampleAudio', requestId, runId, validationIndex });
+        });
+      },
       trainReference: () => {
         const { run, liveRunId } = get();
         if (run.status !== 'finished' || !run.summary || run.summary.id !== liveRunId) return;

@@ -93,6 +93,17 @@ describe('confusion matrix', () => {
     expect([...message.samples.pixels.subarray(0, 2)]).toEqual([0, 255]);
     expect(message.cellSamples[2]).toEqual([3]);
     expect(message.classNames).toEqual(['a', 'b', 'c']);
+    // Only samples that are clips of an audio upload say their sound can be asked for.
+    expect(message.audio).toBeUndefined();
+    const n = split.count;
+    const sources = {
+      file: new Uint32Array(n),
+      start: new Uint32Array(n),
+      length: new Uint32Array(n),
+    };
+    expect(
+      toEvaluationMessage('float', r, { ...twoValues, validationSources: sources }).audio,
+    ).toBe(true);
   });
 });
 

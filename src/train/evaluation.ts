@@ -129,7 +129,7 @@ export function floatPredictor(trainer: PruningTrainer): PredictClasses {
 export function toEvaluationMessage(
   model: EvaluatedModel,
   result: ConfusionCounts,
-  dataset: Pick<Dataset, 'inputShape' | 'classNames' | 'validation'>,
+  dataset: Pick<Dataset, 'inputShape' | 'classNames' | 'validation' | 'validationSources'>,
 ): ConfusionEvaluation {
   const indices = [...new Set(result.cellSamples.flat())].sort((a, b) => a - b);
   const position = new Map(indices.map((v, i) => [v, i]));
@@ -143,6 +143,7 @@ export function toEvaluationMessage(
     accuracy: result.accuracy,
     precision: result.precision,
     recall: result.recall,
+    ...(dataset.validationSources ? { audio: true } : {}),
     cellSamples: result.cellSamples.map((cell) => cell.map((index) => position.get(index)!)),
     samples,
   };

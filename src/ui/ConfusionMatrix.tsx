@@ -1,7 +1,9 @@
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { selectSampleAudioProblem } from '../state/selectors';
 import { useStudio } from '../state/store';
 import type { ConfusionEvaluation, EvaluatedModel } from '../worker/protocol';
 import { ChartCard } from './ChartCard';
+import { ClipPlayer, type ClipPlayerState } from './clipPlayer';
 import { formatPercent } from './format';
 import { SampleCanvas } from './SampleCanvas';
 
@@ -24,22 +26,97 @@ function cellStyle(count: number, rowTotal: number, diagonal: boolean) {
 const percentOrDash = (v: number | null, compact = false) =>
   v === null ? '–' : compact ? `${Math.round(v * 100)}%` : formatPercent(v);
 
-/** One listed sample with its number in the validation set. */
+/** The sample's Play button (audio uploads): plays its clip, or stops it when pressed again. */
+interface PlayControl {
+  state: ClipPlayerState;
+  /** Why no clip can be played at all (a reopened run), shown once above the samples. */
+  problem?: string;
+  problemId: string;
+  /** Per validation index: why that clip could not be had. */
+  errors: Record<number, string>;
+  toggle: (validationIndex: number) => void;
+}
+
+/** One listed sample with its number in the validation set (and its Play button for audio). */
 function SamplePicture({
   evaluation,
   index,
   label,
+  play,
 }: {
   evaluation: ConfusionEvaluation;
   index: number;
   label: string;
+  play?: PlayControl;
 }) {
+  const errorId = useId();
+  const validationIndex = evaluation.samples.validationIndex[index];
+  const number = validationIndex + 1;
+  const error = play?.errors[validationIndex];
+  const active =
+    play !== undefined &&
+    (play.state.playing === validationIndex || play.state.loading === validationIndex);
   return (
     <figure className="sample">
       <SampleCanvas samples={evaluation.samples} index={index} label={label} />
-      <figcaption>#{evaluation.samples.validationIndex[index] + 1}</figcaption>
+      <figcaption>#{number}</figcaption>
+      {play && (
+        <>
+          <button
+            type="button"
+            className="secondary small play"
+            aria-label={`${active ? 'Stop' : 'Play'} validation sample ${number}`}
+            aria-busy={play.state.loading === validationIndex || undefined}
+            aria-describedby={play.problem ? play.problemId : error ? errorId : undefined}
+            disabled={play.problem !== undefined || error !== undefined}
+            onClick={() => play.toggle(validationIndex)}
+          >
+            <span aria-hidden="true">{active ? '■' : '▶'}</span> {active ? 'Stop' : 'Play'}
+          </button>
+          {error && (
+            <small className="play-error" id={errorId} title={error}>
+              {error}
+            </small>
+          )}
+        </>
+      )}
     </figure>
   );
+}
+
+/**
+ * Plays the listed clips of an audio upload, one at a time; everything stops when the list
+ * closes (or shows another cell).
+ */
+function usePlayControl(enabled: boolean): PlayControl | undefined {
+  const request = useStudio((s) => s.requestSampleAudio);
+  const problem = useStudio(selectSampleAudioProblem);
+  const problemId = useId();
+  const [state, setState] = useState<ClipPlayerState>({});
+  const [errors, setErrors] = useState<Record<number, string>>({});
+  const player = useRef<ClipPlayer | undefined>(undefined);
+  useEffect(() => {
+    if (!enabled) return;
+    const made = new ClipPlayer(
+      request,
+      () => new AudioContext(),
+      setState,
+      (validationIndex, message) => setErrors((e) => ({ ...e, [validationIndex]: message })),
+    );
+    player.current = made;
+    return () => {
+      made.close();
+      if (player.current === made) player.current = undefined;
+    };
+  }, [enabled, request]);
+  if (!enabled) return undefined;
+  return {
+    state,
+    problem,
+    problemId,
+    errors,
+    toggle: (validationIndex) => void player.current?.toggle(validationIndex),
+  };
 }
 
 function CellSamples({
@@ -56,6 +133,7 @@ function CellSamples({
   const guess = evaluation.classNames[cell % n];
   const count = evaluation.counts[cell];
   const listed = evaluation.cellSamples[cell];
+  const play = usePlayControl(evaluation.audio === true && listed.length > 0);
   return (
     <div className="cell-samples" data-testid="cell-samples" aria-live="polite">
       <div className="panel-head">
@@ -67,15 +145,21 @@ function CellSamples({
           Close
         </button>
       </div>
+      {play?.problem && (
+        <p className="hint" id={play.problemId}>
+          {play.problem}
+        </p>
+      )}
       {listed.length === 0 ? (
         <p className="hint">No validation sample falls in this cell.</p>
       ) : (
-        <div className="sample-grid">
+        <div className={`sample-grid${play ? ' audio' : ''}`}>
           {listed.map((index) => (
             <SamplePicture
               key={index}
               evaluation={evaluation}
               index={index}
+              play={play}
               label={`Validation sample ${evaluation.samples.validationIndex[index] + 1}: true ${truth}, predicted ${guess}`}
             />
           ))}
@@ -219,6 +303,7 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
       </div>
       {selected !== undefined && (
         <CellSamples
+          key={selected}
           evaluation={evaluation}
           cell={selected}
           onClose={() => {

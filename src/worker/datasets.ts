@@ -9,11 +9,13 @@ import { generateShapes } from '../data/generated';
 import { loadBuiltinMnist } from '../data/mnist';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
+import { decodeClipAt } from '../data/uploads/wavFolder';
 import { LoadCancelled, LoadControl, throttled, type LoadProgress } from '../data/uploads/progress';
 import type {
   DatasetIdentity,
   DatasetSpec,
   DatasetSummary,
+  SampleAudio,
   UploadFile,
   WorkerEvent,
 } from './protocol';
@@ -43,6 +45,11 @@ export class WorkerDatasets {
   private loading = false;
   /** The load running now, so that Cancel (or a newer choice) can stop it. */
   private current?: DatasetLoad;
+  /**
+   * The files each uploaded dataset was loaded from (handles, not copies), for as long as the
+   * dataset lives: a run's clips can be decoded again after a newer upload replaced the choice.
+   */
+  private sourceFiles = new WeakMap<Dataset, readonly DataUploadFile[]>();
 
   constructor(private readonly post: (event: WorkerEvent) => void) {}
 
@@ -86,6 +93,7 @@ export class WorkerDatasets {
           },
         });
         control?.check();
+        if (result.dataset.validationSources) this.sourceFiles.set(result.dataset, files);
         return { dataset: result.dataset, warnings: result.warnings };
       }
     }
@@ -104,6 +112,47 @@ export class WorkerDatasets {
       );
     }
     return this.upload.files;
+  }
+
+  /**
+   * Validation sample `index` of an audio upload, decoded again from its file: the clip its
+   * features were computed from. Throws a DatasetError saying why when it cannot be.
+   */
+  async clip(dataset: Dataset, index: number): Promise<SampleAudio> {
+    const sources = dataset.validationSources;
+    const config = dataset.frontEnd;
+    if (!sources || !config) {
+      throw new DatasetError(`"${dataset.name}" is not an audio upload: its samples have no sound`);
+    }
+    if (!Number.isInteger(index) || index < 0 || index >= dataset.validation.count) {
+      throw new DatasetError(
+        `there is no validation sample ${index} in "${dataset.name}" (it has ${dataset.validation.count})`,
+      );
+    }
+    const files = this.sourceFiles.get(dataset);
+    if (!files) {
+      throw new DatasetError(
+        `the clips of "${dataset.name}" are not in this page any more: choose its folder again to listen`,
+      );
+    }
+    const file = files.at(sources.file[index]);
+    if (!file) {
+      throw new DatasetError(
+        `validation sample ${index} of "${dataset.name}" names no uploaded file: choose its folder again`,
+      );
+    }
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await file.bytes();
+    } catch {
+      throw new DatasetError(
+        'could not be read: it was moved or deleted since the upload',
+        file.path,
+      );
+    }
+    const window = { start: sources.start[index], length: sources.length[index] };
+    const samples = decodeClipAt(bytes, file.path, window, config);
+    return { validationIndex: index, samples, sampleRate: config.sampleRate };
   }
 
   /** Makes `dataset` the current one and returns its summary (with a new loadKey). */

@@ -266,7 +266,19 @@ export type WorkerCommand =
   /** Trains the unpruned network for the finished run's full length (once per configuration). */
   | { type: 'trainReference' }
   /** Trains the uniform-width network that fits the finished run's budgets, as long as the run. */
-  | { type: 'trainBaseline' };
+  | { type: 'trainBaseline' }
+  /**
+   * The clip of one validation sample of run `runId`'s audio upload, decoded again from the
+   * uploaded file (answered by a 'sampleAudio' event with the same requestId).
+   */
+  | { type: 'sampleAudio'; requestId: number; runId: string; validationIndex: number };
+
+/** A validation sample's clip: the front end's input (mono float PCM) its features came from. */
+export interface SampleAudio {
+  validationIndex: number;
+  samples: Float32Array;
+  sampleRate: number;
+}
 
 /** Worker → UI. */
 export type WorkerEvent =
@@ -332,5 +344,7 @@ export type WorkerEvent =
       baseline?: UniformBaseline;
       error?: string;
     }
+  /** Answer to a sampleAudio command: the clip, or why there is none. */
+  | { type: 'sampleAudio'; requestId: number; audio?: SampleAudio; error?: string }
   /** Answer to queryCheckpoint: the interrupted run that can be resumed, or null. */
   | { type: 'checkpoint'; info: CheckpointInfo | null };

@@ -107,6 +107,7 @@ export class TrainingSession {
     if (command.type === 'loadDataset') return this.datasets.load(command.spec, command.requestId);
     if (command.type === 'cancelDataset') return this.datasets.cancel(command.requestId);
     if (command.type === 'queryCheckpoint') return this.queryCheckpoint(command.settleMs);
+    if (command.type === 'sampleAudio') return this.sampleAudio(command);
     await this.ready;
     switch (command.type) {
       case 'start':
@@ -802,6 +803,36 @@ export class TrainingSession {
       });
     }
     await this.postRunFiles(run.exporter, summary.id);
+  }
+
+  /**
+   * One validation clip of a finished run's audio upload, decoded again here (not on the page);
+   * the samples' buffer is transferred, not copied.
+   */
+  private async sampleAudio(
+    command: Extract<WorkerCommand, { type: 'sampleAudio' }>,
+  ): Promise<void> {
+    const { requestId, runId, validationIndex } = command;
+    const run = this.run;
+    if (!run?.exporter || run.exporter.runId !== runId) {
+      this.post({
+        type: 'sampleAudio',
+        requestId,
+        error:
+          'This run’s clips are not in the training worker any more (a reopened run, or a newer one replaced it): choose its folder again and rerun to listen.',
+      });
+      return;
+    }
+    try {
+      const audio = await this.datasets.clip(run.trainer.dataset, validationIndex);
+      this.post({ type: 'sampleAudio', requestId, audio }, [audio.samples.buffer]);
+    } catch (err) {
+      this.post({
+        type: 'sampleAudio',
+        requestId,
+        error: `The clip could not be decoded: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
   }
 
   /** Makes the four export files once and sends them to be kept with the saved run. */

@@ -258,7 +258,13 @@ export function splitStratified(
   validationFraction: number,
   seed: number,
   classNames: readonly string[] = [],
-): { train: DatasetSplit; validation: DatasetSplit; warnings: string[] } {
+): {
+  train: DatasetSplit;
+  validation: DatasetSplit;
+  /** validation sample k is sample validationIndices[k] of (x, y). */
+  validationIndices: Uint32Array;
+  warnings: string[];
+} {
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new DatasetError(`validationFraction must be in (0, 1), got ${validationFraction}`);
   }
@@ -287,6 +293,7 @@ export function splitStratified(
   return {
     train: gatherSplit(x, y, sampleLength, train),
     validation: gatherSplit(x, y, sampleLength, validation),
+    validationIndices: validation,
     warnings,
   };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from '../dataset';
+import { DatasetError, assertDatasetConsistent } from '../dataset';
 import { makeWav, memoryFile, tone } from '../testing/fixtures';
-import { fitClip, loadWavFolder, loudestWindow } from './wavFolder';
+import { MfccExtractor } from '../kwsFrontEnd';
+import type { UploadFile } from './files';
+import { clipWindow, decodeClipAt, fitClip, loadWavFolder, loudestWindow } from './wavFolder';
 
 function clip(hz: number, seconds = 1, rate = 16000, seed = 0) {
   const samples = tone(hz * (1 + seed * 0.01), rate, Math.round(seconds * rate), 0.4);
@@ -159,5 +161,145 @@ describe('loadWavFolder: long and high-rate recordings', () => {
     expect(fitClip(new Float32Array(rate / 2).fill(0.5), rate, config, out)).toBe(8000);
     expect(out[4000]).toBeCloseTo(0.5, 3);
     expect(out[12000]).toBe(0);
+  });
+});
+
+/** A recording at `rate`, `seconds` long, silent but for a tone of `hz` from `loudAt` s for 1 s. */
+function burst(hz: number, seconds: number, loudAt: number, rate: number) {
+  const samples = new Float32Array(Math.round(seconds * rate));
+  const loud = tone(hz, rate, rate, 0.5);
+  samples.set(
+    loud.subarray(0, samples.length - Math.round(loudAt * rate)),
+    Math.round(loudAt * rate),
+  );
+  return makeWav([samples], rate);
+}
+
+describe('clip sources of WAV uploads', () => {
+  // Long files cut at different places, a short one padded, other rates: every kind of window.
+  const mixed = (): UploadFile[] => [
+    memoryFile('kws/yes/a.wav', burst(500, 3, 1.7, 16000)),
+    memoryFile('kws/no/a.wav', burst(2400, 2.5, 0.2, 44100)),
+    memoryFile('kws/yes/b.wav', burst(450, 0.6, 0, 8000)),
+    memoryFile('kws/no/b.wav', burst(2600, 1, 0, 16000)),
+    memoryFile('kws/yes/c.wav', burst(520, 4, 2.9, 48000)),
+    memoryFile('kws/no/c.wav', burst(2200, 2, 0.9, 22050)),
+    memoryFile('kws/README.txt', 'not a clip'),
+    memoryFile('kws/yes/d.wav', burst(480, 1.5, 0.4, 16000)),
+    memoryFile('kws/no/d.wav', burst(2500, 1, 0, 16000)),
+  ];
+
+  /** Decodes every validation sample again and recomputes its features. */
+  async function recomputed(
+    files: UploadFile[],
+    dataset: Awaited<ReturnType<typeof loadWavFolder>>['dataset'],
+  ) {
+    const sources = dataset.validationSources!;
+    const extractor = new MfccExtractor(dataset.frontEnd);
+    const out: { path: string; start: number; features: Float32Array }[] = [];
+    for (let k = 0; k < dataset.validation.count; k++) {
+      const file = files[sources.file[k]];
+      const window = { start: sources.start[k], length: sources.length[k] };
+      const clip = decodeClipAt(await file.bytes(), file.path, window, dataset.frontEnd!);
+      expect(clip).toHaveLength(dataset.frontEnd!.clipSamples);
+      out.push({ path: file.path, start: window.start, features: extractor.compute(clip) });
+    }
+    return out;
+  }
+
+  it('decodes each validation clip again to exactly the samples its features came from', async () => {
+    const files = mixed();
+    const { dataset } = await loadWavFolder(files, { validationFraction: 0.5, seed: 3 });
+    const size = 49 * 10;
+    expect(dataset.validation.count).toBe(4);
+    const again = await recomputed(files, dataset);
+    again.forEach(({ path, features }, k) => {
+      // Same class as the sample it stands for, and bit for bit the same features.
+      expect(path).toContain(`/${dataset.classNames[dataset.validation.y[k]]}/`);
+      expect(features).toEqual(dataset.validation.x.subarray(k * size, (k + 1) * size));
+    });
+    // Four different files: the sources are not all one file.
+    expect(new Set(again.map((a) => a.path)).size).toBe(4);
+  });
+
+  it('records the cut window of a long file, at its own rate, in the listed split too', async () => {
+    const files = [
+      ...mixed(),
+      memoryFile('kws/validation_list.txt', 'yes/a.wav\nno/a.wav\nyes/c.wav\nno/b.wav\n'),
+    ];
+    const { dataset } = await loadWavFolder(files);
+    expect(dataset.validation.count).toBe(4);
+    const sources = dataset.validationSources!;
+    const byPath = new Map(
+      Array.from(sources.file, (f, k) => [
+        files[f].path,
+        { start: sources.start[k], length: sources.length[k], k },
+      ]),
+    );
+    expect([...byPath.keys()].sort()).toEqual([
+      'kws/no/a.wav',
+      'kws/no/b.wav',
+      'kws/yes/a.wav',
+      'kws/yes/c.wav',
+    ]);
+    // The loud second of yes/a.wav starts at 1.7 s: the window is within a hop of it.
+    const a = byPath.get('kws/yes/a.wav')!;
+    expect(a.length).toBe(16000);
+    expect(Math.abs(a.start - 1.7 * 16000)).toBeLessThanOrEqual(320);
+    const c = byPath.get('kws/yes/c.wav')!;
+    expect(c.length).toBe(48000);
+    expect(Math.abs(c.start - 2.9 * 48000)).toBeLessThanOrEqual(960);
+    // A file of exactly one clip is kept whole.
+    expect(byPath.get('kws/no/b.wav')).toMatchObject({ start: 0, length: 16000 });
+    const size = 49 * 10;
+    (await recomputed(files, dataset)).forEach(({ features }, k) =>
+      expect(features).toEqual(dataset.validation.x.subarray(k * size, (k + 1) * size)),
+    );
+  });
+
+  it('a dataset whose clip sources do not match its validation split is refused', async () => {
+    const { dataset } = await loadWavFolder(mixed(), { validationFraction: 0.5, seed: 3 });
+    expect(() => assertDatasetConsistent(dataset)).not.toThrow();
+    const sources = dataset.validationSources!;
+    const short = { ...sources, start: sources.start.subarray(1) };
+    expect(() => assertDatasetConsistent({ ...dataset, validationSources: short })).toThrow(
+      /clip sources do not match the validation count 4/,
+    );
+    const untyped = { ...sources, file: Array.from(sources.file) as unknown as Uint32Array };
+    expect(() => assertDatasetConsistent({ ...dataset, validationSources: untyped })).toThrow(
+      DatasetError,
+    );
+  });
+
+  it('clipWindow is the window fitClip keeps', () => {
+    const config = { sampleRate: 16000, clipSamples: 16000, hopSamples: 320 };
+    const samples = new Float32Array(3 * 44100);
+    samples.fill(0.3, 44100 + 5000, 2 * 44100 + 5000);
+    const window = clipWindow(samples, 44100, config);
+    expect(window.length).toBe(44100);
+    expect(Math.abs(window.start - (44100 + 5000))).toBeLessThanOrEqual(882);
+    const fitted = new Float32Array(16000);
+    fitClip(samples, 44100, config, fitted);
+    const wav = makeWav([samples], 44100, 'float32');
+    expect(decodeClipAt(wav.slice().buffer, 'x.wav', window, config)).toEqual(fitted);
+  });
+
+  it('says which file changed when it no longer holds the window', async () => {
+    const config = { sampleRate: 16000, clipSamples: 16000, hopSamples: 320 };
+    const shorter = makeWav([tone(400, 16000, 8000)], 16000);
+    expect(() =>
+      decodeClipAt(
+        shorter.slice().buffer,
+        'kws/yes/a.wav',
+        { start: 27000, length: 16000 },
+        config,
+      ),
+    ).toThrow(/kws\/yes\/a\.wav: has changed since it was uploaded/);
+    expect(() =>
+      decodeClipAt(shorter.slice().buffer, 'kws/yes/a.wav', { start: 0, length: 16000 }, config),
+    ).toThrow(DatasetError);
+    expect(() =>
+      decodeClipAt(new ArrayBuffer(10), 'bad.wav', { start: 0, length: 1 }, config),
+    ).toThrow(/bad\.wav/);
   });
 });

@@ -71,30 +71,52 @@ export function loudestWindow(
   return samples.subarray(best, best + clipLength);
 }
 
+type ClipConfig = { sampleRate: number; clipSamples: number; hopSamples: number };
+
+/** Samples of the clip's window at `rate` (clipSamples at the front end's rate). */
+function windowAt(rate: number, config: ClipConfig): number {
+  return Math.round(config.clipSamples / (config.sampleRate / rate));
+}
+
 /**
- * Fits a decoded clip at `rate` to `clip` (clipSamples at the front end's rate): the loudest
- * window is found at the source rate first, and only that window (plus the resampling
- * kernel's reach each side) is resampled, so the cost is that of one clip however long or
- * high-rate the recording (a 20-s 384 kHz file no longer resamples 20 s). Returns the length
- * of audio it had, in front-end samples, if shorter than the clip (the rest is zeros).
+ * Where fitClip cuts a recording of `length` samples at `rate`: the first sample and the length
+ * of its window, at the recording's rate (the whole recording when it is not longer).
  */
-export function fitClip(
+export function clipWindow(
   samples: Float32Array,
   rate: number,
-  config: { sampleRate: number; clipSamples: number; hopSamples: number },
+  config: ClipConfig,
+): { start: number; length: number } {
+  const window = windowAt(rate, config);
+  if (samples.length <= window) return { start: 0, length: samples.length };
+  const step = Math.max(1, Math.round(config.hopSamples / (config.sampleRate / rate)));
+  const chosen = loudestWindow(samples, window, step);
+  return { start: chosen.byteOffset / 4 - samples.byteOffset / 4, length: window };
+}
+
+/**
+ * The clip at the front end's rate of the window `start` of a recording at `rate` (see
+ * clipWindow): only that window (plus the resampling kernel's reach each side) is resampled, so
+ * the cost is that of one clip however long or high-rate the recording (a 20-s 384 kHz file no
+ * longer resamples 20 s). Returns the length of audio it had, in front-end samples, if shorter
+ * than the clip (the rest is zeros).
+ */
+export function cutClip(
+  samples: Float32Array,
+  rate: number,
+  config: ClipConfig,
+  start: number,
   clip: Float32Array,
 ): number | undefined {
-  const { sampleRate, clipSamples, hopSamples } = config;
+  const { sampleRate, clipSamples } = config;
   const ratio = sampleRate / rate;
-  const window = Math.round(clipSamples / ratio);
+  const window = windowAt(rate, config);
   clip.fill(0);
   if (samples.length <= window) {
     const mono = resample(samples, rate, sampleRate);
     clip.set(mono.subarray(0, clipSamples));
     return mono.length < clipSamples ? mono.length : undefined;
   }
-  const chosen = loudestWindow(samples, window, Math.max(1, Math.round(hopSamples / ratio)));
-  const start = chosen.byteOffset / 4 - samples.byteOffset / 4;
   const reach = rate === sampleRate ? 0 : Math.ceil(kernelHalfWidth(rate, sampleRate));
   const from = Math.max(0, start - reach);
   const to = Math.min(samples.length, start + window + reach);
@@ -102,6 +124,46 @@ export function fitClip(
   const offset = Math.round((start - from) * ratio);
   clip.set(mono.subarray(offset, offset + clipSamples));
   return undefined;
+}
+
+/**
+ * Fits a decoded clip at `rate` to `clip` (clipSamples at the front end's rate): the loudest
+ * window is found at the source rate first (clipWindow), then only it is resampled (cutClip).
+ * Returns the length of audio it had, in front-end samples, if shorter than the clip.
+ */
+export function fitClip(
+  samples: Float32Array,
+  rate: number,
+  config: ClipConfig,
+  clip: Float32Array,
+): number | undefined {
+  return cutClip(samples, rate, config, clipWindow(samples, rate, config).start, clip);
+}
+
+/**
+ * Decodes one uploaded clip again, cut to the window its features were computed from (see
+ * ClipSources): the front end's input, clipSamples at config.sampleRate. A file that no longer
+ * holds that window (changed since the upload) is an error naming it.
+ */
+export function decodeClipAt(
+  bytes: ArrayBuffer,
+  path: string,
+  window: { start: number; length: number },
+  config: ClipConfig,
+): Float32Array {
+  const audio = parseWav(bytes, path);
+  const expected = windowAt(audio.sampleRate, config);
+  const whole = audio.samples.length <= expected;
+  if (
+    whole
+      ? window.start !== 0 || window.length !== audio.samples.length
+      : window.length !== expected || window.start + window.length > audio.samples.length
+  ) {
+    throw new DatasetError('has changed since it was uploaded: choose the folder again', path);
+  }
+  const clip = new Float32Array(config.clipSamples);
+  cutClip(audio.samples, audio.sampleRate, config, window.start, clip);
+  return clip;
 }
 
 function relativeKey(path: string): string {
@@ -158,6 +220,11 @@ export async function loadWavFolder(
   const y = new Uint8Array(total);
   const inValidation = new Uint8Array(total);
   const clip = new Float32Array(clipSamples);
+  // Where each sample's clip is (index in `files`, window at the file's rate): a few bytes each.
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+  const sourceFile = new Uint32Array(total);
+  const sourceStart = new Uint32Array(total);
+  const sourceLength = new Uint32Array(total);
   let n = 0;
   for (const [label, className] of classNames.entries()) {
     for (const file of grouped.classes.get(className)!) {
@@ -166,7 +233,11 @@ export async function loadWavFolder(
         file.path,
       );
       if (audio.samples.length === 0) throw new DatasetError('has no audio samples', file.path);
-      const had = fitClip(audio.samples, audio.sampleRate, extractor.config, clip);
+      const window = clipWindow(audio.samples, audio.sampleRate, extractor.config);
+      const had = cutClip(audio.samples, audio.sampleRate, extractor.config, window.start, clip);
+      sourceFile[n] = fileIndex.get(file)!;
+      sourceStart[n] = window.start;
+      sourceLength[n] = window.length;
       if (had !== undefined) {
         const seconds = (had / sampleRate).toFixed(2);
         const wanted = (clipSamples / sampleRate).toFixed(2);
@@ -188,6 +259,7 @@ export async function loadWavFolder(
 
   let train;
   let validation;
+  let validationIndices: ArrayLike<number>;
   const listed = inValidation.reduce((a, b) => a + b, 0);
   if (validationList.size > 0 && listed > 0 && listed < total) {
     const trainIdx: number[] = [];
@@ -202,11 +274,13 @@ export async function loadWavFolder(
     };
     train = take(trainIdx);
     validation = take(valIdx);
+    validationIndices = valIdx;
   } else {
     let splitWarnings: string[];
     ({
       train,
       validation,
+      validationIndices,
       warnings: splitWarnings,
     } = splitStratified(
       x,
@@ -240,6 +314,11 @@ export async function loadWavFolder(
     validation,
     normalisation: { scale: 1 / std, offset: -mean / std },
     frontEnd: { ...extractor.config },
+    validationSources: {
+      file: Uint32Array.from(validationIndices, (i) => sourceFile[i]),
+      start: Uint32Array.from(validationIndices, (i) => sourceStart[i]),
+      length: Uint32Array.from(validationIndices, (i) => sourceLength[i]),
+    },
   };
   assertDatasetConsistent(dataset);
   return { dataset, warnings };
