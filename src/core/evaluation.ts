@@ -3,19 +3,23 @@
 /** Which model a confusion matrix is of. */
 export type EvaluatedModel = 'float' | 'int8';
 
-/** A confusion matrix on the validation set, with pictures of a few samples per cell. */
-export interface ConfusionEvaluation {
-  model: EvaluatedModel;
-  classNames: string[];
+/** The figures of a confusion matrix on the validation set. */
+export interface ConfusionFigures {
   numClasses: number;
   /** counts[t * numClasses + p]: validation samples of true class t predicted as p. */
   counts: number[];
   total: number;
   accuracy: number;
-  /** Per class; null where no sample was predicted as it. */
+  /** Per class: of the samples predicted as it, the share that are it (null: none predicted). */
   precision: (number | null)[];
-  /** Per class; null where the class has no validation sample. */
+  /** Per class: of its samples, the share predicted as it (null: no samples). */
   recall: (number | null)[];
+}
+
+/** A confusion matrix on the validation set, with pictures of a few samples per cell. */
+export interface ConfusionEvaluation extends ConfusionFigures {
+  model: EvaluatedModel;
+  classNames: string[];
   /** Per cell (t * numClasses + p): indices into `samples` of its first few samples. */
   cellSamples: number[][];
   /** The listed samples as pictures: 0..255 per value, NHWC, each rescaled on its own. */
