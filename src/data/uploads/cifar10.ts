@@ -12,7 +12,7 @@ import {
   isSystemFile,
   readWithinLimit,
   resolveLimits,
-  splitStratified,
+  validationSplit,
   type UploadFile,
   type UploadLimits,
   type UploadResult,
@@ -168,31 +168,21 @@ export async function loadCifar10(
       `only one class ("${classNames[only]}", label ${only}) in ${trainFiles.map((f) => f.path).join(', ')}: training needs at least two classes; add the other data_batch_*.bin files`,
     );
   }
-  let train: DatasetSplit;
-  let validation: DatasetSplit;
-  if (testFiles.length > 0) {
-    train = trainAll;
-    validation = await read(testFiles);
-  } else {
-    let splitWarnings: string[];
-    ({
-      train,
-      validation,
-      warnings: splitWarnings,
-    } = splitStratified(
-      trainAll.x,
-      trainAll.y,
-      3 * PLANE,
-      10,
-      opts.validationFraction ?? 0.1,
-      opts.seed ?? 1,
+  const seed = opts.seed ?? 1;
+  const { train, validation } = validationSplit(
+    trainAll,
+    testFiles.length > 0 ? await read(testFiles) : undefined,
+    {
+      sampleLength: 3 * PLANE,
+      numClasses: 10,
+      validationFraction: opts.validationFraction ?? 0.1,
+      seed,
       classNames,
-    ));
-    warnings.push(...splitWarnings);
-    warnings.push(
-      `no test_batch.bin: held out ${validation.count} training images (seed ${opts.seed ?? 1}) for validation`,
-    );
-  }
+      heldOutNote: (count) =>
+        `no test_batch.bin: held out ${count} training images (seed ${seed}) for validation`,
+    },
+    warnings,
+  );
   const dataset: Dataset = {
     id: 'upload-cifar10',
     name: `CIFAR-10 (${train.count + validation.count} images)`,

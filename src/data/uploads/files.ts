@@ -291,6 +291,38 @@ export function splitStratified(
   };
 }
 
+/**
+ * The upload's own test split for validation, or, where it has none, a stratified share of
+ * the training samples held out (its warnings, and one saying so via `heldOutNote`, go to
+ * `warnings`).
+ */
+export function validationSplit(
+  trainAll: DatasetSplit,
+  test: DatasetSplit | undefined,
+  holdOut: {
+    sampleLength: number;
+    numClasses: number;
+    validationFraction: number;
+    seed: number;
+    classNames?: readonly string[];
+    heldOutNote: (count: number) => string;
+  },
+  warnings: string[],
+): { train: DatasetSplit; validation: DatasetSplit } {
+  if (test) return { train: trainAll, validation: test };
+  const split = splitStratified(
+    trainAll.x,
+    trainAll.y,
+    holdOut.sampleLength,
+    holdOut.numClasses,
+    holdOut.validationFraction,
+    holdOut.seed,
+    holdOut.classNames,
+  );
+  warnings.push(...split.warnings, holdOut.heldOutNote(split.validation.count));
+  return { train: split.train, validation: split.validation };
+}
+
 /** An id for an uploaded dataset: its kind plus a slug of its name. */
 export function uploadId(kind: string, name: string): string {
   const slug = name

@@ -16,7 +16,7 @@ import {
   isSystemFile,
   readWithinLimit,
   resolveLimits,
-  splitStratified,
+  validationSplit,
   type UploadFile,
   type UploadLimits,
   type UploadResult,
@@ -327,30 +327,19 @@ export async function loadMnistIdx(
     { y: trainAll.y, file: pairs.train.labels!.file.path },
     testAll ? { y: testAll.y, file: pairs.test.labels!.file.path } : undefined,
   );
-  let train: DatasetSplit;
-  let validation: DatasetSplit;
-  if (testAll) {
-    train = { x: trainAll.x, y: trainAll.y, count: trainAll.count };
-    validation = { x: testAll.x, y: testAll.y, count: testAll.count };
-  } else {
-    let splitWarnings: string[];
-    ({
-      train,
-      validation,
-      warnings: splitWarnings,
-    } = splitStratified(
-      trainAll.x,
-      trainAll.y,
-      h * w,
+  const { train, validation } = validationSplit(
+    { x: trainAll.x, y: trainAll.y, count: trainAll.count },
+    testAll && { x: testAll.x, y: testAll.y, count: testAll.count },
+    {
+      sampleLength: h * w,
       numClasses,
-      opts.validationFraction ?? 1 / 6,
-      opts.seed ?? 1,
-    ));
-    warnings.push(...splitWarnings);
-    warnings.push(
-      `no t10k/test files: held out ${validation.count} training images for validation`,
-    );
-  }
+      validationFraction: opts.validationFraction ?? 1 / 6,
+      seed: opts.seed ?? 1,
+      heldOutNote: (count) =>
+        `no t10k/test files: held out ${count} training images for validation`,
+    },
+    warnings,
+  );
   const dataset: Dataset = {
     id: 'upload-idx',
     name: `IDX images (${train.count + validation.count}, ${h}×${w})`,
