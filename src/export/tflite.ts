@@ -119,12 +119,8 @@ type OptionField =
 const int8 = (value: number, otherwise = 0): OptionField => ['int8', value, otherwise];
 const int32 = (value: number, otherwise = 0): OptionField => ['int32', value, otherwise];
 
-/** A builtin-options table whose fields are slots 0, 1, … in order. */
-function optionsTable(
-  b: Builder,
-  type: number,
-  fields: readonly OptionField[],
-): { type: number; offset: Offset } {
+/** A table whose fields are slots 0, 1, … in order (vectors and strings written before). */
+function table(b: Builder, fields: readonly OptionField[]): Offset {
   b.startObject(fields.length);
   fields.forEach((field, slot) => {
     if (field[0] === 'offset') b.addFieldOffset(slot, field[1], 0);
@@ -132,7 +128,16 @@ function optionsTable(
     else if (field[0] === 'int32') b.addFieldInt32(slot, field[1], field[2]);
     else b.addFieldFloat32(slot, field[1], field[2]);
   });
-  return { type, offset: b.endObject() };
+  return b.endObject();
+}
+
+/** A builtin-options table of the given union type. */
+function optionsTable(
+  b: Builder,
+  type: number,
+  fields: readonly OptionField[],
+): { type: number; offset: Offset } {
+  return { type, offset: table(b, fields) };
 }
 
 function builtinOptions(
@@ -281,26 +286,20 @@ export function writeTflite(
   const sgOutputs = int32Vector(b, [model.outputTensor]);
   const operatorsVec = offsetVector(b, operatorOffsets);
   const sgName = b.createString('main');
-  b.startObject(5);
-  b.addFieldOffset(0, tensorsVec, 0);
-  b.addFieldOffset(1, sgInputs, 0);
-  b.addFieldOffset(2, sgOutputs, 0);
-  b.addFieldOffset(3, operatorsVec, 0);
-  b.addFieldOffset(4, sgName, 0);
-  const subgraph = b.endObject();
+  const subgraph = table(
+    b,
+    [tensorsVec, sgInputs, sgOutputs, operatorsVec, sgName].map((o) => ['offset', o] as const),
+  );
 
   // Model: version 0, operator_codes 1, subgraphs 2, description 3, buffers 4.
   const codesVec = offsetVector(b, codeOffsets);
   const subgraphsVec = offsetVector(b, [subgraph]);
   const descriptionStr = b.createString(description);
   const buffersVec = offsetVector(b, buffers);
-  b.startObject(5);
-  b.addFieldInt32(0, TFLITE_SCHEMA_VERSION, 0);
-  b.addFieldOffset(1, codesVec, 0);
-  b.addFieldOffset(2, subgraphsVec, 0);
-  b.addFieldOffset(3, descriptionStr, 0);
-  b.addFieldOffset(4, buffersVec, 0);
-  const root = b.endObject();
+  const root = table(b, [
+    int32(TFLITE_SCHEMA_VERSION),
+    ...[codesVec, subgraphsVec, descriptionStr, buffersVec].map((o) => ['offset', o] as const),
+  ]);
   b.finish(root, TFLITE_FILE_IDENTIFIER);
   // Copy out: asUint8Array() is a view into the builder's larger backing store.
   return b.asUint8Array().slice();

@@ -42,22 +42,12 @@ describe('uploads handed over in slices', () => {
     await session.handle({ type: 'init', backends: ['cpu'] });
     const batch = (offset: number) =>
       new Blob([makeCifarBatch(Array.from({ length: 100 }, (_, i) => (i + offset) % 10)).slice()]);
+    const handOver = (uploadId: number, path: string, file: Blob) =>
+      session.handle({ type: 'uploadFiles', uploadId, files: [{ path, file }] });
     // An older choice's slice, then the two slices of the new one.
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 1,
-      files: [{ path: 'other.bin', file: batch(5) }],
-    });
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 2,
-      files: [{ path: 'data_batch_1.bin', file: batch(0) }],
-    });
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 2,
-      files: [{ path: 'data_batch_2.bin', file: batch(3) }],
-    });
+    await handOver(1, 'other.bin', batch(5));
+    await handOver(2, 'data_batch_1.bin', batch(0));
+    await handOver(2, 'data_batch_2.bin', batch(3));
     await session.handle({
       type: 'loadDataset',
       requestId: 1,
