@@ -30,7 +30,6 @@ import {
   forEachPoolWindow,
   forEachWindow,
   runFloat,
-  type PoolGeometry,
   type WindowGeometry,
 } from './reference';
 
@@ -266,10 +265,10 @@ function pool(
   clampAct: (v: number) => number,
 ): Int8Array {
   const out = new Int8Array(sizeOf(outT.shape));
-  const geometry: PoolGeometry = {
+  const geometry: WindowGeometry = {
     input: inT.shape.slice(1),
     output: outT.shape.slice(1),
-    poolSize: op.kernelSize as readonly [number, number],
+    window: op.kernelSize as readonly [number, number],
     strides: op.strides as readonly [number, number],
     padding: op.padding as 'same' | 'valid',
   };

@@ -268,15 +268,6 @@ export function forEachWindow(
   }
 }
 
-/** Input and output geometry of a pooling window: [h, w, c] in, [oh, ow] out. */
-export interface PoolGeometry {
-  readonly input: readonly number[];
-  readonly output: readonly number[];
-  readonly poolSize: readonly [number, number];
-  readonly strides: readonly [number, number];
-  readonly padding: 'same' | 'valid';
-}
-
 /**
  * Visits every pooling window (NHWC, padding cells skipped) and gives its output index, the
  * largest value, the sum and the count of the cells inside the input: the float and the int8
@@ -284,34 +275,31 @@ export interface PoolGeometry {
  */
 export function forEachPoolWindow(
   x: ArrayLike<number>,
-  g: PoolGeometry,
+  g: WindowGeometry,
   emit: (outIndex: number, max: number, sum: number, count: number) => void,
 ): void {
   const c = g.input[2];
   const best = new Float64Array(c);
   const sum = new Float64Array(c);
   let count = 0;
-  forEachWindow(
-    { ...g, window: g.poolSize },
-    {
-      start: () => {
-        best.fill(-Infinity);
-        sum.fill(0);
-        count = 0;
-      },
-      tap: (inPixel) => {
-        for (let ch = 0; ch < c; ch++) {
-          const v = x[inPixel * c + ch];
-          if (v > best[ch]) best[ch] = v;
-          sum[ch] += v;
-        }
-        count++;
-      },
-      end: (outPixel) => {
-        for (let ch = 0; ch < c; ch++) emit(outPixel * c + ch, best[ch], sum[ch], count);
-      },
+  forEachWindow(g, {
+    start: () => {
+      best.fill(-Infinity);
+      sum.fill(0);
+      count = 0;
     },
-  );
+    tap: (inPixel) => {
+      for (let ch = 0; ch < c; ch++) {
+        const v = x[inPixel * c + ch];
+        if (v > best[ch]) best[ch] = v;
+        sum[ch] += v;
+      }
+      count++;
+    },
+    end: (outPixel) => {
+      for (let ch = 0; ch < c; ch++) emit(outPixel * c + ch, best[ch], sum[ch], count);
+    },
+  });
 }
 
 function pool(
@@ -326,7 +314,7 @@ function pool(
     {
       input: inShape,
       output: outShape,
-      poolSize: node.poolSize as readonly [number, number],
+      window: node.poolSize as readonly [number, number],
       strides: node.strides,
       padding: node.padding,
     },
