@@ -4,8 +4,9 @@
  * (R, G, B), each row-major. We store NHWC uint8. test_batch.bin becomes the validation split
  * when given; otherwise a seeded stratified split of the training batches.
  */
-import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, type DatasetSplit } from '../dataset';
 import {
+  uploadedImages,
   baseName,
   checkDatasetBytes,
   extensionOf,
@@ -183,17 +184,16 @@ export async function loadCifar10(
     },
     warnings,
   );
-  const dataset: Dataset = {
-    id: 'upload-cifar10',
-    name: `CIFAR-10 (${train.count + validation.count} images)`,
-    source: 'upload',
-    inputShape: [32, 32, 3],
-    numClasses: 10,
-    classNames,
-    train,
-    validation,
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return { dataset, warnings };
+  return uploadedImages(
+    {
+      id: 'upload-cifar10',
+      name: `CIFAR-10 (${train.count + validation.count} images)`,
+      inputShape: [32, 32, 3],
+      numClasses: 10,
+      classNames,
+      train,
+      validation,
+    },
+    warnings,
+  );
 }

@@ -3,7 +3,7 @@
  * is read, class-folder layout and the stratified split of the result.
  */
 import { gatherSplit, stratifiedSplit } from '../batches';
-import { DatasetError, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
 
 /** One uploaded file; `path` is webkitRelativePath (e.g. "root/cat/001.png") or the name. */
 export interface UploadFile {
@@ -17,6 +17,20 @@ export interface UploadResult {
   dataset: Dataset;
   /** Human-readable notes (skipped files, padded clips …), each naming its file. */
   warnings: string[];
+}
+
+/** An uploaded image dataset (pixels 0…255 scaled to [0, 1]), checked, with its warnings. */
+export function uploadedImages(
+  dataset: Omit<Dataset, 'source' | 'normalisation'>,
+  warnings: string[],
+): UploadResult {
+  const checked: Dataset = {
+    ...dataset,
+    source: 'upload',
+    normalisation: { scale: 1 / 255, offset: 0 },
+  };
+  assertDatasetConsistent(checked);
+  return { dataset: checked, warnings };
 }
 
 const MiB = 1024 * 1024;

@@ -8,8 +8,9 @@
  * is refused there), and the stream is cut just past the size the header declares, so a small
  * .gz that inflates to gigabytes costs no more than what it admits to.
  */
-import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, type DatasetSplit } from '../dataset';
 import {
+  uploadedImages,
   baseName,
   checkDatasetBytes,
   formatBytes,
@@ -340,17 +341,16 @@ export async function loadMnistIdx(
     },
     warnings,
   );
-  const dataset: Dataset = {
-    id: 'upload-idx',
-    name: `IDX images (${train.count + validation.count}, ${h}×${w})`,
-    source: 'upload',
-    inputShape: [h, w, 1],
-    numClasses,
-    classNames: Array.from({ length: numClasses }, (_, i) => String(i)),
-    train,
-    validation,
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return { dataset, warnings };
+  return uploadedImages(
+    {
+      id: 'upload-idx',
+      name: `IDX images (${train.count + validation.count}, ${h}×${w})`,
+      inputShape: [h, w, 1],
+      numClasses,
+      classNames: Array.from({ length: numClasses }, (_, i) => String(i)),
+      train,
+      validation,
+    },
+    warnings,
+  );
 }
