@@ -9,6 +9,7 @@ import { createResourceEstimator } from '../train/estimator';
 import { PruningTrainer } from '../train/trainer';
 import { RunExporter } from './exports';
 import type { RunSummary } from './protocol';
+import { testTrainerSettings } from '../testing/trainerSettings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -29,17 +30,14 @@ describe('RunExporter', () => {
     const trainer = new PruningTrainer(
       analysed,
       dataset,
-      {
+      testTrainerSettings({
         totalSteps: 12,
         warmupFraction: 0.25,
-        pruneFraction: 0.5,
         batchSize: 8,
-        learningRate: 0.01,
         seed: 4,
         budgets: { flash: unpruned.flash * 0.7 },
-        validationEvery: 0,
         validationSamples: 50,
-      },
+      }),
       estimator,
     );
     while (!trainer.done) await trainer.trainStep();
