@@ -9,21 +9,17 @@ import { layers } from './exampleGraphs';
 
 export { seededRandom };
 
+type ConvArgs = Parameters<typeof layers.conv>;
+type DepthwiseArgs = Parameters<typeof layers.depthwise>;
+
 export function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 }
 
 /** The exporter tests' builders: biased layers by default, the input always named 'input'. */
-const conv = (
-  id: string,
-  input: string,
-  filters: number,
-  k = 3,
-  s = 1,
-  padding: Padding = 'same',
-  useBias = true,
-): GraphNode => layers.conv(id, input, filters, k, s, padding, useBias);
-const dw = (id: string, input: string, k = 3, s = 1, useBias = true): GraphNode =>
+const conv = (...[id, input, filters, k, s, padding, useBias = true]: ConvArgs): GraphNode =>
+  layers.conv(id, input, filters, k, s, padding, useBias);
+const dw = (...[id, input, k, s, useBias = true]: DepthwiseArgs): GraphNode =>
   layers.depthwise(id, input, k, s, useBias);
 const unary = (
   id: string,
