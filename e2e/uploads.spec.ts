@@ -24,35 +24,43 @@ async function uploadAndTrain(
   await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);
 }
 
-test('an uploaded image folder (one sub-folder per class) becomes a trainable dataset', async ({
-  page,
-  foreignRequests: _f,
-  pageErrors: _e,
-}) => {
-  test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 8; i++) {
-    files[`bright/${i}.png`] = grayPng(20, (x, y) => 180 + ((x * y + i) % 60));
-    files[`stripes/${i}.png`] = grayPng(20, (x) => (x % 4 < 2 ? 255 : 0));
-  }
-  const folder = writeFolder('patterns', files);
-  await uploadAndTrain(page, 'image-folder', folder, /2 classes/);
-});
+/** Folders of generated files that the studio loads and trains on, one test each. */
+const TRAINABLE = [
+  {
+    title: 'an uploaded image folder (one sub-folder per class) becomes a trainable dataset',
+    format: 'image-folder',
+    folder: 'patterns',
+    summary: /2 classes/,
+    files: (i: number): Record<string, Buffer> => ({
+      [`bright/${i}.png`]: grayPng(20, (x, y) => 180 + ((x * y + i) % 60)),
+      [`stripes/${i}.png`]: grayPng(20, (x) => (x % 4 < 2 ? 255 : 0)),
+    }),
+    perClass: 8,
+  },
+  {
+    title: 'an uploaded WAV folder (one sub-folder per keyword) becomes MFCC features and trains',
+    format: 'wav-folder',
+    folder: 'keywords',
+    summary: /49×10×1 inputs, 2 classes/,
+    files: (i: number): Record<string, Buffer> => ({
+      [`low/${i}.wav`]: toneWav(300 + 20 * i, 1),
+      [`high/${i}.wav`]: toneWav(2500 + 50 * i, 1),
+    }),
+    perClass: 6,
+  },
+];
 
-test('an uploaded WAV folder (one sub-folder per keyword) becomes MFCC features and trains', async ({
-  page,
-  foreignRequests: _f,
-  pageErrors: _e,
-}) => {
-  test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 6; i++) {
-    files[`low/${i}.wav`] = toneWav(300 + 20 * i, 1);
-    files[`high/${i}.wav`] = toneWav(2500 + 50 * i, 1);
-  }
-  const folder = writeFolder('keywords', files);
-  await uploadAndTrain(page, 'wav-folder', folder, /49×10×1 inputs, 2 classes/);
-});
+for (const upload of TRAINABLE) {
+  test(upload.title, async ({ page, foreignRequests: _f, pageErrors: _e }) => {
+    test.setTimeout(240_000);
+    const files = Object.assign(
+      {},
+      ...Array.from({ length: upload.perClass }, (_, i) => upload.files(i)),
+    ) as Record<string, Buffer>;
+    const folder = writeFolder(upload.folder, files);
+    await uploadAndTrain(page, upload.format, folder, upload.summary);
+  });
+}
 
 test('a folder with only one class is refused with a message naming the problem', async ({
   page,
