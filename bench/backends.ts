@@ -12,7 +12,7 @@ import { createResourceEstimator } from '../src/train/estimator';
 import { PruningTrainer } from '../src/train/trainer';
 import { median } from './stats';
 import { randomDataset } from './synthetic';
-import type { Progress } from './timing';
+import { endlessRun, type Progress } from './timing';
 
 /** A network of the backend table: 'net-A', 'net-B' or a zoo id, at one batch size. */
 export interface StepNet {
@@ -143,18 +143,7 @@ export async function measureStepTimes(
       trainer = new PruningTrainer(
         analysed,
         dataset,
-        {
-          totalSteps: 1_000_000,
-          warmupFraction: 0,
-          pruneFraction: 1,
-          batchSize: batch,
-          learningRate: 0.002,
-          seed: 1,
-          budgets: {},
-          validationEvery: 0,
-          validationSamples: 0,
-          pruning: false,
-        },
+        endlessRun(batch, { pruning: false }),
         estimator,
       );
       for (let i = 0; i < warmupSteps; i++) await timedStep(trainer);

@@ -60,6 +60,28 @@ function buildZoo(model: string, width: number, dataset: Dataset): AnalysedGraph
   );
 }
 
+/**
+ * Trainer settings for timing steps: a run that never ends and is always in its pruning
+ * phase (with `pruning: false`, plain training), learning rate 0.002 and seed 1 unless given.
+ */
+export function endlessRun(
+  batchSize: number,
+  overrides: Partial<TrainerSettings> = {},
+): TrainerSettings {
+  return {
+    totalSteps: 1_000_000,
+    warmupFraction: 0,
+    pruneFraction: 1,
+    batchSize,
+    learningRate: 0.002,
+    seed: 1,
+    budgets: {},
+    validationEvery: 0,
+    validationSamples: 0,
+    ...overrides,
+  };
+}
+
 async function timedStep(trainer: PruningTrainer): Promise<number> {
   const began = performance.now();
   await trainer.trainStep();
@@ -227,17 +249,7 @@ export async function measureThroughput(
       trainer = new PruningTrainer(
         analysed,
         dataset,
-        {
-          totalSteps: 1_000_000,
-          warmupFraction: 0,
-          pruneFraction: 1,
-          batchSize: config.batch,
-          learningRate: 0.002,
-          seed: 1,
-          budgets: { flash: full.flash / 4 },
-          validationEvery: 0,
-          validationSamples: 0,
-        },
+        endlessRun(config.batch, { budgets: { flash: full.flash / 4 } }),
         estimator,
       );
       for (let i = 0; i < config.warmupSteps; i++) await timedStep(trainer);

@@ -76,8 +76,9 @@ function stepsInWorker(job: StepWorkerJob): Promise<WorkerOutcome> {
   }).finally(() => worker.terminate());
 }
 
-async function run(job: PageJob): Promise<PageResult> {
-  const result: PageResult = {
+/** A result with this page's facts and nothing measured yet. */
+function emptyResult(job: PageJob): PageResult {
+  return {
     backend: job.backend,
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
@@ -85,6 +86,10 @@ async function run(job: PageJob): Promise<PageResult> {
     overhead: [],
     throughput: [],
   };
+}
+
+async function run(job: PageJob): Promise<PageResult> {
+  const result = emptyResult(job);
   result.crossOriginIsolated = globalThis.crossOriginIsolated === true;
   if (job.backend === 'wasm') {
     if (job.steps) {
@@ -161,12 +166,7 @@ loaded
   .catch((error: unknown) => {
     log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     window.benchResult = {
-      backend: job.backend,
-      userAgent: navigator.userAgent,
-      hardwareConcurrency: navigator.hardwareConcurrency,
-      device: '',
-      overhead: [],
-      throughput: [],
+      ...emptyResult(job),
       error: error instanceof Error ? error.message : String(error),
     };
   });

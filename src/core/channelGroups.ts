@@ -223,15 +223,8 @@ export interface MaskPoint {
   readonly segments: ChannelSegment[];
 }
 
-const MASKABLE_OPS = new Set<GraphNode['op']>([
-  'conv2d',
-  'depthwiseConv2d',
-  'dense',
-  'batchNorm',
-  'relu',
-  'relu6',
-]);
 const CHAIN_OPS = new Set<GraphNode['op']>(['batchNorm', 'relu', 'relu6']);
+const MASKABLE_OPS = new Set<GraphNode['op']>(['conv2d', 'depthwiseConv2d', 'dense', ...CHAIN_OPS]);
 
 /**
  * A node gets a mask point if it is a conv/depthwise/dense/batchNorm/relu/relu6, its output

@@ -3,19 +3,23 @@
 /** Which model a confusion matrix is of. */
 export type EvaluatedModel = 'float' | 'int8';
 
-/** A confusion matrix on the validation set, with pictures of a few samples per cell. */
-export interface ConfusionEvaluation {
-  model: EvaluatedModel;
-  classNames: string[];
+/** The figures of a confusion matrix on the validation set. */
+export interface ConfusionFigures {
   numClasses: number;
   /** counts[t * numClasses + p]: validation samples of true class t predicted as p. */
   counts: number[];
   total: number;
   accuracy: number;
-  /** Per class; null where no sample was predicted as it. */
+  /** Per class: of the samples predicted as it, the share that are it (null: none predicted). */
   precision: (number | null)[];
-  /** Per class; null where the class has no validation sample. */
+  /** Per class: of its samples, the share predicted as it (null: no samples). */
   recall: (number | null)[];
+}
+
+/** A confusion matrix on the validation set, with pictures of a few samples per cell. */
+export interface ConfusionEvaluation extends ConfusionFigures {
+  model: EvaluatedModel;
+  classNames: string[];
   /**
    * The samples are clips of an audio upload: the worker can decode one again to listen to
    * (the sampleAudio command) while it holds the run.

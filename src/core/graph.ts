@@ -22,21 +22,21 @@ export interface InputNode extends NodeBase {
   readonly shape: readonly [number, number, number];
 }
 
-export interface Conv2DNode extends NodeBase {
-  readonly op: 'conv2d';
-  readonly filters: number;
+/** What a 2-D convolution and a depthwise one share: the sliding kernel and the bias. */
+interface ConvolutionBase extends NodeBase {
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
   readonly useBias: boolean;
 }
 
-export interface DepthwiseConv2DNode extends NodeBase {
+export interface Conv2DNode extends ConvolutionBase {
+  readonly op: 'conv2d';
+  readonly filters: number;
+}
+
+export interface DepthwiseConv2DNode extends ConvolutionBase {
   readonly op: 'depthwiseConv2d';
-  readonly kernelSize: readonly [number, number];
-  readonly strides: readonly [number, number];
-  readonly padding: Padding;
-  readonly useBias: boolean;
 }
 
 export interface DenseNode extends NodeBase {

@@ -236,24 +236,11 @@ function inferShape(node: GraphNode, inputs: number[][]): number[] {
       requirePositiveInts(node, 'input shape', node.shape);
       return [...node.shape];
     case 'conv2d':
-      requirePositiveInts(node, 'filters', [node.filters]);
-      return windowedShape(
-        node,
-        inputs[0],
-        node.kernelSize,
-        node.strides,
-        node.padding,
-        node.filters,
-      );
-    case 'depthwiseConv2d':
-      return windowedShape(
-        node,
-        inputs[0],
-        node.kernelSize,
-        node.strides,
-        node.padding,
-        inputs[0][2],
-      );
+    case 'depthwiseConv2d': {
+      if (node.op === 'conv2d') requirePositiveInts(node, 'filters', [node.filters]);
+      const channels = node.op === 'conv2d' ? node.filters : inputs[0][2];
+      return windowedShape(node, inputs[0], node.kernelSize, node.strides, node.padding, channels);
+    }
     case 'maxPool':
     case 'avgPool':
       return windowedShape(

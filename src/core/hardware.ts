@@ -145,6 +145,19 @@ export interface BoardProfile {
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
+export const CUSTOM_BOARD_ID = 'custom';
+
+const NUCLEO_F412ZG: BoardProfile = {
+  id: 'nucleo-f412zg',
+  name: 'NUCLEO-F412ZG',
+  core: 'cortex-m4',
+  clockMHz: 100,
+  flashBytes: 1 * MiB,
+  ramBytes: 256 * KiB,
+  runtimeFlashBytes: 150 * KiB,
+  runtimeRamBytes: 16 * KiB,
+};
+
 /*
  * Runtime estimates: a TFLM application with the operators used here and CMSIS-NN kernels
  * is typically 100–200 KB of code on Cortex-M (TFLM's own size reports for its examples
@@ -164,16 +177,7 @@ export const BOARDS: readonly BoardProfile[] = [
     runtimeFlashBytes: 150 * KiB,
     runtimeRamBytes: 16 * KiB,
   },
-  {
-    id: 'nucleo-f412zg',
-    name: 'NUCLEO-F412ZG',
-    core: 'cortex-m4',
-    clockMHz: 100,
-    flashBytes: 1 * MiB,
-    ramBytes: 256 * KiB,
-    runtimeFlashBytes: 150 * KiB,
-    runtimeRamBytes: 16 * KiB,
-  },
+  NUCLEO_F412ZG,
   {
     id: 'nucleo-h743zi',
     name: 'NUCLEO-H743ZI',
@@ -215,19 +219,9 @@ export const BOARDS: readonly BoardProfile[] = [
     runtimeFlashBytes: 250 * KiB,
     runtimeRamBytes: 32 * KiB,
   },
-  {
-    id: 'custom',
-    name: 'Custom board',
-    core: 'cortex-m4',
-    clockMHz: 100,
-    flashBytes: 1 * MiB,
-    ramBytes: 256 * KiB,
-    runtimeFlashBytes: 150 * KiB,
-    runtimeRamBytes: 16 * KiB,
-  },
+  // A custom board starts from the F412ZG's figures; the board form edits them.
+  { ...NUCLEO_F412ZG, id: CUSTOM_BOARD_ID, name: 'Custom board' },
 ];
-
-export const CUSTOM_BOARD_ID = 'custom';
 
 /** Every core family the latency model knows, in the order the board form lists them. */
 export const CORE_FAMILIES: readonly CoreFamily[] = [

@@ -8,27 +8,19 @@ import {
   trainingMemory,
   trainingMemoryProblem,
 } from './trainingMemory';
+import { layers as L } from '../testing/exampleGraphs';
 
 /** 8×8×1 → conv 3×3 (4 filters, bias, same) → batch norm → relu → flatten → dense 10. */
 const small: NetworkGraph = {
   name: 'small',
   output: 'fc',
   nodes: [
-    { id: 'in', op: 'input', inputs: [], shape: [8, 8, 1] },
-    {
-      id: 'conv',
-      op: 'conv2d',
-      inputs: ['in'],
-      filters: 4,
-      kernelSize: [3, 3],
-      strides: [1, 1],
-      padding: 'same',
-      useBias: true,
-    },
-    { id: 'bn', op: 'batchNorm', inputs: ['conv'] },
-    { id: 'relu', op: 'relu', inputs: ['bn'] },
-    { id: 'flat', op: 'flatten', inputs: ['relu'] },
-    { id: 'fc', op: 'dense', inputs: ['flat'], units: 10, useBias: true },
+    L.input('in', [8, 8, 1]),
+    L.conv('conv', 'in', 4, 3, 1, 'same', true),
+    L.bn('bn', 'conv'),
+    L.relu('relu', 'bn'),
+    L.flatten('flat', 'relu'),
+    L.dense('fc', 'flat', 10),
   ],
 };
 

@@ -57,30 +57,23 @@ export function frameCount(config: KwsFrontEndConfig): number {
   return 1 + Math.floor((config.clipSamples - config.windowSamples) / config.hopSamples);
 }
 
+const POSITIVE_INTS = [
+  'sampleRate',
+  'clipSamples',
+  'windowSamples',
+  'hopSamples',
+  'fftSize',
+  'melBands',
+  'mfccCount',
+] as const satisfies readonly (keyof KwsFrontEndConfig)[];
+
 /** Checks a configuration; returns the list of problems (empty when usable). */
 export function kwsConfigProblems(config: KwsFrontEndConfig): string[] {
   const problems: string[] = [];
-  const {
-    sampleRate,
-    clipSamples,
-    windowSamples,
-    hopSamples,
-    fftSize,
-    melBands,
-    lowHz,
-    highHz,
-    mfccCount,
-  } = config;
-  const positiveInts = {
-    sampleRate,
-    clipSamples,
-    windowSamples,
-    hopSamples,
-    fftSize,
-    melBands,
-    mfccCount,
-  };
-  for (const [name, value] of Object.entries(positiveInts)) {
+  const { sampleRate, clipSamples, windowSamples, fftSize, melBands, lowHz, highHz, mfccCount } =
+    config;
+  for (const name of POSITIVE_INTS) {
+    const value = config[name];
     if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive integer`);
   }
   if ((fftSize & (fftSize - 1)) !== 0) problems.push('fftSize must be a power of two');

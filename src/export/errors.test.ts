@@ -6,6 +6,7 @@ import { runFloat } from './reference';
 import { buildLayersModel } from './tfjs';
 import { exportTflite } from './tflite';
 import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
+import { layers as L } from '../testing/exampleGraphs';
 
 function withNode(extra: GraphNode): ExportableModel {
   const base = testModels(1)[0];
@@ -55,10 +56,7 @@ describe('exporters in bad states', () => {
     const graph: NetworkGraph = {
       name: 'bad dense',
       output: 'fc',
-      nodes: [
-        { id: 'input', op: 'input', inputs: [], shape: [4, 4, 1] },
-        { id: 'fc', op: 'dense', inputs: ['input'], units: 2, useBias: true },
-      ],
+      nodes: [L.input('input', [4, 4, 1]), L.dense('fc', 'input', 2)],
     };
     expect(() =>
       analyseExportable({ graph, weights: {}, normalisation: { scale: 1, offset: 0 } }),
@@ -69,18 +67,9 @@ describe('exporters in bad states', () => {
       name: 'bad add',
       output: 'add',
       nodes: [
-        { id: 'input', op: 'input', inputs: [], shape: [4, 4, 1] },
-        {
-          id: 'c',
-          op: 'conv2d',
-          inputs: ['input'],
-          filters: 2,
-          kernelSize: [1, 1],
-          strides: [1, 1],
-          padding: 'same',
-          useBias: false,
-        },
-        { id: 'add', op: 'add', inputs: ['input', 'c'] },
+        L.input('input', [4, 4, 1]),
+        L.conv('c', 'input', 2, 1, 1, 'same', false),
+        L.add('add', ['input', 'c']),
       ],
     };
     expect(() => analyseExportable(withRandomWeights(add, 1))).toThrow(

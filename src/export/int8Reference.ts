@@ -15,7 +15,7 @@
  */
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './int8Arithmetic';
 import { softmaxInt8 } from './int8Softmax';
-import { ExportError, padBefore, sizeOf, type ExportableModel } from './model';
+import { ExportError, sizeOf, type ExportableModel } from './model';
 import {
   activationRange,
   clampInt8,
@@ -25,7 +25,13 @@ import {
   type QuantizedModel,
   type TensorQuantParams,
 } from './quantize';
-import { argmaxRows, forEachPoolWindow, runFloat, type PoolGeometry } from './reference';
+import {
+  argmaxRows,
+  forEachPoolWindow,
+  forEachWindow,
+  runFloat,
+  type WindowGeometry,
+} from './reference';
 
 const f32 = Math.fround;
 
@@ -211,44 +217,42 @@ function weightedKernel(
   const [, h, wd, cin] = inT.shape;
   const [, oh, ow] = outT.shape;
   const [kh, kw] = op.kernelSize as readonly [number, number];
-  const [sh, sw] = op.strides as readonly [number, number];
-  const padding = op.padding as 'same' | 'valid';
-  const pt = padBefore(h, kh, sh, padding);
-  const pl = padBefore(wd, kw, sw, padding);
+  const geometry: WindowGeometry = {
+    input: [h, wd],
+    output: [oh, ow],
+    window: [kh, kw],
+    strides: op.strides as readonly [number, number],
+    padding: op.padding as 'same' | 'valid',
+  };
   const depthwise = op.kind === 'DEPTHWISE_CONV_2D';
+  const spatial = kh * kw * cin;
   return (values) => {
     const x = values.get(op.inputs[0]) as Int8Array;
     const out = new Int8Array(outSize);
     const acc = new Float64Array(cout);
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
+    forEachWindow(geometry, {
+      start: () => {
         for (let c = 0; c < cout; c++) acc[c] = bias[c];
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky - pt;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw + kx - pl;
-            if (ix < 0 || ix >= wd) continue;
-            const xBase = (iy * wd + ix) * cin;
-            if (depthwise) {
-              const wBase = (ky * kw + kx) * cout;
-              for (let c = 0; c < cout; c++)
-                acc[c] += (x[xBase + c] - inP.zeroPoint) * w[wBase + c];
-            } else {
-              const spatial = kh * kw * cin;
-              const wOff = (ky * kw + kx) * cin;
-              for (let c = 0; c < cin; c++) {
-                const xv = x[xBase + c] - inP.zeroPoint;
-                if (xv === 0) continue;
-                for (let o = 0; o < cout; o++) acc[o] += xv * w[o * spatial + wOff + c];
-              }
-            }
+      },
+      tap: (inPixel, tapIndex) => {
+        const xBase = inPixel * cin;
+        if (depthwise) {
+          const wBase = tapIndex * cout;
+          for (let c = 0; c < cout; c++) acc[c] += (x[xBase + c] - inP.zeroPoint) * w[wBase + c];
+        } else {
+          const wOff = tapIndex * cin;
+          for (let c = 0; c < cin; c++) {
+            const xv = x[xBase + c] - inP.zeroPoint;
+            if (xv === 0) continue;
+            for (let o = 0; o < cout; o++) acc[o] += xv * w[o * spatial + wOff + c];
           }
         }
-        const base = (oy * ow + ox) * cout;
+      },
+      end: (outPixel) => {
+        const base = outPixel * cout;
         for (let c = 0; c < cout; c++) out[base + c] = finish(acc[c], c);
-      }
-    }
+      },
+    });
     return out;
   };
 }
@@ -261,10 +265,10 @@ function pool(
   clampAct: (v: number) => number,
 ): Int8Array {
   const out = new Int8Array(sizeOf(outT.shape));
-  const geometry: PoolGeometry = {
+  const geometry: WindowGeometry = {
     input: inT.shape.slice(1),
     output: outT.shape.slice(1),
-    poolSize: op.kernelSize as readonly [number, number],
+    window: op.kernelSize as readonly [number, number],
     strides: op.strides as readonly [number, number],
     padding: op.padding as 'same' | 'valid',
   };

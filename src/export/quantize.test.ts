@@ -17,6 +17,7 @@ import {
 } from './quantize';
 import { randomInputs, seededRandom, testModels, withRandomWeights } from '../testing/exportModels';
 import { extraGraphs } from '../../scripts/tflm/suite';
+import { layers as L } from '../testing/exampleGraphs';
 
 const CALIBRATION = 32;
 const EVALUATION = 200;
@@ -242,20 +243,11 @@ describe('quantizeModel', () => {
       name: 'dead layer',
       output: 'fc',
       nodes: [
-        { id: 'input', op: 'input', inputs: [], shape: [4, 4, 1] },
-        {
-          id: 'dead',
-          op: 'conv2d',
-          inputs: ['input'],
-          filters: 2,
-          kernelSize: [3, 3],
-          strides: [1, 1],
-          padding: 'same',
-          useBias: true,
-        },
-        { id: 'dead_relu', op: 'relu', inputs: ['dead'] },
-        { id: 'gap', op: 'globalAvgPool', inputs: ['dead_relu'] },
-        { id: 'fc', op: 'dense', inputs: ['gap'], units: 2, useBias: true },
+        L.input('input', [4, 4, 1]),
+        L.conv('dead', 'input', 2, 3, 1, 'same', true),
+        L.relu('dead_relu', 'dead'),
+        L.gap('gap', 'dead_relu'),
+        L.dense('fc', 'gap', 2),
       ],
     };
     const model = withRandomWeights(graph, 2);

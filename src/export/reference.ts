@@ -192,50 +192,80 @@ function conv2d(
   node: WindowOp,
   depthwise: boolean,
 ): Float32Array {
-  const [h, wd, cin] = inShape;
-  const [oh, ow, cout] = outShape;
+  const [, , cin] = inShape;
+  const [, , cout] = outShape;
   const [kh, kw] = node.kernelSize as readonly [number, number];
-  const [sh, sw] = node.strides;
-  const pt = padBefore(h, kh, sh, node.padding);
-  const pl = padBefore(wd, kw, sw, node.padding);
-  const out = new Float32Array(oh * ow * cout);
+  const out = new Float32Array(outShape[0] * outShape[1] * cout);
   const acc = new Float64Array(cout);
+  const geometry = { ...node, input: inShape, output: outShape, window: [kh, kw] as const };
+  forEachWindow(geometry, {
+    start: () => {
+      for (let o = 0; o < cout; o++) acc[o] = bias ? bias[o] : 0;
+    },
+    tap: (inPixel, tapIndex) => {
+      const xBase = inPixel * cin;
+      const kBase = tapIndex * cin;
+      if (depthwise) {
+        for (let c = 0; c < cin; c++) acc[c] += x[xBase + c] * kernel[kBase + c];
+      } else {
+        for (let c = 0; c < cin; c++) {
+          const xv = x[xBase + c];
+          if (xv === 0) continue;
+          const kRow = (kBase + c) * cout;
+          for (let o = 0; o < cout; o++) acc[o] += xv * kernel[kRow + o];
+        }
+      }
+    },
+    end: (outPixel) => out.set(acc, outPixel * cout),
+  });
+  return out;
+}
+
+/** A sliding window's geometry: [h, w, …] in, [oh, ow, …] out, its size, strides and padding. */
+export interface WindowGeometry {
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  readonly window: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: 'same' | 'valid';
+}
+
+/**
+ * Slides a window over an NHWC image, output pixel by output pixel (row-major): `start`, then
+ * `tap` for each window cell inside the input (padding cells are skipped; `inPixel` is
+ * iy·w + ix, `tapIndex` is ky·kw + kx), then `end`. The convolutions and poolings of the float
+ * and the int8 references all walk their windows with it.
+ */
+export function forEachWindow(
+  g: WindowGeometry,
+  visit: {
+    start: (outPixel: number) => void;
+    tap: (inPixel: number, tapIndex: number) => void;
+    end: (outPixel: number) => void;
+  },
+): void {
+  const [h, wd] = g.input;
+  const [oh, ow] = g.output;
+  const [kh, kw] = g.window;
+  const [sh, sw] = g.strides;
+  const pt = padBefore(h, kh, sh, g.padding);
+  const pl = padBefore(wd, kw, sw, g.padding);
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox++) {
-      for (let o = 0; o < cout; o++) acc[o] = bias ? bias[o] : 0;
+      const outPixel = oy * ow + ox;
+      visit.start(outPixel);
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh + ky - pt;
         if (iy < 0 || iy >= h) continue;
         for (let kx = 0; kx < kw; kx++) {
           const ix = ox * sw + kx - pl;
           if (ix < 0 || ix >= wd) continue;
-          const xBase = (iy * wd + ix) * cin;
-          const kBase = (ky * kw + kx) * cin;
-          if (depthwise) {
-            for (let c = 0; c < cin; c++) acc[c] += x[xBase + c] * kernel[kBase + c];
-          } else {
-            for (let c = 0; c < cin; c++) {
-              const xv = x[xBase + c];
-              if (xv === 0) continue;
-              const kRow = (kBase + c) * cout;
-              for (let o = 0; o < cout; o++) acc[o] += xv * kernel[kRow + o];
-            }
-          }
+          visit.tap(iy * wd + ix, ky * kw + kx);
         }
       }
-      out.set(acc, (oy * ow + ox) * cout);
+      visit.end(outPixel);
     }
   }
-  return out;
-}
-
-/** Input and output geometry of a pooling window: [h, w, c] in, [oh, ow] out. */
-export interface PoolGeometry {
-  readonly input: readonly number[];
-  readonly output: readonly number[];
-  readonly poolSize: readonly [number, number];
-  readonly strides: readonly [number, number];
-  readonly padding: 'same' | 'valid';
 }
 
 /**
@@ -245,37 +275,31 @@ export interface PoolGeometry {
  */
 export function forEachPoolWindow(
   x: ArrayLike<number>,
-  g: PoolGeometry,
+  g: WindowGeometry,
   emit: (outIndex: number, max: number, sum: number, count: number) => void,
 ): void {
-  const [h, wd, c] = g.input;
-  const [oh, ow] = g.output;
-  const [ph, pw] = g.poolSize;
-  const [sh, sw] = g.strides;
-  const pt = padBefore(h, ph, sh, g.padding);
-  const pl = padBefore(wd, pw, sw, g.padding);
-  for (let oy = 0; oy < oh; oy++) {
-    for (let ox = 0; ox < ow; ox++) {
+  const c = g.input[2];
+  const best = new Float64Array(c);
+  const sum = new Float64Array(c);
+  let count = 0;
+  forEachWindow(g, {
+    start: () => {
+      best.fill(-Infinity);
+      sum.fill(0);
+      count = 0;
+    },
+    tap: (inPixel) => {
       for (let ch = 0; ch < c; ch++) {
-        let best = -Infinity;
-        let sum = 0;
-        let count = 0;
-        for (let ky = 0; ky < ph; ky++) {
-          const iy = oy * sh + ky - pt;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < pw; kx++) {
-            const ix = ox * sw + kx - pl;
-            if (ix < 0 || ix >= wd) continue;
-            const v = x[(iy * wd + ix) * c + ch];
-            if (v > best) best = v;
-            sum += v;
-            count++;
-          }
-        }
-        emit((oy * ow + ox) * c + ch, best, sum, count);
+        const v = x[inPixel * c + ch];
+        if (v > best[ch]) best[ch] = v;
+        sum[ch] += v;
       }
-    }
-  }
+      count++;
+    },
+    end: (outPixel) => {
+      for (let ch = 0; ch < c; ch++) emit(outPixel * c + ch, best[ch], sum[ch], count);
+    },
+  });
 }
 
 function pool(
@@ -290,7 +314,7 @@ function pool(
     {
       input: inShape,
       output: outShape,
-      poolSize: node.poolSize as readonly [number, number],
+      window: node.poolSize as readonly [number, number],
       strides: node.strides,
       padding: node.padding,
     },

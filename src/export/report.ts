@@ -28,14 +28,7 @@ export interface ReportInput {
   /** What firmware needs to run the file (the same facts the C module's headers hold). */
   deployment?: DeploymentFacts;
   /** The dataset the run trained on: name, input shape, classes in label order, sample counts. */
-  dataset?: {
-    id: string;
-    name: string;
-    inputShape: [number, number, number];
-    classNames: string[];
-    trainCount: number;
-    validationCount: number;
-  };
+  dataset?: DatasetIdentity;
   /** The int8 model next to its float original, sample by sample (same samples as afterInt8). */
   int8Comparison?: Int8Comparison;
   /** What each accuracy was measured on (network, step, samples). */
@@ -289,4 +282,14 @@ export function buildReport(input: ReportInput | undefined): ExportReport {
   }
   if (data.warnings.length > 0) lines.push('', 'Warnings', ...data.warnings.map((w) => `  - ${w}`));
   return { json: JSON.stringify(data, null, 2), text: `${lines.join('\n')}\n` };
+}
+/** What names a dataset in a saved run, an export report and a run file. */
+export interface DatasetIdentity {
+  id: string;
+  name: string;
+  inputShape: [number, number, number];
+  /** In label order: class i is classNames[i]. */
+  classNames: string[];
+  trainCount: number;
+  validationCount: number;
 }

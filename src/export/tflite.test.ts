@@ -15,6 +15,7 @@ import {
 import { bufferBytes, readTflite } from '../testing/tfliteReader';
 import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
 import type { ExportableModel } from './model';
+import { layers as L } from '../testing/exampleGraphs';
 
 function quantize(model: ExportableModel): QuantizedModel {
   return quantizeModel(model, {
@@ -146,21 +147,12 @@ describe('TFLite writer', () => {
       name: 'relu after concat',
       output: 'fc',
       nodes: [
-        { id: 'input', op: 'input', inputs: [], shape: [4, 4, 1] },
-        {
-          id: 'a',
-          op: 'conv2d',
-          inputs: ['input'],
-          filters: 2,
-          kernelSize: [1, 1],
-          strides: [1, 1],
-          padding: 'same',
-          useBias: true,
-        },
-        { id: 'cat', op: 'concat', inputs: ['a', 'input'] },
-        { id: 'r', op: 'relu', inputs: ['cat'] },
-        { id: 'gap', op: 'globalAvgPool', inputs: ['r'] },
-        { id: 'fc', op: 'dense', inputs: ['gap'], units: 2, useBias: true },
+        L.input('input', [4, 4, 1]),
+        L.conv('a', 'input', 2, 1, 1, 'same', true),
+        L.concat('cat', ['a', 'input']),
+        L.relu('r', 'cat'),
+        L.gap('gap', 'r'),
+        L.dense('fc', 'gap', 2),
       ],
     };
     const r = readTflite(writeTflite(quantize(withRandomWeights(graph, 3))));

@@ -112,80 +112,88 @@ function alignedByteVector(b: Builder, bytes: Uint8Array, alignment: number): Of
   return b.endVector();
 }
 
+/** One field of an options table: how it is stored, its value and its default. */
+type OptionField =
+  readonly ['int8' | 'int32' | 'float32', number, number] | readonly ['offset', Offset];
+
+const int8 = (value: number, otherwise = 0): OptionField => ['int8', value, otherwise];
+const int32 = (value: number, otherwise = 0): OptionField => ['int32', value, otherwise];
+
+/** A table whose fields are slots 0, 1, … in order (vectors and strings written before). */
+function table(b: Builder, fields: readonly OptionField[]): Offset {
+  b.startObject(fields.length);
+  fields.forEach((field, slot) => {
+    if (field[0] === 'offset') b.addFieldOffset(slot, field[1], 0);
+    else if (field[0] === 'int8') b.addFieldInt8(slot, field[1], field[2]);
+    else if (field[0] === 'int32') b.addFieldInt32(slot, field[1], field[2]);
+    else b.addFieldFloat32(slot, field[1], field[2]);
+  });
+  return b.endObject();
+}
+
+/** A builtin-options table of the given union type. */
+function optionsTable(
+  b: Builder,
+  type: number,
+  fields: readonly OptionField[],
+): { type: number; offset: Offset } {
+  return { type, offset: table(b, fields) };
+}
+
 function builtinOptions(
   b: Builder,
   op: QuantOp,
   tensors: QuantTensor[],
 ): { type: number; offset: Offset } {
-  const act = Activation[op.activation];
-  const padding = op.padding === 'valid' ? Padding.VALID : Padding.SAME;
+  const act = int8(Activation[op.activation]);
   const [sh, sw] = op.strides ?? [1, 1];
+  // padding, stride_w, stride_h: the first fields of the convolution and pooling options.
+  const window = [
+    int8(op.padding === 'valid' ? Padding.VALID : Padding.SAME, Padding.SAME),
+    int32(sw),
+    int32(sh),
+  ];
   switch (op.kind) {
     case 'CONV_2D':
-      // Conv2DOptions: padding 0, stride_w 1, stride_h 2, fused_activation_function 3.
-      b.startObject(4);
-      b.addFieldInt8(0, padding, Padding.SAME);
-      b.addFieldInt32(1, sw, 0);
-      b.addFieldInt32(2, sh, 0);
-      b.addFieldInt8(3, act, 0);
-      return { type: BuiltinOptionsType.Conv2DOptions, offset: b.endObject() };
+      // Conv2DOptions: padding, stride_w, stride_h, fused_activation_function.
+      return optionsTable(b, BuiltinOptionsType.Conv2DOptions, [...window, act]);
     case 'DEPTHWISE_CONV_2D':
-      // DepthwiseConv2DOptions: padding 0, stride_w 1, stride_h 2, depth_multiplier 3, activation 4.
-      b.startObject(5);
-      b.addFieldInt8(0, padding, Padding.SAME);
-      b.addFieldInt32(1, sw, 0);
-      b.addFieldInt32(2, sh, 0);
-      b.addFieldInt32(3, 1, 0);
-      b.addFieldInt8(4, act, 0);
-      return { type: BuiltinOptionsType.DepthwiseConv2DOptions, offset: b.endObject() };
+      // DepthwiseConv2DOptions: padding, stride_w, stride_h, depth_multiplier, activation.
+      return optionsTable(b, BuiltinOptionsType.DepthwiseConv2DOptions, [...window, int32(1), act]);
     case 'MAX_POOL_2D':
     case 'AVERAGE_POOL_2D': {
-      // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4, activation 5.
+      // Pool2DOptions: padding, stride_w, stride_h, filter_width, filter_height, activation.
       const [ph, pw] = op.kernelSize ?? [1, 1];
-      b.startObject(6);
-      b.addFieldInt8(0, padding, Padding.SAME);
-      b.addFieldInt32(1, sw, 0);
-      b.addFieldInt32(2, sh, 0);
-      b.addFieldInt32(3, pw, 0);
-      b.addFieldInt32(4, ph, 0);
-      b.addFieldInt8(5, act, 0);
-      return { type: BuiltinOptionsType.Pool2DOptions, offset: b.endObject() };
+      return optionsTable(b, BuiltinOptionsType.Pool2DOptions, [
+        ...window,
+        int32(pw),
+        int32(ph),
+        act,
+      ]);
     }
     case 'FULLY_CONNECTED':
-      // FullyConnectedOptions: fused_activation_function 0, weights_format 1, keep_num_dims 2.
-      b.startObject(1);
-      b.addFieldInt8(0, act, 0);
-      return { type: BuiltinOptionsType.FullyConnectedOptions, offset: b.endObject() };
+      // FullyConnectedOptions: fused_activation_function (weights_format, keep_num_dims default).
+      return optionsTable(b, BuiltinOptionsType.FullyConnectedOptions, [act]);
     case 'SOFTMAX':
-      // SoftmaxOptions: beta 0.
-      b.startObject(1);
-      b.addFieldFloat32(0, 1, 0);
-      return { type: BuiltinOptionsType.SoftmaxOptions, offset: b.endObject() };
-    case 'CONCATENATION': {
-      // ConcatenationOptions: axis 0, fused_activation_function 1. Channel axis of the output.
-      const axis = tensors[op.outputs[0]].shape.length - 1;
-      b.startObject(2);
-      b.addFieldInt32(0, axis, 0);
-      b.addFieldInt8(1, act, 0);
-      return { type: BuiltinOptionsType.ConcatenationOptions, offset: b.endObject() };
-    }
+      // SoftmaxOptions: beta.
+      return optionsTable(b, BuiltinOptionsType.SoftmaxOptions, [['float32', 1, 0]]);
+    case 'CONCATENATION':
+      // ConcatenationOptions: axis (the output's channel axis), fused_activation_function.
+      return optionsTable(b, BuiltinOptionsType.ConcatenationOptions, [
+        int32(tensors[op.outputs[0]].shape.length - 1),
+        act,
+      ]);
     case 'ADD':
-      // AddOptions: fused_activation_function 0.
-      b.startObject(1);
-      b.addFieldInt8(0, act, 0);
-      return { type: BuiltinOptionsType.AddOptions, offset: b.endObject() };
-    case 'RESHAPE': {
-      // ReshapeOptions: new_shape 0 (the shape operand tensor carries it too).
-      const newShape = int32Vector(b, tensors[op.outputs[0]].shape);
-      b.startObject(1);
-      b.addFieldOffset(0, newShape, 0);
-      return { type: BuiltinOptionsType.ReshapeOptions, offset: b.endObject() };
-    }
+      // AddOptions: fused_activation_function.
+      return optionsTable(b, BuiltinOptionsType.AddOptions, [act]);
+    case 'RESHAPE':
+      // ReshapeOptions: new_shape (the shape operand tensor carries it too).
+      return optionsTable(b, BuiltinOptionsType.ReshapeOptions, [
+        ['offset', int32Vector(b, tensors[op.outputs[0]].shape)],
+      ]);
     case 'MEAN':
-      // ReducerOptions: keep_dims 0 (false: [1,H,W,C] → [1,C]).
-      b.startObject(1);
-      b.addFieldInt8(0, 0, 0);
-      return { type: BuiltinOptionsType.ReducerOptions, offset: b.endObject() };
+      // ReducerOptions: keep_dims (false: [1,H,W,C] → [1,C]).
+      return optionsTable(b, BuiltinOptionsType.ReducerOptions, [int8(0)]);
     case 'RELU':
     case 'RELU6':
       return { type: BuiltinOptionsType.NONE, offset: 0 };
@@ -278,26 +286,20 @@ export function writeTflite(
   const sgOutputs = int32Vector(b, [model.outputTensor]);
   const operatorsVec = offsetVector(b, operatorOffsets);
   const sgName = b.createString('main');
-  b.startObject(5);
-  b.addFieldOffset(0, tensorsVec, 0);
-  b.addFieldOffset(1, sgInputs, 0);
-  b.addFieldOffset(2, sgOutputs, 0);
-  b.addFieldOffset(3, operatorsVec, 0);
-  b.addFieldOffset(4, sgName, 0);
-  const subgraph = b.endObject();
+  const subgraph = table(
+    b,
+    [tensorsVec, sgInputs, sgOutputs, operatorsVec, sgName].map((o) => ['offset', o] as const),
+  );
 
   // Model: version 0, operator_codes 1, subgraphs 2, description 3, buffers 4.
   const codesVec = offsetVector(b, codeOffsets);
   const subgraphsVec = offsetVector(b, [subgraph]);
   const descriptionStr = b.createString(description);
   const buffersVec = offsetVector(b, buffers);
-  b.startObject(5);
-  b.addFieldInt32(0, TFLITE_SCHEMA_VERSION, 0);
-  b.addFieldOffset(1, codesVec, 0);
-  b.addFieldOffset(2, subgraphsVec, 0);
-  b.addFieldOffset(3, descriptionStr, 0);
-  b.addFieldOffset(4, buffersVec, 0);
-  const root = b.endObject();
+  const root = table(b, [
+    int32(TFLITE_SCHEMA_VERSION),
+    ...[codesVec, subgraphsVec, descriptionStr, buffersVec].map((o) => ['offset', o] as const),
+  ]);
   b.finish(root, TFLITE_FILE_IDENTIFIER);
   // Copy out: asUint8Array() is a view into the builder's larger backing store.
   return b.asUint8Array().slice();

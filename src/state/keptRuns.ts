@@ -157,37 +157,43 @@ export function keptRuns({ get, set, env, persistRuns }: KeptRunsContext) {
     }
   };
 
-  /** Progress of the unpruned reference; once done, the run (list, record) names it. */
-  const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) => {
+  /**
+   * Progress of a run's side training (the unpruned reference, the uniform-width baseline);
+   * once done, the run (list, record) holds its result.
+   */
+  const onSideRun = (
+    progressKey: 'referenceProgress' | 'baselineProgress',
+    event: Extract<WorkerEvent, { type: 'reference' | 'baseline' }>,
+    done: Partial<RunSummary> | undefined,
+    what: string,
+  ) => {
     const { runId } = event;
     if (event.error) {
-      set({ referenceProgress: undefined });
+      set({ [progressKey]: undefined });
       get().notify('error', event.error);
       return;
     }
-    if (!event.reference) {
-      set({ referenceProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
+    if (!done) {
+      set({ [progressKey]: { runId, step: event.step, totalSteps: event.totalSteps } });
       return;
     }
-    set({ referenceProgress: undefined });
-    attachToRun(runId, { reference: event.reference }, 'The run with its reference');
+    set({ [progressKey]: undefined });
+    attachToRun(runId, done, what);
   };
-
-  /** Progress of the uniform-width baseline; once done, the run (list, record) holds it. */
-  const onBaseline = (event: Extract<WorkerEvent, { type: 'baseline' }>) => {
-    const { runId } = event;
-    if (event.error) {
-      set({ baselineProgress: undefined });
-      get().notify('error', event.error);
-      return;
-    }
-    if (!event.baseline) {
-      set({ baselineProgress: { runId, step: event.step, totalSteps: event.totalSteps } });
-      return;
-    }
-    set({ baselineProgress: undefined });
-    attachToRun(runId, { baseline: event.baseline }, 'The run with its baseline');
-  };
+  const onReference = (event: Extract<WorkerEvent, { type: 'reference' }>) =>
+    onSideRun(
+      'referenceProgress',
+      event,
+      event.reference && { reference: event.reference },
+      'The run with its reference',
+    );
+  const onBaseline = (event: Extract<WorkerEvent, { type: 'baseline' }>) =>
+    onSideRun(
+      'baselineProgress',
+      event,
+      event.baseline && { baseline: event.baseline },
+      'The run with its baseline',
+    );
 
   /** Shows a record as the current (finished) run (its report gives the deployment facts). */
   const showRecord = (record: RunRecord) =>

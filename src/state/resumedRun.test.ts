@@ -1,17 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunConfig, WorkerCommand, WorkerEvent } from '../worker/protocol';
 import { createStudioStore, type StudioEnvironment } from './store';
-import { makeDatasetSummary } from './testFixtures';
+import { makeDatasetSummary, recordingWorker } from './testFixtures';
 
 function connected() {
   const sent: WorkerCommand[] = [];
   const hashes: string[] = [];
   const env: StudioEnvironment = {
-    createWorker: () => ({
-      postMessage: (c: WorkerCommand) => sent.push(c),
-      onmessage: null,
-      onerror: null,
-    }),
+    createWorker: recordingWorker(sent),
     writeHash: (h) => hashes.push(h),
   };
   const store = createStudioStore(env);

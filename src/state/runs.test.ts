@@ -24,6 +24,8 @@ import {
   makeSummary,
   reportBytes,
   sampleReportInput,
+  mapStorage,
+  recordingWorker,
 } from './testFixtures';
 
 const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
@@ -37,15 +39,8 @@ function page(
   const sent: WorkerCommand[] = [];
   const downloads: { filename: string; bytes: Uint8Array }[] = [];
   const env: StudioEnvironment = {
-    createWorker: () => ({
-      postMessage: (c: WorkerCommand) => sent.push(c),
-      onmessage: null,
-      onerror: null,
-    }),
-    storage: {
-      getItem: (k) => storage.get(k) ?? null,
-      setItem: (k, v) => void storage.set(k, v),
-    },
+    createWorker: recordingWorker(sent),
+    storage: mapStorage(storage),
     download: (filename, _mime, bytes) =>
       downloads.push({ filename, bytes: new Uint8Array(bytes) }),
     runRecords: records,

@@ -7,7 +7,13 @@ import {
   simulatedFaultsFromQuery,
   type StudioEnvironment,
 } from './store';
-import { makeDatasetSummary, makeMetrics, makeSummary } from './testFixtures';
+import {
+  makeDatasetSummary,
+  makeMetrics,
+  makeSummary,
+  mapStorage,
+  recordingWorker,
+} from './testFixtures';
 
 describe('simulatedFaultsFromQuery', () => {
   it('reads device-lost@N and nan@N, ignoring anything else', () => {
@@ -38,15 +44,8 @@ function fakeEnvironment(overrides: Partial<StudioEnvironment> = {}) {
   const hashes: string[] = [];
   const downloads: string[] = [];
   const env: StudioEnvironment = {
-    createWorker: () => ({
-      postMessage: (c: WorkerCommand) => sent.push(c),
-      onmessage: null,
-      onerror: null,
-    }),
-    storage: {
-      getItem: (k) => storage.get(k) ?? null,
-      setItem: (k, v) => void storage.set(k, v),
-    },
+    createWorker: recordingWorker(sent),
+    storage: mapStorage(storage),
     writeHash: (h) => hashes.push(h),
     download: (name) => downloads.push(name),
     ...overrides,

@@ -1,6 +1,7 @@
-/** Worker events for unit tests of the state (not used by the app). */
+/** Worker events and fake page environments for unit tests of the state (not used by the app). */
 import { strToU8 } from 'fflate';
 import type {
+  WorkerCommand,
   ConfusionEvaluation,
   DeploymentFacts,
   Int8Comparison,
@@ -10,6 +11,29 @@ import type {
   RunSummary,
   StepMetrics,
 } from '../worker/protocol';
+import { createStudioStore, type StudioEnvironment } from './store';
+
+/** A worker that records every command the page posts to it. */
+export function recordingWorker(sent: WorkerCommand[]): StudioEnvironment['createWorker'] {
+  return () => ({
+    postMessage: (c: WorkerCommand) => sent.push(c),
+    onmessage: null,
+    onerror: null,
+  });
+}
+
+/** localStorage over a map the test can read. */
+export function mapStorage(storage: Map<string, string>): StudioEnvironment['storage'] {
+  return { getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => void storage.set(k, v) };
+}
+
+/** A page's store, connected, whose worker records what it is sent in `sent`. */
+export function connectedStore(env: StudioEnvironment = {}) {
+  const sent: WorkerCommand[] = [];
+  const store = createStudioStore({ createWorker: recordingWorker(sent), ...env });
+  store.getState().connect();
+  return { store, sent };
+}
 
 export function makeMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
   return {

@@ -1,8 +1,7 @@
 /** Chosen files go to the worker once, in short slices; Start and later runs send none. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UPLOAD_CHUNK_FILES, type UploadFile, type WorkerCommand } from '../worker/protocol';
-import { createStudioStore } from './store';
-import { makeDatasetSummary, makeSummary } from './testFixtures';
+import { UPLOAD_CHUNK_FILES, type UploadFile } from '../worker/protocol';
+import { connectedStore, makeDatasetSummary, makeSummary } from './testFixtures';
 
 /** Every Blob anywhere in a message (what structured cloning has to copy a handle of). */
 function blobsIn(value: unknown, found: Blob[] = []): Blob[] {
@@ -24,15 +23,7 @@ describe('upload hand-over to the worker', () => {
   afterEach(() => vi.useRealTimers());
 
   it('sends 3000 chosen files once, in slices one task apart, and never again with Start', () => {
-    const sent: WorkerCommand[] = [];
-    const store = createStudioStore({
-      createWorker: () => ({
-        postMessage: (c: WorkerCommand) => sent.push(c),
-        onmessage: null,
-        onerror: null,
-      }),
-    });
-    store.getState().connect();
+    const { store, sent } = connectedStore();
     const files = chosen(3000);
     const from = sent.length;
     store.getState().setUpload({ format: 'image-folder', files, label: 'pets (3000 files)' });
@@ -94,15 +85,7 @@ describe('upload hand-over to the worker', () => {
   });
 
   it('a newer choice during the hand-over stops the older one: only its files and load go', () => {
-    const sent: WorkerCommand[] = [];
-    const store = createStudioStore({
-      createWorker: () => ({
-        postMessage: (c: WorkerCommand) => sent.push(c),
-        onmessage: null,
-        onerror: null,
-      }),
-    });
-    store.getState().connect();
+    const { store, sent } = connectedStore();
     const from = sent.length;
     store.getState().setUpload({ format: 'image-folder', files: chosen(1000), label: 'old' });
     vi.advanceTimersByTime(0);
@@ -120,15 +103,7 @@ describe('upload hand-over to the worker', () => {
   });
 
   it('Cancel while the files are still being handed over sends no load, and says it stopped', () => {
-    const sent: WorkerCommand[] = [];
-    const store = createStudioStore({
-      createWorker: () => ({
-        postMessage: (c: WorkerCommand) => sent.push(c),
-        onmessage: null,
-        onerror: null,
-      }),
-    });
-    store.getState().connect();
+    const { store, sent } = connectedStore();
     store.getState().setUpload({ format: 'image-folder', files: chosen(3000), label: 'pets' });
     vi.advanceTimersByTime(0);
     expect(store.getState().dataset.loading).toBe(true);
@@ -140,15 +115,7 @@ describe('upload hand-over to the worker', () => {
   });
 
   it('Cancel once the load was sent asks the worker to stop it', () => {
-    const sent: WorkerCommand[] = [];
-    const store = createStudioStore({
-      createWorker: () => ({
-        postMessage: (c: WorkerCommand) => sent.push(c),
-        onmessage: null,
-        onerror: null,
-      }),
-    });
-    store.getState().connect();
+    const { store, sent } = connectedStore();
     store.getState().setUpload({ format: 'image-folder', files: chosen(10), label: 'pets' });
     for (let i = 0; i < 5; i++) vi.advanceTimersByTime(1);
     const load = sent.find((c) => c.type === 'loadDataset' && c.spec.kind === 'upload');

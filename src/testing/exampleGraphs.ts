@@ -29,14 +29,14 @@ export const layers = {
     padding,
     useBias,
   }),
-  depthwise: (id: string, input: string, kernel = 3, stride = 1): GraphNode => ({
+  depthwise: (id: string, input: string, kernel = 3, stride = 1, useBias = false): GraphNode => ({
     id,
     op: 'depthwiseConv2d',
     inputs: [input],
     kernelSize: [kernel, kernel],
     strides: [stride, stride],
     padding: 'same',
-    useBias: false,
+    useBias,
   }),
   dense: (id: string, input: string, units: number): GraphNode => ({
     id,

@@ -2,50 +2,25 @@
  * Small random models for the export tests (imported by *.test.ts only). Seeded, so every
  * run sees the same weights; odd sizes exercise TF's asymmetric 'same' padding.
  */
-import type { GraphNode, NetworkGraph } from '../core/graph';
+import type { GraphNode, NetworkGraph, Padding } from '../core/graph';
 import { mulberry32 as seededRandom } from '../core/random';
 import { analyseExportable, type ExportableModel, type LayerWeights } from '../export/model';
+import { layers } from './exampleGraphs';
 
 export { seededRandom };
+
+type ConvArgs = Parameters<typeof layers.conv>;
+type DepthwiseArgs = Parameters<typeof layers.depthwise>;
 
 export function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 }
 
-const conv = (
-  id: string,
-  input: string,
-  filters: number,
-  k = 3,
-  s = 1,
-  padding: 'same' | 'valid' = 'same',
-  useBias = true,
-): GraphNode => ({
-  id,
-  op: 'conv2d',
-  inputs: [input],
-  filters,
-  kernelSize: [k, k],
-  strides: [s, s],
-  padding,
-  useBias,
-});
-const dw = (id: string, input: string, k = 3, s = 1, useBias = true): GraphNode => ({
-  id,
-  op: 'depthwiseConv2d',
-  inputs: [input],
-  kernelSize: [k, k],
-  strides: [s, s],
-  padding: 'same',
-  useBias,
-});
-const dense = (id: string, input: string, units: number): GraphNode => ({
-  id,
-  op: 'dense',
-  inputs: [input],
-  units,
-  useBias: true,
-});
+/** The exporter tests' builders: biased layers by default, the input always named 'input'. */
+const conv = (...[id, input, filters, k, s, padding, useBias = true]: ConvArgs): GraphNode =>
+  layers.conv(id, input, filters, k, s, padding, useBias);
+const dw = (...[id, input, k, s, useBias = true]: DepthwiseArgs): GraphNode =>
+  layers.depthwise(id, input, k, s, useBias);
 const unary = (
   id: string,
   op: 'relu' | 'relu6' | 'softmax' | 'batchNorm' | 'globalAvgPool' | 'flatten',
@@ -57,14 +32,10 @@ const pool = (
   input: string,
   p: number,
   s: number,
-  padding: 'same' | 'valid',
+  padding: Padding,
 ): GraphNode => ({ id, op, inputs: [input], poolSize: [p, p], strides: [s, s], padding });
-const input = (h: number, w: number, c: number): GraphNode => ({
-  id: 'input',
-  op: 'input',
-  inputs: [],
-  shape: [h, w, c],
-});
+const input = (h: number, w: number, c: number): GraphNode => layers.input('input', [h, w, c]);
+const { dense } = layers;
 
 /** Node builders for small test graphs (also used by scripts/tflm/suite.ts). */
 export const testLayers = { conv, dw, dense, unary, pool, input };

@@ -13,6 +13,7 @@ import {
   type PredictClasses,
 } from './evaluation';
 import { PruningTrainer } from './trainer';
+import { testTrainerSettings } from '../testing/trainerSettings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -128,17 +129,7 @@ describe('float model evaluation', () => {
     const trainer = new PruningTrainer(
       analysed,
       dataset,
-      {
-        totalSteps: 20,
-        warmupFraction: 0.2,
-        pruneFraction: 0.5,
-        batchSize: 16,
-        learningRate: 0.01,
-        seed: 3,
-        budgets: {},
-        validationEvery: 0,
-        validationSamples: 80,
-      },
+      testTrainerSettings({ totalSteps: 20, validationSamples: 80 }),
       createResourceEstimator(analysed, 'stm32f746g-disco'),
     );
     for (let i = 0; i < 10; i++) await trainer.trainStep();

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetSplit } from '../data/dataset';
-import type { ConfusionEvaluation, EvaluatedModel } from '../core/evaluation';
+import type { ConfusionEvaluation, ConfusionFigures, EvaluatedModel } from '../core/evaluation';
 import type { PruningTrainer } from './trainer';
 
 /**
@@ -28,16 +28,7 @@ export interface EvaluationOptions {
 export const SAMPLES_PER_CELL = 8;
 
 /** The matrix without pictures: what the tests check and what the int8 path will reuse. */
-export interface ConfusionCounts {
-  numClasses: number;
-  /** counts[t * numClasses + p]: samples of true class t predicted as class p. */
-  counts: number[];
-  total: number;
-  accuracy: number;
-  /** Per class: of the samples predicted as it, the share that are it (null: none predicted). */
-  precision: (number | null)[];
-  /** Per class: of its samples, the share predicted as it (null: no samples). */
-  recall: (number | null)[];
+export interface ConfusionCounts extends ConfusionFigures {
   /** Per cell, the validation indices of its first `perCell` samples. */
   cellSamples: number[][];
 }

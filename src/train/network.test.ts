@@ -6,6 +6,7 @@ import { MODEL_ZOO } from '../core/zoo';
 import { MaskedNetwork, initialWeights, type LayerWeights } from './network';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
 import { mulberry32 } from '../core/random';
+import { layers as L } from '../testing/exampleGraphs';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -86,21 +87,12 @@ describe('physical removal of a batch norm after a flatten', () => {
       name: 'bn after flatten',
       output: 'fc',
       nodes: [
-        { id: 'input', op: 'input', inputs: [], shape: [6, 6, 2] },
-        {
-          id: 'c1',
-          op: 'conv2d',
-          inputs: ['input'],
-          filters: 4,
-          kernelSize: [3, 3],
-          strides: [2, 2],
-          padding: 'same',
-          useBias: true,
-        },
-        { id: 'r1', op: 'relu', inputs: ['c1'] },
-        { id: 'flat', op: 'flatten', inputs: ['r1'] },
-        { id: 'bn', op: 'batchNorm', inputs: ['flat'] },
-        { id: 'fc', op: 'dense', inputs: ['bn'], units: 3, useBias: true },
+        L.input('input', [6, 6, 2]),
+        L.conv('c1', 'input', 4, 3, 2, 'same', true),
+        L.relu('r1', 'c1'),
+        L.flatten('flat', 'r1'),
+        L.bn('bn', 'flat'),
+        L.dense('fc', 'bn', 3),
       ],
     };
     const analysed = analyseGraph(graph);

@@ -228,22 +228,15 @@ export class MaskedNetwork {
     switch (node.op) {
       case 'input':
         return x;
-      case 'conv2d': {
-        const y = tf.conv2d(
-          a as tf.Tensor4D,
-          layer.kernel as tf.Tensor4D,
-          node.strides as [number, number],
-          node.padding,
-        );
-        return layer.bias ? tf.add(y, layer.bias) : y;
-      }
+      case 'conv2d':
       case 'depthwiseConv2d': {
-        const y = tf.depthwiseConv2d(
+        const args = [
           a as tf.Tensor4D,
           layer.kernel as tf.Tensor4D,
           node.strides as [number, number],
           node.padding,
-        );
+        ] as const;
+        const y = node.op === 'conv2d' ? tf.conv2d(...args) : tf.depthwiseConv2d(...args);
         return layer.bias ? tf.add(y, layer.bias) : y;
       }
       case 'dense': {
@@ -278,19 +271,15 @@ export class MaskedNetwork {
       case 'softmax':
         return tf.softmax(a);
       case 'maxPool':
-        return tf.maxPool(
+      case 'avgPool': {
+        const args = [
           a as tf.Tensor4D,
           node.poolSize as [number, number],
           node.strides as [number, number],
           node.padding,
-        );
-      case 'avgPool':
-        return tf.avgPool(
-          a as tf.Tensor4D,
-          node.poolSize as [number, number],
-          node.strides as [number, number],
-          node.padding,
-        );
+        ] as const;
+        return node.op === 'maxPool' ? tf.maxPool(...args) : tf.avgPool(...args);
+      }
       case 'globalAvgPool':
         return tf.mean(a, [1, 2]);
       case 'flatten':

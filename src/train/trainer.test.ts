@@ -5,6 +5,7 @@ import { zooModel } from '../core/zoo';
 import { generateShapes } from '../data/generated';
 import { createResourceEstimator } from './estimator';
 import { PruningTrainer, type TrainerSettings } from './trainer';
+import { testTrainerSettings } from '../testing/trainerSettings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -18,23 +19,7 @@ function setup(settings: Partial<TrainerSettings>, width = 4) {
   );
   const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
   const unpruned = estimator.report(analysed.groups.map((g) => g.size)).values;
-  const trainer = new PruningTrainer(
-    analysed,
-    dataset,
-    {
-      totalSteps: 200,
-      warmupFraction: 0.2,
-      pruneFraction: 0.5,
-      batchSize: 16,
-      learningRate: 0.01,
-      seed: 3,
-      budgets: {},
-      validationEvery: 0,
-      validationSamples: 160,
-      ...settings,
-    },
-    estimator,
-  );
+  const trainer = new PruningTrainer(analysed, dataset, testTrainerSettings(settings), estimator);
   return { trainer, estimator, unpruned };
 }
 
@@ -190,17 +175,13 @@ describe('memory', () => {
     const trainer = new PruningTrainer(
       analysed,
       small,
-      {
+      testTrainerSettings({
         totalSteps: 1000,
-        warmupFraction: 0.2,
-        pruneFraction: 0.5,
         batchSize: 4,
-        learningRate: 0.01,
         seed: 1,
         budgets: { flash: unpruned.flash * 0.9 },
-        validationEvery: 0,
         validationSamples: 20,
-      },
+      }),
       estimator,
     );
     const seen = new Map<string, Set<string>>();

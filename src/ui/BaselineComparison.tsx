@@ -3,6 +3,7 @@ import { useStudio } from '../state/store';
 import { RESOURCE_NAMES, type RunSummary, type UniformBaseline } from '../worker/protocol';
 import { ChartCard } from './ChartCard';
 import { RESOURCE_LABELS, formatBytes, formatMs, formatPercent, formatResource } from './format';
+import { ScrollTable, num } from './ScrollTable';
 
 function budgetsText(budgets: UniformBaseline['budgets']): string {
   const parts = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined).map(
@@ -44,48 +45,26 @@ function ComparisonTable({
         {baseline.steps.toLocaleString('en')} steps on the same data, schedule and seed; float
         accuracy on all {baseline.validationSamples.toLocaleString('en')} validation samples.
       </p>
-      <div
-        className="table-scroll"
-        tabIndex={0}
-        role="region"
-        aria-label="Baseline comparison table"
+      <ScrollTable
+        label="Baseline comparison table"
+        tableClass="baseline-table"
+        testId="baseline-table"
+        columns={['Network', num('Accuracy'), num('Flash'), num('RAM'), num('Latency'), 'Budgets']}
       >
-        <table className="baseline-table" data-testid="baseline-table">
-          <thead>
-            <tr>
-              <th scope="col">Network</th>
-              <th scope="col" className="num">
-                Accuracy
-              </th>
-              <th scope="col" className="num">
-                Flash
-              </th>
-              <th scope="col" className="num">
-                RAM
-              </th>
-              <th scope="col" className="num">
-                Latency
-              </th>
-              <th scope="col">Budgets</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.name}>
-                <th scope="row">
-                  {r.name}
-                  <span className="kept-line">channels kept: {keptText(r.kept)}</span>
-                </th>
-                <td className="num">{formatPercent(r.accuracy)}</td>
-                <td className="num">{formatBytes(r.resources.flash)}</td>
-                <td className="num">{formatBytes(r.resources.ram)}</td>
-                <td className="num">{formatMs(r.resources.latency)}</td>
-                <td>{r.fits ? 'fits' : <span className="tag">over budget</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+        {rows.map((r) => (
+          <tr key={r.name}>
+            <th scope="row">
+              {r.name}
+              <span className="kept-line">channels kept: {keptText(r.kept)}</span>
+            </th>
+            <td className="num">{formatPercent(r.accuracy)}</td>
+            <td className="num">{formatBytes(r.resources.flash)}</td>
+            <td className="num">{formatBytes(r.resources.ram)}</td>
+            <td className="num">{formatMs(r.resources.latency)}</td>
+            <td>{r.fits ? 'fits' : <span className="tag">over budget</span>}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       <p className="hint" data-testid="baseline-verdict">
         {baseline.accuracy === summary.validationAccuracy
           ? 'The same accuracy either way.'

@@ -11,6 +11,7 @@ import { BOARDS, freeFlashBytes, freeRamBytes } from '../state/boards';
 import { selectBoard, selectIsRunActive } from '../state/selectors';
 import { useStudio } from '../state/store';
 import { formatBytes } from './format';
+import { SelectField } from './SelectField';
 
 const CORE_NAMES: Record<string, string> = {
   'cortex-m0plus': 'Cortex-M0+',
@@ -187,22 +188,18 @@ export function BoardPanel() {
       <h3 id="board-title">
         <span className="step-number">3</span> Board
       </h3>
-      <div className="field">
-        <label htmlFor={`${id}-board`}>Microcontroller board</label>
-        <select
-          id={`${id}-board`}
-          value={boardId}
-          disabled={active}
-          aria-describedby={`${id}-specs`}
-          onChange={(e) => setBoard(e.target.value)}
-        >
-          {BOARDS.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.id === CUSTOM_BOARD_ID ? 'Custom board (your own figures)' : b.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id={`${id}-board`}
+        label="Microcontroller board"
+        value={boardId}
+        options={BOARDS.map((b) => ({
+          value: b.id,
+          label: b.id === CUSTOM_BOARD_ID ? 'Custom board (your own figures)' : b.name,
+        }))}
+        disabled={active}
+        describedBy={`${id}-specs`}
+        onChange={setBoard}
+      />
       {boardId === CUSTOM_BOARD_ID && <CustomBoardForm board={board} disabled={active} />}
       <p className="hint" id={`${id}-specs`} data-testid="board-specs">
         {boardId === CUSTOM_BOARD_ID && `${board.name}: `}

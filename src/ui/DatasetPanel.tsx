@@ -34,48 +34,32 @@ const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: 
   },
 ];
 
+/** The generated dataset's fields, all whole numbers. */
+const GENERATED_FIELDS = [
+  { key: 'classes', label: 'Classes', limits: LIMITS.generatedClasses },
+  { key: 'size', label: 'Image size (px)', limits: LIMITS.generatedSize },
+  { key: 'samples', label: 'Samples', limits: LIMITS.generatedSamples },
+  { key: 'seed', label: 'Data seed', limits: LIMITS.seed },
+] as const;
+
 function GeneratedOptions({ disabled }: { disabled: boolean }) {
   const dataset = useStudio((s) => s.config.dataset);
   const setOptions = useStudio((s) => s.setGeneratedOptions);
   if (dataset.kind !== 'generated') return null;
   return (
     <div className="field-grid">
-      <NumberField
-        label="Classes"
-        value={dataset.classes}
-        min={LIMITS.generatedClasses.min}
-        max={LIMITS.generatedClasses.max}
-        integer
-        disabled={disabled}
-        onCommit={(classes) => setOptions({ classes })}
-      />
-      <NumberField
-        label="Image size (px)"
-        value={dataset.size}
-        min={LIMITS.generatedSize.min}
-        max={LIMITS.generatedSize.max}
-        integer
-        disabled={disabled}
-        onCommit={(size) => setOptions({ size })}
-      />
-      <NumberField
-        label="Samples"
-        value={dataset.samples}
-        min={LIMITS.generatedSamples.min}
-        max={LIMITS.generatedSamples.max}
-        integer
-        disabled={disabled}
-        onCommit={(samples) => setOptions({ samples })}
-      />
-      <NumberField
-        label="Data seed"
-        value={dataset.seed}
-        min={LIMITS.seed.min}
-        max={LIMITS.seed.max}
-        integer
-        disabled={disabled}
-        onCommit={(seed) => setOptions({ seed })}
-      />
+      {GENERATED_FIELDS.map(({ key, label, limits }) => (
+        <NumberField
+          key={key}
+          label={label}
+          value={dataset[key]}
+          min={limits.min}
+          max={limits.max}
+          integer
+          disabled={disabled}
+          onCommit={(v) => setOptions({ [key]: v })}
+        />
+      ))}
     </div>
   );
 }

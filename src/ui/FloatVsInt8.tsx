@@ -5,6 +5,7 @@ import { SampleCanvas } from './SampleCanvas';
 type SamplePictures = ConfusionEvaluation['samples'];
 import { ChartCard } from './ChartCard';
 import { formatDelta, formatPercent } from './format';
+import { ScrollTable, num } from './ScrollTable';
 
 const recall = (v: number | null) => (v === null ? '–' : formatPercent(v));
 
@@ -40,102 +41,61 @@ function Comparison({ c, pictures }: { c: Int8Comparison; pictures?: SamplePictu
         </div>
       </dl>
       <div className="insight-columns">
-        <div
-          className="table-scroll"
-          tabIndex={0}
-          role="region"
-          aria-label="Recall per class, float and int8"
+        <ScrollTable
+          label="Recall per class, float and int8"
+          testId="float-int8-classes"
+          caption="Recall per class"
+          columns={['Class', num('Samples'), num('Float'), num('Int8'), num('Change')]}
         >
-          <table data-testid="float-int8-classes">
-            <caption>Recall per class</caption>
-            <thead>
-              <tr>
-                <th scope="col">Class</th>
-                <th scope="col" className="num">
-                  Samples
-                </th>
-                <th scope="col" className="num">
-                  Float
-                </th>
-                <th scope="col" className="num">
-                  Int8
-                </th>
-                <th scope="col" className="num">
-                  Change
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.perClass.map((k, i) => (
-                <tr key={i} className={i === worst ? 'marked' : undefined}>
-                  <th scope="row">{k.className}</th>
-                  <td className="num">{k.samples}</td>
-                  <td className="num">{recall(k.floatRecall)}</td>
-                  <td className="num">{recall(k.int8Recall)}</td>
-                  <td className="num">
-                    {formatDelta(k.floatRecall, k.int8Recall)}
-                    {i === worst && <span className="tag">largest drop</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <div
-          className="table-scroll"
-          tabIndex={0}
-          role="region"
-          aria-label="Samples whose float and int8 outputs differ most"
+          {c.perClass.map((k, i) => (
+            <tr key={i} className={i === worst ? 'marked' : undefined}>
+              <th scope="row">{k.className}</th>
+              <td className="num">{k.samples}</td>
+              <td className="num">{recall(k.floatRecall)}</td>
+              <td className="num">{recall(k.int8Recall)}</td>
+              <td className="num">
+                {formatDelta(k.floatRecall, k.int8Recall)}
+                {i === worst && <span className="tag">largest drop</span>}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
+        <ScrollTable
+          label="Samples whose float and int8 outputs differ most"
+          testId="float-int8-differences"
+          caption="Largest output differences (changed top class first)"
+          columns={['Sample', 'True', 'Float says (p true)', 'Int8 says (p true)', num('Max |Δp|')]}
         >
-          <table data-testid="float-int8-differences">
-            <caption>Largest output differences (changed top class first)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Sample</th>
-                <th scope="col">True</th>
-                <th scope="col">Float says (p true)</th>
-                <th scope="col">Int8 says (p true)</th>
-                <th scope="col" className="num">
-                  Max |Δp|
+          {c.largestDifferences.length === 0 ? (
+            <tr>
+              <td colSpan={5}>The two models give the same outputs on every sample.</td>
+            </tr>
+          ) : (
+            c.largestDifferences.map((d, i) => (
+              <tr key={d.sample} className={d.floatClass !== d.int8Class ? 'marked' : undefined}>
+                <th scope="row">
+                  {pictures?.validationIndex[i] === d.sample && (
+                    <SampleCanvas
+                      samples={pictures}
+                      index={i}
+                      label={`Validation sample ${d.sample + 1}, true ${name(d.label)}`}
+                    />
+                  )}
+                  #{d.sample + 1}
                 </th>
+                <td>{name(d.label)}</td>
+                <td>
+                  {name(d.floatClass)} ({d.floatProbability.toFixed(2)})
+                </td>
+                <td>
+                  {name(d.int8Class)} ({d.int8Probability.toFixed(2)})
+                  {d.floatClass !== d.int8Class && <span className="tag">changed</span>}
+                </td>
+                <td className="num">{d.maxDifference.toFixed(3)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {c.largestDifferences.length === 0 ? (
-                <tr>
-                  <td colSpan={5}>The two models give the same outputs on every sample.</td>
-                </tr>
-              ) : (
-                c.largestDifferences.map((d, i) => (
-                  <tr
-                    key={d.sample}
-                    className={d.floatClass !== d.int8Class ? 'marked' : undefined}
-                  >
-                    <th scope="row">
-                      {pictures?.validationIndex[i] === d.sample && (
-                        <SampleCanvas
-                          samples={pictures}
-                          index={i}
-                          label={`Validation sample ${d.sample + 1}, true ${name(d.label)}`}
-                        />
-                      )}
-                      #{d.sample + 1}
-                    </th>
-                    <td>{name(d.label)}</td>
-                    <td>
-                      {name(d.floatClass)} ({d.floatProbability.toFixed(2)})
-                    </td>
-                    <td>
-                      {name(d.int8Class)} ({d.int8Probability.toFixed(2)})
-                      {d.floatClass !== d.int8Class && <span className="tag">changed</span>}
-                    </td>
-                    <td className="num">{d.maxDifference.toFixed(3)}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+            ))
+          )}
+        </ScrollTable>
       </div>
     </>
   );

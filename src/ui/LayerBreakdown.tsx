@@ -5,6 +5,7 @@ import { ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 import { flashSegments } from './flashStack';
 import { formatBytes, formatMacs, formatMs } from './format';
 import { layerRowId } from './MemoryTimeline';
+import { ScrollTable, num } from './ScrollTable';
 
 /** Flash per operator as one stacked bar, with a legend that reads as text. */
 function FlashStack({ segments }: { segments: ReturnType<typeof flashSegments> }) {
@@ -69,76 +70,61 @@ export function LayerBreakdown() {
       wide
     >
       {segments.length > 0 && <FlashStack segments={segments} />}
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Per-layer figures table">
-        <table className="layer-table">
-          <thead>
-            <tr>
-              <th scope="col">Operator</th>
-              <th scope="col">Type</th>
-              <th scope="col" className="num">
-                Flash
-              </th>
-              <th scope="col">Flash share</th>
-              <th scope="col" className="num">
-                MACs
-              </th>
-              <th scope="col" className="num">
-                Latency
-              </th>
-              <th scope="col" className="num">
-                Live RAM
-              </th>
-              <th scope="col">Note</th>
+      <ScrollTable
+        label="Per-layer figures table"
+        tableClass="layer-table"
+        columns={[
+          'Operator',
+          'Type',
+          num('Flash'),
+          'Flash share',
+          num('MACs'),
+          num('Latency'),
+          num('Live RAM'),
+          'Note',
+        ]}
+      >
+        {layers.map((l) => {
+          const notes = [
+            l.node === latest?.ramPeakNode && 'RAM peak',
+            l.node === flashTop && 'most flash',
+            l.node === latencyTop && 'slowest',
+          ].filter(Boolean);
+          const share = totalFlash > 0 ? l.flashBytes / totalFlash : 0;
+          return (
+            <tr
+              key={l.node}
+              id={layerRowId(l.node)}
+              className={notes.length > 0 || l.node === arenaPeak ? 'marked' : undefined}
+            >
+              <th scope="row">{l.node}</th>
+              <td>{l.op}</td>
+              <td className="num">{formatBytes(l.flashBytes)}</td>
+              <td>
+                <span className="share-bar" aria-hidden="true">
+                  <span style={{ width: `${Math.round(share * 100)}%` }} />
+                </span>
+                <span className="visually-hidden">{Math.round(share * 100)}%</span>
+              </td>
+              <td className="num">{formatMacs(l.macs)}</td>
+              <td className="num">{formatMs(l.latencyMs)}</td>
+              <td className="num">{formatBytes(l.liveBytes)}</td>
+              <td>
+                {notes.map((n) => (
+                  <span key={String(n)} className="tag">
+                    {n}
+                  </span>
+                ))}
+                {l.node === arenaPeak && (
+                  <a href="#memory-timeline-title" className="tag" data-testid="arena-peak-link">
+                    arena peak: see memory timeline
+                  </a>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {layers.map((l) => {
-              const notes = [
-                l.node === latest?.ramPeakNode && 'RAM peak',
-                l.node === flashTop && 'most flash',
-                l.node === latencyTop && 'slowest',
-              ].filter(Boolean);
-              const share = totalFlash > 0 ? l.flashBytes / totalFlash : 0;
-              return (
-                <tr
-                  key={l.node}
-                  id={layerRowId(l.node)}
-                  className={notes.length > 0 || l.node === arenaPeak ? 'marked' : undefined}
-                >
-                  <th scope="row">{l.node}</th>
-                  <td>{l.op}</td>
-                  <td className="num">{formatBytes(l.flashBytes)}</td>
-                  <td>
-                    <span className="share-bar" aria-hidden="true">
-                      <span style={{ width: `${Math.round(share * 100)}%` }} />
-                    </span>
-                    <span className="visually-hidden">{Math.round(share * 100)}%</span>
-                  </td>
-                  <td className="num">{formatMacs(l.macs)}</td>
-                  <td className="num">{formatMs(l.latencyMs)}</td>
-                  <td className="num">{formatBytes(l.liveBytes)}</td>
-                  <td>
-                    {notes.map((n) => (
-                      <span key={String(n)} className="tag">
-                        {n}
-                      </span>
-                    ))}
-                    {l.node === arenaPeak && (
-                      <a
-                        href="#memory-timeline-title"
-                        className="tag"
-                        data-testid="arena-peak-link"
-                      >
-                        arena peak: see memory timeline
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ScrollTable>
     </ChartCard>
   );
 }

@@ -4,6 +4,7 @@ import { useStudio } from '../state/store';
 import type { DeploymentFacts } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, KEPT_COLOUR, PRUNED_COLOUR } from './ChartCard';
 import { formatBytes } from './format';
+import { ScrollTable, num } from './ScrollTable';
 
 /** The per-layer table's row of an operator (LayerBreakdown gives its rows these ids). */
 export const layerRowId = (operator: string) =>
@@ -186,51 +187,34 @@ function Timeline({ facts }: { facts: DeploymentFacts }) {
         not live then. Bars run from a buffer&apos;s first to its last use, at the offset the
         planner gave it.
       </p>
-      <div
-        className="table-scroll timeline-table"
-        tabIndex={0}
-        role="region"
-        aria-label="Arena buffers table"
+      <ScrollTable
+        label="Arena buffers table"
+        scrollClass="timeline-table"
+        testId="memory-timeline-table"
+        columns={['Buffer', num('Offset'), num('Bytes'), 'Live (first → last operator)', 'Note']}
       >
-        <table data-testid="memory-timeline-table">
-          <thead>
-            <tr>
-              <th scope="col">Buffer</th>
-              <th scope="col" className="num">
-                Offset
+        {timeline.buffers.map((b, i) => {
+          const atPeak = timeline.peakBuffers.includes(i);
+          return (
+            <tr key={i} className={isLiveAt(b, scope) ? 'marked' : undefined}>
+              <th scope="row">
+                {b.name}
+                {b.kind === 'scratch' ? ' (scratch)' : ''}
               </th>
-              <th scope="col" className="num">
-                Bytes
-              </th>
-              <th scope="col">Live (first → last operator)</th>
-              <th scope="col">Note</th>
+              <td className="num">{b.offset.toLocaleString('en')} B</td>
+              <td className="num">{b.alignedBytes.toLocaleString('en')} B</td>
+              <td>
+                {scopeLabel(timeline.operators, b.firstUse)} →{' '}
+                {scopeLabel(timeline.operators, b.lastUse)}
+              </td>
+              <td>
+                {atPeak && <span className="tag">live at peak</span>}
+                {i === timeline.topBuffer && <span className="tag">sets the size</span>}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {timeline.buffers.map((b, i) => {
-              const atPeak = timeline.peakBuffers.includes(i);
-              return (
-                <tr key={i} className={isLiveAt(b, scope) ? 'marked' : undefined}>
-                  <th scope="row">
-                    {b.name}
-                    {b.kind === 'scratch' ? ' (scratch)' : ''}
-                  </th>
-                  <td className="num">{b.offset.toLocaleString('en')} B</td>
-                  <td className="num">{b.alignedBytes.toLocaleString('en')} B</td>
-                  <td>
-                    {scopeLabel(timeline.operators, b.firstUse)} →{' '}
-                    {scopeLabel(timeline.operators, b.lastUse)}
-                  </td>
-                  <td>
-                    {atPeak && <span className="tag">live at peak</span>}
-                    {i === timeline.topBuffer && <span className="tag">sets the size</span>}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ScrollTable>
     </>
   );
 }

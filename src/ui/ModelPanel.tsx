@@ -5,6 +5,7 @@ import { selectEstimate, selectIsRunActive } from '../state/selectors';
 import { useStudio } from '../state/store';
 import { formatBytes, formatMacs, formatMs } from './format';
 import { NumberField } from './NumberField';
+import { SelectField } from './SelectField';
 
 /** Step 2: the network to train and prune. */
 export function ModelPanel() {
@@ -22,22 +23,15 @@ export function ModelPanel() {
         <span className="step-number">2</span> Model
       </h3>
       <div className="field-row">
-        <div className="field">
-          <label htmlFor={`${id}-model`}>Architecture</label>
-          <select
-            id={`${id}-model`}
-            value={modelId}
-            disabled={active}
-            aria-describedby={`${id}-description`}
-            onChange={(e) => setModel(e.target.value)}
-          >
-            {MODEL_ZOO.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id={`${id}-model`}
+          label="Architecture"
+          value={modelId}
+          options={MODEL_ZOO.map((m) => ({ value: m.id, label: m.name }))}
+          disabled={active}
+          describedBy={`${id}-description`}
+          onChange={setModel}
+        />
         <NumberField
           label="Width multiplier"
           value={width}

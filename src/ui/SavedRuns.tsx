@@ -22,6 +22,7 @@ import {
   formatPercent,
   budgetText,
 } from './format';
+import { ScrollTable, num } from './ScrollTable';
 
 /** Accuracy against one resource across saved runs: the trade-off front. */
 function TradeoffChart({ runs }: { runs: RunSummary[] }) {
@@ -216,111 +217,103 @@ export function SavedRuns() {
         <p className="hint">Finished runs are listed here and kept in this browser.</p>
       ) : (
         <>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Saved runs table">
-            <table className="runs-table" data-testid="saved-runs-table">
-              <thead>
-                <tr>
-                  <th scope="col">Finished</th>
-                  <th scope="col">Run (model · dataset · board)</th>
-                  <th scope="col">Budgets</th>
-                  <th scope="col" className="num">
-                    Accuracy <span className="hint">(pruned, float, last step | int8)</span>
-                  </th>
-                  <th scope="col" className="num">
-                    Flash
-                  </th>
-                  <th scope="col" className="num">
-                    RAM
-                  </th>
-                  <th scope="col" className="num">
-                    Latency
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...runs].reverse().map((r) => {
-                  const kept = keptIds.includes(r.id);
-                  const label = runLabel(r);
-                  return (
-                    <tr key={r.id} aria-current={r.id === shownId ? 'true' : undefined}>
-                      <td>{new Date(r.finishedAt).toLocaleString('en-GB')}</td>
-                      <th scope="row">
-                        {renaming === r.id ? (
-                          <RenameField run={r} onDone={() => setRenaming(undefined)} />
-                        ) : (
-                          <>
-                            {label}
-                            {r.name && (
-                              <span className="hint">
-                                {' '}
-                                ({r.modelName} · {r.datasetName} · {r.boardName})
-                              </span>
-                            )}
-                            {r.id === shownId && <span className="hint"> (shown)</span>}
-                            {!kept && <span className="hint"> (summary only)</span>}
-                          </>
-                        )}
-                      </th>
-                      <td>{budgetText(r)}</td>
-                      <td className="num">
-                        {formatPercent(r.validationAccuracy)}
-                        {r.quantised && ` | ${formatPercent(r.quantised.int8Accuracy)}`}
-                        {r.baseline && (
+          <ScrollTable
+            label="Saved runs table"
+            tableClass="runs-table"
+            testId="saved-runs-table"
+            columns={[
+              'Finished',
+              'Run (model · dataset · board)',
+              'Budgets',
+              num(
+                <>
+                  Accuracy <span className="hint">(pruned, float, last step | int8)</span>
+                </>,
+              ),
+              num('Flash'),
+              num('RAM'),
+              num('Latency'),
+              <span className="visually-hidden">Actions</span>,
+            ]}
+          >
+            {[...runs].reverse().map((r) => {
+              const kept = keptIds.includes(r.id);
+              const label = runLabel(r);
+              return (
+                <tr key={r.id} aria-current={r.id === shownId ? 'true' : undefined}>
+                  <td>{new Date(r.finishedAt).toLocaleString('en-GB')}</td>
+                  <th scope="row">
+                    {renaming === r.id ? (
+                      <RenameField run={r} onDone={() => setRenaming(undefined)} />
+                    ) : (
+                      <>
+                        {label}
+                        {r.name && (
                           <span className="hint">
                             {' '}
-                            (uniform width: {formatPercent(r.baseline.accuracy)})
+                            ({r.modelName} · {r.datasetName} · {r.boardName})
                           </span>
                         )}
-                      </td>
-                      <td className="num">{formatBytes(r.resources.flash)}</td>
-                      <td className="num">{formatBytes(r.resources.ram)}</td>
-                      <td className="num">{formatMs(r.resources.latency)}</td>
-                      <td className="run-actions">
-                        <button
-                          type="button"
-                          className="secondary small"
-                          disabled={!kept || active}
-                          aria-label={`Reopen ${label}`}
-                          title={kept ? undefined : 'Only the summary of this run is kept'}
-                          onClick={() => void reopen(r.id)}
-                        >
-                          Reopen
-                        </button>
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Rename ${label}`}
-                          onClick={() => setRenaming(r.id)}
-                        >
-                          Rename
-                        </button>
-                        <button
-                          type="button"
-                          className="secondary small"
-                          disabled={!kept}
-                          aria-label={`Download ${label} as a run file`}
-                          onClick={() => void downloadRunFile(r.id)}
-                        >
-                          Run file
-                        </button>
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Delete ${label} (finished ${r.finishedAt})`}
-                          onClick={() => deleteRun(r.id)}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+                        {r.id === shownId && <span className="hint"> (shown)</span>}
+                        {!kept && <span className="hint"> (summary only)</span>}
+                      </>
+                    )}
+                  </th>
+                  <td>{budgetText(r)}</td>
+                  <td className="num">
+                    {formatPercent(r.validationAccuracy)}
+                    {r.quantised && ` | ${formatPercent(r.quantised.int8Accuracy)}`}
+                    {r.baseline && (
+                      <span className="hint">
+                        {' '}
+                        (uniform width: {formatPercent(r.baseline.accuracy)})
+                      </span>
+                    )}
+                  </td>
+                  <td className="num">{formatBytes(r.resources.flash)}</td>
+                  <td className="num">{formatBytes(r.resources.ram)}</td>
+                  <td className="num">{formatMs(r.resources.latency)}</td>
+                  <td className="run-actions">
+                    <button
+                      type="button"
+                      className="secondary small"
+                      disabled={!kept || active}
+                      aria-label={`Reopen ${label}`}
+                      title={kept ? undefined : 'Only the summary of this run is kept'}
+                      onClick={() => void reopen(r.id)}
+                    >
+                      Reopen
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Rename ${label}`}
+                      onClick={() => setRenaming(r.id)}
+                    >
+                      Rename
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      disabled={!kept}
+                      aria-label={`Download ${label} as a run file`}
+                      onClick={() => void downloadRunFile(r.id)}
+                    >
+                      Run file
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Delete ${label} (finished ${r.finishedAt})`}
+                      onClick={() => deleteRun(r.id)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </ScrollTable>
           <TradeoffChart runs={runs} />
         </>
       )}

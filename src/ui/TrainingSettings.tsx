@@ -3,12 +3,31 @@ import { selectIsRunActive } from '../state/selectors';
 import { useStudio } from '../state/store';
 import { NumberField } from './NumberField';
 
+/** The two phase shares: each may take what the other leaves (fine-tuning gets the rest). */
+const SHARE_FIELDS = [
+  { key: 'warmupFraction', other: 'pruneFraction', label: 'Warm-up share' },
+  { key: 'pruneFraction', other: 'warmupFraction', label: 'Pruning share' },
+] as const;
+
+/** The optimiser's fields: whole numbers unless they have a step. */
+const TRAINING_FIELDS: readonly {
+  key: 'batchSize' | 'learningRate' | 'seed';
+  label: string;
+  step?: number;
+}[] = [
+  { key: 'batchSize', label: 'Batch size' },
+  { key: 'learningRate', label: 'Learning rate', step: 0.0005 },
+  { key: 'seed', label: 'Seed' },
+];
+
 /** Schedule and optimiser settings, folded away: the defaults suit a first run. */
 export function TrainingSettings() {
   const schedule = useStudio((s) => s.config.schedule);
-  const batchSize = useStudio((s) => s.config.batchSize);
-  const learningRate = useStudio((s) => s.config.learningRate);
-  const seed = useStudio((s) => s.config.seed);
+  const training = {
+    batchSize: useStudio((s) => s.config.batchSize),
+    learningRate: useStudio((s) => s.config.learningRate),
+    seed: useStudio((s) => s.config.seed),
+  };
   const setSchedule = useStudio((s) => s.setSchedule);
   const setTraining = useStudio((s) => s.setTraining);
   const active = useStudio(selectIsRunActive);
@@ -26,51 +45,31 @@ export function TrainingSettings() {
           disabled={active}
           onCommit={(totalSteps) => setSchedule({ totalSteps })}
         />
-        <NumberField
-          label="Warm-up share"
-          value={schedule.warmupFraction}
-          min={LIMITS.warmupFraction.min}
-          max={Math.min(LIMITS.warmupFraction.max, 1 - schedule.pruneFraction)}
-          step={0.05}
-          disabled={active}
-          onCommit={(warmupFraction) => setSchedule({ warmupFraction })}
-        />
-        <NumberField
-          label="Pruning share"
-          value={schedule.pruneFraction}
-          min={LIMITS.pruneFraction.min}
-          max={Math.min(LIMITS.pruneFraction.max, 1 - schedule.warmupFraction)}
-          step={0.05}
-          disabled={active}
-          onCommit={(pruneFraction) => setSchedule({ pruneFraction })}
-        />
-        <NumberField
-          label="Batch size"
-          value={batchSize}
-          min={LIMITS.batchSize.min}
-          max={LIMITS.batchSize.max}
-          integer
-          disabled={active}
-          onCommit={(v) => setTraining({ batchSize: v })}
-        />
-        <NumberField
-          label="Learning rate"
-          value={learningRate}
-          min={LIMITS.learningRate.min}
-          max={LIMITS.learningRate.max}
-          step={0.0005}
-          disabled={active}
-          onCommit={(v) => setTraining({ learningRate: v })}
-        />
-        <NumberField
-          label="Seed"
-          value={seed}
-          min={LIMITS.seed.min}
-          max={LIMITS.seed.max}
-          integer
-          disabled={active}
-          onCommit={(v) => setTraining({ seed: v })}
-        />
+        {SHARE_FIELDS.map(({ key, other, label }) => (
+          <NumberField
+            key={key}
+            label={label}
+            value={schedule[key]}
+            min={LIMITS[key].min}
+            max={Math.min(LIMITS[key].max, 1 - schedule[other])}
+            step={0.05}
+            disabled={active}
+            onCommit={(v) => setSchedule({ [key]: v })}
+          />
+        ))}
+        {TRAINING_FIELDS.map(({ key, label, step }) => (
+          <NumberField
+            key={key}
+            label={label}
+            value={training[key]}
+            min={LIMITS[key].min}
+            max={LIMITS[key].max}
+            step={step}
+            integer={step === undefined}
+            disabled={active}
+            onCommit={(v) => setTraining({ [key]: v })}
+          />
+        ))}
       </div>
       <p className="hint">
         Fine-tuning of the physically pruned network takes the remaining{' '}

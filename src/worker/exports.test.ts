@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { unzipSync, strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseGraph } from '../core/graphAnalysis';
 import { zooModel } from '../core/zoo';
@@ -9,6 +8,8 @@ import { createResourceEstimator } from '../train/estimator';
 import { PruningTrainer } from '../train/trainer';
 import { RunExporter } from './exports';
 import type { RunSummary } from './protocol';
+import { testTrainerSettings } from '../testing/trainerSettings';
+import { loadTfjsZip } from '../testing/tfjsZip';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -29,17 +30,14 @@ describe('RunExporter', () => {
     const trainer = new PruningTrainer(
       analysed,
       dataset,
-      {
+      testTrainerSettings({
         totalSteps: 12,
         warmupFraction: 0.25,
-        pruneFraction: 0.5,
         batchSize: 8,
-        learningRate: 0.01,
         seed: 4,
         budgets: { flash: unpruned.flash * 0.7 },
-        validationEvery: 0,
         validationSamples: 50,
-      },
+      }),
       estimator,
     );
     while (!trainer.done) await trainer.trainStep();
@@ -60,15 +58,7 @@ describe('RunExporter', () => {
       Math.max(...Array.from(studio, (v, i) => Math.abs(v - a[i])));
     expect(maxDiff(reference)).toBeLessThan(1e-4);
 
-    const zip = unzipSync((await exporter.file('tfjs')).bytes);
-    const json = JSON.parse(strFromU8(zip['model.json']));
-    const loaded = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: zip['weights.bin'].slice().buffer,
-      }),
-    );
+    const loaded = await loadTfjsZip((await exporter.file('tfjs')).bytes);
     const predicted = tf.tidy(() => loaded.predict(input) as tf.Tensor);
     const fromTfjs = await predicted.data();
     // The layers model ends in the logits too, or in their softmax: compare top-1 and values.

@@ -3,12 +3,12 @@
  * Everything that crosses the boundary is plain, structured-cloneable data.
  */
 import type { LoadProgress } from '../data/uploads/progress';
-import type { DeploymentFacts, Int8Comparison } from '../export/report';
+import type { DatasetIdentity, DeploymentFacts, Int8Comparison } from '../export/report';
 import type { GroupSnapshot, Phase, StepMetrics } from '../core/runState';
 import type { Budgets, LayerFigures, ResourceFigures, ResourceName } from '../core/resources';
 import type { BackendName, BackendSetting, BackendTiming } from '../core/backends';
 import type { UploadFormat } from '../core/uploadFormats';
-export type { DeploymentFacts, Int8Comparison };
+export type { DatasetIdentity, DeploymentFacts, Int8Comparison };
 export type { ConfusionEvaluation, EvaluatedModel } from '../core/evaluation';
 import type { ConfusionEvaluation } from '../core/evaluation';
 import type { BoardProfile } from '../core/hardware';
@@ -82,17 +82,6 @@ export interface DatasetSummary {
   warnings: string[];
   /** A few samples for the preview grid, normalised to [0, 1]. */
   preview: { x: Float32Array; y: Uint8Array; count: number };
-}
-
-/** What names a dataset in a saved run, an export report and a run file. */
-export interface DatasetIdentity {
-  id: string;
-  name: string;
-  inputShape: [number, number, number];
-  /** In label order: class i is classNames[i]. */
-  classNames: string[];
-  trainCount: number;
-  validationCount: number;
 }
 
 /** A budget change during a run: the budgets in force from `step` on. */

@@ -1,36 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../train/backend';
-import { MemoryCheckpointStore } from './checkpointStore';
 import { makeCifarBatch } from '../data/testing/fixtures';
-import type { RunConfig, WorkerEvent } from './protocol';
-import { TrainingSession } from './session';
+import { sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
+import type { RunConfig } from './protocol';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
-  dataset: { kind: 'generated', seed: 1, classes: 4, size: 28, samples: 200 },
-  modelId: 'resnet8',
-  widthMultiplier: 4,
-  boardId: 'stm32f746g-disco',
-  budgets: {},
-  schedule: { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5 },
-  batchSize: 512,
-  learningRate: 0.01,
-  seed: 1,
-  ...overrides,
-});
+/** resnet8 at four times its width with a batch of 512: more memory than the cpu backend has. */
+const config = (overrides: Partial<RunConfig> = {}): RunConfig =>
+  tinyRunConfig({
+    dataset: { kind: 'generated', seed: 1, classes: 4, size: 28, samples: 200 },
+    modelId: 'resnet8',
+    widthMultiplier: 4,
+    batchSize: 512,
+    ...overrides,
+  });
 
 describe('runs that cannot fit in memory', () => {
   it('are refused before the first step, with the estimate and a batch that fits', async () => {
-    const events: WorkerEvent[] = [];
-    const session = new TrainingSession(
-      (e) => events.push(e),
-      selectBackend,
-      new MemoryCheckpointStore(),
-    );
+    const { events, session } = sessionHarness();
     await session.handle({ type: 'init', backends: ['cpu'] });
     const before = tf.memory().numTensors;
     await session.handle({ type: 'start', config: config() });
@@ -48,31 +38,16 @@ describe('runs that cannot fit in memory', () => {
 
 describe('uploads handed over in slices', () => {
   it('the worker loads the files it was handed in slices, and trains on them with a Start that carries none', async () => {
-    const events: WorkerEvent[] = [];
-    const session = new TrainingSession(
-      (e) => events.push(e),
-      selectBackend,
-      new MemoryCheckpointStore(),
-    );
+    const { events, session } = sessionHarness();
     await session.handle({ type: 'init', backends: ['cpu'] });
     const batch = (offset: number) =>
       new Blob([makeCifarBatch(Array.from({ length: 100 }, (_, i) => (i + offset) % 10)).slice()]);
+    const handOver = (uploadId: number, path: string, file: Blob) =>
+      session.handle({ type: 'uploadFiles', uploadId, files: [{ path, file }] });
     // An older choice's slice, then the two slices of the new one.
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 1,
-      files: [{ path: 'other.bin', file: batch(5) }],
-    });
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 2,
-      files: [{ path: 'data_batch_1.bin', file: batch(0) }],
-    });
-    await session.handle({
-      type: 'uploadFiles',
-      uploadId: 2,
-      files: [{ path: 'data_batch_2.bin', file: batch(3) }],
-    });
+    await handOver(1, 'other.bin', batch(5));
+    await handOver(2, 'data_batch_1.bin', batch(0));
+    await handOver(2, 'data_batch_2.bin', batch(3));
     await session.handle({
       type: 'loadDataset',
       requestId: 1,
@@ -93,11 +68,8 @@ describe('uploads handed over in slices', () => {
     expect(loaded.summary.trainCount + loaded.summary.validationCount).toBe(200);
     await session.handle({
       type: 'start',
-      config: config({
+      config: tinyRunConfig({
         dataset: { kind: 'upload', format: 'cifar10', files: [] },
-        modelId: 'tiny-cnn',
-        widthMultiplier: 1,
-        batchSize: 8,
         schedule: { totalSteps: 6, warmupFraction: 0.34, pruneFraction: 0.34 },
       }),
       datasetKey: loaded.summary.loadKey,

@@ -6,6 +6,7 @@ import type { RunConfig, WorkerEvent } from './protocol';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpointStore';
 import { TrainingSession } from './session';
 import { onlyStored, sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
+import { loadTfjsZip } from '../testing/tfjsZip';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -209,15 +210,7 @@ describe('TrainingSession', () => {
     // The .tflite is the pruned model: about the size the resource model estimated.
     expect(tflite.length).toBeLessThan(summary!.unpruned.flash);
 
-    const tfjsFiles = unzipSync(new Uint8Array(files.get('tfjs')!));
-    const modelJson = JSON.parse(strFromU8(tfjsFiles['model.json']));
-    const loaded = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0].weights,
-        weightData: tfjsFiles['weights.bin'].slice().buffer,
-      }),
-    );
+    const loaded = await loadTfjsZip(new Uint8Array(files.get('tfjs')!));
     expect(loaded.inputs[0].shape).toEqual([null, 12, 12, 1]);
     loaded.dispose();
 

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BoardProfile } from '../core/hardware';
-import { selectBackend } from '../train/backend';
-import { MemoryCheckpointStore } from './checkpointStore';
+import { sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
 import type { RunConfig, WorkerEvent } from './protocol';
-import { TrainingSession } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -21,27 +19,17 @@ const lab: BoardProfile = {
   runtimeRamBytes: 8 * 1024,
 };
 
-const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
-  dataset: { kind: 'generated', seed: 1, classes: 3, size: 12, samples: 240 },
-  modelId: 'tiny-cnn',
-  widthMultiplier: 1,
-  boardId: 'custom',
-  customBoard: lab,
-  budgets: {},
-  schedule: { totalSteps: 10, warmupFraction: 0.2, pruneFraction: 0.5 },
-  batchSize: 8,
-  learningRate: 0.01,
-  seed: 1,
-  ...overrides,
-});
+const config = (overrides: Partial<RunConfig> = {}): RunConfig =>
+  tinyRunConfig({
+    dataset: { kind: 'generated', seed: 1, classes: 3, size: 12, samples: 240 },
+    boardId: 'custom',
+    customBoard: lab,
+    schedule: { totalSteps: 10, warmupFraction: 0.2, pruneFraction: 0.5 },
+    ...overrides,
+  });
 
 async function run(runConfig: RunConfig): Promise<WorkerEvent[]> {
-  const events: WorkerEvent[] = [];
-  const session = new TrainingSession(
-    (e) => events.push(e),
-    selectBackend,
-    new MemoryCheckpointStore(),
-  );
+  const { events, session } = sessionHarness();
   await session.handle({ type: 'init', backends: ['cpu'] });
   await session.handle({ type: 'start', config: runConfig });
   return events;
@@ -87,7 +75,6 @@ describe('a run on a custom board, and its confusion matrix', () => {
 
 describe('a refused checkpoint without a message', () => {
   it('names the error instead of showing "()"', async () => {
-    const events: WorkerEvent[] = [];
     const full = {
       save: async () => {
         throw new DOMException('', 'QuotaExceededError');
@@ -96,7 +83,7 @@ describe('a refused checkpoint without a message', () => {
       keys: async () => [],
       clear: async () => undefined,
     };
-    const session = new TrainingSession((e) => events.push(e), selectBackend, full);
+    const { events, session } = sessionHarness({ store: full });
     await session.handle({ type: 'init', backends: ['cpu'] });
     await session.handle({ type: 'start', config: config({ boardId: 'stm32f746g-disco' }) });
     const warning = events.find((e) => e.type === 'notice' && /checkpoint/.test(e.message));

@@ -4,47 +4,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, selectFastestBackend } from '../train/backend';
+import { sessionHarness, tinyRunConfig } from '../testing/sessionHarness';
 import { MemoryCheckpointStore, MemoryRunLocks } from './checkpointStore';
-import type { RunConfig, WorkerEvent } from './protocol';
-import { TrainingSession } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const config = (overrides: Partial<RunConfig> = {}): RunConfig => ({
-  dataset: { kind: 'generated', seed: 1, classes: 4, size: 12, samples: 400 },
-  modelId: 'tiny-cnn',
-  widthMultiplier: 1,
-  boardId: 'stm32f746g-disco',
-  budgets: {},
-  schedule: { totalSteps: 30, warmupFraction: 0.2, pruneFraction: 0.5 },
-  batchSize: 8,
-  learningRate: 0.01,
-  seed: 1,
-  ...overrides,
-});
+const config = tinyRunConfig;
 
 function tab(store: MemoryCheckpointStore, locks: MemoryRunLocks) {
-  const events: WorkerEvent[] = [];
-  const session = new TrainingSession(
-    (e) => events.push(e),
-    selectBackend,
-    store,
-    selectFastestBackend,
-    locks,
-  );
-  const waitFor = async (predicate: (e: WorkerEvent) => boolean) => {
-    const began = Date.now();
-    while (!events.some(predicate)) {
-      if (Date.now() - began > 60_000) throw new Error('timed out waiting for an event');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const harness = sessionHarness({ store, locks });
   const offers = () =>
-    events.flatMap((e) => (e.type === 'checkpoint' ? [e.info] : [])).map((i) => i && i.step);
-  return { events, session, waitFor, offers };
+    harness.events
+      .flatMap((e) => (e.type === 'checkpoint' ? [e.info] : []))
+      .map((i) => i && i.step);
+  return { ...harness, offers };
 }
 
 /** Tab A: a run paused in fine-tuning, its checkpoint stored. */

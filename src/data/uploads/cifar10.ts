@@ -4,15 +4,16 @@
  * (R, G, B), each row-major. We store NHWC uint8. test_batch.bin becomes the validation split
  * when given; otherwise a seeded stratified split of the training batches.
  */
-import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, type DatasetSplit } from '../dataset';
 import {
+  uploadedImages,
   baseName,
   checkDatasetBytes,
   extensionOf,
   isSystemFile,
   readWithinLimit,
   resolveLimits,
-  splitStratified,
+  validationSplit,
   type UploadFile,
   type UploadLimits,
   type UploadResult,
@@ -168,42 +169,31 @@ export async function loadCifar10(
       `only one class ("${classNames[only]}", label ${only}) in ${trainFiles.map((f) => f.path).join(', ')}: training needs at least two classes; add the other data_batch_*.bin files`,
     );
   }
-  let train: DatasetSplit;
-  let validation: DatasetSplit;
-  if (testFiles.length > 0) {
-    train = trainAll;
-    validation = await read(testFiles);
-  } else {
-    let splitWarnings: string[];
-    ({
+  const seed = opts.seed ?? 1;
+  const { train, validation } = validationSplit(
+    trainAll,
+    testFiles.length > 0 ? await read(testFiles) : undefined,
+    {
+      sampleLength: 3 * PLANE,
+      numClasses: 10,
+      validationFraction: opts.validationFraction ?? 0.1,
+      seed,
+      classNames,
+      heldOutNote: (count) =>
+        `no test_batch.bin: held out ${count} training images (seed ${seed}) for validation`,
+    },
+    warnings,
+  );
+  return uploadedImages(
+    {
+      id: 'upload-cifar10',
+      name: `CIFAR-10 (${train.count + validation.count} images)`,
+      inputShape: [32, 32, 3],
+      numClasses: 10,
+      classNames,
       train,
       validation,
-      warnings: splitWarnings,
-    } = splitStratified(
-      trainAll.x,
-      trainAll.y,
-      3 * PLANE,
-      10,
-      opts.validationFraction ?? 0.1,
-      opts.seed ?? 1,
-      classNames,
-    ));
-    warnings.push(...splitWarnings);
-    warnings.push(
-      `no test_batch.bin: held out ${validation.count} training images (seed ${opts.seed ?? 1}) for validation`,
-    );
-  }
-  const dataset: Dataset = {
-    id: 'upload-cifar10',
-    name: `CIFAR-10 (${train.count + validation.count} images)`,
-    source: 'upload',
-    inputShape: [32, 32, 3],
-    numClasses: 10,
-    classNames,
-    train,
-    validation,
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return { dataset, warnings };
+    },
+    warnings,
+  );
 }

@@ -3,7 +3,7 @@
  * is read, class-folder layout and the stratified split of the result.
  */
 import { gatherSplit, stratifiedSplit } from '../batches';
-import { DatasetError, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
 
 /** One uploaded file; `path` is webkitRelativePath (e.g. "root/cat/001.png") or the name. */
 export interface UploadFile {
@@ -17,6 +17,20 @@ export interface UploadResult {
   dataset: Dataset;
   /** Human-readable notes (skipped files, padded clips …), each naming its file. */
   warnings: string[];
+}
+
+/** An uploaded image dataset (pixels 0…255 scaled to [0, 1]), checked, with its warnings. */
+export function uploadedImages(
+  dataset: Omit<Dataset, 'source' | 'normalisation'>,
+  warnings: string[],
+): UploadResult {
+  const checked: Dataset = {
+    ...dataset,
+    source: 'upload',
+    normalisation: { scale: 1 / 255, offset: 0 },
+  };
+  assertDatasetConsistent(checked);
+  return { dataset: checked, warnings };
 }
 
 const MiB = 1024 * 1024;
@@ -296,6 +310,38 @@ export function splitStratified(
     validationIndices: validation,
     warnings,
   };
+}
+
+/**
+ * The upload's own test split for validation, or, where it has none, a stratified share of
+ * the training samples held out (its warnings, and one saying so via `heldOutNote`, go to
+ * `warnings`).
+ */
+export function validationSplit(
+  trainAll: DatasetSplit,
+  test: DatasetSplit | undefined,
+  holdOut: {
+    sampleLength: number;
+    numClasses: number;
+    validationFraction: number;
+    seed: number;
+    classNames?: readonly string[];
+    heldOutNote: (count: number) => string;
+  },
+  warnings: string[],
+): { train: DatasetSplit; validation: DatasetSplit } {
+  if (test) return { train: trainAll, validation: test };
+  const split = splitStratified(
+    trainAll.x,
+    trainAll.y,
+    holdOut.sampleLength,
+    holdOut.numClasses,
+    holdOut.validationFraction,
+    holdOut.seed,
+    holdOut.classNames,
+  );
+  warnings.push(...split.warnings, holdOut.heldOutNote(split.validation.count));
+  return { train: split.train, validation: split.validation };
 }
 
 /** An id for an uploaded dataset: its kind plus a slug of its name. */

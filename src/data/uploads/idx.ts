@@ -8,15 +8,16 @@
  * is refused there), and the stream is cut just past the size the header declares, so a small
  * .gz that inflates to gigabytes costs no more than what it admits to.
  */
-import { DatasetError, assertDatasetConsistent, type Dataset, type DatasetSplit } from '../dataset';
+import { DatasetError, type DatasetSplit } from '../dataset';
 import {
+  uploadedImages,
   baseName,
   checkDatasetBytes,
   formatBytes,
   isSystemFile,
   readWithinLimit,
   resolveLimits,
-  splitStratified,
+  validationSplit,
   type UploadFile,
   type UploadLimits,
   type UploadResult,
@@ -327,41 +328,29 @@ export async function loadMnistIdx(
     { y: trainAll.y, file: pairs.train.labels!.file.path },
     testAll ? { y: testAll.y, file: pairs.test.labels!.file.path } : undefined,
   );
-  let train: DatasetSplit;
-  let validation: DatasetSplit;
-  if (testAll) {
-    train = { x: trainAll.x, y: trainAll.y, count: trainAll.count };
-    validation = { x: testAll.x, y: testAll.y, count: testAll.count };
-  } else {
-    let splitWarnings: string[];
-    ({
+  const { train, validation } = validationSplit(
+    { x: trainAll.x, y: trainAll.y, count: trainAll.count },
+    testAll && { x: testAll.x, y: testAll.y, count: testAll.count },
+    {
+      sampleLength: h * w,
+      numClasses,
+      validationFraction: opts.validationFraction ?? 1 / 6,
+      seed: opts.seed ?? 1,
+      heldOutNote: (count) =>
+        `no t10k/test files: held out ${count} training images for validation`,
+    },
+    warnings,
+  );
+  return uploadedImages(
+    {
+      id: 'upload-idx',
+      name: `IDX images (${train.count + validation.count}, ${h}×${w})`,
+      inputShape: [h, w, 1],
+      numClasses,
+      classNames: Array.from({ length: numClasses }, (_, i) => String(i)),
       train,
       validation,
-      warnings: splitWarnings,
-    } = splitStratified(
-      trainAll.x,
-      trainAll.y,
-      h * w,
-      numClasses,
-      opts.validationFraction ?? 1 / 6,
-      opts.seed ?? 1,
-    ));
-    warnings.push(...splitWarnings);
-    warnings.push(
-      `no t10k/test files: held out ${validation.count} training images for validation`,
-    );
-  }
-  const dataset: Dataset = {
-    id: 'upload-idx',
-    name: `IDX images (${train.count + validation.count}, ${h}×${w})`,
-    source: 'upload',
-    inputShape: [h, w, 1],
-    numClasses,
-    classNames: Array.from({ length: numClasses }, (_, i) => String(i)),
-    train,
-    validation,
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return { dataset, warnings };
+    },
+    warnings,
+  );
 }

@@ -3,8 +3,9 @@
  * are decoded by an injected decoder (the browser's, see browserDecode.ts), converted to gray
  * or RGB and resized to the target shape, then split per class with a seed.
  */
-import { DatasetError, assertDatasetConsistent, type Dataset } from '../dataset';
+import { DatasetError } from '../dataset';
 import {
+  uploadedImages,
   baseName,
   checkDatasetBytes,
   extensionOf,
@@ -254,17 +255,16 @@ export async function loadImageFolder(
   warnings.push(...split.warnings);
   const rootName =
     name ?? (entries[0] ? (entries[0].path.split(/[\\/]/)[0] ?? 'images') : 'images');
-  const dataset: Dataset = {
-    id: uploadId('images', rootName),
-    name: rootName,
-    source: 'upload',
-    inputShape: [h, w, c],
-    numClasses: classNames.length,
-    classNames,
-    train,
-    validation,
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return { dataset, warnings };
+  return uploadedImages(
+    {
+      id: uploadId('images', rootName),
+      name: rootName,
+      inputShape: [h, w, c],
+      numClasses: classNames.length,
+      classNames,
+      train,
+      validation,
+    },
+    warnings,
+  );
 }
