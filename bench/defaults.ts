@@ -122,7 +122,7 @@ function markdown(rows: Row[], machine: string): string {
       `generated shapes at their defaults (seed ${DEFAULT_GENERATED.seed}, ${DEFAULT_GENERATED.classes} classes, ` +
       `${DEFAULT_GENERATED.size}×${DEFAULT_GENERATED.size}, ${DEFAULT_GENERATED.samples} samples). Budgets: the ones the page ` +
       'proposes for that model, dataset and board (src/state/budgets.ts). Accuracy: the first ' +
-      `${VALIDATION} validation samples (all of them when fewer). Seeds: ${seeds.join(', ')}.`,
+      `${VALIDATION} validation samples (all of them when fewer). Seeds: ${[...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b).join(', ')}.`,
     '',
     '| model | dataset | shrink (flash/RAM/latency) | default budgets | unpruned | default run | kept | final network | fits |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
