@@ -26,14 +26,15 @@ export const DEFAULT_SHRINK: Shrink = { flash: 8, ram: 2, latency: 4 };
  * dataset keeps ≥ 95% of its unpruned accuracy). The large CNNs keep DEFAULT_SHRINK. The
  * compact ones (DS-CNN 42 KB, MobileNetV2 66 KB, ResNet-8 89 KB of weights) have little to
  * spare: 1/8 of DS-CNN removed most of it (on a keyword upload its accuracy fell from 88.9% to
- * 65.6%), so they are asked to halve their flash (MobileNetV2 to 1/1.6: at 1/2 it kept 95.9%
- * on MNIST), with RAM at 1/1.25 (at 1/1.5 RAM cut DS-CNN's first layers to 24 of 64 channels).
+ * 65.6%), so DS-CNN is asked to halve its flash, MobileNetV2 and ResNet-8 for 1/1.6 (at 1/2
+ * they kept 95.9% and, on a second seed, 92.2% on MNIST), with RAM at 1/1.25 (at 1/1.5 RAM cut
+ * DS-CNN's first layers to 24 of 64 channels).
  * The tiny CNN (4 KB, half of it the fixed part) only trims: at 1/1.25 it kept 93–95%.
  */
 export const MODEL_SHRINK: Readonly<Record<string, Shrink>> = {
   'mnist-cnn': DEFAULT_SHRINK,
   'vgg-cifar': DEFAULT_SHRINK,
-  resnet8: { flash: 2, ram: 1.5, latency: 2 },
+  resnet8: { flash: 1.6, ram: 1.25, latency: 1.6 },
   mobilenetv2: { flash: 1.6, ram: 1.25, latency: 1.6 },
   'ds-cnn': { flash: 2, ram: 1.25, latency: 2 },
   'tiny-cnn': { flash: 1.1, ram: 1.1, latency: 1.1 },
