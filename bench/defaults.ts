@@ -10,6 +10,7 @@
  *   npm run bench:defaults -- --models ds-cnn,resnet8 --datasets generated --seeds 1,2
  *   npm run bench:defaults -- --steps 200 --out defaults-short.md   (shorter runs: the table says so)
  *   npm run bench:defaults -- --models tiny-cnn --append   re-measures those rows, keeps the others
+ *   npm run bench:defaults -- --render                     rewrites the table from the JSON only
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,15 +125,15 @@ function markdown(rows: Row[], machine: string): string {
       'proposes for that model, dataset and board (src/state/budgets.ts). Accuracy: the first ' +
       `${VALIDATION} validation samples (all of them when fewer). Seeds: ${[...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b).join(', ')}.`,
     '',
-    '| model | dataset | shrink (flash/RAM/latency) | default budgets | unpruned | default run | kept | final network | fits |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | dataset | seed | shrink (flash/RAM/latency) | default budgets | unpruned | default run | kept | final network | fits |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const order = (r: Row) =>
     DATASETS.indexOf(r.dataset) * 1e6 + MODEL_ZOO.findIndex((m) => m.id === r.model) * 1e3 + r.seed;
   for (const r of [...rows].sort((a, b) => order(a) - order(b))) {
     const k = r.shrink;
     lines.push(
-      `| ${r.model} | ${r.dataset} | 1/${k.flash}, 1/${k.ram}, 1/${k.latency} | ${describe(r.budgets)} (of ${kb(r.unpruned.flash)}, ${kb(r.unpruned.ram)}, ${r.unpruned.latency.toFixed(1)} ms) | ` +
+      `| ${r.model} | ${r.dataset} | ${r.seed} | 1/${k.flash}, 1/${k.ram}, 1/${k.latency} | ${describe(r.budgets)} (of ${kb(r.unpruned.flash)}, ${kb(r.unpruned.ram)}, ${r.unpruned.latency.toFixed(1)} ms) | ` +
         `${pct(r.unprunedAccuracy)} | ${pct(r.prunedAccuracy)} | **${pct(r.prunedAccuracy / r.unprunedAccuracy)}** | ` +
         `${kb(r.final.flash)}, ${kb(r.final.ram)}, ${r.final.latency.toFixed(1)} ms; channels ${r.kept} | ${r.fits ? 'yes' : 'NO'} |`,
     );
@@ -180,9 +181,15 @@ async function main() {
   const out = join(ROOT, 'bench', 'results', outName);
   const json = out.replace(/\.md$/, '-runs.json');
   const rows: Row[] =
-    process.argv.includes('--append') && existsSync(json)
+    (process.argv.includes('--append') || process.argv.includes('--render')) && existsSync(json)
       ? (JSON.parse(readFileSync(json, 'utf8')) as Row[])
       : [];
+  if (process.argv.includes('--render')) {
+    // The machine as the table described it when its rows were measured.
+    const before = existsSync(out) ? /^Machine: (.*)\.$/m.exec(readFileSync(out, 'utf8')) : null;
+    writeFileSync(out, markdown(rows, before?.[1] ?? machine));
+    return;
+  }
   for (const name of datasets) {
     const data = dataset(name);
     for (const model of models) {
