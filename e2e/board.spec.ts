@@ -83,3 +83,28 @@ test('a custom board round-trips through the URL and drives the budget presets',
   await page.getByRole('button', { name: 'Reset to board preset' }).click();
   await expect(ramBudget).toHaveValue('8');
 });
+
+/** Default budgets depend on the model and the board; what the user typed is never replaced. */
+test('default budgets follow the model and the board, and a typed budget stays', async ({
+  page,
+  pageErrors: _e,
+}) => {
+  await openStudio(page);
+  const flash = page.getByRole('textbox', { name: 'Flash budget in KB' });
+  const latency = page.getByRole('textbox', { name: 'Latency budget in ms' });
+  // The MNIST CNN (465 KB) is asked for 1/8 of its flash, DS-CNN (42 KB) for half of it.
+  await expect(flash).toHaveValue('58');
+  await page.getByLabel('Architecture').selectOption('ds-cnn');
+  await expect(flash).toHaveValue('20');
+  const nanoLatency = await latency.inputValue();
+
+  await flash.fill('30');
+  await page.getByLabel('Microcontroller board').selectOption('raspberry-pi-pico');
+  // The slower board moves the latency default; the typed flash budget stays.
+  await expect(latency).not.toHaveValue(nanoLatency);
+  await expect(flash).toHaveValue('30');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('flash=30720');
+
+  await page.getByRole('button', { name: 'Reset to board preset' }).click();
+  await expect(flash).toHaveValue('20');
+});

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { boardOrDefault, findBoard, freeFlashBytes, freeRamBytes } from './boards';
-import { DEFAULT_SHRINK, budgetProblems, defaultBudgets, roundBudget } from './budgets';
+import {
+  DEFAULT_SHRINK,
+  MIN_HEADROOM,
+  MODEL_SHRINK,
+  budgetProblems,
+  defaultBudgets,
+  modelShrink,
+  roundBudget,
+} from './budgets';
 import { estimateModel } from './estimate';
+import { BOARDS, defaultCustomBoard } from '../core/hardware';
+import { MODEL_ZOO } from '../core/zoo';
 
 const nano = boardOrDefault('arduino-nano-33-ble-sense');
 
@@ -37,11 +47,80 @@ describe('default budgets', () => {
     expect(roundBudget('macs', 1e6 + 0.2)).toBe(1e6);
   });
 
-  it('rounds to whole KB and never proposes a zero budget', () => {
+  it('rounds to whole KB, to 64 bytes below 8 KB, and never proposes a zero budget', () => {
+    const big = defaultBudgets(nano, { flash: 100_000, ram: 40_000, latency: 10, macs: 1e6 });
+    expect(big.flash).toBe(12 * 1024); // 12,500 bytes
+    expect(big.ram).toBe(19 * 1024); // 20,000 bytes
+    const small = defaultBudgets(nano, { flash: 40_000, ram: 6_000, latency: 1, macs: 1e5 });
+    expect(small.flash).toBe(4_992); // 5,000 bytes, not 4 KB
+    expect(small.ram).toBe(2_944); // 3,000 bytes
     const b = defaultBudgets(nano, { flash: 100, ram: 10, latency: 0.01, macs: 10 });
-    expect(b.flash).toBe(1024);
-    expect(b.ram).toBe(1024);
+    expect(b.flash).toBe(64);
+    expect(b.ram).toBe(64);
     expect(b.latency).toBeGreaterThan(0);
+  });
+
+  it('shrinks by the model: the large CNNs by 8, the compact ones by half at most', () => {
+    const input = [28, 28, 1] as [number, number, number];
+    const ratio = (model: string) => {
+      const e = estimateModel(model, 1, input, 10, nano)!;
+      const b = defaultBudgets(nano, e.unpruned, e.smallest, modelShrink(model));
+      return b.flash! / e.unpruned.flash;
+    };
+    expect(ratio('mnist-cnn')).toBeCloseTo(1 / 8, 2);
+    expect(ratio('vgg-cifar')).toBeCloseTo(1 / 8, 2);
+    // DS-CNN's old default was 1/8 of 42 KB (its accuracy fell from 88.9% to 65.6%).
+    for (const model of ['ds-cnn', 'mobilenetv2', 'resnet8']) {
+      expect(ratio(model), model).toBeGreaterThanOrEqual(0.48);
+      expect(ratio(model), model).toBeLessThanOrEqual(0.65);
+    }
+    expect(ratio('tiny-cnn')).toBeGreaterThan(0.85);
+    expect(ratio('tiny-cnn')).toBeLessThan(1);
+    expect(modelShrink('no-such-model')).toEqual(DEFAULT_SHRINK);
+    expect(modelShrink('toString')).toEqual(DEFAULT_SHRINK);
+    expect(Object.keys(MODEL_SHRINK).sort()).toEqual(MODEL_ZOO.map((m) => m.id).sort());
+  });
+
+  it('follows the board: more free flash gives a looser default, up to the model share', () => {
+    const e = estimateModel('mnist-cnn', 1, [28, 28, 1], 10, nano)!;
+    const shrink = modelShrink('mnist-cnn');
+    const withFree = (freeKB: number) => {
+      const board = { ...defaultCustomBoard() };
+      board.flashBytes = board.runtimeFlashBytes + freeKB * 1024;
+      return defaultBudgets(board, e.unpruned, e.smallest, shrink).flash!;
+    };
+    const budgets = [8, 16, 32, 64, 256, 4096].map(withFree);
+    expect(budgets.slice(0, 3)).toEqual([8 * 1024, 16 * 1024, 32 * 1024]);
+    for (let i = 1; i < budgets.length; i++)
+      expect(budgets[i]).toBeGreaterThanOrEqual(budgets[i - 1]);
+    // Past the model's share the board no longer matters: capped by the unpruned size / 8.
+    expect(budgets[4]).toBe(budgets[5]);
+    expect(budgets[5]).toBeLessThanOrEqual(e.unpruned.flash / shrink.flash);
+    expect(budgets[5]).toBeGreaterThan(e.unpruned.flash / shrink.flash - 1024);
+  });
+
+  it('is feasible and means pruning for every built-in model on every board and input', () => {
+    const inputs: [[number, number, number], number][] = [
+      [[28, 28, 1], 10], // MNIST
+      [[16, 16, 1], 4], // the generated shapes' default
+      [[49, 10, 1], 12], // a spoken-keyword upload
+      [[32, 32, 3], 10], // a CIFAR-like upload
+    ];
+    for (const board of BOARDS)
+      for (const { id } of MODEL_ZOO)
+        for (const [shape, classes] of inputs) {
+          const e = estimateModel(id, 1, shape, classes, board);
+          if (!e) continue;
+          const label = `${id} ${shape.join('×')} on ${board.id}`;
+          const b = defaultBudgets(board, e.unpruned, e.smallest, modelShrink(id));
+          expect(budgetProblems(b, e.smallest, board), label).toEqual([]);
+          for (const r of ['flash', 'ram', 'latency'] as const) {
+            expect(b[r]!, `${label} ${r}`).toBeGreaterThanOrEqual(e.smallest[r] * MIN_HEADROOM);
+          }
+          // A real target: below the unpruned flash (unless the floor is above it).
+          if (e.smallest.flash * MIN_HEADROOM < e.unpruned.flash * 0.9)
+            expect(b.flash!, label).toBeLessThan(e.unpruned.flash);
+        }
   });
 
   it('fits the default model on the default board (the first run must be feasible)', () => {

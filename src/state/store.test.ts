@@ -211,6 +211,65 @@ describe('studio store actions', () => {
     expect(store.getState().config.budgets).toEqual(preset);
   });
 
+  it('moves the default budgets with the model and the board', () => {
+    const { env } = fakeEnvironment();
+    const store = createStudioStore(env);
+    const mnist = store.getState().config.budgets;
+    expect(store.getState().budgetDefaults).toEqual(mnist);
+    store.getState().setModel('ds-cnn');
+    const ds = store.getState();
+    // DS-CNN is asked to halve its flash, not to keep 1/8 of it.
+    expect(ds.config.budgets.flash! / ds.estimate!.unpruned.flash).toBeGreaterThan(0.45);
+    expect(ds.config.budgets).toEqual(ds.budgetDefaults);
+    expect(ds.config.budgets.flash).not.toBe(mnist.flash);
+    // A board with 10 KB of free flash: the default follows it down.
+    store.getState().setBoard('custom');
+    const board = store.getState().config.customBoard!;
+    store.getState().setCustomBoard({ ...board, flashBytes: board.runtimeFlashBytes + 10 * 1024 });
+    expect(store.getState().config.budgets.flash).toBe(10 * 1024);
+    store.getState().setModel('mnist-cnn');
+    expect(store.getState().config.budgets.flash).toBe(10 * 1024);
+    store.getState().setBoard('arduino-nano-33-ble-sense');
+    expect(store.getState().config.budgets).toEqual(mnist);
+  });
+
+  it('keeps the budgets the user set when the model or board changes', () => {
+    const { env } = fakeEnvironment();
+    const store = createStudioStore(env);
+    store.getState().setBudget('flash', 20_000);
+    store.getState().setBudget('latency', undefined);
+    store.getState().setModel('resnet8');
+    let s = store.getState();
+    expect(s.config.budgets.flash).toBe(20_000);
+    expect(s.config.budgets.latency).toBeUndefined();
+    // RAM was left alone: it follows the new model's default.
+    expect(s.config.budgets.ram).toBe(s.budgetDefaults!.ram);
+    store.getState().setBoard('raspberry-pi-pico');
+    store.getState().setWidthMultiplier(0.5);
+    s = store.getState();
+    expect(s.config.budgets.flash).toBe(20_000);
+    expect(s.config.budgets.latency).toBeUndefined();
+    expect(s.config.budgets.ram).toBe(s.budgetDefaults!.ram);
+    // Reset gives every budget back to the preset.
+    store.getState().resetBudgets();
+    expect(store.getState().config.budgets).toEqual(store.getState().budgetDefaults);
+    expect(store.getState().config.budgets.flash).not.toBe(20_000);
+  });
+
+  it('treats a link budget that differs from the preset as set by the user', () => {
+    const preset = createStudioStore(fakeEnvironment().env).getState().config.budgets;
+    const { env } = fakeEnvironment({
+      initialHash: `#model=mnist-cnn&flash=12345&ram=${preset.ram}&latency=none`,
+    });
+    const store = createStudioStore(env);
+    store.getState().setModel('ds-cnn');
+    const s = store.getState();
+    expect(s.config.budgets.flash).toBe(12_345);
+    expect(s.config.budgets.latency).toBeUndefined();
+    expect(s.config.budgets.ram).toBe(s.budgetDefaults!.ram);
+    expect(s.config.budgets.ram).not.toBe(preset.ram);
+  });
+
   it('sends budget changes during a run once, debounced', () => {
     const { env, sent } = fakeEnvironment();
     const store = createStudioStore(env);

@@ -32,7 +32,7 @@ import {
   type BoardProfile,
 } from '../core/hardware';
 import { boardFor } from './boards';
-import { defaultBudgets, roundBudget } from './budgets';
+import { defaultBudgets, modelShrink, roundBudget } from './budgets';
 import {
   DEFAULT_GENERATED,
   expectedInput,
@@ -172,6 +172,11 @@ export interface StudioData extends WorkerFacingState {
   upload?: UploadSelection;
   /** Provisional figures of the configured model before any run (estimate.ts). */
   estimate?: ModelEstimate;
+  /**
+   * The board preset's budgets the current ones were filled from (budgets.ts): a budget that
+   * differs from them was set by the user, and a model or board change keeps it.
+   */
+  budgetDefaults?: Budgets;
   /** The input the estimate was made for. */
   estimateInput: { inputShape: [number, number, number]; numClasses: number };
   view: ViewOptions;
@@ -273,14 +278,38 @@ export function presetBudgets(config: Omit<StudioConfig, 'budgets'>, fallback: B
     input.numClasses,
     board,
   );
-  return estimate ? defaultBudgets(board, estimate.unpruned, estimate.smallest) : fallback;
+  return estimate
+    ? defaultBudgets(board, estimate.unpruned, estimate.smallest, modelShrink(config.modelId))
+    : fallback;
 }
 
 /**
- * Recomputes the provisional estimate after a configuration or dataset change; with
- * `refill` the budgets are reset to the board preset for the new figures.
+ * What a configuration change does to the budgets (the estimate is always recomputed):
+ * - 'keep': nothing (the user's own edit, or a change that does not move the defaults yet);
+ * - 'rebase': the budgets stay, and the defaults they are compared with become the ones of
+ *   the new configuration (a link or a resumed run: a budget it names that differs from the
+ *   preset counts as the user's);
+ * - 'follow': the budgets the user did not set move to the new defaults (model, board, width,
+ *   dataset changes); one the user set (it differs from the defaults it was filled from,
+ *   'none' included) stays;
+ * - 'reset': every budget goes back to the defaults (the Reset button).
  */
-function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
+export type BudgetRefill = 'keep' | 'rebase' | 'follow' | 'reset';
+
+const BUDGET_RESOURCES = ['flash', 'ram', 'latency', 'macs'] as const;
+
+/** Budgets after a 'follow': `defaults` where `budgets` still holds `previous`'s value. */
+export function followDefaults(budgets: Budgets, previous: Budgets, defaults: Budgets): Budgets {
+  const next: Budgets = {};
+  for (const r of BUDGET_RESOURCES) {
+    const value = budgets[r] === previous[r] ? defaults[r] : budgets[r];
+    if (value !== undefined) next[r] = value;
+  }
+  return next;
+}
+
+/** Recomputes the provisional estimate after a configuration or dataset change. */
+function withEstimate<S extends StudioData>(state: S, refill: BudgetRefill): S {
   const input = inputFor(state);
   const board = boardFor(state.config);
   const estimate = estimateModel(
@@ -290,11 +319,23 @@ function withEstimate<S extends StudioData>(state: S, refill: boolean): S {
     input.numClasses,
     board,
   );
-  const budgets =
-    refill && estimate
-      ? defaultBudgets(board, estimate.unpruned, estimate.smallest)
-      : state.config.budgets;
-  return { ...state, estimate, estimateInput: input, config: { ...state.config, budgets } };
+  const defaults =
+    estimate &&
+    defaultBudgets(board, estimate.unpruned, estimate.smallest, modelShrink(state.config.modelId));
+  let budgets = state.config.budgets;
+  let budgetDefaults = state.budgetDefaults;
+  if (defaults && refill !== 'keep') {
+    if (refill === 'reset' || (refill === 'follow' && !budgetDefaults)) budgets = defaults;
+    else if (refill === 'follow') budgets = followDefaults(budgets, budgetDefaults!, defaults);
+    budgetDefaults = defaults;
+  }
+  return {
+    ...state,
+    estimate,
+    estimateInput: input,
+    budgetDefaults,
+    config: { ...state.config, budgets },
+  };
 }
 
 const isActive = (status: StudioData['run']['status']) =>
@@ -347,7 +388,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
     view: { largeText, tradeoffResource: 'flash' },
     kept: { ids: [] },
   };
-  initial = withEstimate(initial, false);
+  initial = withEstimate(initial, 'rebase');
   if (parsed.problems.length > 0) {
     initial = withNotice(
       initial,
@@ -442,7 +483,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       if (problem) get().notify('warning', problem);
     };
 
-    const setConfig = (change: Partial<StudioConfig>, refill: boolean) =>
+    const setConfig = (change: Partial<StudioConfig>, refill: BudgetRefill) =>
       set((s) => withEstimate({ ...s, config: { ...s.config, ...change } }, refill));
 
     const deliver = (events: WorkerEvent[]) => {
@@ -453,7 +494,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         const changed =
           input.numClasses !== next.estimateInput.numClasses ||
           input.inputShape.some((v, i) => v !== next.estimateInput.inputShape[i]);
-        next = withEstimate(next, changed);
+        next = withEstimate(next, changed ? 'follow' : 'keep');
       }
       const added = next.savedRuns.filter((r) => !before.savedRuns.includes(r));
       set(next, true);
@@ -465,7 +506,8 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (event.type === 'reference') onReference(event);
         // Refused mid-run (below the smallest network, or after pruning): the page shows the
         // budgets still in force, as before Start it keeps the previous ones.
-        if (event.type === 'budgets' && event.refused) setConfig({ budgets: event.budgets }, false);
+        if (event.type === 'budgets' && event.refused)
+          setConfig({ budgets: event.budgets }, 'keep');
         if (event.type === 'resumed') showResumedConfig(event.config);
         if (event.type === 'baseline') onBaseline(event);
         if (event.type === 'sampleAudio') {
@@ -506,7 +548,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           learningRate: run.learningRate,
           seed: run.seed,
         },
-        false,
+        'rebase',
       );
       env.writeHash?.(encodeConfigHash(get().config));
     };
@@ -642,7 +684,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         }
         const datasetChanged =
           JSON.stringify(config.dataset) !== JSON.stringify(get().config.dataset);
-        set((s) => withEstimate({ ...s, config }, false));
+        set((s) => withEstimate({ ...s, config }, 'rebase'));
         if (problems.length > 0) {
           get().notify(
             'warning',
@@ -659,28 +701,28 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         if (kind === 'mnist') dataset = { kind: 'mnist' };
         else if (kind === 'generated') dataset = { kind: 'generated', ...DEFAULT_GENERATED };
         else dataset = { kind: 'upload', format: get().upload?.format ?? 'image-folder' };
-        setConfig({ dataset }, true);
+        setConfig({ dataset }, 'follow');
         loadDataset();
       },
       setGeneratedOptions: (options) => {
         const current = get().config.dataset;
         const base = current.kind === 'generated' ? current : { ...DEFAULT_GENERATED };
-        setConfig({ dataset: { ...base, ...options, kind: 'generated' } }, true);
+        setConfig({ dataset: { ...base, ...options, kind: 'generated' } }, 'follow');
         loadDatasetSoon();
       },
       setUpload: (selection) => {
         set({ upload: selection });
-        setConfig({ dataset: { kind: 'upload', format: selection.format } }, false);
+        setConfig({ dataset: { kind: 'upload', format: selection.format } }, 'keep');
         if (selection.files.length > 0) loadDataset();
       },
-      setModel: (modelId) => setConfig({ modelId }, true),
-      setWidthMultiplier: (widthMultiplier) => setConfig({ widthMultiplier }, true),
+      setModel: (modelId) => setConfig({ modelId }, 'follow'),
+      setWidthMultiplier: (widthMultiplier) => setConfig({ widthMultiplier }, 'follow'),
       setBoard: (boardId) =>
         setConfig(
           boardId === CUSTOM_BOARD_ID
             ? { boardId, customBoard: get().config.customBoard ?? defaultCustomBoard() }
             : { boardId },
-          true,
+          'follow',
         ),
       setCustomBoard: (customBoard) => {
         const problems = Object.values(customBoardProblems(customBoard));
@@ -688,13 +730,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
           get().notify('error', `The custom board was not changed: ${problems.join(' ')}`);
           return;
         }
-        setConfig({ boardId: CUSTOM_BOARD_ID, customBoard }, true);
+        setConfig({ boardId: CUSTOM_BOARD_ID, customBoard }, 'follow');
       },
       setBudget: (resource, value) => {
         const budgets = { ...get().config.budgets };
         if (value === undefined || !Number.isFinite(value) || value <= 0) delete budgets[resource];
         else budgets[resource] = roundBudget(resource, value);
-        setConfig({ budgets }, false);
+        setConfig({ budgets }, 'keep');
         if (!isActive(get().run.status)) return;
         if (budgetTimer !== undefined) timers.clear(budgetTimer);
         budgetTimer = timers.set(() => {
@@ -703,14 +745,14 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
         }, BUDGET_DEBOUNCE_MS);
       },
       resetBudgets: () => {
-        setConfig({}, true);
+        setConfig({}, 'reset');
         if (isActive(get().run.status)) {
           send({ type: 'setBudgets', budgets: { ...get().config.budgets } });
         }
       },
       setSchedule: (schedule) =>
-        setConfig({ schedule: { ...get().config.schedule, ...schedule } }, false),
-      setTraining: (options) => setConfig(options, false),
+        setConfig({ schedule: { ...get().config.schedule, ...schedule } }, 'keep'),
+      setTraining: (options) => setConfig(options, 'keep'),
 
       startRun: () => {
         const { config, upload, run } = get();
@@ -771,7 +813,7 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       },
       setBackendChoice: (choice) => {
         if (isActive(get().run.status)) return;
-        setConfig({ backend: choice }, false);
+        setConfig({ backend: choice }, 'keep');
         set((s) => ({ backend: { ...s.backend, active: undefined, timings: undefined } }));
         send({ type: 'chooseBackend', choice });
       },
