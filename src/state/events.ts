@@ -66,6 +66,11 @@ export interface RunState {
    * stored, 'failed' when the browser refused them (the page then warns before unloading).
    */
   kept?: 'saving' | 'saved' | 'failed';
+  /**
+   * True from 'finished' until the worker has sent the run's files (or said it could not make
+   * them): a new run waits for them, or the finished one would not be kept whole.
+   */
+  filesPending?: boolean;
   /** The running job's budget changes with their steps, the Start budgets first. */
   budgetHistory?: BudgetChange[];
 }
@@ -189,6 +194,7 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
           summary: event.summary,
           deployment: undefined,
           kept: 'saving' as const,
+          filesPending: true,
         },
         savedRuns: all.slice(-MAX_SAVED_RUNS),
       };
@@ -215,6 +221,15 @@ export function reduceWorkerEvent<S extends WorkerFacingState>(state: S, event: 
       // Only for the run on show: a late answer for an older run is dropped.
       if (state.run.summary?.id !== event.runId) return state;
       return { ...state, run: { ...state.run, deployment: event.deployment } };
+    case 'runFiles':
+      return state.run.summary?.id === event.runId
+        ? { ...state, run: { ...state.run, filesPending: false } }
+        : state;
+    case 'runFilesFailed': {
+      if (state.run.summary?.id !== event.runId) return withNotice(state, 'error', event.message);
+      const run = { ...state.run, filesPending: false, kept: 'failed' as const };
+      return withNotice({ ...state, run }, 'error', event.message);
+    }
     case 'notice':
       return withNotice(state, event.level, event.message);
     case 'checkpoint':

@@ -131,6 +131,57 @@ describe('finished runs kept whole', () => {
     expect(p.store.getState().kept.usage).toEqual({ used: 3 * 1024 ** 2, quota: 8 * 1024 ** 2 });
   });
 
+  it('holds a new Start until the finished run’s files have come, so that run is kept whole', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    // Run 2 finishes; Start is pressed before the worker has sent its files.
+    p.store.getState().startRun();
+    p.store.getState().receiveWorkerEvents([{ type: 'runState', state: 'running' }]);
+    p.store.getState().receiveWorkerEvents([{ type: 'metrics', metrics: makeMetrics(400, {}) }]);
+    vi.advanceTimersByTime(500);
+    p.store.getState().receiveWorkerEvents([
+      { type: 'finished', summary: makeSummary('run-2') },
+      { type: 'runState', state: 'finished' },
+    ]);
+    expect(p.store.getState().run.filesPending).toBe(true);
+    const starts = p.sent.filter((c) => c.type === 'start').length;
+    p.store.getState().startRun();
+    expect(p.sent.filter((c) => c.type === 'start')).toHaveLength(starts);
+    expect(p.store.getState().run.summary?.id).toBe('run-2');
+    expect(p.store.getState().notices.at(-1)?.message).toMatch(/still being kept/);
+    p.store.getState().receiveWorkerEvents([runFiles('run-2', 2)]);
+    await vi.runAllTimersAsync();
+    expect(p.store.getState().run.filesPending).toBe(false);
+    expect(p.store.getState().kept.ids).toEqual(['run-1', 'run-2']);
+    expect((await p.records.get('run-2'))?.files.tflite).toBeDefined();
+    p.store.getState().startRun();
+    expect(p.sent.filter((c) => c.type === 'start')).toHaveLength(starts + 1);
+  });
+
+  it('frees Start when the worker cannot make the files, and says the run is not kept', async () => {
+    const p = page();
+    await finishRun(p, 'run-1');
+    p.store.getState().startRun();
+    p.store.getState().receiveWorkerEvents([
+      { type: 'runState', state: 'running' },
+      { type: 'metrics', metrics: makeMetrics(400, {}) },
+    ]);
+    vi.advanceTimersByTime(500);
+    p.store.getState().receiveWorkerEvents([
+      { type: 'finished', summary: makeSummary('run-2') },
+      { type: 'runState', state: 'finished' },
+      { type: 'runFilesFailed', runId: 'run-2', message: 'making its files failed (no memory).' },
+    ]);
+    const s = p.store.getState();
+    expect(s.run.filesPending).toBe(false);
+    expect(s.run.kept).toBe('failed');
+    expect(s.notices.at(-1)?.message).toMatch(/no memory/);
+    expect(selectUnloadWarning(s)).toBeDefined();
+    const starts = p.sent.filter((c) => c.type === 'start').length;
+    p.store.getState().startRun();
+    expect(p.sent.filter((c) => c.type === 'start')).toHaveLength(starts + 1);
+  });
+
   it('after a reload shows the last finished run with its charts, and exports the same bytes', async () => {
     const records = new MemoryRunRecordStore();
     const storage = new Map<string, string>();

@@ -616,7 +616,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
             liveRunId: undefined,
             referenceProgress: undefined,
             baselineProgress: undefined,
-            run: { ...s.run, status: isActive(s.run.status) ? 'stopped' : s.run.status },
+            run: {
+              ...s.run,
+              status: isActive(s.run.status) ? 'stopped' : s.run.status,
+              // The worker that was making the finished run's files is gone.
+              kept: s.run.filesPending ? ('failed' as const) : s.run.kept,
+              filesPending: false,
+            },
           },
           'error',
           message,
@@ -757,6 +763,13 @@ export function createStudioStore(env: StudioEnvironment = {}): StoreApi<StudioS
       startRun: () => {
         const { config, upload, run } = get();
         if (isActive(run.status)) return;
+        if (run.filesPending) {
+          get().notify(
+            'info',
+            'The finished run is still being kept (its export files are being made): press Start again in a moment.',
+          );
+          return;
+        }
         if (config.dataset.kind === 'upload' && !upload?.files.length) {
           get().notify('error', 'Choose the files of your dataset before starting a run.');
           return;

@@ -63,6 +63,8 @@ describe('upload hand-over to the worker', () => {
         { type: 'runState', state: 'running' },
         { type: 'finished', summary: makeSummary(`run-${run}`) },
         { type: 'runState', state: 'finished' },
+        // (The files of a run are beside the point here; Start waits for them or for this.)
+        { type: 'runFilesFailed', runId: `run-${run}`, message: 'No files in this test.' },
       ]);
       vi.advanceTimersByTime(300);
     }

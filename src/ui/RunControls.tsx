@@ -69,6 +69,8 @@ export function RunControls() {
   const datasetLoading = useStudio((s) => s.dataset.loading);
   const datasetShown = useStudio((s) => s.dataset.summary !== undefined);
   const datasetReady = !datasetLoading && datasetShown;
+  // The finished run's files are on their way: a new run would leave it not kept whole.
+  const keeping = useStudio((s) => s.run.status === 'finished' && s.run.filesPending === true);
   const infeasible = useMemo(
     () =>
       budgetProblems(budgets, estimate?.smallest, boardOrDefault(boardId)).some(
@@ -90,8 +92,8 @@ export function RunControls() {
           type="button"
           className="primary"
           onClick={startRun}
-          disabled={active || infeasible || !datasetReady}
-          aria-describedby={infeasible ? 'budget-problems' : undefined}
+          disabled={active || infeasible || !datasetReady || keeping}
+          aria-describedby={infeasible ? 'budget-problems' : keeping ? 'run-keeping' : undefined}
         >
           Start
         </button>
@@ -112,6 +114,9 @@ export function RunControls() {
           {infeasible && !active && ' A budget is infeasible (see Budgets).'}
           {!active && datasetLoading && ' Waiting for the dataset to load.'}
           {!active && !datasetLoading && !datasetShown && ' Choose a dataset first.'}
+          {keeping && (
+            <span id="run-keeping"> Keeping the run: its export files are being made.</span>
+          )}
         </p>
       </div>
       {shown && (

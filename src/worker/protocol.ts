@@ -308,6 +308,8 @@ export type WorkerEvent =
   | { type: 'exportError'; requestId: number; message: string }
   /** After 'finished': the run's four export files, made once, to keep with the saved run. */
   | { type: 'runFiles'; runId: string; files: ExportedFile[]; quantised?: QuantisedAccuracy }
+  /** The finished run's files could not be made: it cannot be kept whole. */
+  | { type: 'runFilesFailed'; runId: string; message: string }
   /** Progress and result of trainReference (`reference` set once it is done). */
   | {
       type: 'reference';

@@ -844,10 +844,11 @@ export class TrainingSession {
         files.push({ format, filename: file.filename, mime: file.mime, bytes: copy(file.bytes) });
       }
     } catch (err) {
-      this.notice(
-        'warning',
-        `The finished run could not be kept whole in this browser: making its files failed (${err instanceof Error ? err.message : String(err)}).`,
-      );
+      this.post({
+        type: 'runFilesFailed',
+        runId,
+        message: `The finished run could not be kept whole in this browser: making its files failed (${err instanceof Error ? err.message : String(err)}).`,
+      });
       return;
     }
     const measured = await exporter.quantisedAccuracy();
