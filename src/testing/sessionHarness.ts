@@ -9,8 +9,15 @@ import {
   type CheckpointStore,
   type StoredRun,
 } from '../worker/checkpointStore';
+import { analyseGraph } from '../core/graphAnalysis';
+import { runBoard } from '../core/hardware';
+import { zooModel } from '../core/zoo';
+import { generateShapes } from '../data/generated';
+import { createResourceEstimator } from '../train/estimator';
+import { PruningTrainer } from '../train/trainer';
 import type { RunConfig, WorkerEvent } from '../worker/protocol';
 import { TrainingSession } from '../worker/session';
+import { settingsFor, TrainingRunState } from '../worker/trainingRun';
 
 export interface HarnessOptions {
   store?: CheckpointStore;
@@ -65,4 +72,24 @@ export async function onlyStored(store: CheckpointStore): Promise<StoredRun | un
   const keys = await store.keys();
   if (keys.length > 1) throw new Error(`expected at most one stored run, found ${keys.length}`);
   return keys[0] === undefined ? undefined : store.load(keys[0]);
+}
+
+/**
+ * A run of `config` (generated data only) as the session starts one, on the cpu backend, for
+ * tests that call the session's modules directly.
+ */
+export function tinyRun(config: RunConfig = tinyRunConfig(), key = 'run-test'): TrainingRunState {
+  if (config.dataset.kind !== 'generated') throw new Error('tinyRun trains on generated data');
+  const dataset = generateShapes(config.dataset);
+  const model = zooModel(config.modelId);
+  const analysed = analyseGraph(
+    model.build({
+      inputShape: dataset.inputShape,
+      numClasses: dataset.numClasses,
+      widthMultiplier: config.widthMultiplier,
+    }),
+  );
+  const estimator = createResourceEstimator(analysed, runBoard(config));
+  const trainer = new PruningTrainer(analysed, dataset, settingsFor(config), estimator);
+  return new TrainingRunState(trainer, config, 'cpu', model.name, key);
 }

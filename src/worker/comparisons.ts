@@ -7,11 +7,18 @@
 import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { runBoard } from '../core/hardware';
 import { fitsBudgets, largestUniformRatio } from '../core/uniformWidth';
-import type { DatasetSplit } from '../data/dataset';
+import type { Dataset, DatasetSplit } from '../data/dataset';
 import { createResourceEstimator } from '../train/estimator';
 import { prunedGraph } from '../train/physical';
 import { PruningTrainer } from '../train/trainer';
-import type { Budgets, RunConfig, UniformBaseline } from './protocol';
+import type { Budgets, ReferenceAccuracy, RunConfig, UniformBaseline } from './protocol';
+import {
+  messageOf,
+  settingsFor,
+  type Notify,
+  type Post,
+  type TrainingRunState,
+} from './trainingRun';
 
 /** Least time between two progress messages of a comparison run. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -95,4 +102,146 @@ export function uniformBaselineNetwork(
       fits: fitsBudgets(resources, budgets),
     }),
   };
+}
+
+/**
+ * The comparisons the page asks for once a run has finished, trained one of each kind at a
+ * time in this worker and dropped when a new run starts (`current()` is no longer that run).
+ */
+export class RunComparisons {
+  /** Full-length unpruned references, by dataset (the very data) and configuration. */
+  private readonly references = new WeakMap<Dataset, Map<string, ReferenceAccuracy>>();
+  private referenceRunning = false;
+  private baselineRunning = false;
+
+  constructor(
+    private readonly current: () => TrainingRunState | undefined,
+    private readonly post: Post,
+    private readonly notice: Notify,
+  ) {}
+
+  /** The finished run that `what` is trained for; undefined after saying there is none. */
+  private finishedRun(what: string) {
+    const run = this.current();
+    if (!run || !run.ended || !run.exporter) {
+      this.notice('warning', `${what} is trained for a finished run: finish one first.`);
+      return undefined;
+    }
+    const { trainer, config } = run;
+    return {
+      run,
+      runId: run.exporter.runId,
+      trainer,
+      config,
+      totalSteps: config.schedule.totalSteps,
+    };
+  }
+
+  /**
+   * The fair reference for a finished run: its unpruned network (same model, data, schedule,
+   * seed) trained for the run's full length. Made once per configuration and reused.
+   */
+  async trainReference(): Promise<void> {
+    const finished = this.finishedRun('The unpruned reference');
+    if (!finished || this.referenceRunning) return;
+    const { run, runId, trainer, config, totalSteps } = finished;
+    const key = referenceKey(config);
+    let forDataset = this.references.get(trainer.dataset);
+    if (!forDataset) {
+      forDataset = new Map();
+      this.references.set(trainer.dataset, forDataset);
+    }
+    const cached = forDataset.get(key);
+    if (cached) {
+      this.post({ type: 'reference', runId, step: totalSteps, totalSteps, reference: cached });
+      return;
+    }
+    this.referenceRunning = true;
+    const reference = new PruningTrainer(
+      trainer.original,
+      trainer.dataset,
+      { ...settingsFor(config), pruning: false },
+      trainer.estimator,
+    );
+    try {
+      const accuracy = await trainToEnd(
+        reference,
+        trainer.dataset.validation,
+        () => this.current() === run,
+        (step) => this.post({ type: 'reference', runId, step, totalSteps }),
+      );
+      const result = {
+        accuracy,
+        steps: reference.step,
+        validationSamples: trainer.dataset.validation.count,
+      };
+      forDataset.set(key, result);
+      this.post({ type: 'reference', runId, step: reference.step, totalSteps, reference: result });
+    } catch (err) {
+      this.post({
+        type: 'reference',
+        runId,
+        step: reference.step,
+        totalSteps,
+        error: `The unpruned reference could not be trained: ${messageOf(err)}.`,
+      });
+    } finally {
+      reference.dispose();
+      this.referenceRunning = false;
+    }
+  }
+
+  /**
+   * The same budgets spent by uniform shrinking (uniformBaselineNetwork), trained from scratch
+   * as long as the run, on its data, schedule and seed, in this worker. Made once per run.
+   */
+  async trainBaseline(): Promise<void> {
+    const finished = this.finishedRun('The uniform-width baseline');
+    if (!finished || this.baselineRunning) return;
+    const { run, runId, trainer, config, totalSteps } = finished;
+    if (run.baseline) {
+      this.post({ type: 'baseline', runId, step: totalSteps, totalSteps, baseline: run.baseline });
+      return;
+    }
+    const fail = (step: number, err: unknown) =>
+      this.post({
+        type: 'baseline',
+        runId,
+        step,
+        totalSteps,
+        error: `The uniform-width baseline could not be trained: ${messageOf(err)}`,
+      });
+    let network: ReturnType<typeof uniformBaselineNetwork>;
+    try {
+      network = uniformBaselineNetwork(trainer, config, { ...trainer.budgets });
+    } catch (err) {
+      fail(0, err);
+      return;
+    }
+    this.baselineRunning = true;
+    let baseline: PruningTrainer | undefined;
+    try {
+      baseline = new PruningTrainer(
+        network.graph,
+        trainer.dataset,
+        { ...settingsFor(config), pruning: false },
+        network.estimator,
+      );
+      this.post({ type: 'baseline', runId, step: 0, totalSteps });
+      const accuracy = await trainToEnd(
+        baseline,
+        trainer.dataset.validation,
+        () => this.current() === run,
+        (step) => this.post({ type: 'baseline', runId, step, totalSteps }),
+      );
+      const result = network.complete(accuracy, baseline.step);
+      run.baseline = result;
+      this.post({ type: 'baseline', runId, step: baseline.step, totalSteps, baseline: result });
+    } catch (err) {
+      fail(baseline?.step ?? 0, `${messageOf(err)}.`);
+    } finally {
+      baseline?.dispose();
+      this.baselineRunning = false;
+    }
+  }
 }
