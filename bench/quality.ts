@@ -27,6 +27,7 @@ import { createResourceEstimator } from '../src/train/estimator';
 import { MaskedNetwork, type LayerWeights } from '../src/train/network';
 import { prunedGraph, prunedWeights } from '../src/train/physical';
 import { PruningTrainer, type ResourceEstimator, type TrainerSettings } from '../src/train/trainer';
+import { repairNotice } from '../src/worker/runLoop';
 import type { Progress } from './timing';
 
 export type Method = 'unpruned' | 'pruning' | 'uniform' | 'magnitude' | 'dpf' | 'diagnostic';
@@ -527,7 +528,7 @@ export async function runQuality(
             accuracy,
             ...check(trainer.current, config.board, budgets),
             kept: prunable(finalKept),
-            note: trainer.repairNote,
+            note: trainer.repair && repairNotice(trainer.repair),
             ms: performance.now() - began,
           });
         trainer.dispose();

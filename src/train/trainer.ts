@@ -114,7 +114,11 @@ export class PruningTrainer {
   /** Channel indices kept per group, fixed at physical removal. */
   keptAtRemoval?: number[][];
   lastValidationAccuracy?: number;
-  repairNote?: string;
+  /**
+   * What the feasibility repair before fine-tuning had to do, when it acted: the channels it
+   * removed, and whether the network then met the budgets (false: the smallest was kept).
+   */
+  repair?: { removed: number; feasible: boolean };
   /** Channels re-admitted by the fill-to-budget step at removal (method-notes §4). */
   filledChannels = 0;
   private readonly piLearningRate: number;
@@ -338,12 +342,8 @@ export class PruningTrainer {
       evaluate: (kept: readonly number[]) => this.estimator.report(kept).values,
     };
     const repair = repairToBudget(search, this.controller.keptCounts());
-    if (repair.removed > 0) {
-      this.repairNote = `Feasibility repair removed ${repair.removed} more channel(s) to meet the budget.`;
-    }
-    if (!repair.feasible) {
-      this.repairNote =
-        'Even one channel per layer does not fit the budget; kept the smallest model.';
+    if (repair.removed > 0 || !repair.feasible) {
+      this.repair = { removed: repair.removed, feasible: repair.feasible };
     }
     // Only from a feasible point, and never past a budget: the result still meets every budget.
     const fill = repair.feasible

@@ -4,7 +4,7 @@ import { tinyRun, tinyRunConfig } from '../testing/sessionHarness';
 import { MemoryCheckpointStore, MemoryRunLocks } from './checkpointStore';
 import type { SimulatedFaults, WorkerEvent } from './protocol';
 import { RunCheckpoints } from './recovery';
-import { applyBudgets, PauseGate, trainRun, type LoopContext } from './runLoop';
+import { applyBudgets, PauseGate, repairNotice, trainRun, type LoopContext } from './runLoop';
 import type { TrainingRunState } from './trainingRun';
 
 beforeAll(async () => {
@@ -176,5 +176,29 @@ describe('budgets moved during a run', () => {
       },
     ]);
     run.trainer.dispose();
+  });
+});
+
+describe('the feasibility repair, told to the page', () => {
+  it('is said once, from what the trainer reports, when even the smallest network misses the budgets', async () => {
+    // Budgets no network fits (a Start would refuse them): the repair keeps the smallest.
+    const run = tinyRun(tinyRunConfig({ budgets: { flash: 10 } }));
+    run.lastGood = await run.trainer.checkpoint();
+    const { loop, notices } = context();
+    expect(await trainRun(run, loop)).toBe('done');
+    expect(run.trainer.repair?.feasible).toBe(false);
+    expect(notices().filter((m) => m.includes('per layer'))).toEqual([
+      'Even one channel per layer does not fit the budget; kept the smallest model.',
+    ]);
+    run.trainer.dispose();
+  }, 60_000);
+
+  it('names the channels it removed, or that even the smallest network misses the budgets', () => {
+    expect(repairNotice({ removed: 3, feasible: true })).toBe(
+      'Feasibility repair removed 3 more channel(s) to meet the budget.',
+    );
+    expect(repairNotice({ removed: 3, feasible: false })).toBe(
+      'Even one channel per layer does not fit the budget; kept the smallest model.',
+    );
   });
 });

@@ -104,9 +104,9 @@ export async function trainRun(
       notice('warning', rollBackDiverged(run, result.loss));
       continue;
     }
-    if (trainer.repairNote && !run.repairReported) {
+    if (trainer.repair && !run.repairReported) {
       run.repairReported = true;
-      notice('info', trainer.repairNote);
+      notice('info', repairNotice(trainer.repair));
     }
     const phaseAfter = trainer.phase;
     const validate =
@@ -185,6 +185,13 @@ export function applyBudgets(
     history: run.budgetHistoryCopy(),
     ...(refused ? { refused } : {}),
   });
+}
+
+/** What the page is told of the feasibility repair before fine-tuning (PruningTrainer.repair). */
+export function repairNotice(repair: { removed: number; feasible: boolean }): string {
+  return repair.feasible
+    ? `Feasibility repair removed ${repair.removed} more channel(s) to meet the budget.`
+    : 'Even one channel per layer does not fit the budget; kept the smallest model.';
 }
 
 /** A step that never ends (fault injection): blocks the worker until the page ends it. */
