@@ -58,3 +58,19 @@ export function writeFolder(root: string, files: Record<string, Buffer>): string
   }
   return dir;
 }
+
+/**
+ * A folder of `count` files per class under a temporary directory: `files` maps a path with a
+ * `*` (e.g. 'cats/*.png') to the bytes of its i-th file.
+ */
+export function classFolder(
+  root: string,
+  count: number,
+  files: Record<string, (i: number) => Buffer>,
+): string {
+  const all: Record<string, Buffer> = {};
+  for (let i = 0; i < count; i++) {
+    for (const [path, make] of Object.entries(files)) all[path.replace('*', String(i))] = make(i);
+  }
+  return writeFolder(root, all);
+}
