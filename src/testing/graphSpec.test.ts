@@ -45,6 +45,7 @@ describe('graphFromSpec', () => {
     ['input 4x4x1 | c conv', 'step "c conv" needs a positive whole filter count, got "undefined"'],
     ['input 4x4x1 | c conv 2 k3x', 'unknown option "k3x" in step "c conv 2 k3x"'],
     ['input 4x4x1 | r relu 2', 'step "r relu 2" takes no arguments'],
+    ['input 4x4x1 | p maxpool 2 k3', 'a pool takes no "k3" (step "p maxpool 2 k3")'],
     ['input 4x4x1 | r sigmoid', 'unknown op "sigmoid" in step "r sigmoid"'],
     ['c conv 2', 'step "c conv 2" has no input'],
     ['input 4x4x1 | ', 'cannot read step ""'],

@@ -100,6 +100,8 @@ function node(step: string, previous: string | undefined, useBias: boolean): Gra
   }
   if (op === 'maxpool' || op === 'avgpool') {
     const size = count(args[0], 'pool size', step);
+    const wrong = args.slice(1).find((w) => /^k\d+$|bias$/.test(w));
+    if (wrong) throw new Error(`graph spec: a pool takes no "${wrong}" (step "${step}")`);
     const o = options(args.slice(1), { ...conv, stride: undefined, padding: 'valid' }, step);
     const stride = o.stride ?? size;
     return {
