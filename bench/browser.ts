@@ -13,17 +13,9 @@ import type { PageJob, PageResult } from './pages/protocol';
 import { ISOLATION_HEADERS } from '../src/pwa/securityHeaders';
 import { ROOT } from './node-env';
 import type { Progress } from './timing';
+import { CHROMIUM_FLAGS } from '../e2e/chromiumFlags';
 
 export const CHROMIUM = process.env.PS_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
 
 export interface BrowserRun {
   version: string;

@@ -46,14 +46,16 @@ export function describeMachine(m: MachineInfo): string {
   );
 }
 
+/** Runs one of scripts/ (a .ts one through tsx). */
 function runScript(script: string): void {
-  const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit' });
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`node ${script} failed (exit ${result.status})`);
 }
 
 /** The built-in MNIST set; prepares the asset first on a clean checkout. */
 export function loadMnist(): Dataset {
-  if (!existsSync(MNIST_ASSET)) runScript('scripts/prepare-mnist.mjs');
+  if (!existsSync(MNIST_ASSET)) runScript('scripts/prepare-mnist.ts');
   const buf = readFileSync(MNIST_ASSET);
   return parseMnistAsset(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }

@@ -47,14 +47,54 @@ function skippedLines<T>(runs: BackendRun<T>[]): string[] {
   return lines.length ? ['', ...lines] : [];
 }
 
+/**
+ * A result file of one table, a row per backend and result: the title, what was measured
+ * (`about`), where each row ran, the table (`row` gives a result's cells after the backend's)
+ * and the backends not measured.
+ */
+function perBackendMarkdown<T>(
+  runs: BackendRun<T>[],
+  machine: MachineInfo,
+  command: string,
+  page: { title: string; about: string[]; columns: string[]; row: (result: T) => string[] },
+): string {
+  const rows = runs.flatMap((run) => run.results.map((r) => [run.backend, ...page.row(r)]));
+  const where = runs.filter((r) => !r.skipped).map((r) => `- ${r.backend}: ${r.where}`);
+  return [
+    ...header(page.title, machine, command, [...page.about, '', 'Where each row ran:', ...where]),
+    markdownTable(['backend', ...page.columns], rows),
+    ...skippedLines(runs),
+    '',
+  ].join('\n');
+}
+
 export function overheadMarkdown(
   runs: BackendRun<OverheadResult>[],
   machine: MachineInfo,
   command: string,
 ): string {
-  const rows = runs.flatMap((run) =>
-    run.results.map((r) => [
-      run.backend,
+  return perBackendMarkdown(runs, machine, command, {
+    title: 'Pruning overhead: prune-while-training vs plain training',
+    about: [
+      'Per step: a trainer that stays in its pruning phase (masks, dL/dm read back, importances,',
+      'resource model + π update every step) against plain training of the same network (no masks,',
+      'no π: `PruningTrainer` with `pruning: false`), same backend, batch, data and initial weights;',
+      'the two trainers step alternately (P Q, Q P, …) after one warm-up step each; medians.',
+      'Whole run: warm-up 20% / pruning 50% / fine-tune 30% of the steps with a flash budget of 1/4,',
+      'including feasibility repair and physical removal, against plain training for the same steps,',
+      'again stepped alternately; sums of step wall times.',
+    ],
+    columns: [
+      'network',
+      'batch',
+      'step ms: pruning / plain (pairs)',
+      'step ratio',
+      'whole run s: pruning / plain (steps)',
+      'whole-run ratio',
+      'per phase (median step ratio, steps)',
+      'final flash',
+    ],
+    row: (r) => [
       `${r.model} ×${r.width}`,
       String(r.batch),
       `${fixed(r.pruningStepMs)} / ${fixed(r.plainStepMs)} (${r.pairs})`,
@@ -65,39 +105,8 @@ export function overheadMarkdown(
         .map((p) => `${p.phase} ${fixed(p.pruningStepMs / p.plainStepMs, 2)}× (${p.steps})`)
         .join(', '),
       percent(r.wholeRun.flashKept, 0),
-    ]),
-  );
-  const where = runs.filter((r) => !r.skipped).map((r) => `- ${r.backend}: ${r.where}`);
-  return [
-    ...header('Pruning overhead: prune-while-training vs plain training', machine, command, [
-      'Per step: a trainer that stays in its pruning phase (masks, dL/dm read back, importances,',
-      'resource model + π update every step) against plain training of the same network (no masks,',
-      'no π: `PruningTrainer` with `pruning: false`), same backend, batch, data and initial weights;',
-      'the two trainers step alternately (P Q, Q P, …) after one warm-up step each; medians.',
-      'Whole run: warm-up 20% / pruning 50% / fine-tune 30% of the steps with a flash budget of 1/4,',
-      'including feasibility repair and physical removal, against plain training for the same steps,',
-      'again stepped alternately; sums of step wall times.',
-      '',
-      'Where each row ran:',
-      ...where,
-    ]),
-    markdownTable(
-      [
-        'backend',
-        'network',
-        'batch',
-        'step ms: pruning / plain (pairs)',
-        'step ratio',
-        'whole run s: pruning / plain (steps)',
-        'whole-run ratio',
-        'per phase (median step ratio, steps)',
-        'final flash',
-      ],
-      rows,
-    ),
-    ...skippedLines(runs),
-    '',
-  ].join('\n');
+    ],
+  });
 }
 
 export function throughputMarkdown(
@@ -105,9 +114,24 @@ export function throughputMarkdown(
   machine: MachineInfo,
   command: string,
 ): string {
-  const rows = runs.flatMap((run) =>
-    run.results.map((r) => [
-      run.backend,
+  return perBackendMarkdown(runs, machine, command, {
+    title: 'Training throughput per backend, zoo models at their default size',
+    about: [
+      'One pruning-phase training step = forward, backward, Adam, mask gradients read back,',
+      "importances, resource model and π update; random inputs of the model's default shape.",
+      'Median of the timed steps after one warm-up step. Smaller batches and fewer steps on the',
+      'slowest backends keep the run short (bench/settings.ts).',
+    ],
+    columns: [
+      'model',
+      'input',
+      'MMACs / sample',
+      'batch',
+      'steps (warm-up + timed)',
+      'ms / step',
+      'samples / s',
+    ],
+    row: (r) => [
       r.model,
       r.input,
       (r.macs / 1e6).toFixed(2),
@@ -115,40 +139,8 @@ export function throughputMarkdown(
       `1 + ${r.steps}`,
       r.error ? `failed: ${r.error}` : fixed(r.stepMs, 0),
       r.error ? '–' : `**${fixed(r.samplesPerSecond, 1)}**`,
-    ]),
-  );
-  const where = runs.filter((r) => !r.skipped).map((r) => `- ${r.backend}: ${r.where}`);
-  return [
-    ...header(
-      'Training throughput per backend, zoo models at their default size',
-      machine,
-      command,
-      [
-        'One pruning-phase training step = forward, backward, Adam, mask gradients read back,',
-        "importances, resource model and π update; random inputs of the model's default shape.",
-        'Median of the timed steps after one warm-up step. Smaller batches and fewer steps on the',
-        'slowest backends keep the run short (bench/settings.ts).',
-        '',
-        'Where each row ran:',
-        ...where,
-      ],
-    ),
-    markdownTable(
-      [
-        'backend',
-        'model',
-        'input',
-        'MMACs / sample',
-        'batch',
-        'steps (warm-up + timed)',
-        'ms / step',
-        'samples / s',
-      ],
-      rows,
-    ),
-    ...skippedLines(runs),
-    '',
-  ].join('\n');
+    ],
+  });
 }
 
 const spread = (values: number[]) =>

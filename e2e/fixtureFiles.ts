@@ -2,47 +2,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
+import { encodePng } from '../scripts/png';
 
 /** An 8-bit grayscale PNG of `size`×`size` pixels from a pixel function. */
 export function grayPng(size: number, pixel: (x: number, y: number) => number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bit depth
-  header[9] = 0; // grayscale
-  const rows = Buffer.alloc(size * (size + 1));
+  const scanlines = Buffer.alloc(size * (size + 1));
   for (let y = 0; y < size; y++) {
-    rows[y * (size + 1)] = 0; // filter: none
-    for (let x = 0; x < size; x++) rows[y * (size + 1) + 1 + x] = pixel(x, y);
+    scanlines[y * (size + 1)] = 0; // filter: none
+    for (let x = 0; x < size; x++) scanlines[y * (size + 1) + 1 + x] = pixel(x, y);
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng({ width: size, height: size, bitDepth: 8, colour: 'gray', scanlines });
 }
 
 /**
@@ -50,17 +19,8 @@ export function grayPng(size: number, pixel: (x: number, y: number) => number): 
  * and 1.6 GB once decoded to RGBA (a decompression bomb for a decoder).
  */
 export function blackPngBomb(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // grayscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.alloc(height * (1 + Math.ceil(width / 8))), { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const scanlines = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
+  return encodePng({ width, height, bitDepth: 1, colour: 'gray', scanlines, level: 9 });
 }
 
 /** A 16-bit PCM mono WAV clip of a sine tone. */
@@ -97,4 +57,20 @@ export function writeFolder(root: string, files: Record<string, Buffer>): string
     writeFileSync(full, bytes);
   }
   return dir;
+}
+
+/**
+ * A folder of `count` files per class under a temporary directory: `files` maps a path with a
+ * `*` (e.g. 'cats/*.png') to the bytes of its i-th file.
+ */
+export function classFolder(
+  root: string,
+  count: number,
+  files: Record<string, (i: number) => Buffer>,
+): string {
+  const all: Record<string, Buffer> = {};
+  for (let i = 0; i < count; i++) {
+    for (const [path, make] of Object.entries(files)) all[path.replace('*', String(i))] = make(i);
+  }
+  return writeFolder(root, all);
 }

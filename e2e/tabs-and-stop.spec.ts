@@ -4,7 +4,7 @@
  * without freezing the page.
  */
 import type { Page } from '@playwright/test';
-import { grayPng, writeFolder } from './fixtureFiles';
+import { classFolder, grayPng } from './fixtureFiles';
 import { test, expect, openStudio } from './fixtures';
 
 const run = (steps: number, seed = 1) =>
@@ -114,12 +114,10 @@ test('3000 chosen image files load with no main-thread task of the page over 200
   pageErrors: _e,
 }) => {
   test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 1500; i++) {
-    files[`dark/${i}.png`] = grayPng(8, (x, y) => (x * y + i) % 60);
-    files[`bright/${i}.png`] = grayPng(8, (x, y) => 195 + ((x + y + i) % 60));
-  }
-  const folder = writeFolder('many', files);
+  const folder = classFolder('many', 1500, {
+    'dark/*.png': (i) => grayPng(8, (x, y) => (x * y + i) % 60),
+    'bright/*.png': (i) => grayPng(8, (x, y) => 195 + ((x + y + i) % 60)),
+  });
   await page.addInitScript(() => {
     const w = window as unknown as { longTasks: [number, number][]; changedAt?: number };
     w.longTasks = [];

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { grayPng, toneWav, writeFolder } from './fixtureFiles';
+import { classFolder, grayPng, toneWav } from './fixtureFiles';
 import { test, expect, openStudio } from './fixtures';
 
 const SHORT_RUN =
@@ -31,12 +31,10 @@ test('an uploaded image folder (one sub-folder per class) becomes a trainable da
   pageErrors: _e,
 }) => {
   test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 8; i++) {
-    files[`bright/${i}.png`] = grayPng(20, (x, y) => 180 + ((x * y + i) % 60));
-    files[`stripes/${i}.png`] = grayPng(20, (x) => (x % 4 < 2 ? 255 : 0));
-  }
-  const folder = writeFolder('patterns', files);
+  const folder = classFolder('patterns', 8, {
+    'bright/*.png': (i) => grayPng(20, (x, y) => 180 + ((x * y + i) % 60)),
+    'stripes/*.png': () => grayPng(20, (x) => (x % 4 < 2 ? 255 : 0)),
+  });
   await uploadAndTrain(page, 'image-folder', folder, /2 classes/);
 });
 
@@ -46,12 +44,10 @@ test('an uploaded WAV folder (one sub-folder per keyword) becomes MFCC features 
   pageErrors: _e,
 }) => {
   test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 6; i++) {
-    files[`low/${i}.wav`] = toneWav(300 + 20 * i, 1);
-    files[`high/${i}.wav`] = toneWav(2500 + 50 * i, 1);
-  }
-  const folder = writeFolder('keywords', files);
+  const folder = classFolder('keywords', 6, {
+    'low/*.wav': (i) => toneWav(300 + 20 * i, 1),
+    'high/*.wav': (i) => toneWav(2500 + 50 * i, 1),
+  });
   // Records what Web Audio is asked to play: the buffer each source starts, and each stop.
   await page.addInitScript(() => {
     const log = { started: [] as Record<string, number>[], stopped: 0 };
@@ -161,12 +157,11 @@ test('a folder with only one class is refused with a message naming the problem'
   page,
   pageErrors: _e,
 }) => {
-  const files: Record<string, Buffer> = {};
-  for (let i = 0; i < 4; i++) files[`only/${i}.png`] = grayPng(8, () => 100);
+  const folder = classFolder('single', 4, { 'only/*.png': () => grayPng(8, () => 100) });
   await openStudio(page, SHORT_RUN);
   await page.getByRole('radio', { name: /Your files/ }).check();
   await page.getByLabel('File format').selectOption('image-folder');
-  await page.getByLabel('Choose a folder').setInputFiles(writeFolder('single', files));
+  await page.getByLabel('Choose a folder').setInputFiles(folder);
   await expect(page.getByTestId('dataset-error')).toContainText(/class/i);
 });
 

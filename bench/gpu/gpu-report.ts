@@ -102,7 +102,8 @@ export function probeTorch(python: string): TorchProbe {
   }
 }
 
-const NEEDED_MODULES = [
+/** The packages a GPU run loads (checkPrerequisites names those missing). */
+export const NEEDED_MODULES = [
   'vite',
   'playwright-core',
   'tsx',

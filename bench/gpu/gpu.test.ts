@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { MODEL_ZOO } from '../../src/core/zoo';
 import type { StepTimingResult } from '../backends';
 import { machineInfo, ROOT } from '../node-env';
-import { checkPrerequisites, gpuMarkdown, gpuSettings, isSoftwareAdapter } from './gpu-report';
+import {
+  NEEDED_MODULES,
+  checkPrerequisites,
+  gpuMarkdown,
+  gpuSettings,
+  isSoftwareAdapter,
+} from './gpu-report';
 
 /** A stand-in python3 that prints what `probeTorch` asks for. */
 function fakePython(cuda: boolean): string {
@@ -27,15 +33,7 @@ function fakePython(cuda: boolean): string {
 function fakeRoot(withModules: boolean, withKernels: boolean): string {
   const root = mkdtempSync(join(tmpdir(), 'bench-gpu-root-'));
   if (withModules)
-    for (const m of [
-      'vite',
-      'playwright-core',
-      'tsx',
-      '@tensorflow/tfjs',
-      '@tensorflow/tfjs-backend-webgpu',
-      '@tensorflow/tfjs-backend-wasm',
-    ])
-      mkdirSync(join(root, 'node_modules', m), { recursive: true });
+    for (const m of NEEDED_MODULES) mkdirSync(join(root, 'node_modules', m), { recursive: true });
   if (withKernels) {
     mkdirSync(join(root, 'src/train/wasm/build'), { recursive: true });
     writeFileSync(join(root, 'src/train/wasm/build/train-kernels.wasm'), '');

@@ -16,7 +16,7 @@ import type { NetworkGraph } from '../../src/core/graph';
 import {
   randomInputs,
   seededRandom,
-  testLayers,
+  specGraphs,
   testModels,
   withRandomWeights,
 } from '../../src/testing/exportModels';
@@ -106,8 +106,6 @@ function zooModels(): SuiteModel[] {
   );
 }
 
-const { conv, dense, dw, input, pool, unary } = testLayers;
-
 /**
  * Graphs for the operators and cases the other models do not reach: a standalone RELU6 and
  * RELU, a batch norm after a flatten, a three-way concatenation into softmax, a 5×5
@@ -115,98 +113,21 @@ const { conv, dense, dw, input, pool, unary } = testLayers;
  * graphs without a dense layer or with two MEANs (so each operator's arena cost is measured
  * apart from the others).
  */
+const EXTRA_GRAPHS: Record<string, string> = {
+  'standalone relu6': 'input 10x10x3 | c1 conv 6 | mp maxpool 2 | r6 relu6 | gap gap | fc dense 4',
+  'bn after flatten': 'input 6x6x2 | c1 conv 4 s2 | r1 relu | flat flatten | bn bn | fc dense 3',
+  'concat3 softmax':
+    'input 8x8x1 | a conv 3 k1 | b conv(input) 5 | c conv(input) 2 k5 | cat concat(a, b, c) | r relu | gap gap | fc dense 5 | sm softmax',
+  'dw5 strided pointwise':
+    'input 12x12x4 | c1 conv 12 | r1 relu | dw dw k5 | r2 relu6 | pw conv 16 k1 s2 | ap avgpool 2 | flat flatten | fc dense 6',
+  'no dense': 'input 6x6x2 | c1 conv 4 | r1 relu | c2 conv 3 s2 | gap gap | sm softmax',
+  'two means':
+    'input 6x6x2 | a conv 5 | ga gap | b conv(input) 5 k1 | gb gap | add add(ga, gb) | fc dense 3',
+  'flatten softmax': 'input 5x5x2 | c1 conv 3 s2 | flat flatten | sm softmax',
+};
+
 export function extraGraphs(): NetworkGraph[] {
-  return [
-    {
-      name: 'standalone relu6',
-      output: 'fc',
-      nodes: [
-        input(10, 10, 3),
-        conv('c1', 'input', 6, 3),
-        pool('mp', 'maxPool', 'c1', 2, 2, 'valid'),
-        unary('r6', 'relu6', 'mp'),
-        unary('gap', 'globalAvgPool', 'r6'),
-        dense('fc', 'gap', 4),
-      ],
-    },
-    {
-      name: 'bn after flatten',
-      output: 'fc',
-      nodes: [
-        input(6, 6, 2),
-        conv('c1', 'input', 4, 3, 2),
-        unary('r1', 'relu', 'c1'),
-        unary('flat', 'flatten', 'r1'),
-        unary('bn', 'batchNorm', 'flat'),
-        dense('fc', 'bn', 3),
-      ],
-    },
-    {
-      name: 'concat3 softmax',
-      output: 'sm',
-      nodes: [
-        input(8, 8, 1),
-        conv('a', 'input', 3, 1),
-        conv('b', 'input', 5, 3),
-        conv('c', 'input', 2, 5),
-        { id: 'cat', op: 'concat', inputs: ['a', 'b', 'c'] },
-        unary('r', 'relu', 'cat'),
-        unary('gap', 'globalAvgPool', 'r'),
-        dense('fc', 'gap', 5),
-        unary('sm', 'softmax', 'fc'),
-      ],
-    },
-    {
-      name: 'dw5 strided pointwise',
-      output: 'fc',
-      nodes: [
-        input(12, 12, 4),
-        conv('c1', 'input', 12, 3),
-        unary('r1', 'relu', 'c1'),
-        dw('dw', 'r1', 5),
-        unary('r2', 'relu6', 'dw'),
-        conv('pw', 'r2', 16, 1, 2),
-        pool('ap', 'avgPool', 'pw', 2, 2, 'valid'),
-        unary('flat', 'flatten', 'ap'),
-        dense('fc', 'flat', 6),
-      ],
-    },
-    {
-      name: 'no dense',
-      output: 'sm',
-      nodes: [
-        input(6, 6, 2),
-        conv('c1', 'input', 4, 3),
-        unary('r1', 'relu', 'c1'),
-        conv('c2', 'r1', 3, 3, 2),
-        unary('gap', 'globalAvgPool', 'c2'),
-        unary('sm', 'softmax', 'gap'),
-      ],
-    },
-    {
-      name: 'two means',
-      output: 'fc',
-      nodes: [
-        input(6, 6, 2),
-        conv('a', 'input', 5, 3),
-        unary('ga', 'globalAvgPool', 'a'),
-        conv('b', 'input', 5, 1),
-        unary('gb', 'globalAvgPool', 'b'),
-        { id: 'add', op: 'add', inputs: ['ga', 'gb'] },
-        dense('fc', 'add', 3),
-      ],
-    },
-    {
-      name: 'flatten softmax',
-      output: 'sm',
-      nodes: [
-        input(5, 5, 2),
-        conv('c1', 'input', 3, 3, 2),
-        unary('flat', 'flatten', 'c1'),
-        unary('sm', 'softmax', 'flat'),
-      ],
-    },
-  ];
+  return specGraphs(EXTRA_GRAPHS);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   residualNet,
   unasReferenceGraph,
 } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 const FIGURES: (keyof ResourceFigures)[] = ['flash', 'ram', 'macs', 'latency'];
 
@@ -83,18 +84,12 @@ describe('fusion rules (deployment.ts)', () => {
     expect(d.operators.filter((o) => o.kind === 'ADD')).toHaveLength(2);
   });
   it('lowers an unfoldable BN to a 1×1 DEPTHWISE_CONV_2D and an unfusable ReLU to RELU', () => {
-    const nodes: GraphNode[] = [
-      L.input('in', [8, 8, 3]),
-      L.conv('c', 'in', 4),
-      L.maxPool('p', 'c'),
-      L.bn('bn', 'p'),
-      L.relu('r', 'bn'),
-      L.maxPool('p2', 'r'),
-      L.relu('r2', 'p2'),
-      L.flatten('f', 'r2'),
-      L.dense('out', 'f', 2),
-    ];
-    const d = deployGraph(analyseGraph({ name: 'x', nodes, output: 'out' }), 'tflm');
+    const graph = graphFromSpec(
+      'x',
+      'input 8x8x3 | c conv 4 | p maxpool 2 | bn bn | r relu | p2 maxpool 2 | r2 relu | f flatten | out dense 2',
+      false,
+    );
+    const d = deployGraph(analyseGraph(graph), 'tflm');
     expect(d.operators.map((o) => o.kind)).toEqual([
       'CONV_2D',
       'MAX_POOL_2D',
@@ -108,34 +103,22 @@ describe('fusion rules (deployment.ts)', () => {
     expect(d.operators[2].constantTensors.map((c) => c.name)).toEqual(['bn/weights', 'bn/bias']);
   });
   it('folds consecutive BNs into one operator; a flat unfoldable BN is a diagonal FULLY_CONNECTED', () => {
-    const nodes: GraphNode[] = [
-      L.input('in', [4, 4, 2]),
-      L.conv('c', 'in', 3),
-      L.bn('bn1', 'c'),
-      L.bn('bn2', 'bn1'),
-      L.relu('r', 'bn2'),
-      L.gap('gap', 'r'),
-      L.bn('bn3', 'gap'),
-      L.dense('out', 'bn3', 2),
-    ];
-    const d = deployGraph(analyseGraph({ name: 'x', nodes, output: 'out' }), 'tflm');
+    const graph = graphFromSpec(
+      'x',
+      'input 4x4x2 | c conv 3 | bn1 bn | bn2 bn | r relu | gap gap | bn3 bn | out dense 2',
+      false,
+    );
+    const d = deployGraph(analyseGraph(graph), 'tflm');
     expect(d.operators.map((o) => o.label)).toEqual(['c+bn1+bn2+r', 'gap', 'bn3', 'out']);
     expect(d.operators[2].kind).toBe('FULLY_CONNECTED');
-    const m = createResourceModel(analyseGraph({ name: 'x', nodes, output: 'out' }));
+    const m = createResourceModel(analyseGraph(graph));
     const widths = Float64Array.from(m.analysed.groups, (g) => g.size);
     // Diagonal 3×3 int8 weights and 3 int32 biases.
     expect(m.report(widths).operators[2].flashBytes).toBeGreaterThan(9 + 12);
   });
   it('does not fuse into a layer whose output is read twice', () => {
-    const nodes: GraphNode[] = [
-      L.input('in', [8, 8, 3]),
-      L.conv('c', 'in', 4),
-      L.relu('r', 'c'),
-      L.add('sum', ['c', 'r']),
-      L.gap('gap', 'sum'),
-      L.dense('out', 'gap', 2),
-    ];
-    const d = deployGraph(analyseGraph({ name: 'x', nodes, output: 'out' }), 'tflm');
+    const spec = 'input 8x8x3 | c conv 4 | r relu | sum add(c, r) | gap gap | out dense 2';
+    const d = deployGraph(analyseGraph(graphFromSpec('x', spec, false)), 'tflm');
     expect(d.operators.map((o) => o.label)).toEqual(['c', 'r', 'sum', 'gap', 'out']);
   });
 });

@@ -2,19 +2,26 @@
  * The ranges a run's settings may take: the link (hash) validator and the form fields use them,
  * and the worker checks a stored checkpoint's configuration against the same figures.
  */
+
+/** A closed range of allowed values. */
+const range = (min: number, max: number): { readonly min: number; readonly max: number } => ({
+  min,
+  max,
+});
+
 export const LIMITS = {
-  widthMultiplier: { min: 0.25, max: 4 },
-  totalSteps: { min: 10, max: 100_000 },
-  warmupFraction: { min: 0, max: 0.9 },
-  pruneFraction: { min: 0.05, max: 1 },
-  batchSize: { min: 1, max: 1024 },
-  learningRate: { min: 1e-6, max: 1 },
-  seed: { min: 0, max: 2 ** 31 - 1 },
-  generatedClasses: { min: 2, max: 10 },
-  generatedSize: { min: 8, max: 64 },
-  generatedSamples: { min: 20, max: 60_000 },
-  flash: { min: 1, max: 1e10 },
-  ram: { min: 1, max: 1e10 },
-  latency: { min: 1e-3, max: 1e6 },
-  macs: { min: 1, max: 1e13 },
+  widthMultiplier: range(0.25, 4),
+  totalSteps: range(10, 100_000),
+  warmupFraction: range(0, 0.9),
+  pruneFraction: range(0.05, 1),
+  batchSize: range(1, 1024),
+  learningRate: range(1e-6, 1),
+  seed: range(0, 2 ** 31 - 1),
+  generatedClasses: range(2, 10),
+  generatedSize: range(8, 64),
+  generatedSamples: range(20, 60_000),
+  flash: range(1, 1e10),
+  ram: range(1, 1e10),
+  latency: range(1e-3, 1e6),
+  macs: range(1, 1e13),
 } as const;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { analyseGraph } from './graphAnalysis';
-import type { NetworkGraph } from './graph';
 import { zooModel } from './zoo';
 import {
   BACKEND_MEMORY_LIMITS,
@@ -8,21 +7,14 @@ import {
   trainingMemory,
   trainingMemoryProblem,
 } from './trainingMemory';
-import { layers as L } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 /** 8×8×1 → conv 3×3 (4 filters, bias, same) → batch norm → relu → flatten → dense 10. */
-const small: NetworkGraph = {
-  name: 'small',
-  output: 'fc',
-  nodes: [
-    L.input('in', [8, 8, 1]),
-    L.conv('conv', 'in', 4, 3, 1, 'same', true),
-    L.bn('bn', 'conv'),
-    L.relu('relu', 'bn'),
-    L.flatten('flat', 'relu'),
-    L.dense('fc', 'flat', 10),
-  ],
-};
+const small = graphFromSpec(
+  'small',
+  'input 8x8x1 | conv conv 4 | bn bn | relu relu | flat flatten | fc dense 10',
+  true,
+);
 
 const mnistShape: [number, number, number] = [28, 28, 1];
 const built = (id: string, width: number) =>

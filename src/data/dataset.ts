@@ -5,7 +5,7 @@
  * x[i*H*W*C .. (i+1)*H*W*C). Images are kept as uint8 (1 byte per value) so that large
  * uploads stay small in memory; the normalisation turns a raw value into the model input.
  */
-import type { KwsFrontEndConfig } from './kwsFrontEnd';
+import type { KwsFrontEndConfig } from '../core/kwsConfig';
 
 export interface DatasetSplit {
   x: Uint8Array | Float32Array;

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random';
-import { DEFAULT_KWS_CONFIG, MfccExtractor } from './kwsFrontEnd';
+import { DEFAULT_KWS_CONFIG } from '../core/kwsConfig';
+import { MfccExtractor } from './kwsFrontEnd';
 
 const C = DEFAULT_KWS_CONFIG;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_KWS_CONFIG } from '../core/kwsConfig';
 import {
-  DEFAULT_KWS_CONFIG,
   MfccExtractor,
   dct2,
   fft,

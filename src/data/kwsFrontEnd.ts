@@ -25,33 +25,7 @@
  * (its DCT scales the first coefficient by √2 more): firmware must compute these features as
  * written here (the TFLM module's model_settings.h lists the parameters).
  */
-
-export interface KwsFrontEndConfig {
-  sampleRate: number;
-  clipSamples: number;
-  windowSamples: number;
-  hopSamples: number;
-  fftSize: number;
-  melBands: number;
-  lowHz: number;
-  highHz: number;
-  mfccCount: number;
-  /** Added before the log so silence stays finite. */
-  logOffset: number;
-}
-
-export const DEFAULT_KWS_CONFIG: Readonly<KwsFrontEndConfig> = {
-  sampleRate: 16000,
-  clipSamples: 16000,
-  windowSamples: 480,
-  hopSamples: 320,
-  fftSize: 512,
-  melBands: 40,
-  lowHz: 20,
-  highHz: 4000,
-  mfccCount: 10,
-  logOffset: 1e-6,
-};
+import { DEFAULT_KWS_CONFIG, type KwsFrontEndConfig } from '../core/kwsConfig';
 
 export function frameCount(config: KwsFrontEndConfig): number {
   return 1 + Math.floor((config.clipSamples - config.windowSamples) / config.hopSamples);

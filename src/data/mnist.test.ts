@@ -8,12 +8,13 @@ import { stratifiedSplit } from './batches';
 import { DatasetError } from './dataset';
 import { fnv1a32, loadBuiltinMnist, parseMnistAsset } from './mnist';
 
-const script = resolve(__dirname, '../../scripts/prepare-mnist.mjs');
+const script = resolve(__dirname, '../../scripts/prepare-mnist.ts');
 let dir: string;
 let asset: ArrayBuffer;
 
 function runScript(...args: string[]): string {
-  return execFileSync(process.execPath, [script, '--out', join(dir, 'mnist.bin'), ...args], {
+  const out = join(dir, 'mnist.bin');
+  return execFileSync(process.execPath, ['--import', 'tsx', script, '--out', out, ...args], {
     encoding: 'utf8',
   });
 }
@@ -34,7 +35,7 @@ function patched(edit: (view: DataView) => void, fixChecksum = true): ArrayBuffe
   return copy;
 }
 
-describe('prepare-mnist.mjs and parseMnistAsset', () => {
+describe('prepare-mnist.ts and parseMnistAsset', () => {
   it('packs the 10,000 package digits with the documented 8,000 / 2,000 split', () => {
     const ds = parseMnistAsset(asset);
     expect(ds.inputShape).toEqual([28, 28, 1]);

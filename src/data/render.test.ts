@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from './dataset';
-import { gridIndices, heatColour, sampleImage } from './render';
+import { gridIndices, heatColour, sampleImage, valueSpan } from './render';
 
 function tinyDataset(x: Uint8Array | Float32Array, shape: [number, number, number]): Dataset {
   const split = { x, y: new Uint8Array([1]), count: 1 };
@@ -16,6 +16,16 @@ function tinyDataset(x: Uint8Array | Float32Array, shape: [number, number, numbe
     normalisation: { scale: 1, offset: 0 },
   };
 }
+
+describe('valueSpan', () => {
+  it('gives the minimum and the span to the maximum of every stride-th value', () => {
+    expect(valueSpan([3, -1, 7, 2])).toEqual({ min: -1, range: 8 });
+    expect(valueSpan([3, -1, 7, 20], 2)).toEqual({ min: 3, range: 4 });
+  });
+  it('spans 1 where the values are all equal, so that scaling them gives 0', () => {
+    expect(valueSpan(new Float32Array([5, 5, 5]))).toEqual({ min: 5, range: 1 });
+  });
+});
 
 describe('sampleImage', () => {
   it('draws gray as equal RGB and RGB as is, opaque', () => {

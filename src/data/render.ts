@@ -29,6 +29,20 @@ export function heatColour(t: number): [number, number, number] {
   return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
 }
 
+/**
+ * The smallest of `values` (every `stride`-th from the first) and the span up to the largest,
+ * 1 where they are all equal: (v − min) / range maps them onto [0, 1].
+ */
+export function valueSpan(values: ArrayLike<number>, stride = 1): { min: number; range: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i += stride) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return { min, range: max > min ? max - min : 1 };
+}
+
 export function sampleImage(
   dataset: Dataset,
   split: 'train' | 'validation',
@@ -39,13 +53,7 @@ export function sampleImage(
   const n = h * w * c;
   const values = x.subarray(index * n, (index + 1) * n);
   if (x instanceof Float32Array) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < values.length; i += c) {
-      if (values[i] < min) min = values[i];
-      if (values[i] > max) max = values[i];
-    }
-    const range = max - min || 1;
+    const { min, range } = valueSpan(values, c);
     const data = new Uint8ClampedArray(h * w * 4);
     // Output image: width = frames (h), height = coefficients (w), low coefficients at the bottom.
     for (let frame = 0; frame < h; frame++) {

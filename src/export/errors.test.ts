@@ -7,6 +7,7 @@ import { buildLayersModel } from './tfjs';
 import { exportTflite } from './tflite';
 import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
 import { layers as L } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 function withNode(extra: GraphNode): ExportableModel {
   const base = testModels(1)[0];
@@ -63,15 +64,7 @@ describe('exporters in bad states', () => {
     ).toThrow(
       /node "fc": dense needs a flat \[C\] input \(add a flatten or globalAvgPool before it\), got \[4, 4, 1\]/,
     );
-    const add: NetworkGraph = {
-      name: 'bad add',
-      output: 'add',
-      nodes: [
-        L.input('input', [4, 4, 1]),
-        L.conv('c', 'input', 2, 1, 1, 'same', false),
-        L.add('add', ['input', 'c']),
-      ],
-    };
+    const add = graphFromSpec('bad add', 'input 4x4x1 | c conv 2 k1 | add add(input, c)', false);
     expect(() => analyseExportable(withRandomWeights(add, 1))).toThrow(
       /node "add": add inputs differ in shape: \[4, 4, 1\] vs \[4, 4, 2\]/,
     );

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { NetworkGraph } from '../core/graph';
 import { lowerModel } from './lower';
 import type { ExportableModel } from './model';
 import {
@@ -17,7 +16,7 @@ import {
 } from './quantize';
 import { randomInputs, seededRandom, testModels, withRandomWeights } from '../testing/exportModels';
 import { extraGraphs } from '../../scripts/tflm/suite';
-import { layers as L } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 const CALIBRATION = 32;
 const EVALUATION = 200;
@@ -239,17 +238,11 @@ describe('quantizeModel', () => {
   });
 
   it('warns, naming the tensor, when an activation is constant on the calibration data', () => {
-    const graph: NetworkGraph = {
-      name: 'dead layer',
-      output: 'fc',
-      nodes: [
-        L.input('input', [4, 4, 1]),
-        L.conv('dead', 'input', 2, 3, 1, 'same', true),
-        L.relu('dead_relu', 'dead'),
-        L.gap('gap', 'dead_relu'),
-        L.dense('fc', 'gap', 2),
-      ],
-    };
+    const graph = graphFromSpec(
+      'dead layer',
+      'input 4x4x1 | dead conv 2 | dead_relu relu | gap gap | fc dense 2',
+      true,
+    );
     const model = withRandomWeights(graph, 2);
     model.weights.dead.kernel?.fill(0);
     model.weights.dead.bias?.fill(-1);

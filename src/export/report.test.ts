@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleReportInput } from '../testing/runFixtures';
 import { buildReport, formatBytes, formatMacs, formatMs, type ReportInput } from './report';
 
 const input: ReportInput = {
@@ -74,76 +75,18 @@ describe('export report', () => {
   });
 
   it('states the float vs int8 comparison and the arena plan, in JSON and text', () => {
-    const r = buildReport({
-      ...input,
-      int8Comparison: {
-        samples: 500,
-        floatAccuracy: 0.98,
-        int8Accuracy: 0.976,
-        disagreements: 3,
-        perClass: [
-          { className: 'zero', samples: 250, floatRecall: 0.98, int8Recall: 0.972 },
-          { className: 'one', samples: 250, floatRecall: 0.98, int8Recall: 0.98 },
-        ],
-        largestDifferences: [
-          {
-            sample: 41,
-            label: 1,
-            floatClass: 1,
-            int8Class: 0,
-            floatProbability: 0.55,
-            int8Probability: 0.45,
-            maxDifference: 0.1,
-          },
-        ],
-      },
-      deployment: {
-        operators: ['CONV_2D', 'FULLY_CONNECTED'],
-        arena: {
-          tensorArenaBytes: 4096,
-          plannedActivationBytes: 1200,
-          scratchBytes: 0,
-          persistentBytes: 900,
-          planningBytes: 800,
-          marginBytes: 16,
-          peakOperator: 'conv',
-          operatorOrder: ['conv', 'dense'],
-          buffers: [
-            {
-              name: 'input',
-              kind: 'tensor',
-              bytes: 784,
-              alignedBytes: 784,
-              offset: 0,
-              firstUse: 0,
-              lastUse: 1,
-            },
-            {
-              name: 'conv',
-              kind: 'tensor',
-              bytes: 400,
-              alignedBytes: 400,
-              offset: 784,
-              firstUse: 1,
-              lastUse: 2,
-            },
-          ],
-        },
-        input: { shape: [1, 28, 28, 1], scale: 1 / 255, zeroPoint: -128 },
-        output: { shape: [1, 2], scale: 0.1, zeroPoint: 0 },
-        classes: ['zero', 'one'],
-        normalisation: { scale: 1 / 255, offset: 0 },
-      },
-    });
+    const { int8Comparison, deployment } = sampleReportInput();
+    const r = buildReport({ ...input, int8Comparison, deployment });
     const json = JSON.parse(r.json);
-    expect(json.int8Comparison.perClass[0].int8Recall).toBe(0.972);
-    expect(json.deployment.arena.buffers[1].offset).toBe(784);
-    expect(r.text).toContain('Float vs int8 (same 500 validation samples)');
-    expect(r.text).toContain('float 98.00 %, int8 97.60 %; top class differs on 3 samples');
-    expect(r.text).toMatch(/zero\s+98\.0%\s+97\.2%\s+−0\.8 pt/);
-    expect(r.text).toMatch(/one\s+98\.0%\s+98\.0%\s+\+0\.0 pt/);
-    expect(r.text).toContain('#42 (one): float says one, int8 zero; max difference 0.100');
-    expect(r.text).toMatch(/ {6}0 {6}784 B {2}input: input → conv/);
-    expect(r.text).toMatch(/ {4}784 {6}400 B {2}conv: conv → dense/);
+    expect(json.int8Comparison).toEqual(int8Comparison);
+    expect(json.deployment).toEqual(deployment);
+    expect(r.text).toContain('Float vs int8 (same 2 validation samples)');
+    expect(r.text).toContain('float 100.00 %, int8 50.00 %; top class differs on 1 sample\n');
+    expect(r.text).toMatch(/a\s+100\.0%\s+100\.0%\s+\+0\.0 pt/);
+    expect(r.text).toMatch(/b\s+100\.0%\s+0\.0%\s+−100\.0 pt/);
+    expect(r.text).toContain('#2 (b): float says b, int8 a; max difference 0.200');
+    expect(r.text).toMatch(/ {8}0 {7}64 B {2}input: input → conv/);
+    expect(r.text).toMatch(/ {7}64 {6}128 B {2}conv: conv → dense/);
+    expect(r.text).toMatch(/ {8}0 {7}16 B {2}dense: dense → dense/);
   });
 });

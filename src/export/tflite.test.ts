@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NetworkGraph } from '../core/graph';
 import { quantizeModel, type QuantizedModel } from './quantize';
 import {
   BuiltinOperator,
@@ -15,7 +14,7 @@ import {
 import { bufferBytes, readTflite } from '../testing/tfliteReader';
 import { randomInputs, testModels, withRandomWeights } from '../testing/exportModels';
 import type { ExportableModel } from './model';
-import { layers as L } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 function quantize(model: ExportableModel): QuantizedModel {
   return quantizeModel(model, {
@@ -143,18 +142,11 @@ describe('TFLite writer', () => {
   });
 
   it('writes RELU for an activation that cannot be fused (after concat)', () => {
-    const graph: NetworkGraph = {
-      name: 'relu after concat',
-      output: 'fc',
-      nodes: [
-        L.input('input', [4, 4, 1]),
-        L.conv('a', 'input', 2, 1, 1, 'same', true),
-        L.concat('cat', ['a', 'input']),
-        L.relu('r', 'cat'),
-        L.gap('gap', 'r'),
-        L.dense('fc', 'gap', 2),
-      ],
-    };
+    const graph = graphFromSpec(
+      'relu after concat',
+      'input 4x4x1 | a conv 2 k1 | cat concat(a, input) | r relu | gap gap | fc dense 2',
+      true,
+    );
     const r = readTflite(writeTflite(quantize(withRandomWeights(graph, 3))));
     expect(r.operators.map((o) => r.operatorCodes[o.opcodeIndex].builtinCode)).toEqual([
       BuiltinOperator.CONV_2D,

@@ -54,21 +54,24 @@ export const TensorType = { FLOAT32: 0, INT32: 2, INT8: 9 } as const;
 const Padding = { SAME: 0, VALID: 1 } as const;
 const Activation: Record<FusedActivation, number> = { none: 0, relu: 1, relu6: 3 };
 
-/** Builtin code and the op version the TF converter gives its int8 form. */
-const OPERATOR: Record<TfliteOperatorKind, { code: number; version: number }> = {
-  CONV_2D: { code: BuiltinOperator.CONV_2D, version: 3 },
-  DEPTHWISE_CONV_2D: { code: BuiltinOperator.DEPTHWISE_CONV_2D, version: 3 },
-  FULLY_CONNECTED: { code: BuiltinOperator.FULLY_CONNECTED, version: 4 },
-  MAX_POOL_2D: { code: BuiltinOperator.MAX_POOL_2D, version: 2 },
-  AVERAGE_POOL_2D: { code: BuiltinOperator.AVERAGE_POOL_2D, version: 2 },
-  MEAN: { code: BuiltinOperator.MEAN, version: 2 },
-  ADD: { code: BuiltinOperator.ADD, version: 2 },
-  RESHAPE: { code: BuiltinOperator.RESHAPE, version: 1 },
-  SOFTMAX: { code: BuiltinOperator.SOFTMAX, version: 2 },
-  CONCATENATION: { code: BuiltinOperator.CONCATENATION, version: 2 },
-  RELU: { code: BuiltinOperator.RELU, version: 2 },
-  RELU6: { code: BuiltinOperator.RELU6, version: 2 },
+/** The op version the TF converter gives each operator's int8 form. */
+const OPERATOR_VERSION: Record<TfliteOperatorKind, number> = {
+  CONV_2D: 3,
+  DEPTHWISE_CONV_2D: 3,
+  FULLY_CONNECTED: 4,
+  MAX_POOL_2D: 2,
+  AVERAGE_POOL_2D: 2,
+  MEAN: 2,
+  ADD: 2,
+  RESHAPE: 1,
+  SOFTMAX: 2,
+  CONCATENATION: 2,
+  RELU: 2,
+  RELU6: 2,
 };
+
+/** An operator's builtin code (the deployed graph names operators by their TFLite names). */
+const builtinCode = (kind: TfliteOperatorKind): number => BuiltinOperator[kind];
 
 function int32Vector(b: Builder, values: readonly number[]): Offset {
   b.startVector(4, values.length, 4);
@@ -249,10 +252,10 @@ export function writeTflite(
   const codeIndex = new Map<number, number>();
   const codes: { code: number; version: number }[] = [];
   for (const op of model.operators) {
-    const c = OPERATOR[op.kind];
-    if (!codeIndex.has(c.code)) {
-      codeIndex.set(c.code, codes.length);
-      codes.push(c);
+    const code = builtinCode(op.kind);
+    if (!codeIndex.has(code)) {
+      codeIndex.set(code, codes.length);
+      codes.push({ code, version: OPERATOR_VERSION[op.kind] });
     }
   }
   const codeOffsets = codes.map(({ code, version }) => {
@@ -270,7 +273,7 @@ export function writeTflite(
     const outputs = int32Vector(b, op.outputs);
     const options = builtinOptions(b, op, model.tensors);
     b.startObject(5);
-    b.addFieldInt32(0, codeIndex.get(OPERATOR[op.kind].code) as number, 0);
+    b.addFieldInt32(0, codeIndex.get(builtinCode(op.kind)) as number, 0);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
     if (options.offset) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tflmSuite } from '../../scripts/tflm/suite';
+import { DEFAULT_KWS_CONFIG } from '../core/kwsConfig';
 import { modelOperators, tflmModule } from './tflmModule';
 import { BuiltinOperator } from './tflite';
 import { readTflite } from '../testing/tfliteReader';
@@ -21,18 +22,7 @@ function moduleFor(name: string, classNames?: string[]) {
       arenaBytes: m.report.ram,
       classNames: classNames ?? Array.from({ length: outputs }, (_, i) => `word ${i}`),
       normalisation: { scale: 1 / 255, offset: 0 },
-      frontEnd: {
-        sampleRate: 16000,
-        clipSamples: 16000,
-        windowSamples: 480,
-        hopSamples: 320,
-        fftSize: 512,
-        melBands: 40,
-        lowHz: 20,
-        highHz: 4000,
-        mfccCount: 10,
-        logOffset: 1e-6,
-      },
+      frontEnd: DEFAULT_KWS_CONFIG,
       example: { input: new Float32Array(m.inputs.length / m.samples), expectedClass: 1 },
     }),
   };

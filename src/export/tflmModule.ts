@@ -7,6 +7,7 @@
  * model, allocates, quantises one validation sample, invokes and prints the top class.
  */
 import type { TfliteOperatorKind } from '../core/deployment';
+import type { KwsFrontEndConfig } from '../core/kwsConfig';
 import { toCArray } from './carray';
 import { ExportError, sizeOf } from './model';
 import type { QuantizedModel } from './quantize';
@@ -27,20 +28,6 @@ const RESOLVER_METHOD: Record<TfliteOperatorKind, string> = {
   SOFTMAX: 'AddSoftmax',
 };
 
-/** The audio front end the inputs were computed with (data/kwsFrontEnd.ts). */
-export interface FrontEndSettings {
-  readonly sampleRate: number;
-  readonly clipSamples: number;
-  readonly windowSamples: number;
-  readonly hopSamples: number;
-  readonly fftSize: number;
-  readonly melBands: number;
-  readonly lowHz: number;
-  readonly highHz: number;
-  readonly mfccCount: number;
-  readonly logOffset: number;
-}
-
 export interface TflmModuleInput {
   readonly bytes: Uint8Array;
   readonly quantized: QuantizedModel;
@@ -49,7 +36,8 @@ export interface TflmModuleInput {
   readonly classNames: readonly string[];
   /** model input = raw · scale + offset. */
   readonly normalisation: { readonly scale: number; readonly offset: number };
-  readonly frontEnd?: FrontEndSettings;
+  /** The audio front end the inputs were computed with (data/kwsFrontEnd.ts). */
+  readonly frontEnd?: Readonly<KwsFrontEndConfig>;
   /** One sample (model input values, normalised) and the class the studio's int8 model gives it. */
   readonly example?: { readonly input: Float32Array; readonly expectedClass: number };
 }
@@ -167,7 +155,7 @@ export function tflmModule(input: TflmModuleInput): TflmModule {
   return { files, operators };
 }
 
-function frontEndLines(f: FrontEndSettings): string[] {
+function frontEndLines(f: Readonly<KwsFrontEndConfig>): string[] {
   return [
     '',
     "// Audio front end (the studio's, as Hello Edge / TensorFlow micro_speech): per clip of",

@@ -9,7 +9,7 @@ import {
 } from './events';
 import { MAX_SAVED_RUNS } from './savedRuns';
 import { SERIES_CAP } from './series';
-import { makeMetrics, makeSummary } from './testFixtures';
+import { makeMetrics, makeSummary } from '../testing/runFixtures';
 
 function datasetSummary(name: string): DatasetSummary {
   return {

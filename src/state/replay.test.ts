@@ -9,7 +9,7 @@ import {
 } from './selectors';
 import { SNAPSHOT_CAP, appendMetrics, emptyRunSeries, type RunSeries } from './series';
 import type { StudioState } from './store';
-import { makeMetrics } from './testFixtures';
+import { makeMetrics } from '../testing/runFixtures';
 
 /** π falls linearly with the step, so each step's figures are recognisable. */
 function metricsAt(step: number, channels = [32, 32, 64, 64, 128]): StepMetrics {

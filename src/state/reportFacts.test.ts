@@ -2,7 +2,7 @@ import { strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentFacts } from '../worker/protocol';
 import { deploymentFromReport } from './reportFacts';
-import { reportBytes as bytes, sampleReportInput } from './testFixtures';
+import { reportBytes as bytes, sampleReportInput } from '../testing/runFixtures';
 
 describe('deployment facts read back from a stored report', () => {
   it('gives the arena plan and the comparison the report states', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunConfig, WorkerCommand, WorkerEvent } from '../worker/protocol';
 import { createStudioStore, type StudioEnvironment } from './store';
-import { makeDatasetSummary, recordingWorker } from './testFixtures';
+import { makeDatasetSummary, recordingWorker } from '../testing/runFixtures';
 
 function connected() {
   const sent: WorkerCommand[] = [];

@@ -7,7 +7,7 @@ import {
   createStudioStore,
   simulatedFaultsFromQuery,
 } from './store';
-import { makeDatasetSummary, makeMetrics } from './testFixtures';
+import { makeDatasetSummary, makeMetrics } from '../testing/runFixtures';
 
 interface FakeWorker {
   postMessage: (c: WorkerCommand) => void;

@@ -26,7 +26,7 @@ import {
   sampleReportInput,
   mapStorage,
   recordingWorker,
-} from './testFixtures';
+} from '../testing/runFixtures';
 
 const FORMATS: ExportFormat[] = ['tfjs', 'tflite', 'c-array', 'report'];
 const q = { int8Accuracy: 0.81, floatAccuracy: 0.83, samples: 1000 };

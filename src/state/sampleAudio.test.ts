@@ -14,7 +14,7 @@ import {
   makeSummary,
   reportBytes,
   sampleReportInput,
-} from './testFixtures';
+} from '../testing/runFixtures';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -9,7 +9,7 @@ import {
   storeSavedRuns,
   unavailableStorage,
 } from './savedRuns';
-import { makeSummary } from './testFixtures';
+import { makeSummary } from '../testing/runFixtures';
 
 describe('saved runs in localStorage', () => {
   it('round-trips runs through JSON', () => {

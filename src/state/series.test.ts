@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendDecimated, appendMetrics, emptyRunSeries, emptySeries } from './series';
-import { makeMetrics } from './testFixtures';
+import { makeMetrics } from '../testing/runFixtures';
 
 describe('decimated chart series', () => {
   it('keeps every point until the cap', () => {

@@ -13,7 +13,7 @@ import {
   makeSummary,
   mapStorage,
   recordingWorker,
-} from './testFixtures';
+} from '../testing/runFixtures';
 
 describe('simulatedFaultsFromQuery', () => {
   it('reads device-lost@N and nan@N, ignoring anything else', () => {

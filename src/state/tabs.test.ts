@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerCommand } from '../worker/protocol';
 import { SAVED_RUNS_KEY } from './savedRuns';
 import { createStudioStore, type StudioEnvironment } from './store';
-import { makeSummary } from './testFixtures';
+import { makeSummary } from '../testing/runFixtures';
 
 /** One browser: a shared storage, and a tab maker whose tabs hear each other's writes. */
 function browser() {

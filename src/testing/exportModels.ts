@@ -2,43 +2,16 @@
  * Small random models for the export tests (imported by *.test.ts only). Seeded, so every
  * run sees the same weights; odd sizes exercise TF's asymmetric 'same' padding.
  */
-import type { GraphNode, NetworkGraph, Padding } from '../core/graph';
+import type { NetworkGraph } from '../core/graph';
 import { mulberry32 as seededRandom } from '../core/random';
 import { analyseExportable, type ExportableModel, type LayerWeights } from '../export/model';
-import { layers } from './exampleGraphs';
+import { graphFromSpec } from './graphSpec';
 
 export { seededRandom };
-
-type ConvArgs = Parameters<typeof layers.conv>;
-type DepthwiseArgs = Parameters<typeof layers.depthwise>;
 
 export function randomArray(n: number, rand: () => number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 }
-
-/** The exporter tests' builders: biased layers by default, the input always named 'input'. */
-const conv = (...[id, input, filters, k, s, padding, useBias = true]: ConvArgs): GraphNode =>
-  layers.conv(id, input, filters, k, s, padding, useBias);
-const dw = (...[id, input, k, s, useBias = true]: DepthwiseArgs): GraphNode =>
-  layers.depthwise(id, input, k, s, useBias);
-const unary = (
-  id: string,
-  op: 'relu' | 'relu6' | 'softmax' | 'batchNorm' | 'globalAvgPool' | 'flatten',
-  input: string,
-): GraphNode => ({ id, op, inputs: [input] }) as GraphNode;
-const pool = (
-  id: string,
-  op: 'maxPool' | 'avgPool',
-  input: string,
-  p: number,
-  s: number,
-  padding: Padding,
-): GraphNode => ({ id, op, inputs: [input], poolSize: [p, p], strides: [s, s], padding });
-const input = (h: number, w: number, c: number): GraphNode => layers.input('input', [h, w, c]);
-const { dense } = layers;
-
-/** Node builders for small test graphs (also used by scripts/tflm/suite.ts). */
-export const testLayers = { conv, dw, dense, unary, pool, input };
 
 /** Fills every node's weights with seeded random values (He-like scale, BN near identity). */
 export function withRandomWeights(
@@ -74,100 +47,28 @@ export function withRandomWeights(
 }
 
 /** The test zoo: one model per structural feature the exporters must handle. */
+const TEST_GRAPHS: Record<string, string> = {
+  'plain cnn':
+    'input 8x8x2 | c1 conv 4 nobias | bn1 bn | r1 relu | c2 conv 6 s2 | r2 relu | gap gap | fc dense 3',
+  depthwise:
+    'input 9x9x3 | pw1 conv 4 k1 nobias | bn1 bn | r1 relu6 | dw1 dw s2 nobias | bn2 bn | r2 relu | pw2 conv 5 k1 | r3 relu | gap gap | fc dense 4 | sm softmax',
+  residual:
+    'input 8x8x3 | c1 conv 4 | r1 relu | c2 conv 4 | bn2 bn | add add(r1, bn2) | r2 relu | gap gap | fc dense 3',
+  concat:
+    'input 8x8x2 | a conv 3 k1 | ra relu | b conv(input) 2 | rb relu | cat concat(ra, rb) | c conv 4 valid | rc relu | gap gap | fc dense 3',
+  'flatten dense':
+    'input 7x7x1 | c1 conv 3 s2 valid | r1 relu | flat flatten | fc1 dense 5 | r2 relu | fc2 dense 3',
+  pools:
+    'input 8x8x2 | c1 conv 4 | r1 relu | mp maxpool 2 | c2 conv 4 | r2 relu | ap avgpool 3 s2 same | flat flatten | fc dense 3',
+};
+
+/** Graphs written in the notation of graphSpec.ts, biased convolutions by default. */
+export function specGraphs(specs: Record<string, string>): NetworkGraph[] {
+  return Object.entries(specs).map(([name, spec]) => graphFromSpec(name, spec, true));
+}
+
 export function testGraphs(): NetworkGraph[] {
-  return [
-    {
-      name: 'plain cnn',
-      output: 'fc',
-      nodes: [
-        input(8, 8, 2),
-        conv('c1', 'input', 4, 3, 1, 'same', false),
-        unary('bn1', 'batchNorm', 'c1'),
-        unary('r1', 'relu', 'bn1'),
-        conv('c2', 'r1', 6, 3, 2),
-        unary('r2', 'relu', 'c2'),
-        unary('gap', 'globalAvgPool', 'r2'),
-        dense('fc', 'gap', 3),
-      ],
-    },
-    {
-      name: 'depthwise',
-      output: 'sm',
-      nodes: [
-        input(9, 9, 3),
-        conv('pw1', 'input', 4, 1, 1, 'same', false),
-        unary('bn1', 'batchNorm', 'pw1'),
-        unary('r1', 'relu6', 'bn1'),
-        dw('dw1', 'r1', 3, 2, false),
-        unary('bn2', 'batchNorm', 'dw1'),
-        unary('r2', 'relu', 'bn2'),
-        conv('pw2', 'r2', 5, 1),
-        unary('r3', 'relu', 'pw2'),
-        unary('gap', 'globalAvgPool', 'r3'),
-        dense('fc', 'gap', 4),
-        unary('sm', 'softmax', 'fc'),
-      ],
-    },
-    {
-      name: 'residual',
-      output: 'fc',
-      nodes: [
-        input(8, 8, 3),
-        conv('c1', 'input', 4),
-        unary('r1', 'relu', 'c1'),
-        conv('c2', 'r1', 4),
-        unary('bn2', 'batchNorm', 'c2'),
-        { id: 'add', op: 'add', inputs: ['r1', 'bn2'] },
-        unary('r2', 'relu', 'add'),
-        unary('gap', 'globalAvgPool', 'r2'),
-        dense('fc', 'gap', 3),
-      ],
-    },
-    {
-      name: 'concat',
-      output: 'fc',
-      nodes: [
-        input(8, 8, 2),
-        conv('a', 'input', 3, 1),
-        unary('ra', 'relu', 'a'),
-        conv('b', 'input', 2, 3),
-        unary('rb', 'relu', 'b'),
-        { id: 'cat', op: 'concat', inputs: ['ra', 'rb'] },
-        conv('c', 'cat', 4, 3, 1, 'valid'),
-        unary('rc', 'relu', 'c'),
-        unary('gap', 'globalAvgPool', 'rc'),
-        dense('fc', 'gap', 3),
-      ],
-    },
-    {
-      name: 'flatten dense',
-      output: 'fc2',
-      nodes: [
-        input(7, 7, 1),
-        conv('c1', 'input', 3, 3, 2, 'valid'),
-        unary('r1', 'relu', 'c1'),
-        unary('flat', 'flatten', 'r1'),
-        dense('fc1', 'flat', 5),
-        unary('r2', 'relu', 'fc1'),
-        dense('fc2', 'r2', 3),
-      ],
-    },
-    {
-      name: 'pools',
-      output: 'fc',
-      nodes: [
-        input(8, 8, 2),
-        conv('c1', 'input', 4),
-        unary('r1', 'relu', 'c1'),
-        pool('mp', 'maxPool', 'r1', 2, 2, 'valid'),
-        conv('c2', 'mp', 4),
-        unary('r2', 'relu', 'c2'),
-        pool('ap', 'avgPool', 'r2', 3, 2, 'same'),
-        unary('flat', 'flatten', 'ap'),
-        dense('fc', 'flat', 3),
-      ],
-    },
-  ];
+  return specGraphs(TEST_GRAPHS);
 }
 
 export function testModels(seed = 1): ExportableModel[] {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetSplit } from '../data/dataset';
+import { valueSpan } from '../data/render';
 import type { ConfusionEvaluation, ConfusionFigures, EvaluatedModel } from '../core/evaluation';
 import type { PruningTrainer } from './trainer';
 
@@ -153,13 +154,7 @@ export function samplePictures(
   const pixels = new Uint8Array(indices.length * length);
   indices.forEach((index, i) => {
     const values = dataset.validation.x.subarray(index * length, (index + 1) * length);
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const range = max > min ? max - min : 1;
+    const { min, range } = valueSpan(values);
     for (let j = 0; j < length; j++) {
       pixels[i * length + j] = Math.round(((values[j] - min) / range) * 255);
     }

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkGraph } from '../core/graph';
 import { analyseGraph } from '../core/graphAnalysis';
 import { MODEL_ZOO } from '../core/zoo';
 import { MaskedNetwork, initialWeights, type LayerWeights } from './network';
 import { keptIndices, prunedGraph, prunedWeights } from './physical';
 import { mulberry32 } from '../core/random';
-import { layers as L } from '../testing/exampleGraphs';
+import { graphFromSpec } from '../testing/graphSpec';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -83,18 +82,11 @@ describe('physical removal equals the masked network', () => {
 
 describe('physical removal of a batch norm after a flatten', () => {
   it('slices its per-feature parameters (positions × kept channels) and matches the masked network', () => {
-    const graph: NetworkGraph = {
-      name: 'bn after flatten',
-      output: 'fc',
-      nodes: [
-        L.input('input', [6, 6, 2]),
-        L.conv('c1', 'input', 4, 3, 2, 'same', true),
-        L.relu('r1', 'c1'),
-        L.flatten('flat', 'r1'),
-        L.bn('bn', 'flat'),
-        L.dense('fc', 'bn', 3),
-      ],
-    };
+    const graph = graphFromSpec(
+      'bn after flatten',
+      'input 6x6x2 | c1 conv 4 s2 | r1 relu | flat flatten | bn bn | fc dense 3',
+      true,
+    );
     const analysed = analyseGraph(graph);
     const weights = perturbed(initialWeights(analysed, 8), 9);
     expect(weights.get('bn')!.gamma).toHaveLength(3 * 3 * 4);

@@ -12,6 +12,7 @@ import { selectBoard, selectIsRunActive } from '../state/selectors';
 import { useStudio } from '../state/store';
 import { formatBytes } from './format';
 import { SelectField } from './SelectField';
+import { StepPanel } from './StepPanel';
 
 const CORE_NAMES: Record<string, string> = {
   'cortex-m0plus': 'Cortex-M0+',
@@ -184,10 +185,7 @@ export function BoardPanel() {
   const setBoard = useStudio((s) => s.setBoard);
   const active = useStudio(selectIsRunActive);
   return (
-    <section className="panel" aria-labelledby="board-title">
-      <h3 id="board-title">
-        <span className="step-number">3</span> Board
-      </h3>
+    <StepPanel name="board" step={3} title="Board">
       <SelectField
         id={`${id}-board`}
         label="Microcontroller board"
@@ -207,6 +205,6 @@ export function BoardPanel() {
         {formatBytes(board.flashBytes)} flash ({formatBytes(freeFlashBytes(board))} free for the
         model) · {formatBytes(board.ramBytes)} RAM ({formatBytes(freeRamBytes(board))} free)
       </p>
-    </section>
+    </StepPanel>
   );
 }

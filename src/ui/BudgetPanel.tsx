@@ -22,6 +22,7 @@ import {
   toInputUnits,
   toSliderPosition,
 } from './format';
+import { StepPanel } from './StepPanel';
 
 /** Slider ends: from half the narrowest network to a bit above the unpruned one. */
 function sliderRange(unpruned: number | undefined, smallest: number | undefined) {
@@ -178,15 +179,16 @@ function BudgetHistory() {
 export function BudgetPanel() {
   const resetBudgets = useStudio((s) => s.resetBudgets);
   return (
-    <section className="panel" aria-labelledby="budget-title">
-      <div className="panel-head">
-        <h3 id="budget-title">
-          <span className="step-number">4</span> Budgets
-        </h3>
+    <StepPanel
+      name="budget"
+      step={4}
+      title="Budgets"
+      actions={
         <button type="button" className="secondary small" onClick={resetBudgets}>
           Reset to board preset
         </button>
-      </div>
+      }
+    >
       <p className="hint">
         Pruning shrinks the network until every limited figure is within its budget. Moving a slider
         during a run re-targets the pruning.
@@ -196,6 +198,6 @@ export function BudgetPanel() {
       ))}
       <BudgetProblems />
       <BudgetHistory />
-    </section>
+    </StepPanel>
   );
 }

@@ -6,6 +6,7 @@ import { selectDataset, selectIsRunActive } from '../state/selectors';
 import type { UploadFormat } from '../worker/protocol';
 import { DatasetPreview } from './DatasetPreview';
 import { NumberField } from './NumberField';
+import { StepPanel } from './StepPanel';
 
 const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: string }[] = [
   {
@@ -210,10 +211,7 @@ export function DatasetPanel() {
     { id: 'upload', label: 'Your files', hint: 'images, CIFAR-10, MNIST IDX or WAV' },
   ] as const;
   return (
-    <section className="panel" aria-labelledby="dataset-title">
-      <h3 id="dataset-title">
-        <span className="step-number">1</span> Dataset
-      </h3>
+    <StepPanel name="dataset" step={1} title="Dataset">
       <fieldset className="choice-list" disabled={active}>
         <legend className="visually-hidden">Dataset source</legend>
         {choices.map((c) => (
@@ -234,6 +232,6 @@ export function DatasetPanel() {
       {kind === 'generated' && <GeneratedOptions disabled={active} />}
       {kind === 'upload' && <UploadOptions disabled={active} />}
       <DatasetStatus />
-    </section>
+    </StepPanel>
   );
 }

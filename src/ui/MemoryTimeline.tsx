@@ -10,12 +10,9 @@ import { ScrollTable, num } from './ScrollTable';
 export const layerRowId = (operator: string) =>
   `layer-row-${operator.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
 
-const WIDTH = 540;
-const HEIGHT = 230;
-const LEFT = 64;
-const RIGHT = 8;
-const TOP = 10;
-const BOTTOM = 34;
+/** The drawing's size (viewBox units) and the margins around the plot. */
+const [WIDTH, HEIGHT] = [540, 230];
+const [LEFT, RIGHT, TOP, BOTTOM] = [64, 8, 10, 34];
 
 /** The arena drawn as buffers (bars: first to last use, at their offset) over the operators. */
 function TimelineSvg({

@@ -6,6 +6,7 @@ import { useStudio } from '../state/store';
 import { formatBytes, formatMacs, formatMs } from './format';
 import { NumberField } from './NumberField';
 import { SelectField } from './SelectField';
+import { StepPanel } from './StepPanel';
 
 /** Step 2: the network to train and prune. */
 export function ModelPanel() {
@@ -18,10 +19,7 @@ export function ModelPanel() {
   const active = useStudio(selectIsRunActive);
   const model = MODEL_ZOO.find((m) => m.id === modelId);
   return (
-    <section className="panel" aria-labelledby="model-title">
-      <h3 id="model-title">
-        <span className="step-number">2</span> Model
-      </h3>
+    <StepPanel name="model" step={2} title="Model">
       <div className="field-row">
         <SelectField
           id={`${id}-model`}
@@ -52,6 +50,6 @@ export function ModelPanel() {
           {formatMs(estimate.unpruned.latency)}
         </p>
       )}
-    </section>
+    </StepPanel>
   );
 }

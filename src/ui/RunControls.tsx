@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatMs } from './format';
 import { AccuracyFigures } from './AccuracyFigures';
 import { ReplayScrubber } from './ReplayScrubber';
 import { runLabel } from './SavedRuns';
+import { StepPanel } from './StepPanel';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   warmup: 'Warm-up',
@@ -83,10 +84,7 @@ export function RunControls() {
   const percent = total > 0 ? Math.round((step / total) * 100) : 0;
   const phase = active || status === 'finished' ? latest?.phase : undefined;
   return (
-    <section className="panel run-controls" aria-labelledby="run-title">
-      <h2 id="run-title">
-        <span className="step-number">5</span> Run
-      </h2>
+    <StepPanel name="run" step={5} title="Run" heading="h2" className="run-controls">
       <div className="button-row">
         <button
           type="button"
@@ -170,6 +168,6 @@ export function RunControls() {
           <dd>{latest ? Math.round(latest.samplesPerSecond).toLocaleString('en') : '–'}</dd>
         </div>
       </dl>
-    </section>
+    </StepPanel>
   );
 }

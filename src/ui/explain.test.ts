@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeMetrics } from '../state/testFixtures';
+import { makeMetrics } from '../testing/runFixtures';
 import { explainBudgets, explainGroups, explainPhase } from './explain';
 
 describe('How it works, with live numbers', () => {

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { DatasetError } from '../data/dataset';
 import { generateShapes } from '../data/generated';
 import { loadBuiltinMnist } from '../data/mnist';
+import { valueSpan } from '../data/render';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
 import { detectUploadFormat, loadUpload, type UploadFile as DataUploadFile } from '../data/uploads';
 import { decodeClipAt } from '../data/uploads/wavFolder';
@@ -251,13 +252,7 @@ export function summarise(
   const n = h * w * c;
   const count = Math.min(PREVIEW_SAMPLES, dataset.train.count);
   const raw = dataset.train.x.subarray(0, count * n);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of raw) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const range = max > min ? max - min : 1;
+  const { min, range } = valueSpan(raw);
   const x = Float32Array.from(raw, (v) => (v - min) / range);
   return {
     id: dataset.id,

@@ -11,7 +11,8 @@
  * the warnings — or rejected when shortClips is 'reject'. A clip with no samples is an error.
  */
 import { DatasetError, assertDatasetConsistent, type Dataset } from '../dataset';
-import { MfccExtractor, type KwsFrontEndConfig } from '../kwsFrontEnd';
+import type { KwsFrontEndConfig } from '../../core/kwsConfig';
+import { MfccExtractor } from '../kwsFrontEnd';
 import { kernelHalfWidth, resample } from '../resample';
 import {
   baseName,

