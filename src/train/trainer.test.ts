@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyseGraph } from '../core/graphAnalysis';
+import { scheduleBoundaries } from '../core/pruning';
 import { zooModel } from '../core/zoo';
 import { generateShapes } from '../data/generated';
 import { createResourceEstimator } from './estimator';
@@ -112,6 +113,77 @@ describe('PruningTrainer', () => {
     while (!trainer.done) await trainer.trainStep();
     expect(estimator.report(trainer.keptCounts()).values.flash).toBeLessThanOrEqual(lower);
     trainer.dispose();
+  });
+});
+
+describe('early removal once the budget is met (settleSteps)', () => {
+  const settings = { totalSteps: 60, seed: 7, settleSteps: 4 };
+
+  it('removes the channels after that many pruning steps in a row within the budget, then fine-tunes', async () => {
+    const { trainer, estimator, unpruned } = setup(settings, 2);
+    const budget = unpruned.flash * 0.6;
+    trainer.setBudgets({ flash: budget });
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(60, trainer.settings);
+    const within: boolean[] = [];
+    while (!trainer.removed) {
+      const pruning = trainer.phase === 'pruning';
+      await trainer.trainStep();
+      if (pruning && !trainer.removed) {
+        within.push(estimator.report(trainer.keptCounts()).values.flash <= 1.02 * budget);
+      }
+    }
+    const phaseAfterRemoval = trainer.phase;
+    // The first run of 4 pruning steps within the budget's band ends the pruning phase early...
+    const streakEnd = within.findIndex(
+      (_, i) => i >= 3 && within.slice(i - 3, i + 1).every(Boolean),
+    );
+    expect(streakEnd).toBeGreaterThanOrEqual(3);
+    expect(trainer.removedAtStep).toBe(warmupEnd + streakEnd + 1);
+    expect(trainer.removedAtStep).toBeLessThan(pruneEnd);
+    // ... the rest of it is fine-tuning of the smaller network, which meets the budget.
+    expect(phaseAfterRemoval).toBe('finetune');
+    expect(estimator.report(trainer.keptCounts()).values.flash).toBeLessThanOrEqual(budget);
+    const kept = trainer.keptCounts();
+    while (!trainer.done) await trainer.trainStep();
+    expect(trainer.keptCounts()).toEqual(kept);
+    trainer.dispose();
+  });
+
+  it('removes at the end of the pruning phase when the budget is met only in its second half', async () => {
+    const { trainer, unpruned } = setup(settings, 2);
+    // Warm-up 12 steps, pruning 30: the window for an early removal ends at step 27. The
+    // budget comes only then (as when a user lowers it mid-run).
+    while (trainer.step < 27) await trainer.trainStep();
+    trainer.setBudgets({ flash: unpruned.flash * 0.6 });
+    while (!trainer.removed) await trainer.trainStep();
+    expect(trainer.removedAtStep).toBe(42);
+    trainer.dispose();
+  });
+
+  it('a resumed run continues a settling streak exactly', async () => {
+    const run = async (stopAt?: number) => {
+      const { trainer, estimator, unpruned } = setup(settings, 2);
+      let t = trainer;
+      t.setBudgets({ flash: unpruned.flash * 0.6 });
+      const trajectory: number[][] = [];
+      while (!t.done) {
+        if (t.step === stopAt) {
+          const stored = structuredClone(await t.checkpoint());
+          t.dispose();
+          t = PruningTrainer.fromCheckpoint(t.original, dataset, t.settings, estimator, stored);
+        }
+        await t.trainStep();
+        trajectory.push([t.settledSteps, t.removed ? 1 : 0, ...t.keptCounts()]);
+      }
+      t.dispose();
+      return trajectory;
+    };
+    const straight = await run();
+    const removal = straight.findIndex((row) => row[1] === 1);
+    expect(removal).toBeGreaterThan(12);
+    expect(removal).toBeLessThan(41);
+    // Stop in the middle of the streak that led to the removal.
+    expect(await run(removal - 2)).toEqual(straight);
   });
 });
 

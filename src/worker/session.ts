@@ -389,6 +389,7 @@ export class TrainingSession {
                 stored.checkpoint.step,
                 stored.config.schedule.totalSteps,
                 stored.config.schedule,
+                stored.checkpoint.removed,
               ),
             }
           : null,
