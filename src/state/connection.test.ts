@@ -47,23 +47,15 @@ describe('connection on a plain context', () => {
     expect(ctx.get().notices).toEqual([]);
   });
 
-  it('downloads an exported file and clears its request', () => {
-    const downloads: string[] = [];
-    const { ctx } = sliceContext(
-      { exports: { pending: { 7: 'c-array' } } },
-      { download: (filename, mime) => downloads.push(`${filename} ${mime}`) },
-    );
+  it('shows the budgets still in force when the worker refused new ones', () => {
+    const { ctx } = sliceContext();
+    const defaults = ctx.get().budgetDefaults;
     deliver(ctx, [
-      {
-        type: 'exported',
-        requestId: 7,
-        format: 'c-array',
-        filename: 'model.h',
-        mime: 'text/x-c',
-        bytes: new ArrayBuffer(3),
-      },
+      { type: 'budgets', budgets: { flash: 50_000 }, history: [], refused: 'below the smallest' },
     ]);
-    expect(downloads).toEqual(['model.h text/x-c']);
-    expect(ctx.get().exports.pending).toEqual({});
+    expect(ctx.get().config.budgets).toEqual({ flash: 50_000 });
+    expect(ctx.get().budgetDefaults).toBe(defaults);
+    deliver(ctx, [{ type: 'budgets', budgets: { flash: 40_000 }, history: [] }]);
+    expect(ctx.get().config.budgets).toEqual({ flash: 50_000 });
   });
 });

@@ -9,14 +9,7 @@ import { loadDataset } from './datasetSlice';
 import { reduceWorkerEvents, withNotice } from './events';
 import { encodeConfigHash } from './hash';
 import { simulatedFailuresFromQuery, simulatedFaultsFromQuery } from './faults';
-import {
-  keepRun,
-  onBaseline,
-  onReference,
-  persistRuns,
-  reloadSavedRuns,
-  restoreRuns,
-} from './savedRunsSlice';
+import { keepRun, onSideRun, persistRuns, reloadSavedRuns, restoreRuns } from './savedRunsSlice';
 import { isActive, send, type SliceContext } from './sliceContext';
 
 /** Worker events, after the batcher: into the store, then what follows from them. */
@@ -38,13 +31,12 @@ export function deliver(ctx: SliceContext, events: WorkerEvent[]) {
     if (event.type === 'exported') env.download?.(event.filename, event.mime, event.bytes);
     if (event.type === 'runFiles') keepRun(ctx, event);
     if (event.type === 'finished') set({ liveRunId: event.summary.id });
-    if (event.type === 'reference') onReference(ctx, event);
+    if (event.type === 'reference' || event.type === 'baseline') onSideRun(ctx, event);
     // Refused mid-run (below the smallest network, or after pruning): the page shows the
     // budgets still in force, as before Start it keeps the previous ones.
     if (event.type === 'budgets' && event.refused)
       setConfig(ctx, { budgets: event.budgets }, 'keep');
     if (event.type === 'resumed') showResumedConfig(ctx, event.config);
-    if (event.type === 'baseline') onBaseline(ctx, event);
     if (event.type === 'sampleAudio') {
       const waiting = link.audioRequests.get(event.requestId);
       link.audioRequests.delete(event.requestId);

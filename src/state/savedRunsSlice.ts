@@ -159,14 +159,16 @@ function attachToRun(ctx: Access, runId: string, patch: Partial<RunSummary>, wha
  * Progress of a run's side training (the unpruned reference, the uniform-width baseline);
  * once done, the run (list, record) holds its result.
  */
-function onSideRun(
+export function onSideRun(
   ctx: Access,
-  progressKey: 'referenceProgress' | 'baselineProgress',
   event: Extract<WorkerEvent, { type: 'reference' | 'baseline' }>,
-  done: Partial<RunSummary> | undefined,
-  what: string,
 ) {
   const { runId } = event;
+  const progressKey = `${event.type}Progress` as const;
+  const done =
+    event.type === 'reference'
+      ? event.reference && { reference: event.reference }
+      : event.baseline && { baseline: event.baseline };
   if (event.error) {
     ctx.set({ [progressKey]: undefined });
     notify(ctx, 'error', event.error);
@@ -177,26 +179,8 @@ function onSideRun(
     return;
   }
   ctx.set({ [progressKey]: undefined });
-  attachToRun(ctx, runId, done, what);
+  attachToRun(ctx, runId, done, `The run with its ${event.type}`);
 }
-
-export const onReference = (ctx: Access, event: Extract<WorkerEvent, { type: 'reference' }>) =>
-  onSideRun(
-    ctx,
-    'referenceProgress',
-    event,
-    event.reference && { reference: event.reference },
-    'The run with its reference',
-  );
-
-export const onBaseline = (ctx: Access, event: Extract<WorkerEvent, { type: 'baseline' }>) =>
-  onSideRun(
-    ctx,
-    'baselineProgress',
-    event,
-    event.baseline && { baseline: event.baseline },
-    'The run with its baseline',
-  );
 
 /** Shows a record as the current (finished) run (its report gives the deployment facts). */
 const showRecord = ({ get, set }: Ctx<'get' | 'set'>, record: RunRecord) =>
