@@ -211,6 +211,13 @@ async function recordOf({ get, env }: Ctx<'get' | 'env'>, id: string) {
   }
 }
 
+/** The saved run kept whole; undefined, with `missing` as an error notice, where it is not. */
+async function wholeRecord(ctx: Access, id: string, missing: string) {
+  const record = await recordOf(ctx, id);
+  if (!record) notify(ctx, 'error', missing);
+  return record;
+}
+
 /** After a reload: list the runs kept whole and show the last one. */
 export async function restoreRuns(ctx: Access) {
   const { get, set, env } = ctx;
@@ -276,16 +283,12 @@ export async function reopenRun(ctx: Access, id: string) {
     notify(ctx, 'warning', 'Stop the current run before reopening a saved one.');
     return;
   }
-  const record = await recordOf(ctx, id);
-  if (!record) {
-    notify(
-      ctx,
-      'error',
-      'This saved run cannot be reopened: only its summary is kept in this browser (runs saved by an older version, or storage that was full).',
-    );
-    return;
-  }
-  if (isActive(ctx.get().run.status)) return;
+  const record = await wholeRecord(
+    ctx,
+    id,
+    'This saved run cannot be reopened: only its summary is kept in this browser (runs saved by an older version, or storage that was full).',
+  );
+  if (!record || isActive(ctx.get().run.status)) return;
   showRecord(ctx, record);
 }
 
@@ -317,15 +320,12 @@ export function renameSavedRun(ctx: Access, id: string, name: string) {
 
 /** Downloads a saved run as one run file (another browser can import it). */
 export async function downloadRunFile(ctx: Access, id: string) {
-  const record = await recordOf(ctx, id);
-  if (!record) {
-    notify(
-      ctx,
-      'error',
-      'This saved run cannot be downloaded as a run file: only its summary is kept in this browser.',
-    );
-    return;
-  }
+  const record = await wholeRecord(
+    ctx,
+    id,
+    'This saved run cannot be downloaded as a run file: only its summary is kept in this browser.',
+  );
+  if (!record) return;
   const bytes = encodeRunFile(record);
   ctx.env.download?.(runFileName(record.summary), 'application/zip', bytes.slice().buffer);
 }
