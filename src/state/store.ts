@@ -188,7 +188,7 @@ export interface StudioEnvironment {
   initialHash?: string;
   /** The page's base URL; the worker resolves built-in assets against it. */
   baseUrl?: string;
-  /** `?simulate=` query of the page (see simulatedFailuresFromQuery). */
+  /** `?simulate=` query of the page (faults.ts). */
   search?: string;
   /** Where the hash is written on change. */
   writeHash?: (hash: string) => void;
