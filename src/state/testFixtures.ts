@@ -2,6 +2,7 @@
 import { strToU8 } from 'fflate';
 import type {
   WorkerCommand,
+  WorkerEvent,
   ConfusionEvaluation,
   DeploymentFacts,
   Int8Comparison,
@@ -11,7 +12,17 @@ import type {
   RunSummary,
   StepMetrics,
 } from '../worker/protocol';
-import { createStudioStore, type StudioEnvironment } from './store';
+import { createStore } from 'zustand/vanilla';
+import { realTimers } from './batcher';
+import { newWorkerLink, type SliceContext } from './sliceContext';
+import {
+  createStudioStore,
+  initialStudioData,
+  STEP_TIME_LIMIT_MS,
+  STOP_GRACE_MS,
+  type StudioData,
+  type StudioEnvironment,
+} from './store';
 
 /** A worker that records every command the page posts to it. */
 export function recordingWorker(sent: WorkerCommand[]): StudioEnvironment['createWorker'] {
@@ -33,6 +44,28 @@ export function connectedStore(env: StudioEnvironment = {}) {
   const store = createStudioStore({ createWorker: recordingWorker(sent), ...env });
   store.getState().connect();
   return { store, sent };
+}
+
+/**
+ * A slice action's context without the studio store: a plain store of data (the page's first
+ * state, then `data`), a connected worker recording what it is sent in `sent`, and a batcher
+ * recording the events pushed into it in `pushed` (nothing reaches the store through it).
+ */
+export function sliceContext(data: Partial<StudioData> = {}, env: StudioEnvironment = {}) {
+  const sent: WorkerCommand[] = [];
+  const pushed: WorkerEvent[] = [];
+  const store = createStore<StudioData>()(() => ({ ...initialStudioData(env), ...data }));
+  const link = newWorkerLink({ stopGraceMs: STOP_GRACE_MS, stepTimeLimitMs: STEP_TIME_LIMIT_MS });
+  link.worker = { postMessage: (c: WorkerCommand) => sent.push(c), onmessage: null, onerror: null };
+  const ctx: SliceContext = {
+    get: store.getState,
+    set: store.setState,
+    env,
+    timers: env.timers ?? realTimers,
+    link,
+    batcher: { push: (e) => void pushed.push(e), flush: () => undefined },
+  };
+  return { ctx, sent, pushed };
 }
 
 export function makeMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
