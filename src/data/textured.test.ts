@@ -110,8 +110,8 @@ describe('generateTexturedShapes', () => {
   });
 
   it('rejects bad options with a dataset error naming the option', () => {
-    expect(() => generateTexturedShapes({ size: 8 })).toThrow(DatasetError);
-    expect(() => generateTexturedShapes({ size: 8 })).toThrow(/size must be an integer in 16..64/);
+    expect(() => generateTexturedShapes({ size: 7 })).toThrow(DatasetError);
+    expect(() => generateTexturedShapes({ size: 65 })).toThrow(/size must be an integer in 8..64/);
     expect(() => generateTexturedShapes({ classes: 11 })).toThrow(/classes/);
     expect(() => generateTexturedShapes({ samples: 3 })).toThrow(/samples/);
     expect(() => generateTexturedShapes({ samples: 100, validationFraction: 1 })).toThrow(

@@ -21,7 +21,7 @@ import { DatasetError, assertDatasetConsistent, type Dataset } from './dataset';
 import { GENERATED_SHAPE_NAMES, checkInteger, insideShape } from './generated';
 
 export interface TexturedShapesOptions {
-  /** Image side in pixels (square RGB images), 16..64. Default 32. */
+  /** Image side in pixels (square RGB images), 8..64. Default 32. */
   size?: number;
   /** Number of classes, 2..10. Default 10. */
   classes?: number;
@@ -123,7 +123,7 @@ export function generateTexturedShapes(options: TexturedShapesOptions = {}): Dat
   const samples = options.samples ?? TEXTURED_DEFAULTS.samples;
   const seed = options.seed ?? 1;
   const validationFraction = options.validationFraction ?? 0.2;
-  checkInteger('size', size, 16, 64);
+  checkInteger('size', size, 8, 64);
   checkInteger('classes', classes, 2, GENERATED_SHAPE_NAMES.length);
   checkInteger('samples', samples, 2 * classes, 200_000);
   if (!(validationFraction > 0 && validationFraction < 1)) {

@@ -7,8 +7,11 @@ import {
   setBackendChoice,
   setBudget,
   setCustomBoard,
+  setDatasetKind,
+  setGeneratedOptions,
   setModel,
 } from './configSlice';
+import { DEFAULT_GENERATED, DEFAULT_TEXTURED, expectedInput } from './config';
 import { sliceContext } from './testFixtures';
 
 const budgetCommands = (sent: WorkerCommand[]) => sent.filter((c) => c.type === 'setBudgets');
@@ -64,6 +67,25 @@ describe('configSlice actions on a plain context', () => {
     expect(ctx.get().notices.at(-1)!.message).toMatch(/^The custom board was not changed: \S/);
     setCustomBoard(ctx, defaultCustomBoard());
     expect(ctx.get().config.boardId).toBe(CUSTOM_BOARD_ID);
+  });
+
+  it('switches the generated set’s style with that style’s defaults, and keeps it while fields change', () => {
+    const { ctx } = sliceContext();
+    setDatasetKind(ctx, 'generated');
+    setGeneratedOptions(ctx, { style: 'textured' });
+    expect(ctx.get().config.dataset).toEqual({ kind: 'generated', ...DEFAULT_TEXTURED });
+    setGeneratedOptions(ctx, { samples: 600 });
+    expect(ctx.get().config.dataset).toMatchObject({ style: 'textured', size: 32, samples: 600 });
+    expect(expectedInput(ctx.get().config.dataset, { input: [8, 8, 1], classes: 2 })).toEqual({
+      inputShape: [32, 32, 3],
+      numClasses: 10,
+    });
+    setGeneratedOptions(ctx, { style: 'plain' });
+    expect(ctx.get().config.dataset).toEqual({
+      kind: 'generated',
+      ...DEFAULT_GENERATED,
+      style: 'plain',
+    });
   });
 
   it('changes the backend only between runs', () => {

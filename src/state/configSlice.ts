@@ -19,7 +19,13 @@ import type {
 } from '../worker/protocol';
 import { boardFor } from './boards';
 import { defaultBudgets, modelShrink, roundBudget } from './budgets';
-import { DEFAULT_GENERATED, expectedInput, type DatasetChoice, type StudioConfig } from './config';
+import {
+  DEFAULT_GENERATED,
+  DEFAULT_TEXTURED,
+  expectedInput,
+  type DatasetChoice,
+  type StudioConfig,
+} from './config';
 import { loadDataset, loadDatasetSoon } from './datasetSlice';
 import { estimateModel } from './estimate';
 import { encodeConfigHash, parseConfigHash } from './hash';
@@ -166,7 +172,13 @@ export function setGeneratedOptions(
   options: Partial<Omit<Extract<DatasetChoice, { kind: 'generated' }>, 'kind'>>,
 ) {
   const current = ctx.get().config.dataset;
-  const base = current.kind === 'generated' ? current : { ...DEFAULT_GENERATED };
+  const style = options.style ?? (current.kind === 'generated' ? current.style : undefined);
+  const styleDefaults = style === 'textured' ? DEFAULT_TEXTURED : DEFAULT_GENERATED;
+  // Another style starts from its own defaults (the textured set is 32×32, ten classes).
+  const base =
+    current.kind === 'generated' && (current.style ?? 'plain') === (style ?? 'plain')
+      ? current
+      : { ...styleDefaults };
   setConfig(ctx, { dataset: { ...base, ...options, kind: 'generated' } }, 'follow');
   loadDatasetSoon(ctx);
 }

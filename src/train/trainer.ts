@@ -348,22 +348,20 @@ export class PruningTrainer {
   }
 
   /**
-   * Whether this pruning step counts towards an early removal: the channels the masks keep
-   * now are within every budget's band (at most 1 + budgetSlack times it: the repair at
-   * removal takes off the rest), and the run is still in the first half of its pruning phase.
-   * A budget met that early is a mild one, where more π motion only costs fine-tuning steps;
-   * a budget met late (a severe one) keeps the whole phase to choose its few channels.
+   * Whether this pruning step counts towards an early removal: a budget is set, the channels
+   * the masks keep now meet every budget, and the run is still in the first half of its pruning phase. A
+   * budget met that early is a mild one, where more π motion only costs fine-tuning steps; a
+   * budget met late (a severe one) keeps the whole phase to choose its few channels.
    */
   private countsTowardsSettling(step: number): boolean {
     if (!(this.settings.settleSteps ?? DEFAULT_SETTLE_STEPS)) return false;
     const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
     if (step >= warmupEnd + SETTLE_WINDOW * (pruneEnd - warmupEnd)) return false;
-    const slack = 1 + (this.controller.options.budgetSlack ?? 0);
+    const set = Object.entries(this.budgets).filter(([, budget]) => budget !== undefined);
+    // Without a budget there is nothing to settle on (one may still come mid-run).
+    if (set.length === 0) return false;
     const values = this.estimator.report(this.controller.keptCounts()).values;
-    return Object.entries(this.budgets).every(
-      ([resource, budget]) =>
-        budget === undefined || values[resource as keyof typeof values] <= slack * budget,
-    );
+    return set.every(([resource, budget]) => values[resource as keyof typeof values] <= budget!);
   }
 
   /**
