@@ -14,8 +14,8 @@ const PROTOCOL_ONLY = {
 /**
  * `no-restricted-imports` for the files of one layer (`dir`): no relative import that climbs
  * into one of the `forbidden` layers (e.g. '../../ui/x'), nor the listed `patterns`
- * (packages, PROTOCOL_ONLY). Only test files may import src/testing (test-only helpers), and
- * they may also reach the `testsMayImport` layers.
+ * (packages, PROTOCOL_ONLY). Only test files may import src/testing (test-only helpers) or the
+ * layer's own testing/ folder, and they may also reach the `testsMayImport` layers.
  */
 function layerBoundary(dir, forbidden, { why, patterns = [], testsMayImport = [] }) {
   const rule = (layers, why) => {
@@ -26,10 +26,29 @@ function layerBoundary(dir, forbidden, { why, patterns = [], testsMayImport = []
     return { 'no-restricted-imports': ['error', { patterns: [intoLayers, ...patterns] }] };
   };
   const files = [`${dir}/**/*.{ts,tsx}`];
-  const tests = [`${dir}/**/*.test.{ts,tsx}`];
+  // A layer's own test helpers (dir/testing/) count as tests.
+  const tests = [`${dir}/**/*.test.{ts,tsx}`, `${dir}/testing/**/*.{ts,tsx}`];
   const testing = `${why} (src/testing holds helpers for tests only)`;
+  const ownTesting = {
+    regex: '^\\./testing(/|$)',
+    message: `${dir}/testing holds helpers for ${dir}'s tests only.`,
+  };
   return [
-    { files, ignores: tests, rules: rule([...forbidden, 'testing'], testing) },
+    {
+      files,
+      ignores: tests,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...rule([...forbidden, 'testing'], testing)['no-restricted-imports'][1].patterns,
+              ownTesting,
+            ],
+          },
+        ],
+      },
+    },
     {
       files: tests,
       rules: rule(

@@ -3,7 +3,7 @@
  * model on every built-in dataset (MNIST and the generated shapes at their defaults), trains
  * with the page's default settings (steps, schedule, batch, learning rate, seed, board) the
  * unpruned network and the prune-while-training run at the budgets the page proposes
- * (presetBudgets in src/state/store.ts, the rule of src/state/budgets.ts), on the same code path
+ * (presetBudgets in src/state/configSlice.ts, the rule of src/state/budgets.ts), on the same code path
  * as the worker, and writes bench/results/defaults.md: both accuracies and their ratio.
  *
  *   npm run bench:defaults                                   every model × dataset, seed 1

@@ -95,7 +95,13 @@ export function parseBudget(text: string): BudgetSpec {
   return { divisors };
 }
 
+/** Built-in tasks of the quality section: the MNIST digits, or the textured shapes (harder). */
+export const QUALITY_DATASETS = ['mnist', 'textured'] as const;
+export type QualityDataset = (typeof QUALITY_DATASETS)[number];
+
 export interface QualityConfig {
+  /** The task (default mnist); absent in runs saved before the option existed. */
+  dataset?: QualityDataset;
   model: string;
   width: number;
   steps: number;
@@ -116,6 +122,8 @@ export interface QualityConfig {
   straightThrough?: boolean;
   /** π controller options for (a) (default: the trainer's), for experiments. */
   pruningOptions?: TrainerSettings['pruningOptions'];
+  /** (a)'s early removal: pruning steps in a row within budget (default: the trainer's). */
+  settleSteps?: number;
   /** DPF's mask refresh interval in steps (default 16). */
   dpfRefreshEvery?: number;
 }
@@ -131,6 +139,8 @@ export interface QualityRun {
   fits: boolean;
   /** Channels kept per prunable group. */
   kept: number[];
+  /** (a): the step at which its pruned channels were removed. */
+  removedAtStep?: number;
   /** Uniform width multiplier for (b) and (c). */
   ratio?: number;
   note?: string;
@@ -446,7 +456,7 @@ export async function runQuality(
     const label = run.budget < 0 ? 'no budget' : describeBudget(config.budgets[run.budget]);
     progress(
       `  ${config.steps} steps ${label.padEnd(12)} seed ${run.seed} ${run.method.padEnd(10)} acc ${(run.accuracy * 100).toFixed(2)}%` +
-        ` kept ${run.kept.join('-')}${run.fits ? '' : ' OVER BUDGET'} (${(run.ms / 1000).toFixed(1)} s)`,
+        ` kept ${run.kept.join('-')}${run.removedAtStep !== undefined ? ` removed@${run.removedAtStep}` : ''}${run.fits ? '' : ' OVER BUDGET'} (${(run.ms / 1000).toFixed(1)} s)`,
     );
   };
   /** Trains a graph from scratch (plain training) and records it. */
@@ -515,6 +525,7 @@ export async function runQuality(
             ...trainerSettings(config, seed, budgets),
             straightThrough: config.straightThrough,
             pruningOptions: config.pruningOptions,
+            settleSteps: config.settleSteps,
           },
           estimator,
         );
@@ -528,6 +539,7 @@ export async function runQuality(
             accuracy,
             ...check(trainer.current, config.board, budgets),
             kept: prunable(finalKept),
+            removedAtStep: trainer.removedAtStep,
             note: trainer.repair && repairNotice(trainer.repair),
             ms: performance.now() - began,
           });

@@ -276,7 +276,7 @@ export function qualityMarkdown(
       fixed(r.ms / 1000, 1),
     ]);
     out.push(
-      `## ${config.model} ×${config.width}, ${config.steps} steps`,
+      `## ${config.dataset === 'textured' ? 'textured shapes, ' : ''}${config.model} ×${config.width}, ${config.steps} steps`,
       '',
       `${config.steps} steps of batch ${config.batch} (${config.steps * config.batch} samples, ${fixed((config.steps * config.batch) / result.trainSamples, 2)} epochs of the ${result.trainSamples.toLocaleString('en-US')} training samples), Adam lr ${config.learningRate},`,
       `schedule warm-up ${Math.round(w * 100)}% / pruning ${Math.round(p * 100)}% / fine-tune ${Math.round((1 - w - p) * 100)}% of the steps, seeds ${config.seeds.join(', ')},`,

@@ -38,9 +38,12 @@ import {
   mergeSections,
   runQuality,
   type BudgetedResource,
+  type QualityDataset,
   type QualityResult,
   type QualityRun,
 } from './quality';
+import type { Dataset } from '../src/data/dataset';
+import { generateTexturedShapes } from '../src/data/textured';
 import {
   overheadMarkdown,
   qualityMarkdown,
@@ -390,12 +393,20 @@ async function main(): Promise<void> {
         settings.quality,
         settings.mode === 'quick' ? [settings.quality.steps] : QUALITY_LENGTHS,
       );
-      const mnist = loadMnist();
+      const tasks = new Map<QualityDataset, Dataset>();
+      const taskOf = (name: QualityDataset = 'mnist') => {
+        let task = tasks.get(name);
+        if (!task) {
+          task = name === 'textured' ? generateTexturedShapes() : loadMnist();
+          tasks.set(name, task);
+        }
+        return task;
+      };
       const sections: QualitySection[] = [];
       const label = backendLabel(backend);
       for (const q of configs) {
         log(
-          `quality on ${label}: ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}, budgets ${q.budgets.map(describeBudget).join(', ')}`,
+          `quality on ${label}: ${q.dataset ?? 'mnist'}, ${q.model} ×${q.width}, ${q.steps} steps, seeds ${q.seeds.join(', ')}, budgets ${q.budgets.map(describeBudget).join(', ')}`,
         );
         const start = performance.now();
         const save = (result: QualityResult, quiet: boolean) => {
@@ -403,7 +414,9 @@ async function main(): Promise<void> {
           saveQuality([...sections, { config: q, result, minutes }], label, quiet);
         };
         // Written after every run, so that a long run stopped early keeps what it finished.
-        const result = await runQuality(mnist, q, log, (partial) => save(partial, true));
+        const result = await runQuality(taskOf(q.dataset), q, log, (partial) =>
+          save(partial, true),
+        );
         save(result, false);
         sections.push({ config: q, result, minutes: (performance.now() - start) / 60_000 });
       }

@@ -5,7 +5,13 @@
 import { MODEL_ZOO } from '../src/core/zoo';
 import type { BrowserBackend } from './pages/protocol';
 import type { NodeBackend } from './node-env';
-import { BUDGET_METHODS, parseBudget, type QualityConfig } from './quality';
+import {
+  BUDGET_METHODS,
+  QUALITY_DATASETS,
+  parseBudget,
+  type QualityConfig,
+  type QualityDataset,
+} from './quality';
 import type { OverheadConfig, ThroughputConfig } from './timing';
 
 export type Backend = NodeBackend | BrowserBackend;
@@ -119,9 +125,11 @@ export const QUICK_SETTINGS: BenchSettings = {
  *   --seeds 1,2,3          seeds
  *   --budgets flash/4,ram/4,latency/8,flash/8+ram/2,board
  *   --model mnist-cnn --width 1
+ *   --dataset mnist|textured   the task (textured: 10 textured colour shapes, 32×32×3)
  *   --methods pruning,uniform,magnitude,dpf,diagnostic
  *   --schedule 0.2,0.5     warm-up and pruning fractions
  *   --straight-through on|off   (a)'s masks (default: the trainer's)
+ *   --settle 12            (a) removes the channels once they met every budget 12 pruning steps in a row
  *   --offset-range 0.7     (a)'s π controller with a shared scale and offsets within ±0.7
  *   --no-unpruned          skip the unpruned reference
  * Throws on a malformed value, naming the flag and what it accepts.
@@ -159,12 +167,17 @@ export function qualityConfigs(
       throw new Error(`--methods: unknown ${m}; known: ${BUDGET_METHODS.join(', ')}.`);
     return m as (typeof BUDGET_METHODS)[number];
   });
+  const settle = numbers('--settle', (n) => Number.isInteger(n) && n >= 0, 'one step count ≥ 0');
   const range = numbers('--offset-range', (n) => n >= 0, 'one offset range ≥ 0 (log units)');
   const st = value('--straight-through');
   if (st !== undefined && st !== 'on' && st !== 'off')
     throw new Error(`--straight-through "${st}": expected on or off.`);
+  const dataset = value('--dataset');
+  if (dataset !== undefined && !(QUALITY_DATASETS as readonly string[]).includes(dataset))
+    throw new Error(`--dataset "${dataset}": expected one of ${QUALITY_DATASETS.join(', ')}.`);
   const config: QualityConfig = {
     ...base,
+    ...(dataset ? { dataset: dataset as QualityDataset } : {}),
     model: value('--model') ?? base.model,
     width: width?.[0] ?? base.width,
     seeds: seeds ?? base.seeds,
@@ -173,6 +186,7 @@ export function qualityConfigs(
     unprunedReference: args.includes('--no-unpruned') ? false : base.unprunedReference,
     ...(schedule ? { warmupFraction: schedule[0], pruneFraction: schedule[1] } : {}),
     ...(st ? { straightThrough: st === 'on' } : {}),
+    ...(settle ? { settleSteps: settle[0] } : {}),
     ...(range ? { pruningOptions: { ...base.pruningOptions, offsetRange: range[0] } } : {}),
   };
   return (steps ?? lengths).map((n) => ({ ...config, steps: n }));

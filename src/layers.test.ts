@@ -63,6 +63,8 @@ const FORBIDDEN: [file: string, specifier: string][] = [
   ['src/worker/fixture.ts', '../testing/exportModels'],
   ['src/ui/fixture.tsx', '../testing/exampleGraphs'],
   ['src/testing/fixture.ts', '../state/store'],
+  ['src/state/fixture.ts', './testing/sliceContext'],
+  ['src/state/testing/fixture.ts', '../../train/trainer'],
 ];
 
 const ALLOWED: [file: string, specifier: string][] = [
@@ -88,6 +90,9 @@ const ALLOWED: [file: string, specifier: string][] = [
   ['src/export/fixture.test.ts', '../testing/exportModels'],
   ['src/core/fixture.test.ts', '../testing/exampleGraphs'],
   ['src/testing/fixture.ts', '../export/model'],
+  ['src/state/fixture.test.ts', './testing/sliceContext'],
+  ['src/state/testing/fixture.ts', '../../testing/runFixtures'],
+  ['src/state/testing/fixture.ts', '../store'],
   ['src/testing/fixture.ts', '../worker/session'],
 ];
 

@@ -275,6 +275,13 @@ describe('schedule', () => {
     expect(phaseAt(69, 100, f)).toBe('pruning');
     expect(phaseAt(70, 100, f)).toBe('finetune');
   });
+
+  it('ends the pruning phase at an early removal, never the warm-up', () => {
+    const f = { warmupFraction: 0.2, pruneFraction: 0.5 };
+    expect(phaseAt(35, 100, f, true)).toBe('finetune');
+    expect(phaseAt(35, 100, f, false)).toBe('pruning');
+    expect(phaseAt(10, 100, f, true)).toBe('warmup');
+  });
 });
 
 /**

@@ -593,9 +593,18 @@ export function scheduleBoundaries(totalSteps: number, f: ScheduleFractions) {
   return { warmupEnd, pruneEnd };
 }
 
-export function phaseAt(step: number, totalSteps: number, f: ScheduleFractions): SchedulePhase {
+/**
+ * The phase at a step. `removed`: the channels were already removed, which ends the pruning
+ * phase early (method-notes §7: a run removes them once its budgets are met for a while).
+ */
+export function phaseAt(
+  step: number,
+  totalSteps: number,
+  f: ScheduleFractions,
+  removed = false,
+): SchedulePhase {
   const { warmupEnd, pruneEnd } = scheduleBoundaries(totalSteps, f);
   if (step < warmupEnd) return 'warmup';
-  if (step < pruneEnd) return 'pruning';
+  if (step < pruneEnd && !removed) return 'pruning';
   return 'finetune';
 }

@@ -2,6 +2,9 @@
  * The ranges a run's settings may take: the link (hash) validator and the form fields use them,
  * and the worker checks a stored checkpoint's configuration against the same figures.
  */
+/** The generated set's looks: grey shapes on noise, or colour shapes on textured clutter. */
+export const GENERATED_STYLES = ['plain', 'textured'] as const;
+export type GeneratedStyle = (typeof GENERATED_STYLES)[number];
 
 /** A closed range of allowed values. */
 const range = (min: number, max: number): { readonly min: number; readonly max: number } => ({

@@ -39,7 +39,7 @@ export interface GeneratedShapesOptions {
  * Whether local point (u, v) ∈ [-1, 1]² lies inside shape `label`; v grows downwards.
  * `t` is the stroke width in the same units.
  */
-function insideShape(label: number, u: number, v: number, t: number): boolean {
+export function insideShape(label: number, u: number, v: number, t: number): boolean {
   const au = Math.abs(u);
   const av = Math.abs(v);
   const box = Math.max(au, av);
@@ -69,7 +69,7 @@ function insideShape(label: number, u: number, v: number, t: number): boolean {
   }
 }
 
-function checkInteger(name: string, value: number, min: number, max: number): void {
+export function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new DatasetError(
       `generated set: ${name} must be an integer in ${min}..${max}, got ${value}`,

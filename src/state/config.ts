@@ -4,6 +4,7 @@
  */
 import type {
   BackendSetting,
+  GeneratedStyle,
   RunConfig,
   ScheduleConfig,
   UploadFile,
@@ -14,7 +15,15 @@ import { DEFAULT_BOARD_ID } from './boards';
 
 export type DatasetChoice =
   | { kind: 'mnist' }
-  | { kind: 'generated'; seed: number; classes: number; size: number; samples: number }
+  | {
+      kind: 'generated';
+      seed: number;
+      classes: number;
+      size: number;
+      samples: number;
+      /** Default 'plain'. */
+      style?: GeneratedStyle;
+    }
   /** Files live in the store only; a link cannot carry them. */
   | { kind: 'upload'; format: UploadFormat };
 
@@ -37,6 +46,15 @@ export const DEFAULT_MODEL_ID = 'mnist-cnn';
 
 export const DEFAULT_GENERATED = { seed: 1, classes: 4, size: 16, samples: 2000 } as const;
 
+/** The textured style's defaults: the ten shapes at 32×32 in colour, the RGB models' input. */
+export const DEFAULT_TEXTURED = {
+  seed: 1,
+  classes: 10,
+  size: 32,
+  samples: 4000,
+  style: 'textured',
+} as const;
+
 /** Short enough that a first run shows pruning within seconds (warm-up is 20% of it). */
 export const DEFAULT_SCHEDULE: ScheduleConfig = {
   totalSteps: 400,
@@ -58,7 +76,8 @@ export const BASE_DEFAULTS: Omit<StudioConfig, 'budgets'> = {
 };
 
 /** Allowed ranges, shared by the hash validator, the form fields and the checkpoint check. */
-export { LIMITS } from '../core/runLimits';
+export { GENERATED_STYLES, LIMITS } from '../core/runLimits';
+export type { GeneratedStyle };
 
 /** The worker's RunConfig for this configuration; uploads bring their files. */
 export function toRunConfig(config: StudioConfig, uploadFiles: UploadFile[] = []): RunConfig {
@@ -86,7 +105,8 @@ export function expectedInput(
 ): { inputShape: [number, number, number]; numClasses: number } {
   if (dataset.kind === 'mnist') return { inputShape: [28, 28, 1], numClasses: 10 };
   if (dataset.kind === 'generated') {
-    return { inputShape: [dataset.size, dataset.size, 1], numClasses: dataset.classes };
+    const channels = dataset.style === 'textured' ? 3 : 1;
+    return { inputShape: [dataset.size, dataset.size, channels], numClasses: dataset.classes };
   }
   return { inputShape: modelDefault.input, numClasses: modelDefault.classes };
 }

@@ -7,7 +7,7 @@ const budgetsFor = () => ({ flash: 50_000, ram: 20_000, latency: 100 });
 const parse = (hash: string) => parseConfigHash(hash, budgetsFor);
 
 const sample: StudioConfig = {
-  dataset: { kind: 'generated', seed: 7, classes: 6, size: 24, samples: 900 },
+  dataset: { kind: 'generated', seed: 7, classes: 6, size: 24, samples: 900, style: 'textured' },
   modelId: 'tiny-cnn',
   widthMultiplier: 0.75,
   boardId: 'esp32-s3',
@@ -205,6 +205,24 @@ describe('URL hash configuration', () => {
       samples: 2000,
     });
     expect(problems).toHaveLength(2);
+  });
+
+  it('carries the generated set’s style, with the style’s own defaults for keys it lacks', () => {
+    const textured = parse('#data=generated&gstyle=textured&gsamples=500');
+    expect(textured.problems).toEqual([]);
+    expect(textured.config.dataset).toEqual({
+      kind: 'generated',
+      style: 'textured',
+      seed: 1,
+      classes: 10,
+      size: 32,
+      samples: 500,
+    });
+    const again = parse(`#${encodeConfigHash(textured.config)}`);
+    expect(again.config.dataset).toEqual(textured.config.dataset);
+    const bad = parse('#data=generated&gstyle=sparkly');
+    expect(bad.config.dataset).toMatchObject({ kind: 'generated', size: 16, classes: 4 });
+    expect(bad.problems.join(' ')).toMatch(/sparkly/);
   });
 
   it('survives garbage: defaults everywhere, one message about the unknown settings', () => {

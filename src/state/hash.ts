@@ -20,6 +20,8 @@ import {
   BACKEND_SETTINGS,
   BASE_DEFAULTS,
   DEFAULT_GENERATED,
+  DEFAULT_TEXTURED,
+  GENERATED_STYLES,
   LIMITS,
   type DatasetChoice,
   type StudioConfig,
@@ -154,6 +156,21 @@ export const PROPERTIES: readonly HashProperty[] = [
     set: (c, v) => {
       c.dataset =
         v === 'generated' ? { kind: 'generated', ...DEFAULT_GENERATED } : { kind: 'mnist' };
+    },
+  },
+  {
+    key: 'gstyle',
+    type: 'choice',
+    what: 'generated style',
+    options: GENERATED_STYLES,
+    applies: generated,
+    get: (c) => gen(c).style ?? 'plain',
+    // Before the other generated keys: a style brings its own defaults, which they override.
+    set: (c, v) => {
+      c.dataset =
+        v === 'textured'
+          ? { kind: 'generated', ...DEFAULT_TEXTURED }
+          : { kind: 'generated', ...DEFAULT_GENERATED };
     },
   },
   datasetNumber('gseed', 'seed', LIMITS.seed),

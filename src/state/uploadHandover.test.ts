@@ -1,16 +1,8 @@
 /** Chosen files go to the worker once, in short slices; Start and later runs send none. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UPLOAD_CHUNK_FILES, type UploadFile, type WorkerCommand } from '../worker/protocol';
-import { makeDatasetSummary, makeSummary, recordingWorker } from '../testing/runFixtures';
-import { createStudioStore } from './store';
-
-/** A page's store, connected, whose worker records what it is sent in `sent`. */
-function connectedStore() {
-  const sent: WorkerCommand[] = [];
-  const store = createStudioStore({ createWorker: recordingWorker(sent) });
-  store.getState().connect();
-  return { store, sent };
-}
+import { UPLOAD_CHUNK_FILES, type UploadFile } from '../worker/protocol';
+import { makeDatasetSummary, makeSummary } from '../testing/runFixtures';
+import { connectedStore } from './testing/sliceContext';
 
 /** Every Blob anywhere in a message (what structured cloning has to copy a handle of). */
 function blobsIn(value: unknown, found: Blob[] = []): Blob[] {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyseGraph } from '../core/graphAnalysis';
+import { scheduleBoundaries } from '../core/pruning';
 import { zooModel } from '../core/zoo';
 import { generateShapes } from '../data/generated';
 import { createResourceEstimator } from './estimator';
@@ -111,6 +112,70 @@ describe('PruningTrainer', () => {
     expect(before).toBeLessThan(midway);
     while (!trainer.done) await trainer.trainStep();
     expect(estimator.report(trainer.keptCounts()).values.flash).toBeLessThanOrEqual(lower);
+    trainer.dispose();
+  });
+});
+
+describe('early removal once the budget is met (settleSteps)', () => {
+  // 40 steps: warm-up 8, pruning 20; an early removal may happen before step 18.
+  const settings = { totalSteps: 40, seed: 7, settleSteps: 4 };
+
+  it('removes the channels after that many pruning steps in a row within the budget; a resumed run does the same', async () => {
+    const run = async (stopAt?: number) => {
+      const { trainer, estimator, unpruned } = setup(settings, 1);
+      const budget = unpruned.flash * 0.6;
+      let t = trainer;
+      t.setBudgets({ flash: budget });
+      const within: boolean[] = [];
+      const trajectory: number[][] = [];
+      let phaseAfterRemoval: string | undefined;
+      while (!t.done) {
+        if (t.step === stopAt) {
+          const stored = structuredClone(await t.checkpoint());
+          t.dispose();
+          t = PruningTrainer.fromCheckpoint(t.original, dataset, t.settings, estimator, stored);
+        }
+        const pruning = t.phase === 'pruning';
+        const wasRemoved = t.removed;
+        await t.trainStep();
+        if (pruning && !t.removed) {
+          within.push(estimator.report(t.keptCounts()).values.flash <= budget);
+        }
+        if (t.removed && !wasRemoved) phaseAfterRemoval = t.phase;
+        trajectory.push([t.settledSteps, t.removed ? 1 : 0, ...t.keptCounts()]);
+      }
+      const finalFlash = estimator.report(t.keptCounts()).values.flash;
+      const result = { within, trajectory, removedAt: t.removedAtStep, phaseAfterRemoval };
+      t.dispose();
+      expect(finalFlash).toBeLessThanOrEqual(budget);
+      return result;
+    };
+    const straight = await run();
+    const { warmupEnd } = scheduleBoundaries(40, { warmupFraction: 0.2, pruneFraction: 0.5 });
+    // The first run of 4 pruning steps within the budget ends the pruning phase early...
+    const w = straight.within;
+    const streakEnd = w.findIndex((_, i) => i >= 3 && w.slice(i - 3, i + 1).every(Boolean));
+    expect(streakEnd).toBeGreaterThanOrEqual(3);
+    expect(straight.removedAt).toBe(warmupEnd + streakEnd + 1);
+    expect(straight.removedAt).toBeLessThan(18);
+    // ... the rest of it is fine-tuning, and the smaller network does not change any more.
+    expect(straight.phaseAfterRemoval).toBe('finetune');
+    const removal = straight.trajectory.findIndex((row) => row[1] === 1);
+    for (const row of straight.trajectory.slice(removal)) {
+      expect(row.slice(2)).toEqual(straight.trajectory[removal].slice(2));
+    }
+    // Resumed in the middle of the streak that led to the removal: the same run.
+    expect((await run(removal - 2)).trajectory).toEqual(straight.trajectory);
+  });
+
+  it('waits for the end of the pruning phase without a budget, or with one met only in its second half', async () => {
+    const { trainer, unpruned } = setup(settings, 1);
+    // No budget until step 18 (nothing to settle on), then one that is met quickly.
+    while (trainer.step < 18) await trainer.trainStep();
+    expect(trainer.removed).toBe(false);
+    trainer.setBudgets({ flash: unpruned.flash * 0.6 });
+    while (!trainer.removed) await trainer.trainStep();
+    expect(trainer.removedAtStep).toBe(28);
     trainer.dispose();
   });
 });

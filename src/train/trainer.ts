@@ -72,7 +72,19 @@ export interface TrainerSettings {
   straightThrough?: boolean;
   /** Overrides of the π controller's options (DEFAULT_PRUNING_OPTIONS), for experiments. */
   pruningOptions?: Partial<PruningControllerOptions>;
+  /**
+   * Remove the pruned channels as soon as the kept channels have met every budget for this
+   * many pruning steps in a row, and fine-tune from there (method-notes §7); the pruning
+   * phase's end stays the latest removal. Default DEFAULT_SETTLE_STEPS; 0: remove at the end.
+   */
+  settleSteps?: number;
 }
+
+/** Pruning steps in a row within every budget before an early removal (0: off). */
+export const DEFAULT_SETTLE_STEPS = 0;
+
+/** Early removal only within this first share of the pruning phase. */
+export const SETTLE_WINDOW = 0.5;
 
 /** Whether the method's masks are straight-through by default (docs/method-notes.md §6). */
 export const DEFAULT_STRAIGHT_THROUGH = false;
@@ -95,6 +107,8 @@ export interface TrainerCheckpoint {
   learningRate: number;
   lastValidationAccuracy?: number;
   activeMs: number;
+  /** Pruning steps in a row whose kept channels met every budget (early removal). */
+  settledSteps?: number;
 }
 
 export interface StepResult {
@@ -121,6 +135,10 @@ export class PruningTrainer {
   repair?: { removed: number; feasible: boolean };
   /** Channels re-admitted by the fill-to-budget step at removal (method-notes §4). */
   filledChannels = 0;
+  /** Pruning steps in a row whose kept channels met every budget. */
+  settledSteps = 0;
+  /** The step at which the channels were removed (undefined before). */
+  removedAtStep?: number;
   private readonly piLearningRate: number;
   /** False for plain training (settings.pruning === false). */
   readonly pruning: boolean;
@@ -183,6 +201,7 @@ export class PruningTrainer {
       learningRate: this.optimizer.learningRate,
       lastValidationAccuracy: this.lastValidationAccuracy,
       activeMs: this.activeMs,
+      settledSteps: this.settledSteps,
     };
   }
 
@@ -215,6 +234,7 @@ export class PruningTrainer {
     trainer.budgets = { ...checkpoint.budgets };
     trainer.lastValidationAccuracy = checkpoint.lastValidationAccuracy;
     trainer.activeMs = checkpoint.activeMs;
+    trainer.settledSteps = checkpoint.settledSteps ?? 0;
     if (!checkpoint.removed && pruning) network.setMasks(trainer.controller.masks());
     // The batch order is a function of the seed: continue it at the checkpoint's step.
     trainer.sampler.seek(checkpoint.step);
@@ -223,7 +243,13 @@ export class PruningTrainer {
 
   get phase(): Phase {
     if (this.step >= this.settings.totalSteps) return 'done';
-    return phaseAt(this.step, this.settings.totalSteps, this.settings);
+    return phaseAt(this.step, this.settings.totalSteps, this.settings, this.removed);
+  }
+
+  /** Whether the kept channels have met every budget long enough to remove them now. */
+  private get settled(): boolean {
+    const needed = this.settings.settleSteps ?? DEFAULT_SETTLE_STEPS;
+    return needed > 0 && this.settledSteps >= needed;
   }
 
   get done(): boolean {
@@ -252,7 +278,14 @@ export class PruningTrainer {
   async trainStep(): Promise<StepResult> {
     const phase = this.phase;
     if (phase === 'done') throw new Error('The run has finished.');
-    if (phase === 'finetune' && !this.removed && this.pruning) await this.removeChannels();
+    if (
+      !this.removed &&
+      this.pruning &&
+      (phase === 'finetune' || (phase === 'pruning' && this.settled))
+    ) {
+      await this.removeChannels();
+      return this.trainStep();
+    }
     const began = performance.now();
     const batch = this.sampler.next();
     const { x, labels } = this.batchTensors(batch);
@@ -310,11 +343,29 @@ export class PruningTrainer {
         const evaluation = this.estimator.evaluate(this.controller.continuousWidths());
         this.controller.updateSizes(maskGrads, evaluation, this.budgets);
         net.setMasks(this.controller.masks());
+        this.settledSteps = this.countsTowardsSettling(this.step) ? this.settledSteps + 1 : 0;
       }
     }
     this.step += 1;
     this.activeMs += performance.now() - began;
     return { loss: lossData[0], accuracy: correctData[0] / batch.size };
+  }
+
+  /**
+   * Whether this pruning step counts towards an early removal: a budget is set, the channels
+   * the masks keep now meet every budget, and the run is still in the first half of its pruning phase. A
+   * budget met that early is a mild one, where more π motion only costs fine-tuning steps; a
+   * budget met late (a severe one) keeps the whole phase to choose its few channels.
+   */
+  private countsTowardsSettling(step: number): boolean {
+    if (!(this.settings.settleSteps ?? DEFAULT_SETTLE_STEPS)) return false;
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
+    if (step >= warmupEnd + SETTLE_WINDOW * (pruneEnd - warmupEnd)) return false;
+    const set = Object.entries(this.budgets).filter(([, budget]) => budget !== undefined);
+    // Without a budget there is nothing to settle on (one may still come mid-run).
+    if (set.length === 0) return false;
+    const values = this.estimator.report(this.controller.keptCounts()).values;
+    return set.every(([resource, budget]) => values[resource as keyof typeof values] <= budget!);
   }
 
   /**
@@ -374,6 +425,7 @@ export class PruningTrainer {
     this.current = smaller;
     this.keptAtRemoval = kept;
     this.removed = true;
+    this.removedAtStep = this.step;
   }
 
   /** Top-1 accuracy on (the first `limit` samples of) a split, in inference mode. */

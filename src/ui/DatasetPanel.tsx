@@ -1,12 +1,13 @@
 import { useId } from 'react';
 import { uploadLimitHint } from '../data/uploads/files';
-import { DEFAULT_GENERATED, LIMITS } from '../state/config';
+import { DEFAULT_GENERATED, DEFAULT_TEXTURED, LIMITS, type GeneratedStyle } from '../state/config';
 import { useStudio } from '../state/store';
 import { selectDataset, selectIsRunActive } from '../state/selectors';
 import type { UploadFormat } from '../worker/protocol';
 import { DatasetPreview } from './DatasetPreview';
 import { NumberField } from './NumberField';
 import { StepPanel } from './StepPanel';
+import { SelectField } from './SelectField';
 
 const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: string }[] = [
   {
@@ -43,12 +44,26 @@ const GENERATED_FIELDS = [
   { key: 'seed', label: 'Data seed', limits: LIMITS.seed },
 ] as const;
 
+const STYLE_OPTIONS = [
+  { value: 'plain', label: 'Plain: grey shapes on noise (easy)' },
+  { value: 'textured', label: 'Textured: colour shapes on clutter (hard)' },
+] as const;
+
 function GeneratedOptions({ disabled }: { disabled: boolean }) {
+  const id = useId();
   const dataset = useStudio((s) => s.config.dataset);
   const setOptions = useStudio((s) => s.setGeneratedOptions);
   if (dataset.kind !== 'generated') return null;
   return (
     <div className="field-grid">
+      <SelectField
+        id={`${id}-style`}
+        label="Style"
+        value={dataset.style ?? 'plain'}
+        options={STYLE_OPTIONS}
+        disabled={disabled}
+        onChange={(v) => setOptions({ style: v as GeneratedStyle })}
+      />
       {GENERATED_FIELDS.map(({ key, label, limits }) => (
         <NumberField
           key={key}
@@ -206,7 +221,7 @@ export function DatasetPanel() {
     {
       id: 'generated',
       label: 'Generated shapes',
-      hint: `synthetic ${DEFAULT_GENERATED.size}×${DEFAULT_GENERATED.size} shapes, instant`,
+      hint: `synthetic shapes: grey ${DEFAULT_GENERATED.size}×${DEFAULT_GENERATED.size} (instant) or colour ${DEFAULT_TEXTURED.size}×${DEFAULT_TEXTURED.size} on clutter`,
     },
     { id: 'upload', label: 'Your files', hint: 'images, CIFAR-10, MNIST IDX or WAV' },
   ] as const;

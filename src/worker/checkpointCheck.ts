@@ -8,7 +8,7 @@ import { analyseGraph, type AnalysedGraph } from '../core/graphAnalysis';
 import { BOARDS, CUSTOM_BOARD_ID, customBoardProblems, type BoardProfile } from '../core/hardware';
 import { MODEL_ZOO } from '../core/zoo';
 import { assertDatasetConsistent, type Dataset } from '../data/dataset';
-import { LIMITS } from '../core/runLimits';
+import { GENERATED_STYLES, LIMITS } from '../core/runLimits';
 import { weightShapes, type LayerWeights, type WeightName } from '../train/network';
 import type { StoredRun } from './checkpointStore';
 
@@ -48,10 +48,12 @@ function expectedInput(
         isInt(spec.size) &&
         within(spec.size, LIMITS.generatedSize) &&
         isInt(spec.samples) &&
-        within(spec.samples, LIMITS.generatedSamples);
+        within(spec.samples, LIMITS.generatedSamples) &&
+        (spec.style === undefined || (GENERATED_STYLES as readonly unknown[]).includes(spec.style));
       if (!ok) return 'its generated dataset has settings outside the studio’s limits';
       const size = spec.size as number;
-      return { inputShape: [size, size, 1], numClasses: spec.classes as number };
+      const channels = spec.style === 'textured' ? 3 : 1;
+      return { inputShape: [size, size, channels], numClasses: spec.classes as number };
     }
     case 'upload': {
       if (!dataset) return 'uploaded data';

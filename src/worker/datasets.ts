@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset';
 import { DatasetError } from '../data/dataset';
 import { generateShapes } from '../data/generated';
+import { generateTexturedShapes } from '../data/textured';
 import { loadBuiltinMnist } from '../data/mnist';
 import { valueSpan } from '../data/render';
 import { browserImageDecoder } from '../data/uploads/browserDecode';
@@ -63,16 +64,19 @@ export class WorkerDatasets {
         const url = this.baseUrl ? new URL('data/mnist.bin', this.baseUrl).href : 'data/mnist.bin';
         return { dataset: await loadBuiltinMnist((u) => fetch(u), url), warnings: [] };
       }
-      case 'generated':
+      case 'generated': {
+        const options = {
+          seed: spec.seed,
+          classes: spec.classes,
+          size: spec.size,
+          samples: spec.samples,
+        };
         return {
-          dataset: generateShapes({
-            seed: spec.seed,
-            classes: spec.classes,
-            size: spec.size,
-            samples: spec.samples,
-          }),
+          dataset:
+            spec.style === 'textured' ? generateTexturedShapes(options) : generateShapes(options),
           warnings: [],
         };
+      }
       case 'upload': {
         const chosen = spec.uploadId === undefined ? spec.files : this.handedOver(spec.uploadId);
         const files: DataUploadFile[] = chosen.map((f) => ({

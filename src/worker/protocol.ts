@@ -12,16 +12,25 @@ export type { DatasetIdentity, DeploymentFacts, Int8Comparison };
 export type { ConfusionEvaluation, EvaluatedModel } from '../core/evaluation';
 import type { ConfusionEvaluation } from '../core/evaluation';
 import type { BoardProfile } from '../core/hardware';
+import type { GeneratedStyle } from '../core/runLimits';
 
 // The shared vocabulary lives in core; the protocol re-exports it for the page.
 export type { GroupSnapshot, Phase, StepMetrics };
 export type { Budgets, LayerFigures, LoadProgress, ResourceFigures, ResourceName };
 export { RESOURCE_NAMES } from '../core/resources';
-export type { BackendName, BackendSetting, BackendTiming, UploadFormat };
+export type { BackendName, BackendSetting, BackendTiming, GeneratedStyle, UploadFormat };
 
 export type DatasetSpec =
   | { kind: 'mnist' }
-  | { kind: 'generated'; seed: number; classes: number; size: number; samples: number }
+  | {
+      kind: 'generated';
+      seed: number;
+      classes: number;
+      size: number;
+      samples: number;
+      /** Default 'plain' (runs and links from before the option). */
+      style?: GeneratedStyle;
+    }
   | {
       kind: 'upload';
       /** What the user said the files are; the files' names must agree. */

@@ -328,6 +328,7 @@ export class TrainingSession {
                 stored.checkpoint.step,
                 stored.config.schedule.totalSteps,
                 stored.config.schedule,
+                stored.checkpoint.removed,
               ),
             }
           : null,
