@@ -121,12 +121,13 @@ describe('early removal once the budget is met (settleSteps)', () => {
   const settings = { totalSteps: 40, seed: 7, settleSteps: 4 };
 
   it('removes the channels after that many pruning steps in a row within the budget; a resumed run does the same', async () => {
+    // A budget the unpruned network already meets: every pruning step is within it, so the
+    // streak is complete after the first 4 and the channels go at the next step.
     const run = async (stopAt?: number) => {
       const { trainer, estimator, unpruned } = setup(settings, 1);
-      const budget = unpruned.flash * 0.6;
+      const budget = unpruned.flash * 1.05;
       let t = trainer;
       t.setBudgets({ flash: budget });
-      const within: boolean[] = [];
       const trajectory: number[][] = [];
       let phaseAfterRemoval: string | undefined;
       while (!t.done) {
@@ -135,48 +136,83 @@ describe('early removal once the budget is met (settleSteps)', () => {
           t.dispose();
           t = PruningTrainer.fromCheckpoint(t.original, dataset, t.settings, estimator, stored);
         }
-        const pruning = t.phase === 'pruning';
         const wasRemoved = t.removed;
         await t.trainStep();
-        if (pruning && !t.removed) {
-          within.push(estimator.report(t.keptCounts()).values.flash <= budget);
-        }
         if (t.removed && !wasRemoved) phaseAfterRemoval = t.phase;
         trajectory.push([t.settledSteps, t.removed ? 1 : 0, ...t.keptCounts()]);
       }
-      const finalFlash = estimator.report(t.keptCounts()).values.flash;
-      const result = { within, trajectory, removedAt: t.removedAtStep, phaseAfterRemoval };
+      expect(estimator.report(t.keptCounts()).values.flash).toBeLessThanOrEqual(budget);
+      const result = { trajectory, removedAt: t.removedAtStep, phaseAfterRemoval };
       t.dispose();
-      expect(finalFlash).toBeLessThanOrEqual(budget);
       return result;
     };
     const straight = await run();
     const { warmupEnd } = scheduleBoundaries(40, { warmupFraction: 0.2, pruneFraction: 0.5 });
-    // The first run of 4 pruning steps within the budget ends the pruning phase early...
-    const w = straight.within;
-    const streakEnd = w.findIndex((_, i) => i >= 3 && w.slice(i - 3, i + 1).every(Boolean));
-    expect(streakEnd).toBeGreaterThanOrEqual(3);
-    expect(straight.removedAt).toBe(warmupEnd + streakEnd + 1);
-    expect(straight.removedAt).toBeLessThan(18);
-    // ... the rest of it is fine-tuning, and the smaller network does not change any more.
+    expect(straight.removedAt).toBe(warmupEnd + 4);
+    // The streak as counted after each step: 0 in the warm-up, then 1, 2, 3, 4.
+    expect(straight.trajectory.slice(warmupEnd - 1, warmupEnd + 4).map((r) => r[0])).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
+    // The rest is fine-tuning, and the smaller network does not change any more.
     expect(straight.phaseAfterRemoval).toBe('finetune');
     const removal = straight.trajectory.findIndex((row) => row[1] === 1);
     for (const row of straight.trajectory.slice(removal)) {
       expect(row.slice(2)).toEqual(straight.trajectory[removal].slice(2));
     }
-    // Resumed in the middle of the streak that led to the removal: the same run.
-    expect((await run(removal - 2)).trajectory).toEqual(straight.trajectory);
+    // Resumed in the middle of the streak: the same run.
+    expect((await run(warmupEnd + 2)).trajectory).toEqual(straight.trajectory);
+  });
+
+  it('counts only steps that meet a budget the network has to shrink for', async () => {
+    const { trainer, estimator, unpruned } = setup(settings, 2);
+    const budget = unpruned.flash * 0.8;
+    trainer.setBudgets({ flash: budget });
+    while (!trainer.removed) {
+      const pruning = trainer.phase === 'pruning';
+      await trainer.trainStep();
+      if (pruning && !trainer.removed) {
+        const within = estimator.report(trainer.keptCounts()).values.flash <= budget;
+        // A step over the budget ends the streak; from step 18 on (the second half of the
+        // pruning phase) nothing counts.
+        if (!within || trainer.step - 1 >= 18) expect(trainer.settledSteps).toBe(0);
+        else expect(trainer.settledSteps).toBeGreaterThan(0);
+      }
+    }
+    trainer.dispose();
   });
 
   it('waits for the end of the pruning phase without a budget, or with one met only in its second half', async () => {
     const { trainer, unpruned } = setup(settings, 1);
-    // No budget until step 18 (nothing to settle on), then one that is met quickly.
+    // No budget until step 18 (nothing to settle on), then one that is met at once.
     while (trainer.step < 18) await trainer.trainStep();
     expect(trainer.removed).toBe(false);
-    trainer.setBudgets({ flash: unpruned.flash * 0.6 });
+    expect(trainer.settledSteps).toBe(0);
+    trainer.setBudgets({ flash: unpruned.flash * 1.05 });
     while (!trainer.removed) await trainer.trainStep();
     expect(trainer.removedAtStep).toBe(28);
     trainer.dispose();
+  });
+
+  it('keeps the whole pruning phase once the user changes the budgets mid-run, also after a resume', async () => {
+    const { trainer, estimator, unpruned } = setup(settings, 1);
+    trainer.setBudgets({ flash: unpruned.flash * 1.05 });
+    while (trainer.step < 9) await trainer.trainStep();
+    trainer.setBudgets({ flash: unpruned.flash * 1.1 });
+    expect(trainer.earlyRemovalOff).toBe(true);
+    const stored = structuredClone(await trainer.checkpoint());
+    trainer.dispose();
+    const resumed = PruningTrainer.fromCheckpoint(
+      trainer.original,
+      dataset,
+      trainer.settings,
+      estimator,
+      stored,
+    );
+    // The same budgets again (as a roll-back restores them) change nothing.
+    resumed.setBudgets({ ...resumed.budgets });
+    while (!resumed.removed) await resumed.trainStep();
+    expect(resumed.removedAtStep).toBe(28);
+    resumed.dispose();
   });
 });
 

@@ -75,13 +75,14 @@ export interface TrainerSettings {
   /**
    * Remove the pruned channels as soon as the kept channels have met every budget for this
    * many pruning steps in a row, and fine-tune from there (method-notes §7); the pruning
-   * phase's end stays the latest removal. Default DEFAULT_SETTLE_STEPS; 0: remove at the end.
+   * phase's end stays the latest removal. Default: DEFAULT_SETTLE_FRACTION of the pruning
+   * phase's steps (at least 3); 0: remove at the end.
    */
   settleSteps?: number;
 }
 
-/** Pruning steps in a row within every budget before an early removal (0: off). */
-export const DEFAULT_SETTLE_STEPS = 0;
+/** An early removal waits for this share of the pruning phase's steps within the budgets. */
+export const DEFAULT_SETTLE_FRACTION = 0.1;
 
 /** Early removal only within this first share of the pruning phase. */
 export const SETTLE_WINDOW = 0.5;
@@ -109,6 +110,8 @@ export interface TrainerCheckpoint {
   activeMs: number;
   /** Pruning steps in a row whose kept channels met every budget (early removal). */
   settledSteps?: number;
+  /** The budgets changed mid-run, which turned the early removal off. */
+  earlyRemovalOff?: boolean;
 }
 
 export interface StepResult {
@@ -137,6 +140,8 @@ export class PruningTrainer {
   filledChannels = 0;
   /** Pruning steps in a row whose kept channels met every budget. */
   settledSteps = 0;
+  /** Set when the budgets changed mid-run: the channels go at the end of the pruning phase. */
+  earlyRemovalOff = false;
   /** The step at which the channels were removed (undefined before). */
   removedAtStep?: number;
   private readonly piLearningRate: number;
@@ -202,6 +207,7 @@ export class PruningTrainer {
       lastValidationAccuracy: this.lastValidationAccuracy,
       activeMs: this.activeMs,
       settledSteps: this.settledSteps,
+      earlyRemovalOff: this.earlyRemovalOff,
     };
   }
 
@@ -235,6 +241,7 @@ export class PruningTrainer {
     trainer.lastValidationAccuracy = checkpoint.lastValidationAccuracy;
     trainer.activeMs = checkpoint.activeMs;
     trainer.settledSteps = checkpoint.settledSteps ?? 0;
+    trainer.earlyRemovalOff = checkpoint.earlyRemovalOff ?? false;
     if (!checkpoint.removed && pruning) network.setMasks(trainer.controller.masks());
     // The batch order is a function of the seed: continue it at the checkpoint's step.
     trainer.sampler.seek(checkpoint.step);
@@ -248,15 +255,29 @@ export class PruningTrainer {
 
   /** Whether the kept channels have met every budget long enough to remove them now. */
   private get settled(): boolean {
-    const needed = this.settings.settleSteps ?? DEFAULT_SETTLE_STEPS;
-    return needed > 0 && this.settledSteps >= needed;
+    const needed = this.settleSteps;
+    return needed > 0 && !this.earlyRemovalOff && this.settledSteps >= needed;
+  }
+
+  /** Pruning steps in a row within every budget before an early removal (0: never). */
+  get settleSteps(): number {
+    if (this.settings.settleSteps !== undefined) return this.settings.settleSteps;
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
+    return Math.max(3, Math.round(DEFAULT_SETTLE_FRACTION * (pruneEnd - warmupEnd)));
   }
 
   get done(): boolean {
     return this.step >= this.settings.totalSteps;
   }
 
+  /**
+   * New budgets mid-run. A change before the removal also turns the early removal off for the
+   * rest of the run: a user who moves the budgets is exploring, and keeps the whole pruning
+   * phase to do it in.
+   */
   setBudgets(budgets: Budgets): void {
+    const changed = RESOURCE_NAMES.some((r) => budgets[r] !== this.budgets[r]);
+    if (changed && !this.removed && this.step > 0) this.earlyRemovalOff = true;
     this.budgets = { ...budgets };
   }
 
@@ -358,7 +379,7 @@ export class PruningTrainer {
    * budget met late (a severe one) keeps the whole phase to choose its few channels.
    */
   private countsTowardsSettling(step: number): boolean {
-    if (!(this.settings.settleSteps ?? DEFAULT_SETTLE_STEPS)) return false;
+    if (this.settleSteps === 0 || this.earlyRemovalOff) return false;
     const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
     if (step >= warmupEnd + SETTLE_WINDOW * (pruneEnd - warmupEnd)) return false;
     const set = Object.entries(this.budgets).filter(([, budget]) => budget !== undefined);
