@@ -179,6 +179,28 @@ describe('budgets moved during a run', () => {
   });
 });
 
+describe('an early removal, told to the page', () => {
+  it('names the step and the scheduled end once, and nothing for a removal at the end', async () => {
+    // 40 steps: pruning 8–28; a budget the unpruned network meets is settled after 3 steps.
+    const schedule = { totalSteps: 40, warmupFraction: 0.2, pruneFraction: 0.5 };
+    const early = tinyRun(tinyRunConfig({ budgets: { flash: 1e9 }, schedule }));
+    early.lastGood = await early.trainer.checkpoint();
+    const first = context();
+    expect(await trainRun(early, first.loop)).toBe('done');
+    expect(first.notices().filter((m) => m.includes('pruned to its final size'))).toEqual([
+      'The budgets were met for 3 pruning steps in a row, so the network was pruned to its ' +
+        'final size at step 11 (the pruning phase would have run to step 28) and fine-tunes from there.',
+    ]);
+    early.trainer.dispose();
+    const late = tinyRun(tinyRunConfig({ budgets: {}, schedule }));
+    late.lastGood = await late.trainer.checkpoint();
+    const second = context();
+    expect(await trainRun(late, second.loop)).toBe('done');
+    expect(second.notices().filter((m) => m.includes('pruned to its final size'))).toEqual([]);
+    late.trainer.dispose();
+  }, 90_000);
+});
+
 describe('the feasibility repair, told to the page', () => {
   it('is said once, from what the trainer reports, when even the smallest network misses the budgets', async () => {
     // Budgets no network fits (a Start would refuse them): the repair keeps the smallest.

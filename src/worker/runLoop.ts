@@ -5,7 +5,8 @@
  */
 import { runBoard } from '../core/hardware';
 import { feasibilityProblem } from '../train/estimator';
-import type { StepResult } from '../train/trainer';
+import type { PruningTrainer, StepResult } from '../train/trainer';
+import { scheduleBoundaries } from '../core/pruning';
 import type { Budgets, SimulatedFaults } from './protocol';
 import { rollBackDiverged, type RunCheckpoints } from './recovery';
 import {
@@ -104,6 +105,10 @@ export async function trainRun(
       notice('warning', rollBackDiverged(run, result.loss));
       continue;
     }
+    if (phaseBefore === 'pruning' && trainer.removed) {
+      const early = earlyRemovalNotice(trainer);
+      if (early) notice('info', early);
+    }
     if (trainer.repair && !run.repairReported) {
       run.repairReported = true;
       notice('info', repairNotice(trainer.repair));
@@ -185,6 +190,21 @@ export function applyBudgets(
     history: run.budgetHistoryCopy(),
     ...(refused ? { refused } : {}),
   });
+}
+
+/**
+ * What the page is told when the channels went before the pruning phase's end (the budgets
+ * were met long enough, method-notes §7); undefined for a removal at the scheduled step.
+ */
+export function earlyRemovalNotice(trainer: PruningTrainer): string | undefined {
+  const { pruneEnd } = scheduleBoundaries(trainer.settings.totalSteps, trainer.settings);
+  const at = trainer.removedAtStep;
+  if (at === undefined || at >= pruneEnd) return undefined;
+  return (
+    `The budgets were met for ${trainer.settleSteps} pruning steps in a row, so the network ` +
+    `was pruned to its final size at step ${at} (the pruning phase would have run to step ` +
+    `${pruneEnd}) and fine-tunes from there.`
+  );
 }
 
 /** What the page is told of the feasibility repair before fine-tuning (PruningTrainer.repair). */
