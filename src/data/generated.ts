@@ -69,7 +69,7 @@ export function insideShape(label: number, u: number, v: number, t: number): boo
   }
 }
 
-export function checkInteger(name: string, value: number, min: number, max: number): void {
+function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new DatasetError(
       `generated set: ${name} must be an integer in ${min}..${max}, got ${value}`,
@@ -77,11 +77,14 @@ export function checkInteger(name: string, value: number, min: number, max: numb
   }
 }
 
-/** Builds the generated shapes set; identical output for identical options. */
-export function generateShapes(options: GeneratedShapesOptions = {}): Dataset {
-  const size = options.size ?? 16;
-  const classes = options.classes ?? 4;
-  const samples = options.samples ?? 2000;
+/** A generated set's options with the defaults filled in, checked (DatasetError otherwise). */
+export function checkedShapeOptions(
+  options: GeneratedShapesOptions,
+  defaults: { size: number; classes: number; samples: number },
+) {
+  const size = options.size ?? defaults.size;
+  const classes = options.classes ?? defaults.classes;
+  const samples = options.samples ?? defaults.samples;
   const seed = options.seed ?? 1;
   const validationFraction = options.validationFraction ?? 0.2;
   checkInteger('size', size, 8, 64);
@@ -92,12 +95,85 @@ export function generateShapes(options: GeneratedShapesOptions = {}): Dataset {
       `generated set: validationFraction must be in (0, 1), got ${validationFraction}`,
     );
   }
+  return { size, classes, samples, seed, validationFraction };
+}
 
-  const pixels = size * size;
-  const x = new Uint8Array(samples * pixels);
+/** `samples` labels balanced over `classes`, in an order shuffled from `seed`. */
+export function shuffledLabels(samples: number, classes: number, seed: number): Uint8Array {
   const labels = new Uint8Array(samples);
   for (let i = 0; i < samples; i++) labels[i] = i % classes;
-  shuffleInPlace(labels, mulberry32(deriveSeed(seed, 0x5a3e)));
+  return shuffleInPlace(labels, mulberry32(seed));
+}
+
+/** Where one shape lies on the image: centre, half-extent, rotation and stroke width (pixels). */
+export interface ShapePlacement {
+  cx: number;
+  cy: number;
+  radius: number;
+  angle: number;
+  stroke: number;
+}
+
+/**
+ * The share of each pixel that shape `label` covers (sub × sub samples per pixel), written
+ * into `coverage` (size × size, row-major).
+ */
+export function shapeCoverage(
+  coverage: Float32Array,
+  size: number,
+  label: number,
+  at: ShapePlacement,
+  sub: number,
+): void {
+  const cos = Math.cos(at.angle);
+  const sin = Math.sin(at.angle);
+  for (let py = 0; py < size; py++) {
+    for (let px = 0; px < size; px++) {
+      let hits = 0;
+      for (let sy = 0; sy < sub; sy++) {
+        for (let sx = 0; sx < sub; sx++) {
+          const dx = (px + (sx + 0.5) / sub - at.cx) / at.radius;
+          const dy = (py + (sy + 0.5) / sub - at.cy) / at.radius;
+          if (insideShape(label, cos * dx + sin * dy, -sin * dx + cos * dy, at.stroke)) hits++;
+        }
+      }
+      coverage[py * size + px] = hits / (sub * sub);
+    }
+  }
+}
+
+/** The dataset of a generated set: its stratified split, gathered, and checked. */
+export function shapesDataset(
+  identity: Pick<Dataset, 'id' | 'name' | 'inputShape' | 'numClasses'>,
+  x: Uint8Array,
+  labels: Uint8Array,
+  validationFraction: number,
+  splitSeed: number,
+): Dataset {
+  const [h, w, c] = identity.inputShape;
+  const split = stratifiedSplit(labels, identity.numClasses, validationFraction, splitSeed);
+  const dataset: Dataset = {
+    ...identity,
+    source: 'generated',
+    classNames: GENERATED_SHAPE_NAMES.slice(0, identity.numClasses),
+    train: gatherSplit(x, labels, h * w * c, split.train),
+    validation: gatherSplit(x, labels, h * w * c, split.validation),
+    normalisation: { scale: 1 / 255, offset: 0 },
+  };
+  assertDatasetConsistent(dataset);
+  return dataset;
+}
+
+/** Builds the generated shapes set; identical output for identical options. */
+export function generateShapes(options: GeneratedShapesOptions = {}): Dataset {
+  const { size, classes, samples, seed, validationFraction } = checkedShapeOptions(options, {
+    size: 16,
+    classes: 4,
+    samples: 2000,
+  });
+  const pixels = size * size;
+  const x = new Uint8Array(samples * pixels);
+  const labels = shuffledLabels(samples, classes, deriveSeed(seed, 0x5a3e));
 
   const SUB = 4; // supersampling per axis
   const coverage = new Float32Array(pixels);
@@ -110,27 +186,10 @@ export function generateShapes(options: GeneratedShapesOptions = {}): Dataset {
     const cx = margin + (size - 2 * margin) * random();
     const cy = margin + (size - 2 * margin) * random();
     const angle = ((random() - 0.5) * Math.PI) / 6;
-    const cos = Math.cos(angle);
-    const sin = Math.sin(angle);
     const stroke = Math.max(0.22, 2.2 / radius) * (0.9 + 0.4 * random());
     const ink = 150 + 105 * random();
     const noise = 25 * random();
-    coverage.fill(0);
-    for (let py = 0; py < size; py++) {
-      for (let px = 0; px < size; px++) {
-        let hits = 0;
-        for (let sy = 0; sy < SUB; sy++) {
-          for (let sx = 0; sx < SUB; sx++) {
-            const dx = (px + (sx + 0.5) / SUB - cx) / radius;
-            const dy = (py + (sy + 0.5) / SUB - cy) / radius;
-            const u = cos * dx + sin * dy;
-            const v = -sin * dx + cos * dy;
-            if (insideShape(label, u, v, stroke)) hits++;
-          }
-        }
-        coverage[py * size + px] = hits / (SUB * SUB);
-      }
-    }
+    shapeCoverage(coverage, size, label, { cx, cy, radius, angle, stroke }, SUB);
     const base = i * pixels;
     for (let p = 0; p < pixels; p++) {
       const value = coverage[p] * ink + noise * random();
@@ -138,18 +197,16 @@ export function generateShapes(options: GeneratedShapesOptions = {}): Dataset {
     }
   }
 
-  const split = stratifiedSplit(labels, classes, validationFraction, deriveSeed(seed, 0x5917));
-  const dataset: Dataset = {
-    id: `shapes-${size}px-${classes}c-${samples}n-s${seed}`,
-    name: `Generated shapes (${classes} classes, ${size}×${size})`,
-    source: 'generated',
-    inputShape: [size, size, 1],
-    numClasses: classes,
-    classNames: GENERATED_SHAPE_NAMES.slice(0, classes),
-    train: gatherSplit(x, labels, pixels, split.train),
-    validation: gatherSplit(x, labels, pixels, split.validation),
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return dataset;
+  return shapesDataset(
+    {
+      id: `shapes-${size}px-${classes}c-${samples}n-s${seed}`,
+      name: `Generated shapes (${classes} classes, ${size}×${size})`,
+      inputShape: [size, size, 1],
+      numClasses: classes,
+    },
+    x,
+    labels,
+    validationFraction,
+    deriveSeed(seed, 0x5917),
+  );
 }

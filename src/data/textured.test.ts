@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError, type Dataset } from './dataset';
+import { nearestNeighbourAccuracy } from '../testing/nearestNeighbour';
 import { GENERATED_SHAPE_NAMES, generateShapes } from './generated';
 import { generateTexturedShapes } from './textured';
-
-/** 1-nearest-neighbour accuracy on raw pixels (validation against train). */
-function nearestNeighbourAccuracy(ds: Dataset): number {
-  const n = ds.inputShape[0] * ds.inputShape[1] * ds.inputShape[2];
-  let correct = 0;
-  for (let v = 0; v < ds.validation.count; v++) {
-    let best = Infinity;
-    let label = -1;
-    for (let t = 0; t < ds.train.count; t++) {
-      let d = 0;
-      for (let j = 0; j < n; j++) {
-        const e = ds.validation.x[v * n + j] - ds.train.x[t * n + j];
-        d += e * e;
-      }
-      if (d < best) {
-        best = d;
-        label = ds.train.y[t];
-      }
-    }
-    if (label === ds.validation.y[v]) correct++;
-  }
-  return correct / ds.validation.count;
-}
 
 /** Accuracy of the nearest class centroid of each sample's mean colour (R, G, B). */
 function meanColourAccuracy(ds: Dataset): number {

@@ -15,22 +15,18 @@
  * shapes' accuracy, which makes it a task where pruning choices show. Deterministic from its
  * options; sample i depends only on the seed, i and its label.
  */
-import { deriveSeed, mulberry32, shuffleInPlace } from '../core/random';
-import { gatherSplit, stratifiedSplit } from './batches';
-import { DatasetError, assertDatasetConsistent, type Dataset } from './dataset';
-import { GENERATED_SHAPE_NAMES, checkInteger, insideShape } from './generated';
+import { deriveSeed, mulberry32 } from '../core/random';
+import type { Dataset } from './dataset';
+import {
+  checkedShapeOptions,
+  shapeCoverage,
+  shapesDataset,
+  shuffledLabels,
+  type GeneratedShapesOptions,
+} from './generated';
 
-export interface TexturedShapesOptions {
-  /** Image side in pixels (square RGB images), 8..64. Default 32. */
-  size?: number;
-  /** Number of classes, 2..10. Default 10. */
-  classes?: number;
-  /** Total samples (train + validation), balanced over the classes. Default 10,000. */
-  samples?: number;
-  seed?: number;
-  /** Share of each class held out for validation. Default 0.2. */
-  validationFraction?: number;
-}
+/** As the plain set's options; the defaults are TEXTURED_DEFAULTS (32×32 RGB, 10 classes). */
+export type TexturedShapesOptions = GeneratedShapesOptions;
 
 export const TEXTURED_DEFAULTS = { size: 32, classes: 10, samples: 10_000 } as const;
 
@@ -118,26 +114,14 @@ function blend(pixel: Rgb, colour: Rgb, alpha: number): void {
 
 /** Builds the textured shapes set; identical output for identical options. */
 export function generateTexturedShapes(options: TexturedShapesOptions = {}): Dataset {
-  const size = options.size ?? TEXTURED_DEFAULTS.size;
-  const classes = options.classes ?? TEXTURED_DEFAULTS.classes;
-  const samples = options.samples ?? TEXTURED_DEFAULTS.samples;
-  const seed = options.seed ?? 1;
-  const validationFraction = options.validationFraction ?? 0.2;
-  checkInteger('size', size, 8, 64);
-  checkInteger('classes', classes, 2, GENERATED_SHAPE_NAMES.length);
-  checkInteger('samples', samples, 2 * classes, 200_000);
-  if (!(validationFraction > 0 && validationFraction < 1)) {
-    throw new DatasetError(
-      `generated set: validationFraction must be in (0, 1), got ${validationFraction}`,
-    );
-  }
-
+  const { size, classes, samples, seed, validationFraction } = checkedShapeOptions(
+    options,
+    TEXTURED_DEFAULTS,
+  );
   const pixels = size * size;
   const sampleLength = pixels * 3;
   const x = new Uint8Array(samples * sampleLength);
-  const labels = new Uint8Array(samples);
-  for (let i = 0; i < samples; i++) labels[i] = i % classes;
-  shuffleInPlace(labels, mulberry32(deriveSeed(seed, 0x7e47)));
+  const labels = shuffledLabels(samples, classes, deriveSeed(seed, 0x7e47));
 
   const coverage = new Float32Array(pixels);
   const pixel: Rgb = [0, 0, 0];
@@ -162,8 +146,6 @@ export function generateTexturedShapes(options: TexturedShapesOptions = {}): Dat
     const cx = margin + (size - 2 * margin) * random();
     const cy = margin + (size - 2 * margin) * random();
     const angle = ((random() - 0.5) * Math.PI) / 3;
-    const cos = Math.cos(angle);
-    const sin = Math.sin(angle);
     const stroke = Math.max(0.22, 2.2 / radius) * (0.9 + 0.4 * random());
     const backMean: Rgb = [0, 1, 2].map((c) => (backA[c] + backB[c]) / 2) as Rgb;
     let ink = randomColour(random);
@@ -173,20 +155,7 @@ export function generateTexturedShapes(options: TexturedShapesOptions = {}): Dat
     const inkGrating = randomGrating(random, 35);
     const noise = 8 + 30 * random();
 
-    coverage.fill(0);
-    for (let py = 0; py < size; py++) {
-      for (let px = 0; px < size; px++) {
-        let hits = 0;
-        for (let sy = 0; sy < SUB; sy++) {
-          for (let sx = 0; sx < SUB; sx++) {
-            const dx = (px + (sx + 0.5) / SUB - cx) / radius;
-            const dy = (py + (sy + 0.5) / SUB - cy) / radius;
-            if (insideShape(label, cos * dx + sin * dy, -sin * dx + cos * dy, stroke)) hits++;
-          }
-        }
-        coverage[py * size + px] = hits / (SUB * SUB);
-      }
-    }
+    shapeCoverage(coverage, size, label, { cx, cy, radius, angle, stroke }, SUB);
 
     const base = i * sampleLength;
     for (let py = 0; py < size; py++) {
@@ -219,18 +188,16 @@ export function generateTexturedShapes(options: TexturedShapesOptions = {}): Dat
     }
   }
 
-  const split = stratifiedSplit(labels, classes, validationFraction, deriveSeed(seed, 0x7e49));
-  const dataset: Dataset = {
-    id: `textured-${size}px-${classes}c-${samples}n-s${seed}`,
-    name: `Textured shapes (${classes} classes, ${size}×${size} colour)`,
-    source: 'generated',
-    inputShape: [size, size, 3],
-    numClasses: classes,
-    classNames: GENERATED_SHAPE_NAMES.slice(0, classes),
-    train: gatherSplit(x, labels, sampleLength, split.train),
-    validation: gatherSplit(x, labels, sampleLength, split.validation),
-    normalisation: { scale: 1 / 255, offset: 0 },
-  };
-  assertDatasetConsistent(dataset);
-  return dataset;
+  return shapesDataset(
+    {
+      id: `textured-${size}px-${classes}c-${samples}n-s${seed}`,
+      name: `Textured shapes (${classes} classes, ${size}×${size} colour)`,
+      inputShape: [size, size, 3],
+      numClasses: classes,
+    },
+    x,
+    labels,
+    validationFraction,
+    deriveSeed(seed, 0x7e49),
+  );
 }

@@ -4,6 +4,7 @@
  */
 import type {
   BackendSetting,
+  DatasetSpec,
   GeneratedStyle,
   RunConfig,
   ScheduleConfig,
@@ -15,15 +16,7 @@ import { DEFAULT_BOARD_ID } from './boards';
 
 export type DatasetChoice =
   | { kind: 'mnist' }
-  | {
-      kind: 'generated';
-      seed: number;
-      classes: number;
-      size: number;
-      samples: number;
-      /** Default 'plain'. */
-      style?: GeneratedStyle;
-    }
+  | Extract<DatasetSpec, { kind: 'generated' }>
   /** Files live in the store only; a link cannot carry them. */
   | { kind: 'upload'; format: UploadFormat };
 
