@@ -220,6 +220,9 @@ describe('URL hash configuration', () => {
     });
     const again = parse(`#${encodeConfigHash(textured.config)}`);
     expect(again.config.dataset).toEqual(textured.config.dataset);
+    // The plain style is the default: its links stay as they were before the option.
+    const plain = parse('#data=generated&gsamples=500').config;
+    expect(encodeConfigHash(plain)).not.toContain('gstyle');
     const bad = parse('#data=generated&gstyle=sparkly');
     expect(bad.config.dataset).toMatchObject({ kind: 'generated', size: 16, classes: 4 });
     expect(bad.problems.join(' ')).toMatch(/sparkly/);

@@ -164,7 +164,8 @@ export const PROPERTIES: readonly HashProperty[] = [
     what: 'generated style',
     options: GENERATED_STYLES,
     applies: generated,
-    get: (c) => gen(c).style ?? 'plain',
+    // Written only when not the default, so links of the plain set stay as they were.
+    get: (c) => (gen(c).style === 'textured' ? 'textured' : undefined),
     // Before the other generated keys: a style brings its own defaults, which they override.
     set: (c, v) => {
       c.dataset =
