@@ -11,6 +11,8 @@
  *   npm run bench:defaults -- --steps 200 --out defaults-short.md   (shorter runs: the table says so)
  *   npm run bench:defaults -- --models tiny-cnn --append   re-measures those rows, keeps the others
  *   npm run bench:defaults -- --render                     rewrites the table from the JSON only
+ *   npm run bench:defaults -- --append --reuse-unpruned    re-measures only the default runs (after a
+ *                            change of the pruning method), keeping each row's unpruned accuracy
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,8 +182,10 @@ async function main() {
   const machine = describeMachine(machineInfo());
   const out = join(ROOT, 'bench', 'results', outName);
   const json = out.replace(/\.md$/, '-runs.json');
+  const reuseUnpruned = process.argv.includes('--reuse-unpruned');
   const rows: Row[] =
-    (process.argv.includes('--append') || process.argv.includes('--render')) && existsSync(json)
+    (process.argv.includes('--append') || process.argv.includes('--render') || reuseUnpruned) &&
+    existsSync(json)
       ? (JSON.parse(readFileSync(json, 'utf8')) as Row[])
       : [];
   if (process.argv.includes('--render')) {
@@ -207,9 +211,17 @@ async function main() {
       const unpruned = estimator.report(analysed.groups.map((g) => g.size)).values;
       for (const seed of seeds) {
         const began = performance.now();
-        const plain = new PruningTrainer(analysed, data, settings(seed, {}, false), estimator);
-        const unprunedAccuracy = await train(plain);
-        plain.dispose();
+        // The unpruned network trains without masks or π: a change of the pruning method
+        // leaves it as it was, so --reuse-unpruned takes it from the row measured before.
+        const previous = reuseUnpruned
+          ? rows.find((r) => r.model === model && r.dataset === name && r.seed === seed)
+          : undefined;
+        let unprunedAccuracy = previous?.unprunedAccuracy;
+        if (unprunedAccuracy === undefined) {
+          const plain = new PruningTrainer(analysed, data, settings(seed, {}, false), estimator);
+          unprunedAccuracy = await train(plain);
+          plain.dispose();
+        }
         const trainer = new PruningTrainer(
           analysed,
           data,
