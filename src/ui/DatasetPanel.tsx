@@ -45,8 +45,8 @@ const GENERATED_FIELDS = [
 ] as const;
 
 const STYLE_OPTIONS = [
-  { value: 'plain', label: 'Plain: grey shapes on noise (easy)' },
-  { value: 'textured', label: 'Textured: colour shapes on clutter (hard)' },
+  { value: 'plain', label: 'Plain grey (easy)' },
+  { value: 'textured', label: 'Textured colour (hard)' },
 ] as const;
 
 function GeneratedOptions({ disabled }: { disabled: boolean }) {
