@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerWeights, NetworkGraph } from '../core/graph';
 import type { AnalysedGraph } from '../core/graphAnalysis';
 import { analyseGraph } from '../core/graphAnalysis';
+import { fitsBudgets } from '../core/uniformWidth';
 import {
   DEFAULT_PRUNING_OPTIONS,
   PruningController,
@@ -382,11 +383,9 @@ export class PruningTrainer {
     if (this.settleSteps === 0 || this.earlyRemovalOff) return false;
     const { warmupEnd, pruneEnd } = scheduleBoundaries(this.settings.totalSteps, this.settings);
     if (step >= warmupEnd + SETTLE_WINDOW * (pruneEnd - warmupEnd)) return false;
-    const set = Object.entries(this.budgets).filter(([, budget]) => budget !== undefined);
     // Without a budget there is nothing to settle on (one may still come mid-run).
-    if (set.length === 0) return false;
-    const values = this.estimator.report(this.controller.keptCounts()).values;
-    return set.every(([resource, budget]) => values[resource as keyof typeof values] <= budget!);
+    if (RESOURCE_NAMES.every((r) => this.budgets[r] === undefined)) return false;
+    return fitsBudgets(this.estimator.report(this.controller.keptCounts()).values, this.budgets);
   }
 
   /**
