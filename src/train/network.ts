@@ -10,6 +10,7 @@ import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
 import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
 import { mulberry32 } from '../core/random';
+import { batchNormTraining } from './fusedTraining';
 
 export type { LayerWeights };
 
@@ -246,14 +247,14 @@ export class MaskedNetwork {
       case 'batchNorm': {
         const eps = node.epsilon ?? DEFAULT_BN_EPSILON;
         if (training) {
-          const axes = a.rank === 4 ? [0, 1, 2] : [0];
-          const { mean, variance } = tf.moments(a, axes);
-          batchStats.push({
-            node: node.id,
-            mean: tf.keep(mean as tf.Tensor1D),
-            variance: tf.keep(variance as tf.Tensor1D),
-          });
-          return tf.batchNorm(a, mean, variance, layer.beta!, layer.gamma!, eps);
+          const { y, mean, variance } = batchNormTraining(
+            a,
+            layer.gamma as tf.Tensor1D,
+            layer.beta as tf.Tensor1D,
+            eps,
+          );
+          batchStats.push({ node: node.id, mean: tf.keep(mean), variance: tf.keep(variance) });
+          return y;
         }
         return tf.batchNorm(
           a,

@@ -3,6 +3,7 @@
  * checkpointed and sliced together with the weights when channels are removed physically.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamStep } from './fusedTraining';
 import type { LayerWeights, MaskedNetwork, WeightName } from './network';
 
 export interface WeightAdamState {
@@ -29,6 +30,7 @@ export class WeightAdam {
     const c1 = 1 - this.beta1 ** this.step;
     const c2 = 1 - this.beta2 ** this.step;
     const rate = (this.learningRate * Math.sqrt(c2)) / c1;
+    const settings = { beta1: this.beta1, beta2: this.beta2, rate, epsilon: this.epsilon };
     tf.tidy(() => {
       for (const variable of variables) {
         const g = grads[variable.name];
@@ -41,11 +43,10 @@ export class WeightAdam {
           this.m.set(variable, m);
           this.v.set(variable, v);
         }
-        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        variable.assign(
-          tf.sub(variable, tf.div(tf.mul(m, rate), tf.add(tf.sqrt(v), this.epsilon))),
-        );
+        const [w1, m1, v1] = adamStep(variable, m, v, g, settings);
+        m.assign(m1);
+        v.assign(v1);
+        variable.assign(w1);
       }
     });
   }

@@ -30,6 +30,9 @@ export interface TrainKernelExports {
   batchNormForward(...args: number[]): void;
   batchNormScratch(c: number): number;
   binaryRowBroadcast(...args: number[]): void;
+  batchNormTrainForward(...args: number[]): void;
+  batchNormTrainBackward(...args: number[]): void;
+  adamStep(...args: number[]): void;
 }
 
 /** Compiled train-kernels binaries: one importing a plain memory, one a shared memory. */
@@ -61,6 +64,11 @@ export interface KernelPointers {
   inputs: number[];
   output: number;
   scratch: number;
+}
+
+/** The same for a kernel with several outputs (`output` is the first of `outputs`). */
+export interface MultiKernelPointers extends KernelPointers {
+  outputs: number[];
 }
 
 const PAGE_BYTES = 65536;
@@ -186,13 +194,27 @@ export class KernelHeap {
     scratchBytes: (kernels: TrainKernelExports) => number,
     body: (kernels: TrainKernelExports, pointers: KernelPointers) => void,
   ): TensorInfo {
+    return this.runMany(backend, inputs, [outShape], scratchBytes, body)[0];
+  }
+
+  /**
+   * As run, with several float32 outputs (one per shape); a body runs only when every output
+   * has elements.
+   */
+  runMany(
+    backend: WasmBackendLike,
+    inputs: readonly TensorInfo[],
+    outShapes: readonly number[][],
+    scratchBytes: (kernels: TrainKernelExports) => number,
+    body: (kernels: TrainKernelExports, pointers: MultiKernelPointers) => void,
+  ): TensorInfo[] {
     for (const t of inputs) {
       if (t.dtype !== 'float32') {
         throw new Error(`wasm training kernels take float32 tensors, got ${t.dtype}`);
       }
     }
-    const output = backend.makeOutput(outShape, 'float32');
-    if (sizeOf(outShape) === 0) return output;
+    const outputs = outShapes.map((shape) => backend.makeOutput([...shape], 'float32'));
+    if (outShapes.some((shape) => sizeOf(shape) === 0)) return outputs;
 
     const onHeap = this.kernelsOnHeap(backend);
     if (onHeap) {
@@ -207,34 +229,46 @@ export class KernelHeap {
         throw new Error(`wasm training kernels: could not allocate ${bytes} bytes of scratch`);
       }
       try {
-        body(onHeap, { inputs: inputs.map(offset), output: offset(output), scratch });
+        const outputOffsets = outputs.map(offset);
+        body(onHeap, {
+          inputs: inputs.map(offset),
+          output: outputOffsets[0],
+          outputs: outputOffsets,
+          scratch,
+        });
       } finally {
         if (scratch !== 0) backend.wasm._free(scratch);
       }
-      return output;
+      return outputs;
     }
 
     const { memory, kernels } = this.ownKernels();
-    // Layout in our own memory: [inputs…][output][scratch], each 16-byte aligned, from 16.
+    // Layout in our own memory: [inputs…][outputs…][scratch], each 16-byte aligned, from 16.
     let end = 16;
-    const inputOffsets = inputs.map((t) => {
+    const take = (bytes: number) => {
       const at = end;
-      end += align16(sizeOf(t.shape) * 4);
+      end += align16(bytes);
       return at;
-    });
-    const outputOffset = end;
-    end += align16(sizeOf(outShape) * 4);
-    const scratch = end;
-    end += align16(scratchBytes(kernels));
+    };
+    const inputOffsets = inputs.map((t) => take(sizeOf(t.shape) * 4));
+    const outputOffsets = outShapes.map((shape) => take(sizeOf(shape) * 4));
+    const scratch = take(scratchBytes(kernels));
     if (memory.buffer.byteLength < end) {
       memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
     }
     const heap = new Float32Array(memory.buffer);
     inputs.forEach((t, i) => heap.set(backend.typedArrayFromHeap(t), inputOffsets[i] / 4));
-    body(kernels, { inputs: inputOffsets, output: outputOffset, scratch });
-    const result = new Float32Array(memory.buffer, outputOffset, sizeOf(outShape));
-    backend.typedArrayFromHeap(output).set(result);
-    return output;
+    body(kernels, {
+      inputs: inputOffsets,
+      output: outputOffsets[0],
+      outputs: outputOffsets,
+      scratch,
+    });
+    outputs.forEach((output, i) => {
+      const result = new Float32Array(memory.buffer, outputOffsets[i], sizeOf(outShapes[i]));
+      backend.typedArrayFromHeap(output).set(result);
+    });
+    return outputs;
   }
 }
 

@@ -12,6 +12,12 @@ import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { KernelThreadPool } from './kernelThreads';
 import { KernelHeap, type HeapMode, type TrainKernelModules } from './kernelHeap';
 import { TRAINING_KERNELS } from './kernels/all';
+import {
+  ADAM_STEP,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTrainingGradient,
+} from './kernels/fused';
 import { reductionGradient } from './kernels/reductionGradient';
 import { asBackend, type KernelArgs, type KernelContext } from './kernels/support';
 
@@ -52,6 +58,12 @@ export const REPLACED_KERNELS = [
   'Multiply',
   'RealDiv',
 ] as const;
+
+/**
+ * Fused training kernels with no tfjs counterpart (batch norm in training mode and its gradient,
+ * one Adam update), always registered; src/train/fusedTraining.ts uses them where they are.
+ */
+export const FUSED_KERNELS = [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, ADAM_STEP] as const;
 
 /**
  * Gradients replaced (for every backend) unless told not to: tfjs-core's Mean and Sum gradients
@@ -107,7 +119,7 @@ export function registerWasmTrainingKernels(
     minMacsToSplit: options.minMacsToSplit ?? MIN_MACS_TO_SPLIT,
     counters,
   };
-  const names: string[] = [...MISSING_KERNELS];
+  const names: string[] = [...MISSING_KERNELS, ...FUSED_KERNELS];
   if (options.replaceBuiltins !== false) names.push(...REPLACED_KERNELS);
 
   const previous = new Map<string, KernelConfig>();
@@ -137,6 +149,7 @@ export function registerWasmTrainingKernels(
   }
 
   const previousGradients: GradConfig[] = [];
+  tf.registerGradient(batchNormTrainingGradient);
   if (options.replaceGradients !== false) {
     for (const kernelName of REPLACED_GRADIENTS) {
       const existing = tf.getGradient(kernelName);

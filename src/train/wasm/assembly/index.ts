@@ -13,3 +13,4 @@ export { maxPoolGrad, avgPoolGrad } from './pool';
 export { reduceMiddle } from './reduce';
 export { batchNormForward, batchNormScratch } from './batchnorm';
 export { binaryRowBroadcast } from './elementwise';
+export { batchNormTrainForward, batchNormTrainBackward, adamStep } from './fused';

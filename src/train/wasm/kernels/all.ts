@@ -8,6 +8,7 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { fusedBatchNormConfig } from './FusedBatchNorm';
+import { adamStepConfig, batchNormTrainingConfig, batchNormTrainingGradConfig } from './fused';
 import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
@@ -35,4 +36,7 @@ export const TRAINING_KERNELS: readonly TrainingKernelConfig[] = [
   subConfig,
   sumConfig,
   tileConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  adamStepConfig,
 ];

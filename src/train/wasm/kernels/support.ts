@@ -6,8 +6,11 @@ import type { KernelHeap, WasmBackendLike } from '../kernelHeap';
 
 export type KernelArgs<A> = { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: A };
 
-/** A kernel body; null: this case is not ours, tfjs's own kernel (if any) runs instead. */
-export type TrainingKernel = (args: KernelArgs<never>) => TensorInfo | null;
+/**
+ * A kernel body: its output (several for the fused kernels); null: this case is not ours,
+ * tfjs's own kernel (if any) runs instead.
+ */
+export type TrainingKernel = (args: KernelArgs<never>) => TensorInfo | TensorInfo[] | null;
 
 /** What a registration hands every kernel. */
 export interface KernelContext {

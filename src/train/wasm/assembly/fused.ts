@@ -1,0 +1,206 @@
+// Fused training steps: each replaces a chain of small tfjs kernels (and their JavaScript cost
+// per call) with one pass over the data.
+//  - batchNormTrainForward / Backward: batch normalisation with the batch's own statistics and
+//    its exact gradient (tfjs builds it from moments + batchNorm, ~30 kernels per layer).
+//  - adamStep: one Adam update of a weight and its two moments (tfjs: ~12 kernels per weight).
+// Rows of `c` channels, channels innermost (NHWC or [batch, features]).
+
+import { at } from './memory';
+
+/** Sums each channel over `rows` rows of x into out (c floats). */
+function channelSums(x: usize, out: usize, rows: i32, c: i32): void {
+  memory.fill(out, 0, (<usize>c) << 2);
+  const cv = c & ~3;
+  for (let r = 0; r < rows; r++) {
+    const px = at(x, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      v128.store(at(out, j), f32x4.add(v128.load(at(out, j)), v128.load(at(px, j))));
+    }
+    for (; j < c; j++) store<f32>(at(out, j), load<f32>(at(out, j)) + load<f32>(at(px, j)));
+  }
+}
+
+/**
+ * Forward batch norm in training mode. Writes mean and (biased) variance of each channel over
+ * the rows, then y = (x − mean) · γ / √(variance + ε) + β. The variance is the mean of the
+ * squared deviations (two passes, as tf.moments computes it). Scratch: 2·c floats.
+ */
+export function batchNormTrainForward(
+  x: usize,
+  gamma: usize,
+  beta: usize,
+  y: usize,
+  mean: usize,
+  variance: usize,
+  scratch: usize,
+  rows: i32,
+  c: i32,
+  epsilon: f32,
+): void {
+  const n: f32 = <f32>rows;
+  channelSums(x, mean, rows, c);
+  for (let j = 0; j < c; j++) store<f32>(at(mean, j), load<f32>(at(mean, j)) / n);
+  memory.fill(variance, 0, (<usize>c) << 2);
+  const cv = c & ~3;
+  for (let r = 0; r < rows; r++) {
+    const px = at(x, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
+      v128.store(at(variance, j), f32x4.add(v128.load(at(variance, j)), f32x4.mul(d, d)));
+    }
+    for (; j < c; j++) {
+      const d = load<f32>(at(px, j)) - load<f32>(at(mean, j));
+      store<f32>(at(variance, j), load<f32>(at(variance, j)) + d * d);
+    }
+  }
+  const a = scratch;
+  const b = at(scratch, c);
+  for (let j = 0; j < c; j++) {
+    const v = load<f32>(at(variance, j)) / n;
+    store<f32>(at(variance, j), v);
+    store<f32>(at(a, j), load<f32>(at(gamma, j)) / Mathf.sqrt(v + epsilon));
+    store<f32>(at(b, j), load<f32>(at(beta, j)));
+  }
+  for (let r = 0; r < rows; r++) {
+    const px = at(x, r * c);
+    const py = at(y, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
+      v128.store(at(py, j), f32x4.add(v128.load(at(b, j)), f32x4.mul(d, v128.load(at(a, j)))));
+    }
+    for (; j < c; j++) {
+      store<f32>(
+        at(py, j),
+        load<f32>(at(b, j)) + (load<f32>(at(px, j)) - load<f32>(at(mean, j))) * load<f32>(at(a, j)),
+      );
+    }
+  }
+}
+
+/**
+ * Gradient of batchNormTrainForward. With x̂ = (x − mean)·s, s = 1/√(variance + ε), N rows:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·s·(dy − dβ/N − x̂·dγ/N)
+ * (the mean's and the variance's dependence on x included). Scratch: 4·c floats.
+ */
+export function batchNormTrainBackward(
+  dy: usize,
+  x: usize,
+  gamma: usize,
+  mean: usize,
+  variance: usize,
+  dx: usize,
+  dgamma: usize,
+  dbeta: usize,
+  scratch: usize,
+  rows: i32,
+  c: i32,
+  epsilon: f32,
+): void {
+  const n: f32 = <f32>rows;
+  const cv = c & ~3;
+  // dβ and Σ dy·(x − mean) in one pass.
+  const s = scratch;
+  channelSums(dy, dbeta, rows, c);
+  memory.fill(s, 0, (<usize>c) << 2);
+  for (let r = 0; r < rows; r++) {
+    const px = at(x, r * c);
+    const pd = at(dy, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
+      v128.store(at(s, j), f32x4.add(v128.load(at(s, j)), f32x4.mul(v128.load(at(pd, j)), d)));
+    }
+    for (; j < c; j++) {
+      const d = load<f32>(at(px, j)) - load<f32>(at(mean, j));
+      store<f32>(at(s, j), load<f32>(at(s, j)) + load<f32>(at(pd, j)) * d);
+    }
+  }
+  // dx = A·dy + B·(x − mean) + C per channel.
+  const ka = at(scratch, c);
+  const kb = at(scratch, 2 * c);
+  const kc = at(scratch, 3 * c);
+  for (let j = 0; j < c; j++) {
+    const inv: f32 = 1 / Mathf.sqrt(load<f32>(at(variance, j)) + epsilon);
+    const g = load<f32>(at(gamma, j));
+    const dg = load<f32>(at(s, j)) * inv;
+    const db = load<f32>(at(dbeta, j));
+    store<f32>(at(dgamma, j), dg);
+    const A = g * inv;
+    store<f32>(at(ka, j), A);
+    store<f32>(at(kb, j), (-A * inv * dg) / n);
+    store<f32>(at(kc, j), (-A * db) / n);
+  }
+  for (let r = 0; r < rows; r++) {
+    const px = at(x, r * c);
+    const pd = at(dy, r * c);
+    const po = at(dx, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
+      const t = f32x4.add(
+        f32x4.mul(v128.load(at(ka, j)), v128.load(at(pd, j))),
+        f32x4.add(f32x4.mul(v128.load(at(kb, j)), d), v128.load(at(kc, j))),
+      );
+      v128.store(at(po, j), t);
+    }
+    for (; j < c; j++) {
+      const d = load<f32>(at(px, j)) - load<f32>(at(mean, j));
+      store<f32>(
+        at(po, j),
+        load<f32>(at(ka, j)) * load<f32>(at(pd, j)) +
+          (load<f32>(at(kb, j)) * d + load<f32>(at(kc, j))),
+      );
+    }
+  }
+}
+
+/**
+ * One Adam update of `count` weights, in the order tfjs's ops of WeightAdam compute it:
+ *   m' = m·β1 + g·(1 − β1),  v' = v·β2 + g²·(1 − β2),  w' = w − (m'·rate) / (√v' + ε)
+ * (`rate` already holds the bias corrections). Writes to separate outputs.
+ */
+export function adamStep(
+  w: usize,
+  m: usize,
+  v: usize,
+  g: usize,
+  wOut: usize,
+  mOut: usize,
+  vOut: usize,
+  count: i32,
+  beta1: f32,
+  oneMinusBeta1: f32,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  rate: f32,
+  epsilon: f32,
+): void {
+  const b1 = f32x4.splat(beta1);
+  const c1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2);
+  const c2 = f32x4.splat(oneMinusBeta2);
+  const lr = f32x4.splat(rate);
+  const eps = f32x4.splat(epsilon);
+  const cv = count & ~3;
+  let i = 0;
+  for (; i < cv; i += 4) {
+    const gi = v128.load(at(g, i));
+    const mi = f32x4.add(f32x4.mul(v128.load(at(m, i)), b1), f32x4.mul(gi, c1));
+    const vi = f32x4.add(f32x4.mul(v128.load(at(v, i)), b2), f32x4.mul(f32x4.mul(gi, gi), c2));
+    const step = f32x4.div(f32x4.mul(mi, lr), f32x4.add(f32x4.sqrt(vi), eps));
+    v128.store(at(mOut, i), mi);
+    v128.store(at(vOut, i), vi);
+    v128.store(at(wOut, i), f32x4.sub(v128.load(at(w, i)), step));
+  }
+  for (; i < count; i++) {
+    const gi = load<f32>(at(g, i));
+    const mi = load<f32>(at(m, i)) * beta1 + gi * oneMinusBeta1;
+    const vi = load<f32>(at(v, i)) * beta2 + gi * gi * oneMinusBeta2;
+    store<f32>(at(mOut, i), mi);
+    store<f32>(at(vOut, i), vi);
+    store<f32>(at(wOut, i), load<f32>(at(w, i)) - (mi * rate) / (Mathf.sqrt(vi) + epsilon));
+  }
+}

@@ -1,0 +1,151 @@
+// The fused training kernels (batch norm in training mode with its gradient, one Adam update)
+// against the tfjs ops they replace, run on the cpu backend.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adamStep, batchNormTraining, fusedTrainingActive } from '../fusedTraining';
+import { ensureTrainKernelsBuilt, randomTensor, relativeError } from './kernelTestSupport';
+import { installWasmTrainingKernelsFromDisk } from './loadTrainingKernelsNode';
+import type { WasmTrainingKernels } from './registerTrainingKernels';
+
+let kernels: WasmTrainingKernels | undefined;
+
+beforeAll(async () => {
+  ensureTrainKernelsBuilt();
+  await tf.setBackend('wasm');
+  kernels = await installWasmTrainingKernelsFromDisk();
+});
+
+afterAll(() => kernels?.unregister());
+
+interface BatchNormCase {
+  shape: number[];
+  seed: number;
+}
+
+/** y, mean, variance and the gradients of Σ y·r in x, γ and β, as plain arrays. */
+async function batchNormOn(backend: 'cpu' | 'wasm', { shape, seed }: BatchNormCase) {
+  await tf.setBackend(backend);
+  const c = shape[shape.length - 1];
+  const host = randomTensor(shape, seed);
+  // A channel offset and scale so that the statistics are not near 0 and 1.
+  const x = tf.tidy(() => tf.add(tf.mul(tf.tensor(host.values, shape), 3), tf.linspace(-2, 5, c)));
+  const gamma = tf.tensor1d(randomTensor([c], seed + 1).values.map((v) => 1 + v / 2));
+  const beta = tf.tensor1d(randomTensor([c], seed + 2).values);
+  const r = tf.tensor(randomTensor(shape, seed + 3).values, shape);
+  const forward = tf.tidy(() => {
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-3);
+    return [y, mean, variance].map((t) => t.dataSync() as Float32Array);
+  });
+  const grads = tf.tidy(() =>
+    tf
+      .grads((a, g, b) =>
+        tf.sum(tf.mul(batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3).y, r)),
+      )([x, gamma, beta])
+      .map((t) => t.dataSync() as Float32Array),
+  );
+  tf.dispose([x, gamma, beta, r]);
+  return { forward, grads };
+}
+
+const CASES: BatchNormCase[] = [
+  { shape: [3, 5, 5, 7], seed: 1 }, // channels not a multiple of 4
+  { shape: [4, 6, 6, 16], seed: 2 },
+  { shape: [9, 12], seed: 3 }, // a dense layer's batch norm
+];
+
+describe('fused batch norm in training mode', () => {
+  it('is the kernel the wasm backend runs, and tfjs ops elsewhere', async () => {
+    await tf.setBackend('wasm');
+    expect(fusedTrainingActive()).toBe(true);
+    await tf.setBackend('cpu');
+    expect(fusedTrainingActive()).toBe(false);
+  });
+
+  for (const c of CASES) {
+    it(`matches moments + batchNorm and their gradients on cpu for ${c.shape.join('×')}`, async () => {
+      const cpu = await batchNormOn('cpu', c);
+      const wasm = await batchNormOn('wasm', c);
+      ['y', 'mean', 'variance'].forEach((name, i) => {
+        expect(relativeError(wasm.forward[i], cpu.forward[i]), name).toBeLessThan(1e-5);
+      });
+      ['dx', 'dgamma', 'dbeta'].forEach((name, i) => {
+        expect(relativeError(wasm.grads[i], cpu.grads[i]), name).toBeLessThan(1e-4);
+      });
+      // The gradient in x is not trivially zero (Σ over a channel of dx is 0, not each value).
+      expect(Math.max(...wasm.grads[0].map(Math.abs))).toBeGreaterThan(1e-2);
+    });
+  }
+
+  it('matches in copy mode too (kernels on a memory of their own)', async () => {
+    const cpu = await batchNormOn('cpu', CASES[0]);
+    await tf.setBackend('wasm');
+    kernels = await installWasmTrainingKernelsFromDisk({ memory: 'copy' });
+    try {
+      expect(kernels.heapMode()).toBe('copy');
+      const wasm = await batchNormOn('wasm', CASES[0]);
+      expect(relativeError(wasm.forward[0], cpu.forward[0])).toBeLessThan(1e-5);
+      expect(relativeError(wasm.grads[0], cpu.grads[0])).toBeLessThan(1e-4);
+    } finally {
+      await tf.setBackend('wasm');
+      kernels = await installWasmTrainingKernelsFromDisk();
+    }
+  });
+
+  it('leaves no tensor behind over many gradient steps', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.variable(tf.randomNormal([4, 5, 5, 8], 0, 1, 'float32', 7));
+    const gamma = tf.variable(tf.ones([8]));
+    const beta = tf.variable(tf.zeros([8]));
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const { y, mean, variance } = batchNormTraining(
+            x,
+            gamma as tf.Tensor1D,
+            beta as tf.Tensor1D,
+            1e-3,
+          );
+          return tf.add(tf.sum(tf.square(y)), tf.sum(tf.add(mean, variance)));
+        });
+        beta.assign(tf.sub(beta, tf.mul(grads[beta.name], 0.01)));
+        return value.dataSync()[0];
+      });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, gamma, beta]);
+  });
+});
+
+describe('fused Adam step', () => {
+  async function adamOn(backend: 'cpu' | 'wasm', count: number): Promise<Float32Array[]> {
+    await tf.setBackend(backend);
+    let w: tf.Tensor = tf.tensor1d(randomTensor([count], 11).values);
+    let m = tf.zeros([count]);
+    let v = tf.zeros([count]);
+    for (let step = 1; step <= 4; step++) {
+      const g = tf.tensor1d(randomTensor([count], 20 + step).values);
+      const rate = (0.01 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
+      const next = adamStep(w, m, v, g, { beta1: 0.9, beta2: 0.999, rate, epsilon: 1e-7 });
+      tf.dispose([w, m, v, g]);
+      [w, m, v] = next;
+    }
+    const out = [w, m, v].map((t) => t.dataSync() as Float32Array);
+    tf.dispose([w, m, v]);
+    return out;
+  }
+
+  for (const count of [3, 64, 1027]) {
+    it(`gives tfjs ops' values for ${count} weights`, async () => {
+      const cpu = await adamOn('cpu', count);
+      const wasm = await adamOn('wasm', count);
+      ['w', 'm', 'v'].forEach((name, i) => {
+        expect(relativeError(wasm[i], cpu[i]), name).toBeLessThan(1e-6);
+      });
+      // The weights moved: 4 steps of about 0.01 each.
+      const initial = randomTensor([count], 11).values;
+      expect(relativeError(wasm[0], initial)).toBeGreaterThan(1e-3);
+    });
+  }
+});

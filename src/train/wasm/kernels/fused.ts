@@ -1,0 +1,117 @@
+// Fused training kernels (no tfjs counterpart): batch norm in training mode and its gradient,
+// and one Adam update. Registered for 'wasm' under the names below; the code that calls them
+// (src/train/fusedTraining.ts) falls back to tfjs ops where they are not registered.
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import { asBackend, sizeOf, type KernelArgs, type TrainingKernelConfig } from './support';
+
+export const BATCH_NORM_TRAINING = 'PsBatchNormTraining';
+export const BATCH_NORM_TRAINING_GRAD = 'PsBatchNormTrainingGrad';
+export const ADAM_STEP = 'PsAdamStep';
+
+export interface BatchNormTrainingAttrs extends NamedAttrMap {
+  epsilon: number;
+}
+
+export interface AdamStepAttrs extends NamedAttrMap {
+  beta1: number;
+  beta2: number;
+  /** Learning rate with Adam's bias corrections folded in. */
+  rate: number;
+  epsilon: number;
+}
+
+function rowsOf(shape: readonly number[]): { rows: number; c: number } {
+  if (shape.length === 0) throw new Error('batch norm needs a channel axis');
+  const c = shape[shape.length - 1];
+  return { rows: c === 0 ? 0 : sizeOf(shape) / c, c };
+}
+
+/** x [..., C], gamma [C], beta [C] → y (x's shape), mean [C], variance [C]. */
+export const batchNormTrainingConfig: TrainingKernelConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend, attrs }: KernelArgs<BatchNormTrainingAttrs>) => {
+      const { x, gamma, beta } = inputs;
+      const { rows, c } = rowsOf(x.shape);
+      return heap.runMany(
+        asBackend(backend),
+        [x, gamma, beta],
+        [[...x.shape], [c], [c]],
+        () => 2 * c * 4,
+        (k, p) =>
+          k.batchNormTrainForward(...p.inputs, ...p.outputs, p.scratch, rows, c, attrs!.epsilon),
+      );
+    },
+};
+
+/** dy, x, gamma, mean, variance → dx, dgamma, dbeta. */
+export const batchNormTrainingGradConfig: TrainingKernelConfig = {
+  kernelName: BATCH_NORM_TRAINING_GRAD,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend, attrs }: KernelArgs<BatchNormTrainingAttrs>) => {
+      const { dy, x, gamma, mean, variance } = inputs;
+      const { rows, c } = rowsOf(x.shape);
+      return heap.runMany(
+        asBackend(backend),
+        [dy, x, gamma, mean, variance],
+        [[...x.shape], [c], [c]],
+        () => 4 * c * 4,
+        (k, p) =>
+          k.batchNormTrainBackward(...p.inputs, ...p.outputs, p.scratch, rows, c, attrs!.epsilon),
+      );
+    },
+};
+
+/** w, m, v, g (one shape) → w', m', v'. */
+export const adamStepConfig: TrainingKernelConfig = {
+  kernelName: ADAM_STEP,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend, attrs }: KernelArgs<AdamStepAttrs>) => {
+      const { w, m, v, g } = inputs;
+      const { beta1, beta2, rate, epsilon } = attrs!;
+      return heap.runMany(
+        asBackend(backend),
+        [w, m, v, g],
+        [[...w.shape], [...w.shape], [...w.shape]],
+        () => 0,
+        (k, p) =>
+          k.adamStep(
+            ...p.inputs,
+            ...p.outputs,
+            sizeOf(w.shape),
+            beta1,
+            1 - beta1,
+            beta2,
+            1 - beta2,
+            rate,
+            epsilon,
+          ),
+      );
+    },
+};
+
+/**
+ * The gradient of BATCH_NORM_TRAINING (every backend: it runs only where the kernel does). The
+ * batch statistics are outputs for the moving averages only; no gradient flows through them.
+ */
+export const batchNormTrainingGradient: GradConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, gamma, mean, variance] = saved;
+    const dyY = Array.isArray(dy) ? dy[0] : dy;
+    const [dx, dgamma, dbeta] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_TRAINING_GRAD,
+        { dy: dyY, x, gamma, mean, variance },
+        attrs as NamedAttrMap,
+      ) as tf.Tensor[];
+    return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+  },
+};
