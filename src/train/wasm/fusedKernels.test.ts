@@ -1,8 +1,15 @@
 // The fused training kernels (batch norm in training mode with its gradient, one Adam update)
-// against the tfjs ops they replace, run on the cpu backend.
+// against the tfjs ops they replace, run on the cpu backend; and the studio's whole training step
+// on wasm against cpu.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyseGraph } from '../../core/graphAnalysis';
+import { zooModel } from '../../core/zoo';
+import { generateShapes } from '../../data/generated';
+import { testTrainerSettings } from '../../testing/trainerSettings';
+import { createResourceEstimator } from '../estimator';
 import { adamStep, batchNormTraining, fusedTrainingActive } from '../fusedTraining';
+import { PruningTrainer } from '../trainer';
 import { ensureTrainKernelsBuilt, randomTensor, relativeError } from './kernelTestSupport';
 import { installWasmTrainingKernelsFromDisk } from './loadTrainingKernelsNode';
 import type { WasmTrainingKernels } from './registerTrainingKernels';
@@ -146,6 +153,50 @@ describe('fused Adam step', () => {
       // The weights moved: 4 steps of about 0.01 each.
       const initial = randomTensor([count], 11).values;
       expect(relativeError(wasm[0], initial)).toBeGreaterThan(1e-3);
+    });
+  }
+});
+
+describe('the studio trainer on wasm (fused and replaced kernels) against cpu', () => {
+  async function trajectory(backend: 'cpu' | 'wasm', model: string): Promise<number[]> {
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const analysed = analyseGraph(
+      zooModel(model).build({ inputShape: [12, 12, 1], numClasses: 4, widthMultiplier: 1 }),
+    );
+    const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+    const unpruned = estimator.report(analysed.groups.map((g) => g.size)).values;
+    const trainer = new PruningTrainer(
+      analysed,
+      generateShapes({ size: 12, classes: 4, samples: 64, seed: 3 }),
+      testTrainerSettings({
+        totalSteps: 40,
+        batchSize: 8,
+        seed: 2,
+        budgets: { flash: unpruned.flash * 0.5 },
+        validationSamples: 8,
+      }),
+      estimator,
+    );
+    const losses: number[] = [];
+    try {
+      for (let i = 0; i < 6; i++) losses.push((await trainer.trainStep()).loss);
+    } finally {
+      trainer.dispose();
+    }
+    expect(tf.memory().numTensors, `${backend} leaks`).toBe(before);
+    return losses;
+  }
+
+  for (const model of ['tiny-cnn', 'mobilenetv2']) {
+    it(`follows cpu's loss trajectory for 6 pruning steps of ${model}`, async () => {
+      await tf.setBackend('wasm');
+      expect(fusedTrainingActive()).toBe(true);
+      const cpu = await trajectory('cpu', model);
+      const wasm = await trajectory('wasm', model);
+      wasm.forEach((loss, i) => {
+        expect(Math.abs(loss - cpu[i]) / Math.abs(cpu[i]), `step ${i}`).toBeLessThan(2e-3);
+      });
     });
   }
 });

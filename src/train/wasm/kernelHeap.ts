@@ -15,6 +15,8 @@ export interface TrainKernelExports {
   conv2dBackpropFilterScratch(fh: number, fw: number, ci: number, co: number): number;
   conv2dBackpropInput(...args: number[]): void;
   conv2dBackpropInputScratch(fh: number, fw: number, ci: number, co: number): number;
+  conv2dForward(...args: number[]): void;
+  conv2dForwardScratch(fh: number, fw: number, ci: number, co: number): number;
   depthwiseBackpropFilter(...args: number[]): void;
   depthwiseBackpropInput(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
@@ -33,6 +35,10 @@ export interface TrainKernelExports {
   batchNormTrainForward(...args: number[]): void;
   batchNormTrainBackward(...args: number[]): void;
   adamStep(...args: number[]): void;
+  matMul(...args: number[]): void;
+  matMulScratch(m: number, k: number, n: number, transposeA: number): number;
+  addArrays(out: number, a: number, b: number, count: number): void;
+  reluGrad(dy: number, x: number, dx: number, count: number, cap: number): void;
 }
 
 /** Compiled train-kernels binaries: one importing a plain memory, one a shared memory. */

@@ -13,6 +13,7 @@ export const THREAD_JOBS = [
   'conv2dBackpropInput',
   'depthwiseBackpropFilter',
   'depthwiseBackpropInput',
+  'conv2dForward',
 ] as const;
 export type ThreadJob = (typeof THREAD_JOBS)[number];
 

@@ -15,6 +15,7 @@ import {
   installWasmTrainingKernelsFromDisk,
 } from './loadTrainingKernelsNode';
 import {
+  FUSED_KERNELS,
   MISSING_KERNELS,
   REPLACED_KERNELS,
   type WasmTrainingKernels,
@@ -135,8 +136,85 @@ describe.each(['tfjs-heap', 'copy', 'two threads'] as const)(
     });
 
     it('registers the kernels tfjs-backend-wasm lacks and replaces its slow ones', () => {
-      for (const name of [...MISSING_KERNELS, ...REPLACED_KERNELS]) {
+      for (const name of [...MISSING_KERNELS, ...REPLACED_KERNELS, ...FUSED_KERNELS]) {
         expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+      }
+    });
+
+    it.each(CONV_CASES)('Conv2D (forward) matches cpu: $x $filter s$strides $pad', async (c) => {
+      const filterShape = [...c.filter, c.x[3], c.outChannels];
+      await expectSameOnWasmAndCpu(
+        'Conv2D',
+        { x: randomTensor(c.x, 11), filter: randomTensor(filterShape, 12) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 },
+      );
+    });
+
+    it('Conv2D with dilation 2 (not ours) still matches cpu through tfjs kernel', async () => {
+      await expectSameOnWasmAndCpu(
+        'Conv2D',
+        { x: randomTensor([1, 9, 9, 3], 13), filter: randomTensor([3, 3, 3, 4], 14) },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 2 },
+      );
+    });
+
+    it.each([
+      { a: [5, 7], b: [7, 9], transposeA: false, transposeB: false },
+      { a: [7, 5], b: [7, 9], transposeA: true, transposeB: false },
+      { a: [5, 7], b: [9, 7], transposeA: false, transposeB: true },
+      { a: [7, 5], b: [9, 7], transposeA: true, transposeB: true },
+      { a: [6, 40], b: [40, 16], transposeA: false, transposeB: false },
+      { a: [3, 4, 6], b: [3, 6, 10], transposeA: false, transposeB: false },
+      { a: [1, 4, 6], b: [3, 10, 6], transposeA: false, transposeB: true },
+      { a: [2, 6, 4], b: [1, 6, 8], transposeA: true, transposeB: false },
+    ])(
+      'BatchMatMul matches cpu: $a × $b (transposes $transposeA, $transposeB)',
+      async ({ a, b, transposeA, transposeB }) => {
+        await expectSameOnWasmAndCpu(
+          'BatchMatMul',
+          { a: randomTensor(a, 15), b: randomTensor(b, 16) },
+          { transposeA, transposeB },
+        );
+      },
+    );
+
+    it('AddN matches cpu for two and three tensors', async () => {
+      for (const count of [2, 3]) {
+        const sums: Float32Array[] = [];
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend);
+          sums.push(
+            tf.tidy(() => {
+              const parts = Array.from({ length: count }, (_, i) =>
+                tf.tensor(randomTensor([3, 5, 7], 20 + i).values, [3, 5, 7]),
+              );
+              return tf.addN(parts).dataSync() as Float32Array;
+            }),
+          );
+        }
+        expect(relativeError(sums[1], sums[0])).toBeLessThanOrEqual(1e-6);
+      }
+    });
+
+    it('ReLU and ReLU6 gradients match cpu, at 0 and at the cap too', async () => {
+      const values = randomTensor([2, 5, 5, 6], 30).values.map((v) => v * 8);
+      values.set([0, 6, -0, 6.0001, 5.9999, 1e-8], 0);
+      for (const activation of ['relu', 'relu6'] as const) {
+        const grads: Float32Array[] = [];
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend);
+          grads.push(
+            tf.tidy(() => {
+              const x = tf.tensor(values, [2, 5, 5, 6]);
+              const r = tf.tensor(randomTensor([2, 5, 5, 6], 31).values, [2, 5, 5, 6]);
+              const f = (t: tf.Tensor) => tf.sum(tf.mul(tf[activation](t), r));
+              return tf.grad(f)(x).dataSync() as Float32Array;
+            }),
+          );
+        }
+        // Equal values (cpu's zeros may be −0: dy · 0 for a negative dy).
+        expect(relativeError(grads[1], grads[0]), activation).toBe(0);
+        expect(grads[1].some((g) => g === 0) && grads[1].some((g) => g !== 0)).toBe(true);
       }
     });
 

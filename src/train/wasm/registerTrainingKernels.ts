@@ -19,6 +19,7 @@ import {
   batchNormTrainingGradient,
 } from './kernels/fused';
 import { reductionGradient } from './kernels/reductionGradient';
+import { RELU_GRAD, reluGradient } from './kernels/reluGradient';
 import { asBackend, type KernelArgs, type KernelContext } from './kernels/support';
 
 export type { HeapMode, TrainKernelModules } from './kernelHeap';
@@ -41,6 +42,8 @@ export const MISSING_KERNELS = [
  * also fixed: tfjs-wasm 4.22 truncates (0.3 → false, −4 → 252); ours gives x ≠ 0 like cpu.
  * Add / Sub / Multiply / RealDiv: ours only where one float32 operand is a row repeated over the
  * other's leading axes (per-channel vectors), which tfjs runs about 2× slower.
+ * BatchMatMul: tfjs's runs a dense layer's transposed (backward) products about 10× slower than
+ * the plain one; ours packs the operands for the f32x4 GEMM. AddN: tfjs's is a scalar loop.
  * Cases ours do not cover (other dtypes, NCHW, non-contiguous reduction axes) go to tfjs's kernel.
  */
 export const REPLACED_KERNELS = [
@@ -57,20 +60,29 @@ export const REPLACED_KERNELS = [
   'Sub',
   'Multiply',
   'RealDiv',
+  'BatchMatMul',
+  'AddN',
+  'Conv2D',
 ] as const;
 
 /**
  * Fused training kernels with no tfjs counterpart (batch norm in training mode and its gradient,
  * one Adam update), always registered; src/train/fusedTraining.ts uses them where they are.
  */
-export const FUSED_KERNELS = [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, ADAM_STEP] as const;
+export const FUSED_KERNELS = [
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  ADAM_STEP,
+  RELU_GRAD,
+] as const;
 
 /**
  * Gradients replaced (for every backend) unless told not to: tfjs-core's Mean and Sum gradients
  * multiply dy by a `ones(x.shape)` built in JavaScript and uploaded — per batch-norm layer and
  * step, two full activation-sized arrays plus GC. Ours broadcast dy (Tile) instead: same values.
+ * Relu / Relu6: one PsReluGrad kernel where it is registered (wasm), tfjs-core's ops elsewhere.
  */
-export const REPLACED_GRADIENTS = ['Mean', 'Sum'] as const;
+export const REPLACED_GRADIENTS = ['Mean', 'Sum', 'Relu', 'Relu6'] as const;
 
 export interface RegisterTrainingKernelsOptions {
   /** Also replace tfjs-backend-wasm's own kernels listed in REPLACED_KERNELS. Default true. */
@@ -154,7 +166,11 @@ export function registerWasmTrainingKernels(
     for (const kernelName of REPLACED_GRADIENTS) {
       const existing = tf.getGradient(kernelName);
       if (existing) previousGradients.push(existing);
-      tf.registerGradient(reductionGradient(kernelName));
+      tf.registerGradient(
+        kernelName === 'Relu' || kernelName === 'Relu6'
+          ? reluGradient(kernelName)
+          : reductionGradient(kernelName),
+      );
     }
   }
 

@@ -396,3 +396,68 @@ export function conv2dBackpropInput(
     }
   }
 }
+
+/** Scratch bytes conv2dForward needs: the padded filter, a chunk of im2col rows and of output. */
+export function conv2dForwardScratch(fh: i32, fw: i32, ci: i32, co: i32): i32 {
+  const k = fh * fw * ci;
+  const cop = (co + 7) & ~7;
+  const rows = filterChunkRows(k, cop);
+  return (k * cop + rows * k + rows * cop) * 4 + 64;
+}
+
+/**
+ * y[n, oh, ow, co] = Σ_{kh, kw, ci} x[n, ih, iw, ci] · w[kh, kw, ci, co]: im2col · w, a chunk
+ * of output pixels at a time (a 1×1 stride-1 unpadded conv multiplies x itself).
+ */
+export function conv2dForward(
+  x: usize,
+  wt: usize,
+  y: usize,
+  scratch: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  ci: i32,
+  oh: i32,
+  ow: i32,
+  co: i32,
+  fh: i32,
+  fw: i32,
+  sh: i32,
+  sw: i32,
+  pt: i32,
+  pl: i32,
+): void {
+  const k = fh * fw * ci;
+  const cop = (co + 7) & ~7;
+  const chunk = filterChunkRows(k, cop);
+  // The filter as [k, cop], zero-padded columns (gemmAB takes a multiple of 8).
+  let wp = wt;
+  const packed = scratch;
+  if (cop != co) {
+    wp = packed;
+    for (let r = 0; r < k; r++) {
+      const row = at(packed, r * cop);
+      copyFloats(row, at(wt, r * co), co);
+      for (let j = co; j < cop; j++) store<f32>(at(row, j), 0);
+    }
+  }
+  const col = at(packed, k * cop);
+  const outChunk = at(col, chunk * k);
+  const m = n * oh * ow;
+  const direct = fh == 1 && fw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0;
+  for (let m0 = 0; m0 < m; m0 += chunk) {
+    const count = m - m0 < chunk ? m - m0 : chunk;
+    let a = at(x, m0 * ci);
+    if (!direct) {
+      im2colRows(x, col, k, m0, count, h, w, ci, oh, ow, fh, fw, sh, sw, pt, pl);
+      a = col;
+    }
+    if (cop == co) {
+      gemmAB(a, k, wp, cop, at(y, m0 * co), co, count, k, cop);
+    } else {
+      gemmAB(a, k, wp, cop, outChunk, cop, count, k, cop);
+      for (let r = 0; r < count; r++) copyFloats(at(y, (m0 + r) * co), at(outChunk, r * cop), co);
+    }
+  }
+}

@@ -67,3 +67,32 @@ export function binaryRowBroadcast(
     }
   }
 }
+
+/** out = a + b over `count` floats (out may be a or b). */
+export function addArrays(out: usize, a: usize, b: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v128.load(at(b, i))));
+  }
+  for (; i < count; i++) store<f32>(at(out, i), load<f32>(at(a, i)) + load<f32>(at(b, i)));
+}
+
+/**
+ * Gradient of ReLU (cap < 0) or of a ReLU capped at `cap` (ReLU6): dx = dy where
+ * 0 < x (and x ≤ cap), else 0, as tfjs computes dy · step(x) (· (x ≤ cap)).
+ */
+export function reluGrad(dy: usize, x: usize, dx: usize, count: i32, cap: f32): void {
+  const zero = f32x4.splat(0);
+  const top = f32x4.splat(cap < 0 ? Infinity : cap);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const xv = v128.load(at(x, i));
+    const keep = v128.and(f32x4.gt(xv, zero), f32x4.le(xv, top));
+    v128.store(at(dx, i), v128.and(v128.load(at(dy, i)), keep));
+  }
+  const topScalar: f32 = cap < 0 ? Infinity : cap;
+  for (; i < count; i++) {
+    const xs = load<f32>(at(x, i));
+    store<f32>(at(dx, i), xs > 0 && xs <= topScalar ? load<f32>(at(dy, i)) : 0);
+  }
+}

@@ -7,10 +7,13 @@ export {
   conv2dBackpropFilterScratch,
   conv2dBackpropInput,
   conv2dBackpropInputScratch,
+  conv2dForward,
+  conv2dForwardScratch,
 } from './conv';
 export { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise';
 export { maxPoolGrad, avgPoolGrad } from './pool';
 export { reduceMiddle } from './reduce';
 export { batchNormForward, batchNormScratch } from './batchnorm';
-export { binaryRowBroadcast } from './elementwise';
 export { batchNormTrainForward, batchNormTrainBackward, adamStep } from './fused';
+export { matMul, matMulScratch } from './matmul';
+export { addArrays, binaryRowBroadcast, reluGrad } from './elementwise';

@@ -1,7 +1,7 @@
 // dL/dfilter of conv2d (missing from tfjs-backend-wasm 4.22): chunked im2col + f32x4 GEMM.
-import { backwardConvKernel } from './backwardConv';
+import { convKernel } from './convolution';
 
-export const conv2DBackpropFilterConfig = backwardConvKernel(
+export const conv2DBackpropFilterConfig = convKernel(
   'Conv2DBackpropFilter',
   'conv2dBackpropFilter',
 );

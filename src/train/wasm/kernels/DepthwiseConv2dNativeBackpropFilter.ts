@@ -1,7 +1,7 @@
 // dL/dfilter of a depthwise conv (missing from tfjs-backend-wasm 4.22).
-import { backwardConvKernel } from './backwardConv';
+import { convKernel } from './convolution';
 
-export const depthwiseConv2dNativeBackpropFilterConfig = backwardConvKernel(
+export const depthwiseConv2dNativeBackpropFilterConfig = convKernel(
   'DepthwiseConv2dNativeBackpropFilter',
   'depthwiseBackpropFilter',
 );

@@ -1,7 +1,7 @@
 // dL/dx of a depthwise conv (missing from tfjs-backend-wasm 4.22).
-import { backwardConvKernel } from './backwardConv';
+import { convKernel } from './convolution';
 
-export const depthwiseConv2dNativeBackpropInputConfig = backwardConvKernel(
+export const depthwiseConv2dNativeBackpropInputConfig = convKernel(
   'DepthwiseConv2dNativeBackpropInput',
   'depthwiseBackpropInput',
 );

@@ -1,8 +1,11 @@
 // Every training kernel, one file each in this folder; registerTrainingKernels.ts picks the ones
 // a registration asks for by name.
 import { addConfig } from './Add';
+import { addNConfig } from './AddN';
 import { avgPoolGradConfig } from './AvgPoolGrad';
+import { batchMatMulConfig } from './BatchMatMul';
 import { castConfig } from './Cast';
+import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
@@ -14,6 +17,7 @@ import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
 import { multiplyConfig } from './Multiply';
 import { realDivConfig } from './RealDiv';
+import { reluGradConfig } from './reluGradient';
 import { subConfig } from './Sub';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -39,4 +43,8 @@ export const TRAINING_KERNELS: readonly TrainingKernelConfig[] = [
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   adamStepConfig,
+  reluGradConfig,
+  addNConfig,
+  batchMatMulConfig,
+  conv2DConfig,
 ];

@@ -1,8 +1,9 @@
-// The one path of the four backward convolution kernels (conv2d and depthwise, gradients of the
-// filter and of the input): the geometry in the form the exports take it, and one call, split
-// over the batch on the helper threads when that pays, or run on this thread.
+// The one path of the convolution kernels (conv2d forward; conv2d and depthwise backward, the
+// gradients of the filter and of the input): the geometry in the form the exports take it, and
+// one call, split over the batch on the helper threads when that pays, or run on this thread.
 import * as tf from '@tensorflow/tfjs';
 import type {
+  Conv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
   DepthwiseConv2dNativeBackpropFilterAttrs,
@@ -21,23 +22,25 @@ import {
 } from './support';
 
 type Shape4D = [number, number, number, number];
-type BackwardConvAttrs = Conv2DBackpropFilterAttrs &
+type ConvAttrs = Conv2DAttrs &
+  Conv2DBackpropFilterAttrs &
   Conv2DBackpropInputAttrs &
   DepthwiseConv2dNativeBackpropFilterAttrs &
   DepthwiseConv2dNativeBackpropInputAttrs;
 
-/** The geometry arguments of a backward conv export (after pointers and batch size). */
+/** The geometry arguments of a conv export (after pointers and batch size). */
 function convInfo(
   depthwise: boolean,
+  forward: boolean,
   xShape: readonly number[],
   filterShape: readonly number[],
-  attrs: BackwardConvAttrs,
+  attrs: ConvAttrs,
 ) {
   const info = tf.backend_util.computeConv2DInfo(
     xShape as Shape4D,
     filterShape as Shape4D,
     attrs.strides,
-    depthwise ? attrs.dilations : 1,
+    depthwise || forward ? attrs.dilations : 1,
     attrs.pad,
     attrs.dimRoundingMode,
     depthwise,
@@ -63,34 +66,43 @@ function convInfo(
 }
 
 /**
- * A backward conv kernel running export `job`. Filter gradients take (x, dy) and, split over
- * the batch, compute the whole filter per part and sum the parts; input gradients take
- * (dy, filter) and write their images of dx. Only the conv2d exports take scratch.
+ * A conv kernel running export `job`. Filter gradients take (x, dy) and, split over the batch,
+ * compute the whole filter per part and sum the parts; input gradients take (dy, filter) and
+ * the forward conv (x, filter), and write their own images of the result. Only the conv2d
+ * exports take scratch.
  */
-export function backwardConvKernel(kernelName: string, job: ThreadJob): TrainingKernelConfig {
+export function convKernel(kernelName: string, job: ThreadJob): TrainingKernelConfig {
   const depthwise = job.startsWith('depthwise');
   const ofFilter = job.endsWith('Filter');
+  const forward = job === 'conv2dForward';
   return {
     kernelName,
-    makeKernel: (context: KernelContext) => (args: KernelArgs<BackwardConvAttrs>) => {
+    makeKernel: (context: KernelContext) => (args: KernelArgs<ConvAttrs>) => {
       const { inputs, backend } = args;
       const attrs = args.attrs!;
-      const operands: [TensorInfo, TensorInfo] = ofFilter
-        ? [inputs.x, inputs.dy]
-        : [inputs.dy, inputs.filter];
-      const xShape = ofFilter ? inputs.x.shape : attrs.inputShape;
+      const operands: [TensorInfo, TensorInfo] = forward
+        ? [inputs.x, inputs.filter]
+        : ofFilter
+          ? [inputs.x, inputs.dy]
+          : [inputs.dy, inputs.filter];
+      if (operands.some((t) => t.dtype !== 'float32')) return null;
+      const xShape = ofFilter || forward ? inputs.x.shape : attrs.inputShape;
       const filterShape = ofFilter ? attrs.filterShape : inputs.filter.shape;
-      const conv = convInfo(depthwise, xShape, filterShape, attrs);
+      const conv = convInfo(depthwise, forward, xShape, filterShape, attrs);
       if (!conv) return null;
       const { info } = conv;
-      const outShape = [...(ofFilter ? filterShape : xShape)];
+      const outShape = forward
+        ? [info.batchSize, info.outHeight, info.outWidth, info.outChannels]
+        : [...(ofFilter ? filterShape : xShape)];
       const filterDims = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
       const scratchBytes = (k: TrainKernelExports) =>
         depthwise
           ? 0
-          : ofFilter
-            ? k.conv2dBackpropFilterScratch(...(filterDims as Shape4D))
-            : k.conv2dBackpropInputScratch(...(filterDims as Shape4D));
+          : forward
+            ? k.conv2dForwardScratch(...(filterDims as Shape4D))
+            : ofFilter
+              ? k.conv2dBackpropFilterScratch(...(filterDims as Shape4D))
+              : k.conv2dBackpropInputScratch(...(filterDims as Shape4D));
       const withScratch = (scratch: number) => (depthwise ? [] : [scratch]);
 
       const { heap } = context;
@@ -100,8 +112,12 @@ export function backwardConvKernel(kernelName: string, job: ThreadJob): Training
         const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
         const outImage = info.outHeight * info.outWidth * info.outChannels * 4;
         // Bytes per image of each operand and of the result (0: not batched).
-        const operandImage = ofFilter ? [inImage, outImage] : [outImage, 0];
-        const resultImage = ofFilter ? 0 : inImage;
+        const operandImage = forward
+          ? [inImage, 0]
+          : ofFilter
+            ? [inImage, outImage]
+            : [outImage, 0];
+        const resultImage = forward ? outImage : ofFilter ? 0 : inImage;
         const parts = Math.min(pool.threads, batch);
         context.counters.splitCalls++;
         const first = (p: number) => Math.floor((p * batch) / parts);

@@ -1,0 +1,62 @@
+// Where one training step's time goes on the wasm backend (Node): kernel calls per kernel name
+// and their summed time (tf.profile), after a few warm-up steps, for the studio's trainer.
+//   npx tsx bench/profile-step.ts [network] [batch] [--prune]
+// network: net-A, net-B (bench/backends.ts) or a zoo model id; default net-A, batch 32.
+// Prints to the console only (no results file): a tool for finding the next kernel to fuse.
+import * as tf from '@tensorflow/tfjs';
+import { analyseGraph } from '../src/core/graphAnalysis';
+import { zooModel } from '../src/core/zoo';
+import { createResourceEstimator } from '../src/train/estimator';
+import { PruningTrainer } from '../src/train/trainer';
+import { issueNetGraph } from './backends';
+import { useBackend } from './node-env';
+import { median } from './stats';
+import { randomDataset } from './synthetic';
+import { endlessRun } from './timing';
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const net = args[0] ?? 'net-A';
+const batch = Number(args[1] ?? 32);
+const problem = await useBackend('wasm');
+if (problem) throw new Error(problem);
+const zoo = net.startsWith('net-') ? undefined : zooModel(net);
+const graph = zoo
+  ? zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses })
+  : issueNetGraph(net);
+const analysed = analyseGraph(graph);
+const input = graph.nodes.find((n) => n.op === 'input');
+if (!input || input.op !== 'input') throw new Error(`${net} has no input`);
+const trainer = new PruningTrainer(
+  analysed,
+  randomDataset([...input.shape], zoo?.defaultClasses ?? 10, batch * 2),
+  endlessRun(batch, { pruning: process.argv.includes('--prune') }),
+  createResourceEstimator(analysed, 'stm32f746g-disco'),
+);
+for (let i = 0; i < 5; i++) await trainer.trainStep();
+const times: number[] = [];
+for (let i = 0; i < 15; i++) {
+  const began = performance.now();
+  await trainer.trainStep();
+  times.push(performance.now() - began);
+}
+console.log(
+  `${net}, batch ${batch}: ${median(times).toFixed(1)} ms/step (min ${Math.min(...times).toFixed(1)})`,
+);
+const profile = await tf.profile(async () => {
+  await trainer.trainStep();
+});
+const byName = new Map<string, { calls: number; ms: number }>();
+let total = 0;
+for (const k of profile.kernels) {
+  const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  total += ms;
+  const entry = byName.get(k.name) ?? { calls: 0, ms: 0 };
+  entry.calls++;
+  entry.ms += ms;
+  byName.set(k.name, entry);
+}
+console.log(`${profile.kernels.length} kernel calls, ${total.toFixed(1)} ms in kernels`);
+for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(`${name.padEnd(40)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(2).padStart(9)}`);
+}
+trainer.dispose();
