@@ -1,7 +1,8 @@
 // Compiles the AssemblyScript training kernels (src/train/wasm/assembly) to WebAssembly with
-// 128-bit SIMD. Two binaries, one source:
+// 128-bit SIMD. Four binaries, one source:
 //   train-kernels.wasm         imports a plain memory (tfjs-backend-wasm's heap, or the glue's own)
 //   train-kernels-shared.wasm  imports a shared memory (tfjs's threaded build, served with COOP/COEP)
+//   train-kernels-relaxed.wasm, train-kernels-relaxed-shared.wasm: the same with relaxed SIMD
 // Output goes to src/train/wasm/build/ (ignored by git; rebuilt by `npm run build:wasm`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, statSync } from 'node:fs';
@@ -32,15 +33,22 @@ const common = [
   '--use',
   'abort=',
   '--importMemory',
+  // AS112 warns that v128 values cannot cross into JavaScript; none do (madd in memory.ts is
+  // shared between the kernel files, not exported by the module).
+  '--disableWarning',
+  '112',
 ];
 
+// tfjs's threaded build creates its heap with maximum 4 GiB (65536 pages), shared.
+const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'];
+// Relaxed SIMD: fused multiply-adds in the GEMM and convolution loops (madd in memory.ts), for
+// browsers that have it (feature-detected by the loaders; the plain builds are the fallback).
+const relaxed = ['--enable', 'relaxed-simd'];
 const targets = [
   { file: 'train-kernels.wasm', flags: [] },
-  {
-    file: 'train-kernels-shared.wasm',
-    // tfjs's threaded build creates its heap with maximum 4 GiB (65536 pages), shared.
-    flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'],
-  },
+  { file: 'train-kernels-shared.wasm', flags: shared },
+  { file: 'train-kernels-relaxed.wasm', flags: relaxed },
+  { file: 'train-kernels-relaxed-shared.wasm', flags: [...relaxed, ...shared] },
 ];
 
 mkdirSync(outDir, { recursive: true });

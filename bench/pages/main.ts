@@ -112,7 +112,7 @@ async function run(job: PageJob): Promise<PageResult> {
       const kernels = await activateWasmTrainingBackend();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const onPage =
-        `tfjs wasm${simd ? ' SIMD' : ''}, ${kernels.kernelNames.length} training kernels, ` +
+        `tfjs wasm${simd ? ' SIMD' : ''}, ${kernels.kernelNames.length} training kernels (${kernels.simd} SIMD build), ` +
         `heap mode ${kernels.heapMode()}, ${kernels.threads} thread(s)`;
       result.device = result.device
         ? `training steps: ${result.device}; overhead / throughput on the page: ${onPage}`

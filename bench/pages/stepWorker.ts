@@ -40,7 +40,7 @@ async function run({ steps, threads }: StepWorkerJob): Promise<void> {
   scope.postMessage({
     type: 'started',
     device:
-      `tfjs wasm${simd ? ' SIMD' : ''} in a worker, ${kernels.kernelNames.length} training kernels, ` +
+      `tfjs wasm${simd ? ' SIMD' : ''} in a worker, ${kernels.kernelNames.length} training kernels (${kernels.simd === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : 'plain SIMD'} build), ` +
       `heap mode ${kernels.heapMode()}, tfjs's own ops ${tfjsThreaded ? 'threaded build' : 'single-threaded build'}`,
     threads: kernels.threads,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,

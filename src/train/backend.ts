@@ -65,6 +65,8 @@ export function wasmThreadsHere(): number {
 export interface WasmDiagnostics {
   requestedThreads: number;
   kernelThreads: number;
+  /** 'relaxed': the relaxed-SIMD build (fused multiply-adds) runs; 'plain': plain SIMD. */
+  simd: 'relaxed' | 'plain';
 }
 
 async function activate(name: BackendName): Promise<void> {
@@ -76,6 +78,7 @@ async function activate(name: BackendName): Promise<void> {
     (globalThis as { pruningStudioWasm?: WasmDiagnostics }).pruningStudioWasm = {
       requestedThreads,
       kernelThreads: kernels.threads,
+      simd: kernels.simd,
     };
     return;
   }

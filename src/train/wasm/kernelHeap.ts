@@ -46,6 +46,8 @@ export interface TrainKernelModules {
   plain: WebAssembly.Module;
   /** Needed only to work in place on the heap of tfjs's threaded (COOP/COEP) build. */
   shared?: WebAssembly.Module;
+  /** Compiled from the relaxed-SIMD builds (fused multiply-adds). */
+  relaxed?: boolean;
 }
 
 export type HeapMode = 'tfjs-heap' | 'copy';

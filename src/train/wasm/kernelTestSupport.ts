@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import { mulberry32 } from '../../core/random';
 import { TRAIN_KERNELS_SHARED_WASM, TRAIN_KERNELS_WASM } from './loadTrainingKernelsNode';
@@ -70,4 +71,19 @@ export function relativeError(actual: Float32Array, expected: Float32Array): num
     scale = Math.max(scale, Math.abs(expected[i]));
   }
   return diff / scale;
+}
+
+/** The tolerance of the kernels' comparisons with tfjs cpu (relative to the output's scale). */
+export const TOLERANCE = 1e-4;
+
+/** Runs one kernel on cpu and on wasm with the same inputs and expects the same output. */
+export async function expectSameOnWasmAndCpu(
+  kernelName: string,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+): Promise<void> {
+  const expected = await runKernelOn('cpu', kernelName, inputs, attrs);
+  const actual = await runKernelOn('wasm', kernelName, inputs, attrs);
+  expect(actual.shape).toEqual(expected.shape);
+  expect(relativeError(actual.values, expected.values)).toBeLessThanOrEqual(TOLERANCE);
 }

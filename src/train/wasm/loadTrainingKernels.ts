@@ -6,12 +6,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import tfjsWasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import relaxedUrl from './build/train-kernels-relaxed.wasm?url';
+import relaxedSharedUrl from './build/train-kernels-relaxed-shared.wasm?url';
 import plainUrl from './build/train-kernels.wasm?url';
 import sharedUrl from './build/train-kernels-shared.wasm?url';
 import { KernelThreadPool, type HelperHandle } from './kernelThreads';
 import {
   compileTrainKernelModules,
   registerWasmTrainingKernels,
+  relaxedSimdSupported,
   type RegisterTrainingKernelsOptions,
   type WasmTrainingKernels,
 } from './registerTrainingKernels';
@@ -52,10 +55,15 @@ export interface TrainingKernelsLoadOptions extends RegisterTrainingKernelsOptio
    * elsewhere it stays at 1.
    */
   threads?: number;
+  /**
+   * Use the relaxed-SIMD build (fused multiply-adds) where the browser has relaxed SIMD
+   * (default true); false: the plain SIMD build everywhere.
+   */
+  relaxedSimd?: boolean;
 }
 
 /**
- * Loads train-kernels.wasm and registers the training kernels for 'wasm'. The shared-memory
+ * Loads train-kernels.wasm (or train-kernels-relaxed.wasm where relaxed SIMD is available) and registers the training kernels for 'wasm'. The shared-memory
  * variant is fetched only where the page is cross-origin isolated (for tfjs's threaded build,
  * whose heap is a SharedArrayBuffer, and for our helper threads).
  */
@@ -63,11 +71,12 @@ export async function installWasmTrainingKernels(
   options: TrainingKernelsLoadOptions = {},
 ): Promise<WasmTrainingKernels> {
   const isolated = crossOriginIsolatedHere();
+  const relaxed = options.relaxedSimd !== false && relaxedSimdSupported();
   const [plain, shared] = await Promise.all([
-    fetchBytes(plainUrl),
-    isolated ? fetchBytes(sharedUrl) : Promise.resolve(undefined),
+    fetchBytes(relaxed ? relaxedUrl : plainUrl),
+    isolated ? fetchBytes(relaxed ? relaxedSharedUrl : sharedUrl) : Promise.resolve(undefined),
   ]);
-  const modules = await compileTrainKernelModules(plain, shared);
+  const modules = await compileTrainKernelModules(plain, shared, relaxed);
   // The calling thread blocks in Atomics.wait while helpers work: a worker may, a window may not.
   const inWorker =
     typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';

@@ -5,6 +5,7 @@ import { KernelThreadPool, NODE_HELPER_SOURCE, type HelperHandle } from './kerne
 import {
   compileTrainKernelModules,
   registerWasmTrainingKernels,
+  relaxedSimdSupported,
   type RegisterTrainingKernelsOptions,
   type WasmTrainingKernels,
 } from './registerTrainingKernels';
@@ -14,8 +15,17 @@ export const TRAIN_KERNELS_SHARED_WASM = new URL(
   './build/train-kernels-shared.wasm',
   import.meta.url,
 );
+export const TRAIN_KERNELS_RELAXED_WASM = new URL(
+  './build/train-kernels-relaxed.wasm',
+  import.meta.url,
+);
+export const TRAIN_KERNELS_RELAXED_SHARED_WASM = new URL(
+  './build/train-kernels-relaxed-shared.wasm',
+  import.meta.url,
+);
 
-export async function readTrainKernelBinaries(): Promise<{
+/** The plain SIMD binaries, or with `relaxed` the relaxed-SIMD ones. */
+export async function readTrainKernelBinaries(relaxed = false): Promise<{
   plain: ArrayBuffer;
   shared: ArrayBuffer;
 }> {
@@ -23,8 +33,8 @@ export async function readTrainKernelBinaries(): Promise<{
   const read = async (url: URL) => new Uint8Array(await readFile(url)).buffer;
   try {
     const [plain, shared] = await Promise.all([
-      read(TRAIN_KERNELS_WASM),
-      read(TRAIN_KERNELS_SHARED_WASM),
+      read(relaxed ? TRAIN_KERNELS_RELAXED_WASM : TRAIN_KERNELS_WASM),
+      read(relaxed ? TRAIN_KERNELS_RELAXED_SHARED_WASM : TRAIN_KERNELS_SHARED_WASM),
     ]);
     return { plain, shared };
   } catch (error) {
@@ -51,15 +61,21 @@ export function spawnNodeHelper(): HelperHandle {
 }
 
 export interface NodeTrainingKernelsOptions extends RegisterTrainingKernelsOptions {
-  /** Threads for the backward convolutions (worker_threads helpers); default 1. */
+  /** Threads for the convolutions (worker_threads helpers); default 1. */
   threads?: number;
+  /**
+   * Use the relaxed-SIMD build where the engine has it (default true; Node 20 has it only with
+   * --experimental-wasm-relaxed-simd); false: the plain SIMD build.
+   */
+  relaxedSimd?: boolean;
 }
 
 export async function installWasmTrainingKernelsFromDisk(
   options: NodeTrainingKernelsOptions = {},
 ): Promise<WasmTrainingKernels> {
-  const { plain, shared } = await readTrainKernelBinaries();
-  const modules = await compileTrainKernelModules(plain, shared);
+  const relaxed = options.relaxedSimd !== false && relaxedSimdSupported();
+  const { plain, shared } = await readTrainKernelBinaries(relaxed);
+  const modules = await compileTrainKernelModules(plain, shared, relaxed);
   const threads = options.threads ?? 1;
   const pool =
     threads > 1 && modules.shared

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureTrainKernelsBuilt,
+  expectSameOnWasmAndCpu,
   randomTensor,
   relativeError,
-  runKernelOn,
+  TOLERANCE,
   type HostTensor,
 } from './kernelTestSupport';
 import type { TrainKernelExports } from './kernelHeap';
@@ -18,10 +20,9 @@ import {
   FUSED_KERNELS,
   MISSING_KERNELS,
   REPLACED_KERNELS,
+  relaxedSimdSupported,
   type WasmTrainingKernels,
 } from './registerTrainingKernels';
-
-const TOLERANCE = 1e-4;
 
 type Pad = 'same' | 'valid' | number;
 
@@ -95,17 +96,6 @@ function convOutShape(x: number[], filterShape: number[], strides: ConvCase['str
   ).outShape;
 }
 
-async function expectSameOnWasmAndCpu(
-  kernelName: string,
-  inputs: Record<string, HostTensor>,
-  attrs: object,
-): Promise<void> {
-  const expected = await runKernelOn('cpu', kernelName, inputs, attrs);
-  const actual = await runKernelOn('wasm', kernelName, inputs, attrs);
-  expect(actual.shape).toEqual(expected.shape);
-  expect(relativeError(actual.values, expected.values)).toBeLessThanOrEqual(TOLERANCE);
-}
-
 let kernels: WasmTrainingKernels | undefined;
 
 beforeAll(async () => {
@@ -117,22 +107,32 @@ afterAll(() => {
   kernels?.unregister();
 });
 
-describe.each(['tfjs-heap', 'copy', 'two threads'] as const)(
+// The relaxed-SIMD build (fused multiply-adds) runs last: Node 20 validates it only once V8's
+// --experimental-wasm-relaxed-simd flag is set, and the flag stays set for the process.
+describe.each(['tfjs-heap', 'copy', 'two threads', 'relaxed SIMD, two threads'] as const)(
   'wasm training kernels (%s)',
   (mode) => {
+    const relaxed = mode.startsWith('relaxed');
+    const threaded = mode.endsWith('two threads');
     beforeAll(async () => {
+      if (relaxed) {
+        v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+        expect(relaxedSimdSupported()).toBe(true);
+      }
       await tf.setBackend('wasm');
       kernels = await installWasmTrainingKernelsFromDisk({
         memory: mode === 'copy' ? 'copy' : 'auto',
-        // split every backward conv with a batch of 2 or more, however small
-        ...(mode === 'two threads' ? { threads: 2, minMacsToSplit: 0 } : {}),
+        relaxedSimd: relaxed,
+        // split every conv with a batch of 2 or more, however small
+        ...(threaded ? { threads: 2, minMacsToSplit: 0 } : {}),
       });
       expect(kernels.heapMode()).toBe(mode === 'copy' ? 'copy' : 'tfjs-heap');
-      expect(kernels.threads).toBe(mode === 'two threads' ? 2 : 1);
+      expect(kernels.threads).toBe(threaded ? 2 : 1);
+      expect(kernels.simd).toBe(relaxed ? 'relaxed' : 'plain');
     });
 
     afterAll(() => {
-      if (mode === 'two threads') expect(kernels!.splitCalls()).toBeGreaterThan(20);
+      if (threaded) expect(kernels!.splitCalls()).toBeGreaterThan(20);
     });
 
     it('registers the kernels tfjs-backend-wasm lacks and replaces its slow ones', () => {

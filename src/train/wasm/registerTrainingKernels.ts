@@ -102,8 +102,10 @@ export interface WasmTrainingKernels {
   readonly kernelNames: readonly string[];
   /** How kernels reach tensor data on the current wasm backend ('copy' until the backend exists). */
   heapMode(): HeapMode;
-  /** Threads the backward convolutions run on (1 without a pool). */
+  /** Threads the convolutions run on (1 without a pool). */
   readonly threads: number;
+  /** Which build runs: 'relaxed' (relaxed SIMD, fused multiply-adds) or 'plain' SIMD. */
+  readonly simd: 'relaxed' | 'plain';
   /** Kernel calls split over threads so far. */
   splitCalls(): number;
   /** Removes our kernels, puts back the ones they replaced and stops the helper threads. */
@@ -177,6 +179,7 @@ export function registerWasmTrainingKernels(
   const handle: WasmTrainingKernels = {
     kernelNames: names,
     threads: options.threadPool?.threads ?? 1,
+    simd: modules.relaxed ? 'relaxed' : 'plain',
     splitCalls: () => counters.splitCalls,
     heapMode() {
       const backend = tf.findBackend(BACKEND);
@@ -198,14 +201,63 @@ export function registerWasmTrainingKernels(
   return handle;
 }
 
-/** Compiles the binaries (bytes as read from train-kernels.wasm / train-kernels-shared.wasm). */
+/**
+ * The smallest module using a relaxed-SIMD instruction: () → f32x4.relaxed_madd(0, 0, 0).
+ * WebAssembly.validate accepts it only where the engine has relaxed SIMD.
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type section: () → v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section: one function of type 0
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00, // code section: one body of 59 bytes, no locals
+  ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]), // 3 × v128.const 0
+  0xfd,
+  0x85,
+  0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
+
+/** Whether this engine runs relaxed SIMD (fused multiply-add) WebAssembly. */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles the binaries (bytes as read from train-kernels.wasm / train-kernels-shared.wasm, or
+ * their -relaxed variants: then pass `relaxed`).
+ */
 export async function compileTrainKernelModules(
   plain: BufferSource,
   shared?: BufferSource,
+  relaxed = false,
 ): Promise<TrainKernelModules> {
   const [plainModule, sharedModule] = await Promise.all([
     WebAssembly.compile(plain),
     shared ? WebAssembly.compile(shared).catch(() => undefined) : Promise.resolve(undefined),
   ]);
-  return { plain: plainModule, shared: sharedModule };
+  return { plain: plainModule, shared: sharedModule, relaxed };
 }

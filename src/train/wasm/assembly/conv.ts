@@ -2,7 +2,7 @@
 // Forward: y[n, oh, ow, co] = Σ_{kh, kw, ci} x[n, oh·SH − PT + kh, ow·SW − PL + kw, ci] · w[kh, kw, ci, co]
 // (PT, PL: top and left padding as tfjs computes them, so TF's asymmetric 'same' is covered).
 
-import { at, copyFloats, endValidOut, firstValidOut, zeroFloats } from './memory';
+import { at, copyFloats, endValidOut, firstValidOut, madd, zeroFloats } from './memory';
 import { gemmAB, gemmAtB } from './gemm';
 
 /** Rows of the im2col matrix built at a time: keeps a chunk of it and of dy in L2. */
@@ -233,8 +233,8 @@ function scatterEdgeTile(
     let pb = pw;
     for (let p = 0; p < co; p++) {
       const a = v128.load32_splat(pa);
-      acc0 = f32x4.add(acc0, f32x4.mul(a, v128.load(pb)));
-      acc1 = f32x4.add(acc1, f32x4.mul(a, v128.load(pb, 16)));
+      acc0 = madd(a, v128.load(pb), acc0);
+      acc1 = madd(a, v128.load(pb, 16), acc1);
       pa += 4;
       pb += wStep;
     }
@@ -344,17 +344,17 @@ export function conv2dBackpropInput(
                   const b0 = v128.load(pb);
                   const b1 = v128.load(pb, 16);
                   let s = v128.load32_splat(pa);
-                  acc00 = f32x4.add(acc00, f32x4.mul(s, b0));
-                  acc01 = f32x4.add(acc01, f32x4.mul(s, b1));
+                  acc00 = madd(s, b0, acc00);
+                  acc01 = madd(s, b1, acc01);
                   s = v128.load32_splat(pa + dyRowStep);
-                  acc10 = f32x4.add(acc10, f32x4.mul(s, b0));
-                  acc11 = f32x4.add(acc11, f32x4.mul(s, b1));
+                  acc10 = madd(s, b0, acc10);
+                  acc11 = madd(s, b1, acc11);
                   s = v128.load32_splat(pa + 2 * dyRowStep);
-                  acc20 = f32x4.add(acc20, f32x4.mul(s, b0));
-                  acc21 = f32x4.add(acc21, f32x4.mul(s, b1));
+                  acc20 = madd(s, b0, acc20);
+                  acc21 = madd(s, b1, acc21);
                   s = v128.load32_splat(pa + 3 * dyRowStep);
-                  acc30 = f32x4.add(acc30, f32x4.mul(s, b0));
-                  acc31 = f32x4.add(acc31, f32x4.mul(s, b1));
+                  acc30 = madd(s, b0, acc30);
+                  acc31 = madd(s, b1, acc31);
                   pa += 4;
                   pb += wStep;
                 }

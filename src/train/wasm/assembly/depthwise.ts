@@ -2,7 +2,7 @@
 // multiplier Q), output channel c·Q + q, dilation 1. Q = 1 (the common case) runs on f32x4 lanes
 // over channels; Q > 1 takes a plain scalar loop.
 
-import { at, endValidOut, firstValidOut, zeroFloats } from './memory';
+import { at, endValidOut, firstValidOut, madd, zeroFloats } from './memory';
 
 /** dw[kh, kw, c, q] = Σ_{n, oh, ow} x[n, ih, iw, c] · dy[n, oh, ow, c·Q + q]. */
 export function depthwiseBackpropFilter(
@@ -49,8 +49,8 @@ export function depthwiseBackpropFilter(
               let px = at(px0, c0);
               let pd = at(pdy0, c0);
               for (let ox = lo; ox < hi; ox++) {
-                acc0 = f32x4.add(acc0, f32x4.mul(v128.load(px), v128.load(pd)));
-                acc1 = f32x4.add(acc1, f32x4.mul(v128.load(px, 16), v128.load(pd, 16)));
+                acc0 = madd(v128.load(px), v128.load(pd), acc0);
+                acc1 = madd(v128.load(px, 16), v128.load(pd, 16), acc1);
                 px += xStep;
                 pd += dyStep;
               }
@@ -63,7 +63,7 @@ export function depthwiseBackpropFilter(
               let px = at(px0, c0);
               let pd = at(pdy0, c0);
               for (let ox = lo; ox < hi; ox++) {
-                acc0 = f32x4.add(acc0, f32x4.mul(v128.load(px), v128.load(pd)));
+                acc0 = madd(v128.load(px), v128.load(pd), acc0);
                 px += xStep;
                 pd += dyStep;
               }

@@ -2,7 +2,7 @@
 // one A vector, two B vectors and a broadcast fit in the 16 XMM registers V8 maps v128 locals to
 // on x64 (the same tile shape as XNNPACK's `4x8-wasmsimd` GEMM micro-kernels).
 
-import { at } from './memory';
+import { at, madd } from './memory';
 
 /**
  * C[i, j] += Σ_p A[p, i] · B[p, j] for i < rows (multiple of 4), j < cols (multiple of 8),
@@ -45,17 +45,17 @@ export function gemmAtB(
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
         let s = f32x4.shuffle(av, av, 0, 0, 0, 0);
-        acc00 = f32x4.add(acc00, f32x4.mul(s, b0));
-        acc01 = f32x4.add(acc01, f32x4.mul(s, b1));
+        acc00 = madd(s, b0, acc00);
+        acc01 = madd(s, b1, acc01);
         s = f32x4.shuffle(av, av, 1, 1, 1, 1);
-        acc10 = f32x4.add(acc10, f32x4.mul(s, b0));
-        acc11 = f32x4.add(acc11, f32x4.mul(s, b1));
+        acc10 = madd(s, b0, acc10);
+        acc11 = madd(s, b1, acc11);
         s = f32x4.shuffle(av, av, 2, 2, 2, 2);
-        acc20 = f32x4.add(acc20, f32x4.mul(s, b0));
-        acc21 = f32x4.add(acc21, f32x4.mul(s, b1));
+        acc20 = madd(s, b0, acc20);
+        acc21 = madd(s, b1, acc21);
         s = f32x4.shuffle(av, av, 3, 3, 3, 3);
-        acc30 = f32x4.add(acc30, f32x4.mul(s, b0));
-        acc31 = f32x4.add(acc31, f32x4.mul(s, b1));
+        acc30 = madd(s, b0, acc30);
+        acc31 = madd(s, b1, acc31);
         pa += aStep;
         pb += bStep;
       }
@@ -107,17 +107,17 @@ export function gemmAB(
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
         let s = v128.load32_splat(pa);
-        acc00 = f32x4.add(acc00, f32x4.mul(s, b0));
-        acc01 = f32x4.add(acc01, f32x4.mul(s, b1));
+        acc00 = madd(s, b0, acc00);
+        acc01 = madd(s, b1, acc01);
         s = v128.load32_splat(pa + aRow);
-        acc10 = f32x4.add(acc10, f32x4.mul(s, b0));
-        acc11 = f32x4.add(acc11, f32x4.mul(s, b1));
+        acc10 = madd(s, b0, acc10);
+        acc11 = madd(s, b1, acc11);
         s = v128.load32_splat(pa + 2 * aRow);
-        acc20 = f32x4.add(acc20, f32x4.mul(s, b0));
-        acc21 = f32x4.add(acc21, f32x4.mul(s, b1));
+        acc20 = madd(s, b0, acc20);
+        acc21 = madd(s, b1, acc21);
         s = v128.load32_splat(pa + 3 * aRow);
-        acc30 = f32x4.add(acc30, f32x4.mul(s, b0));
-        acc31 = f32x4.add(acc31, f32x4.mul(s, b1));
+        acc30 = madd(s, b0, acc30);
+        acc31 = madd(s, b1, acc31);
         pa += 4;
         pb += bStep;
       }
@@ -140,8 +140,8 @@ export function gemmAB(
       let pb = at(b, j);
       for (let p = 0; p < depth; p++) {
         const s = v128.load32_splat(pa);
-        acc0 = f32x4.add(acc0, f32x4.mul(s, v128.load(pb)));
-        acc1 = f32x4.add(acc1, f32x4.mul(s, v128.load(pb, 16)));
+        acc0 = madd(s, v128.load(pb), acc0);
+        acc1 = madd(s, v128.load(pb, 16), acc1);
         pa += 4;
         pb += bStep;
       }

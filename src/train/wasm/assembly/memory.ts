@@ -44,3 +44,12 @@ export function endValidOut(inSize: i32, pad: i32, k: i32, stride: i32, outSize:
   const hi = floorDiv(inSize - 1 + pad - k, stride) + 1;
   return hi < outSize ? hi : outSize;
 }
+
+/**
+ * a·b + c per lane: one relaxed-SIMD fused multiply-add in the relaxed build (where the CPU has
+ * FMA; rounded once), a multiply and an add in the plain SIMD build. Resolved at compile time.
+ */
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
