@@ -164,6 +164,26 @@ function threadNote(run: BrowserStepRun): string {
   return `**${ran || 'unknown'} kernel thread(s) ran of ${requested} requested**, ${isolated}`;
 }
 
+/**
+ * Whether PyTorch ran on Debian's reference BLAS (netlib's plain loops: what the alternatives
+ * system points at when no optimised BLAS is installed), which makes its column several times
+ * slower than with OpenBLAS.
+ */
+export function onReferenceBlas(blas: string | undefined): boolean {
+  return blas !== undefined && /\/blas\/libblas\.so/.test(blas);
+}
+
+function referenceBlasWarning(pytorch: readonly PytorchRun[]): string[] {
+  const slow = pytorch.filter((p) => !p.skipped && onReferenceBlas(p.blas));
+  if (slow.length === 0) return [];
+  return [
+    `**PyTorch ran on the reference BLAS** (${slow[0].blas}): its columns are several times ` +
+      'slower than with an optimised BLAS, so every ratio against PyTorch flatters the studio. ' +
+      'Install one (Debian: `apt-get install libopenblas0-pthread`) and run again.',
+    '',
+  ];
+}
+
 export function backendsMarkdown(
   runs: BrowserStepRun[],
   pytorch: PytorchRun[],
@@ -317,6 +337,7 @@ export function backendsMarkdown(
     'Where each column ran:',
     ...where,
     '',
+    ...referenceBlasWarning(pytorch),
     `Targets of issue 18 (time per sample): wasm 2t ≤ ${TARGETS.wasm2tVsTorch1t.toFixed(1)}× PyTorch 1t and wasm 1t ≤ ` +
       `${TARGETS.wasm1tVsTorch1t.toFixed(1)}× PyTorch 1t: both met on ${met.length} of ${nets.length} networks` +
       `${met.length ? ` (${met.map((n) => n.net).join(', ')})` : ''}.`,

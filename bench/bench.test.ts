@@ -13,6 +13,7 @@ import type { LayerWeights } from '../src/train/network';
 import { issueNetGraph, measureStepTimes, type StepTimingResult } from './backends';
 import {
   backendsMarkdown,
+  onReferenceBlas,
   findTorchPython,
   ratioCell,
   runPytorch,
@@ -417,6 +418,25 @@ describe('the backend table (fabricated rows)', () => {
     expect(md2).toContain('the benchmark page was **not** cross-origin isolated');
     expect(md2).toContain('**the wasm 2t column ran 1 kernel thread(s), not 2**');
     expect(md2).toContain('**1 kernel thread(s) ran of 2 requested**');
+  });
+});
+
+describe('the backend table with PyTorch on the reference BLAS', () => {
+  it('warns that the PyTorch columns are slow, and not when OpenBLAS ran', () => {
+    const run = (blas: string): PytorchRun => ({
+      requestedThreads: 1,
+      threads: 1,
+      torch: '1.13',
+      blas,
+      results: [row('net-A', 32, 30)],
+    });
+    const reference = 'generic (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0)';
+    const openblas = 'generic (/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3)';
+    const slow = backendsMarkdown([], [run(reference)], machineInfo(), 'test', 1);
+    expect(slow).toContain('**PyTorch ran on the reference BLAS**');
+    expect(onReferenceBlas(openblas)).toBe(false);
+    const fast = backendsMarkdown([], [run(openblas)], machineInfo(), 'test', 1);
+    expect(fast).not.toContain('reference BLAS');
   });
 });
 
