@@ -1,6 +1,6 @@
 // Where one training step's time goes on the wasm backend (Node): kernel calls per kernel name
 // and their summed time (tf.profile), after a few warm-up steps, for the studio's trainer.
-//   npx tsx bench/profile-step.ts [network] [batch] [--prune]
+//   npx tsx bench/profile-step.ts [network] [batch] [--prune] [--width W]
 // network: net-A, net-B (bench/backends.ts) or a zoo model id; default net-A, batch 32.
 // Prints to the console only (no results file): a tool for finding the next kernel to fuse.
 import * as tf from '@tensorflow/tfjs';
@@ -14,14 +14,21 @@ import { median } from './stats';
 import { randomDataset } from './synthetic';
 import { endlessRun } from './timing';
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const argv = process.argv.slice(2);
+const widthAt = argv.indexOf('--width');
+const width = widthAt >= 0 ? Number(argv[widthAt + 1]) : 1;
+const args = argv.filter((a, i) => !a.startsWith('--') && i !== widthAt + 1);
 const net = args[0] ?? 'net-A';
 const batch = Number(args[1] ?? 32);
 const problem = await useBackend('wasm');
 if (problem) throw new Error(problem);
 const zoo = net.startsWith('net-') ? undefined : zooModel(net);
 const graph = zoo
-  ? zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses })
+  ? zoo.build({
+      inputShape: zoo.defaultInput,
+      numClasses: zoo.defaultClasses,
+      widthMultiplier: width,
+    })
   : issueNetGraph(net);
 const analysed = analyseGraph(graph);
 const input = graph.nodes.find((n) => n.op === 'input');

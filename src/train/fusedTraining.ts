@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   ADAM_STEP,
   BATCH_NORM_TRAINING,
+  CHANNEL_MASK,
   type AdamStepAttrs,
   type BatchNormTrainingAttrs,
 } from './wasm/kernels/fused';
@@ -81,4 +82,15 @@ export function adamStep(
     const w1 = tf.sub(w, tf.div(tf.mul(m1, rate), tf.add(tf.sqrt(v1), epsilon)));
     return [w1, m1, v1];
   });
+}
+
+/**
+ * x · mask with a per-channel mask over x's last axis, differentiable in both (the mask's
+ * gradient is Σ dy · x over every other axis): one kernel each way where fused, else tf.mul.
+ */
+export function channelMask(x: tf.Tensor, mask: tf.Tensor1D): tf.Tensor {
+  if (x.dtype === 'float32' && x.rank >= 1 && fused(CHANNEL_MASK)) {
+    return tf.engine().runKernel(CHANNEL_MASK, { x, mask }) as tf.Tensor;
+  }
+  return tf.mul(x, mask);
 }

@@ -10,7 +10,7 @@ import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
 import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
 import { mulberry32 } from '../core/random';
-import { batchNormTraining } from './fusedTraining';
+import { batchNormTraining, channelMask } from './fusedTraining';
 
 export type { LayerWeights };
 
@@ -209,7 +209,7 @@ export class MaskedNetwork {
         // After a flatten a feature is (position, channel), channel fastest: one mask per position.
         const features = y.shape[y.shape.length - 1] as number;
         if (features !== mask.shape[0]) mask = tf.tile(mask, [features / mask.shape[0]]);
-        y = this.straightThrough ? straightThroughMask(y, mask) : tf.mul(y, mask);
+        y = this.straightThrough ? straightThroughMask(y, mask) : channelMask(y, mask);
       }
       values.set(id, y);
       if (id === this.outputLogits) break;

@@ -8,7 +8,7 @@ import { zooModel } from '../../core/zoo';
 import { generateShapes } from '../../data/generated';
 import { testTrainerSettings } from '../../testing/trainerSettings';
 import { createResourceEstimator } from '../estimator';
-import { adamStep, batchNormTraining, fusedTrainingActive } from '../fusedTraining';
+import { adamStep, batchNormTraining, channelMask, fusedTrainingActive } from '../fusedTraining';
 import { PruningTrainer } from '../trainer';
 import { ensureTrainKernelsBuilt, randomTensor, relativeError } from './kernelTestSupport';
 import { installWasmTrainingKernelsFromDisk } from './loadTrainingKernelsNode';
@@ -123,6 +123,37 @@ describe('fused batch norm in training mode', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, gamma, beta]);
   });
+});
+
+describe('fused channel mask', () => {
+  async function maskOn(backend: 'cpu' | 'wasm', shape: number[]) {
+    await tf.setBackend(backend);
+    const c = shape[shape.length - 1];
+    return tf.tidy(() => {
+      const x = tf.tensor(randomTensor(shape, 40).values, shape);
+      const mask = tf.tensor1d(randomTensor([c], 41).values.map((v) => (v > 0 ? 1 : v + 0.5)));
+      const r = tf.tensor(randomTensor(shape, 42).values, shape);
+      const y = channelMask(x, mask);
+      const [dx, dmask] = tf.grads((a, m) => tf.sum(tf.mul(channelMask(a, m as tf.Tensor1D), r)))([
+        x,
+        mask,
+      ]);
+      return [y, dx, dmask].map((t) => t.dataSync() as Float32Array);
+    });
+  }
+
+  for (const shape of [
+    [3, 4, 4, 6],
+    [5, 16],
+  ]) {
+    it(`matches tf.mul and its gradients on cpu for ${shape.join('×')}`, async () => {
+      const cpu = await maskOn('cpu', shape);
+      const wasm = await maskOn('wasm', shape);
+      ['y', 'dx', 'dmask'].forEach((name, i) => {
+        expect(relativeError(wasm[i], cpu[i]), name).toBeLessThan(1e-5);
+      });
+    });
+  }
 });
 
 describe('fused Adam step', () => {

@@ -16,7 +16,10 @@ import {
   ADAM_STEP,
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
+  CHANNEL_MASK,
+  CHANNEL_MASK_GRAD,
   batchNormTrainingGradient,
+  channelMaskGradient,
 } from './kernels/fused';
 import { reductionGradient } from './kernels/reductionGradient';
 import { RELU_GRAD, reluGradient } from './kernels/reluGradient';
@@ -67,12 +70,14 @@ export const REPLACED_KERNELS = [
 
 /**
  * Fused training kernels with no tfjs counterpart (batch norm in training mode and its gradient,
- * one Adam update), always registered; src/train/fusedTraining.ts uses them where they are.
+ * one Adam update, a channel mask and its gradient, the ReLU gradients), always registered; src/train/fusedTraining.ts uses them where they are.
  */
 export const FUSED_KERNELS = [
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
   ADAM_STEP,
+  CHANNEL_MASK,
+  CHANNEL_MASK_GRAD,
   RELU_GRAD,
 ] as const;
 
@@ -164,6 +169,7 @@ export function registerWasmTrainingKernels(
 
   const previousGradients: GradConfig[] = [];
   tf.registerGradient(batchNormTrainingGradient);
+  tf.registerGradient(channelMaskGradient);
   if (options.replaceGradients !== false) {
     for (const kernelName of REPLACED_GRADIENTS) {
       const existing = tf.getGradient(kernelName);

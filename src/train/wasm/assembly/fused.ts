@@ -204,3 +204,39 @@ export function adamStep(
     store<f32>(at(wOut, i), load<f32>(at(w, i)) - (mi * rate) / (Mathf.sqrt(vi) + epsilon));
   }
 }
+
+/**
+ * Gradient of a per-channel mask, y = x · mask (mask broadcast over the rows of c channels):
+ * dx = dy · mask and dmask = Σ_rows dy · x, in one pass.
+ */
+export function channelMaskBackward(
+  dy: usize,
+  x: usize,
+  mask: usize,
+  dx: usize,
+  dmask: usize,
+  rows: i32,
+  c: i32,
+): void {
+  memory.fill(dmask, 0, (<usize>c) << 2);
+  const cv = c & ~3;
+  for (let r = 0; r < rows; r++) {
+    const pd = at(dy, r * c);
+    const px = at(x, r * c);
+    const po = at(dx, r * c);
+    let j = 0;
+    for (; j < cv; j += 4) {
+      const d = v128.load(at(pd, j));
+      v128.store(at(po, j), f32x4.mul(d, v128.load(at(mask, j))));
+      v128.store(
+        at(dmask, j),
+        f32x4.add(v128.load(at(dmask, j)), f32x4.mul(d, v128.load(at(px, j)))),
+      );
+    }
+    for (; j < c; j++) {
+      const d = load<f32>(at(pd, j));
+      store<f32>(at(po, j), d * load<f32>(at(mask, j)));
+      store<f32>(at(dmask, j), load<f32>(at(dmask, j)) + d * load<f32>(at(px, j)));
+    }
+  }
+}

@@ -14,6 +14,11 @@ export { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise';
 export { maxPoolGrad, avgPoolGrad } from './pool';
 export { reduceMiddle } from './reduce';
 export { batchNormForward, batchNormScratch } from './batchnorm';
-export { batchNormTrainForward, batchNormTrainBackward, adamStep } from './fused';
+export {
+  adamStep,
+  batchNormTrainBackward,
+  batchNormTrainForward,
+  channelMaskBackward,
+} from './fused';
 export { matMul, matMulScratch } from './matmul';
 export { addArrays, binaryRowBroadcast, reluGrad } from './elementwise';

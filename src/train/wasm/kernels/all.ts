@@ -11,7 +11,13 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { fusedBatchNormConfig } from './FusedBatchNorm';
-import { adamStepConfig, batchNormTrainingConfig, batchNormTrainingGradConfig } from './fused';
+import {
+  adamStepConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  channelMaskConfig,
+  channelMaskGradConfig,
+} from './fused';
 import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
@@ -43,6 +49,8 @@ export const TRAINING_KERNELS: readonly TrainingKernelConfig[] = [
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   adamStepConfig,
+  channelMaskConfig,
+  channelMaskGradConfig,
   reluGradConfig,
   addNConfig,
   batchMatMulConfig,

@@ -8,6 +8,8 @@ import { asBackend, sizeOf, type KernelArgs, type TrainingKernelConfig } from '.
 export const BATCH_NORM_TRAINING = 'PsBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'PsBatchNormTrainingGrad';
 export const ADAM_STEP = 'PsAdamStep';
+export const CHANNEL_MASK = 'PsChannelMask';
+export const CHANNEL_MASK_GRAD = 'PsChannelMaskGrad';
 
 export interface BatchNormTrainingAttrs extends NamedAttrMap {
   epsilon: number;
@@ -65,6 +67,43 @@ export const batchNormTrainingGradConfig: TrainingKernelConfig = {
     },
 };
 
+/** x [..., C], mask [C] → x · mask (the mask broadcast over x's rows). */
+export const channelMaskConfig: TrainingKernelConfig = {
+  kernelName: CHANNEL_MASK,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend }: KernelArgs<never>) => {
+      const { x, mask } = inputs;
+      const { rows, c } = rowsOf(x.shape);
+      return heap.run(
+        asBackend(backend),
+        [x, mask],
+        [...x.shape],
+        () => 0,
+        // (op 2: multiply, the row on the right)
+        (k, p) => k.binaryRowBroadcast(2, p.inputs[0], p.inputs[1], p.output, rows, c, 0),
+      );
+    },
+};
+
+/** dy, x, mask → dx, dmask (the gradient of CHANNEL_MASK). */
+export const channelMaskGradConfig: TrainingKernelConfig = {
+  kernelName: CHANNEL_MASK_GRAD,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend }: KernelArgs<never>) => {
+      const { dy, x, mask } = inputs;
+      const { rows, c } = rowsOf(x.shape);
+      return heap.runMany(
+        asBackend(backend),
+        [dy, x, mask],
+        [[...x.shape], [c]],
+        () => 0,
+        (k, p) => k.channelMaskBackward(...p.inputs, ...p.outputs, rows, c),
+      );
+    },
+};
+
 /** w, m, v, g (one shape) → w', m', v'. */
 export const adamStepConfig: TrainingKernelConfig = {
   kernelName: ADAM_STEP,
@@ -113,5 +152,18 @@ export const batchNormTrainingGradient: GradConfig = {
         attrs as NamedAttrMap,
       ) as tf.Tensor[];
     return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+  },
+};
+
+/** The gradient of CHANNEL_MASK (runs only where the kernel does). */
+export const channelMaskGradient: GradConfig = {
+  kernelName: CHANNEL_MASK,
+  inputsToSave: ['x', 'mask'],
+  gradFunc: (dy, saved) => {
+    const [x, mask] = saved;
+    const [dx, dmask] = tf
+      .engine()
+      .runKernel(CHANNEL_MASK_GRAD, { dy: dy as tf.Tensor, x, mask }) as tf.Tensor[];
+    return { x: () => dx, mask: () => dmask };
   },
 };
