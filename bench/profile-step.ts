@@ -17,7 +17,7 @@ import { endlessRun } from './timing';
 const argv = process.argv.slice(2);
 const widthAt = argv.indexOf('--width');
 const width = widthAt >= 0 ? Number(argv[widthAt + 1]) : 1;
-const args = argv.filter((a, i) => !a.startsWith('--') && i !== widthAt + 1);
+const args = argv.filter((a, i) => !a.startsWith('--') && (widthAt < 0 || i !== widthAt + 1));
 const net = args[0] ?? 'net-A';
 const batch = Number(args[1] ?? 32);
 const problem = await useBackend('wasm');

@@ -28,19 +28,28 @@ export interface BatchNormTrainingResult {
   variance: tf.Tensor1D;
 }
 
+/** An activation fused after the batch norm. */
+export type FusedActivation = 'relu' | 'relu6';
+
+const ACTIVATION_CODES: Record<FusedActivation | 'none', number> = { none: 0, relu: 1, relu6: 2 };
+
 /**
  * Batch norm with the batch's statistics over every axis but the last: y = (x − mean)·γ/√(var + ε)
- * + β, differentiable in x, γ and β; mean and (biased) variance are returned for the moving
- * averages and carry no gradient.
+ * + β, then the activation if one is given, differentiable in x, γ and β; mean and (biased)
+ * variance are returned for the moving averages and carry no gradient.
  */
 export function batchNormTraining(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  activation?: FusedActivation,
 ): BatchNormTrainingResult {
   if (fused(BATCH_NORM_TRAINING)) {
-    const attrs: BatchNormTrainingAttrs = { epsilon };
+    const attrs: BatchNormTrainingAttrs = {
+      epsilon,
+      activation: ACTIVATION_CODES[activation ?? 'none'],
+    };
     const [y, mean, variance] = tf
       .engine()
       .runKernel(BATCH_NORM_TRAINING, { x, gamma, beta }, attrs) as tf.Tensor[];
@@ -48,7 +57,8 @@ export function batchNormTraining(
   }
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
-  const y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  const z = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  const y = activation === 'relu' ? tf.relu(z) : activation === 'relu6' ? tf.relu6(z) : z;
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 

@@ -10,7 +10,7 @@ import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
 import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
 import { mulberry32 } from '../core/random';
-import { batchNormTraining, channelMask } from './fusedTraining';
+import { batchNormTraining, channelMask, type FusedActivation } from './fusedTraining';
 
 export type { LayerWeights };
 
@@ -130,6 +130,10 @@ export class MaskedNetwork {
   readonly masks: (tf.Variable | undefined)[];
   private readonly maskAt = new Map<string, ChannelSegment[]>();
   private readonly outputLogits: string;
+  /** Batch norm id → the activation fused into it in training (see findFusedActivations). */
+  private readonly activationOf = new Map<string, FusedActivation>();
+  /** The activations so fused (their node passes the batch norm's output on). */
+  private readonly fusedActivations = new Set<string>();
   /** Masked channels still receive their gradient (see NetworkOptions.straightThrough). */
   readonly straightThrough: boolean;
 
@@ -161,6 +165,31 @@ export class MaskedNetwork {
     // A final softmax is for inference: training and the loss use the logits before it.
     const out = analysed.nodes.get(analysed.graph.output)!;
     this.outputLogits = out.op === 'softmax' ? out.inputs[0] : out.id;
+    this.findFusedActivations();
+  }
+
+  /**
+   * Batch norms whose only consumer is a ReLU / ReLU6 run it in the same call when training
+   * (one pass and one kernel each way instead of three on wasm; the same ops elsewhere). Not
+   * where a mask multiplies the batch norm's own output, or where it is the logits.
+   */
+  private findFusedActivations(): void {
+    const consumers = new Map<string, string[]>();
+    for (const node of this.analysed.nodes.values()) {
+      for (const input of node.inputs)
+        consumers.set(input, [...(consumers.get(input) ?? []), node.id]);
+    }
+    for (const node of this.analysed.nodes.values()) {
+      if (node.op !== 'batchNorm' || this.maskAt.has(node.id) || node.id === this.outputLogits) {
+        continue;
+      }
+      const next = consumers.get(node.id) ?? [];
+      if (next.length !== 1) continue;
+      const activation = this.analysed.nodes.get(next[0])!;
+      if (activation.op !== 'relu' && activation.op !== 'relu6') continue;
+      this.activationOf.set(node.id, activation.op);
+      this.fusedActivations.add(activation.id);
+    }
   }
 
   static initialise(
@@ -202,7 +231,11 @@ export class MaskedNetwork {
     for (const id of this.analysed.topoOrder) {
       const node = this.analysed.nodes.get(id)!;
       const inputs = node.inputs.map((i) => values.get(i)!);
-      let y = this.apply(node, inputs, x, training, batchStats);
+      // An activation fused into the batch norm before it (training only): that output is ours.
+      let y =
+        training && this.fusedActivations.has(id)
+          ? inputs[0]
+          : this.apply(node, inputs, x, training, batchStats);
       const segments = this.maskAt.get(id);
       if (segments) {
         let mask: tf.Tensor1D = this.maskVector(segments);
@@ -252,6 +285,7 @@ export class MaskedNetwork {
             layer.gamma as tf.Tensor1D,
             layer.beta as tf.Tensor1D,
             eps,
+            this.activationOf.get(node.id),
           );
           batchStats.push({ node: node.id, mean: tf.keep(mean), variance: tf.keep(variance) });
           return y;

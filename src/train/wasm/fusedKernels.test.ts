@@ -8,7 +8,13 @@ import { zooModel } from '../../core/zoo';
 import { generateShapes } from '../../data/generated';
 import { testTrainerSettings } from '../../testing/trainerSettings';
 import { createResourceEstimator } from '../estimator';
-import { adamStep, batchNormTraining, channelMask, fusedTrainingActive } from '../fusedTraining';
+import {
+  adamStep,
+  batchNormTraining,
+  channelMask,
+  fusedTrainingActive,
+  type FusedActivation,
+} from '../fusedTraining';
 import { PruningTrainer } from '../trainer';
 import { ensureTrainKernelsBuilt, randomTensor, relativeError } from './kernelTestSupport';
 import { installWasmTrainingKernelsFromDisk } from './loadTrainingKernelsNode';
@@ -27,10 +33,11 @@ afterAll(() => kernels?.unregister());
 interface BatchNormCase {
   shape: number[];
   seed: number;
+  activation?: FusedActivation;
 }
 
 /** y, mean, variance and the gradients of Σ y·r in x, γ and β, as plain arrays. */
-async function batchNormOn(backend: 'cpu' | 'wasm', { shape, seed }: BatchNormCase) {
+async function batchNormOn(backend: 'cpu' | 'wasm', { shape, seed, activation }: BatchNormCase) {
   await tf.setBackend(backend);
   const c = shape[shape.length - 1];
   const host = randomTensor(shape, seed);
@@ -40,13 +47,15 @@ async function batchNormOn(backend: 'cpu' | 'wasm', { shape, seed }: BatchNormCa
   const beta = tf.tensor1d(randomTensor([c], seed + 2).values);
   const r = tf.tensor(randomTensor(shape, seed + 3).values, shape);
   const forward = tf.tidy(() => {
-    const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-3);
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-3, activation);
     return [y, mean, variance].map((t) => t.dataSync() as Float32Array);
   });
   const grads = tf.tidy(() =>
     tf
       .grads((a, g, b) =>
-        tf.sum(tf.mul(batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3).y, r)),
+        tf.sum(
+          tf.mul(batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, activation).y, r),
+        ),
       )([x, gamma, beta])
       .map((t) => t.dataSync() as Float32Array),
   );
@@ -58,6 +67,8 @@ const CASES: BatchNormCase[] = [
   { shape: [3, 5, 5, 7], seed: 1 }, // channels not a multiple of 4
   { shape: [4, 6, 6, 16], seed: 2 },
   { shape: [9, 12], seed: 3 }, // a dense layer's batch norm
+  { shape: [3, 5, 5, 7], seed: 4, activation: 'relu' }, // ReLU fused
+  { shape: [4, 6, 6, 16], seed: 5, activation: 'relu6' }, // ReLU6 fused
 ];
 
 describe('fused batch norm in training mode', () => {
@@ -69,7 +80,7 @@ describe('fused batch norm in training mode', () => {
   });
 
   for (const c of CASES) {
-    it(`matches moments + batchNorm and their gradients on cpu for ${c.shape.join('×')}`, async () => {
+    it(`matches moments + batchNorm${c.activation ? ` + ${c.activation}` : ''} and their gradients on cpu for ${c.shape.join('×')}`, async () => {
       const cpu = await batchNormOn('cpu', c);
       const wasm = await batchNormOn('wasm', c);
       ['y', 'mean', 'variance'].forEach((name, i) => {

@@ -24,7 +24,8 @@ function channelSums(x: usize, out: usize, rows: i32, c: i32): void {
 /**
  * Forward batch norm in training mode. Writes mean and (biased) variance of each channel over
  * the rows, then y = (x − mean) · γ / √(variance + ε) + β. The variance is the mean of the
- * squared deviations (two passes, as tf.moments computes it). Scratch: 2·c floats.
+ * squared deviations (two passes, as tf.moments computes it). `activation` (ACT_*) is applied
+ * to y: ReLU max(z, 0), ReLU6 min(max(z, 0), 6). Scratch: 2·c floats.
  */
 export function batchNormTrainForward(
   x: usize,
@@ -37,6 +38,7 @@ export function batchNormTrainForward(
   rows: i32,
   c: i32,
   epsilon: f32,
+  activation: i32,
 ): void {
   const n: f32 = <f32>rows;
   channelSums(x, mean, rows, c);
@@ -63,32 +65,59 @@ export function batchNormTrainForward(
     store<f32>(at(a, j), load<f32>(at(gamma, j)) / Mathf.sqrt(v + epsilon));
     store<f32>(at(b, j), load<f32>(at(beta, j)));
   }
+  const lo = f32x4.splat(activation == ACT_NONE ? -Infinity : 0);
+  const hi = f32x4.splat(activation == ACT_RELU6 ? 6 : Infinity);
+  const loS: f32 = activation == ACT_NONE ? -Infinity : 0;
+  const hiS: f32 = activation == ACT_RELU6 ? 6 : Infinity;
   for (let r = 0; r < rows; r++) {
     const px = at(x, r * c);
     const py = at(y, r * c);
     let j = 0;
     for (; j < cv; j += 4) {
       const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
-      v128.store(at(py, j), f32x4.add(v128.load(at(b, j)), f32x4.mul(d, v128.load(at(a, j)))));
+      const z = f32x4.add(v128.load(at(b, j)), f32x4.mul(d, v128.load(at(a, j))));
+      v128.store(at(py, j), activation == ACT_NONE ? z : f32x4.min(f32x4.max(z, lo), hi));
     }
     for (; j < c; j++) {
-      store<f32>(
-        at(py, j),
-        load<f32>(at(b, j)) + (load<f32>(at(px, j)) - load<f32>(at(mean, j))) * load<f32>(at(a, j)),
-      );
+      const z =
+        load<f32>(at(b, j)) + (load<f32>(at(px, j)) - load<f32>(at(mean, j))) * load<f32>(at(a, j));
+      store<f32>(at(py, j), activation == ACT_NONE ? z : Mathf.min(Mathf.max(z, loS), hiS));
     }
   }
+}
+
+/** The activation fused after batch norm: none, ReLU, ReLU6. */
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_RELU6 = 2;
+
+/**
+ * dy masked by the activation's gradient at z = (x − mean)·a + b (recomputed exactly as the
+ * forward pass computes it): dy where 0 < z (≤ 6 for ReLU6), else 0; dy itself without one.
+ */
+function activationGrad(d: v128, z: v128, activation: i32): v128 {
+  if (activation == ACT_NONE) return d;
+  let keep = f32x4.gt(z, f32x4.splat(0));
+  if (activation == ACT_RELU6) keep = v128.and(keep, f32x4.le(z, f32x4.splat(6)));
+  return v128.and(d, keep);
+}
+
+function activationGradScalar(d: f32, z: f32, activation: i32): f32 {
+  if (activation == ACT_NONE) return d;
+  return z > 0 && (activation != ACT_RELU6 || z <= 6) ? d : 0;
 }
 
 /**
  * Gradient of batchNormTrainForward. With x̂ = (x − mean)·s, s = 1/√(variance + ε), N rows:
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·s·(dy − dβ/N − x̂·dγ/N)
- * (the mean's and the variance's dependence on x included). Scratch: 4·c floats.
+ * (the mean's and the variance's dependence on x included), with dy first passed back through
+ * the fused activation (if any). Scratch: 5·c floats.
  */
 export function batchNormTrainBackward(
   dy: usize,
   x: usize,
   gamma: usize,
+  beta: usize,
   mean: usize,
   variance: usize,
   dx: usize,
@@ -98,12 +127,21 @@ export function batchNormTrainBackward(
   rows: i32,
   c: i32,
   epsilon: f32,
+  activation: i32,
 ): void {
   const n: f32 = <f32>rows;
   const cv = c & ~3;
-  // dβ and Σ dy·(x − mean) in one pass.
+  // The forward pass's per-channel scale a = γ/√(variance + ε) and offset β, to recompute z.
+  const fa = at(scratch, 4 * c);
+  for (let j = 0; j < c; j++) {
+    store<f32>(
+      at(fa, j),
+      load<f32>(at(gamma, j)) / Mathf.sqrt(load<f32>(at(variance, j)) + epsilon),
+    );
+  }
+  // dβ and Σ dy·(x − mean) in one pass (dy through the activation).
   const s = scratch;
-  channelSums(dy, dbeta, rows, c);
+  memory.fill(dbeta, 0, (<usize>c) << 2);
   memory.fill(s, 0, (<usize>c) << 2);
   for (let r = 0; r < rows; r++) {
     const px = at(x, r * c);
@@ -111,11 +149,17 @@ export function batchNormTrainBackward(
     let j = 0;
     for (; j < cv; j += 4) {
       const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
-      v128.store(at(s, j), f32x4.add(v128.load(at(s, j)), f32x4.mul(v128.load(at(pd, j)), d)));
+      const z = f32x4.add(v128.load(at(beta, j)), f32x4.mul(d, v128.load(at(fa, j))));
+      const g = activationGrad(v128.load(at(pd, j)), z, activation);
+      v128.store(at(dbeta, j), f32x4.add(v128.load(at(dbeta, j)), g));
+      v128.store(at(s, j), f32x4.add(v128.load(at(s, j)), f32x4.mul(g, d)));
     }
     for (; j < c; j++) {
       const d = load<f32>(at(px, j)) - load<f32>(at(mean, j));
-      store<f32>(at(s, j), load<f32>(at(s, j)) + load<f32>(at(pd, j)) * d);
+      const z = load<f32>(at(beta, j)) + d * load<f32>(at(fa, j));
+      const g = activationGradScalar(load<f32>(at(pd, j)), z, activation);
+      store<f32>(at(dbeta, j), load<f32>(at(dbeta, j)) + g);
+      store<f32>(at(s, j), load<f32>(at(s, j)) + g * d);
     }
   }
   // dx = A·dy + B·(x − mean) + C per channel.
@@ -140,18 +184,21 @@ export function batchNormTrainBackward(
     let j = 0;
     for (; j < cv; j += 4) {
       const d = f32x4.sub(v128.load(at(px, j)), v128.load(at(mean, j)));
+      const z = f32x4.add(v128.load(at(beta, j)), f32x4.mul(d, v128.load(at(fa, j))));
+      const g = activationGrad(v128.load(at(pd, j)), z, activation);
       const t = f32x4.add(
-        f32x4.mul(v128.load(at(ka, j)), v128.load(at(pd, j))),
+        f32x4.mul(v128.load(at(ka, j)), g),
         f32x4.add(f32x4.mul(v128.load(at(kb, j)), d), v128.load(at(kc, j))),
       );
       v128.store(at(po, j), t);
     }
     for (; j < c; j++) {
       const d = load<f32>(at(px, j)) - load<f32>(at(mean, j));
+      const z = load<f32>(at(beta, j)) + d * load<f32>(at(fa, j));
+      const g = activationGradScalar(load<f32>(at(pd, j)), z, activation);
       store<f32>(
         at(po, j),
-        load<f32>(at(ka, j)) * load<f32>(at(pd, j)) +
-          (load<f32>(at(kb, j)) * d + load<f32>(at(kc, j))),
+        load<f32>(at(ka, j)) * g + (load<f32>(at(kb, j)) * d + load<f32>(at(kc, j))),
       );
     }
   }

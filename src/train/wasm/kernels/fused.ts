@@ -13,6 +13,8 @@ export const CHANNEL_MASK_GRAD = 'PsChannelMaskGrad';
 
 export interface BatchNormTrainingAttrs extends NamedAttrMap {
   epsilon: number;
+  /** The activation applied after the batch norm: 0 none, 1 ReLU, 2 ReLU6. */
+  activation: number;
 }
 
 export interface AdamStepAttrs extends NamedAttrMap {
@@ -43,26 +45,42 @@ export const batchNormTrainingConfig: TrainingKernelConfig = {
         [[...x.shape], [c], [c]],
         () => 2 * c * 4,
         (k, p) =>
-          k.batchNormTrainForward(...p.inputs, ...p.outputs, p.scratch, rows, c, attrs!.epsilon),
+          k.batchNormTrainForward(
+            ...p.inputs,
+            ...p.outputs,
+            p.scratch,
+            rows,
+            c,
+            attrs!.epsilon,
+            attrs!.activation,
+          ),
       );
     },
 };
 
-/** dy, x, gamma, mean, variance → dx, dgamma, dbeta. */
+/** dy, x, gamma, beta, mean, variance → dx, dgamma, dbeta. */
 export const batchNormTrainingGradConfig: TrainingKernelConfig = {
   kernelName: BATCH_NORM_TRAINING_GRAD,
   makeKernel:
     ({ heap }) =>
     ({ inputs, backend, attrs }: KernelArgs<BatchNormTrainingAttrs>) => {
-      const { dy, x, gamma, mean, variance } = inputs;
+      const { dy, x, gamma, beta, mean, variance } = inputs;
       const { rows, c } = rowsOf(x.shape);
       return heap.runMany(
         asBackend(backend),
-        [dy, x, gamma, mean, variance],
+        [dy, x, gamma, beta, mean, variance],
         [[...x.shape], [c], [c]],
-        () => 4 * c * 4,
+        () => 5 * c * 4,
         (k, p) =>
-          k.batchNormTrainBackward(...p.inputs, ...p.outputs, p.scratch, rows, c, attrs!.epsilon),
+          k.batchNormTrainBackward(
+            ...p.inputs,
+            ...p.outputs,
+            p.scratch,
+            rows,
+            c,
+            attrs!.epsilon,
+            attrs!.activation,
+          ),
       );
     },
 };
@@ -139,16 +157,16 @@ export const adamStepConfig: TrainingKernelConfig = {
  */
 export const batchNormTrainingGradient: GradConfig = {
   kernelName: BATCH_NORM_TRAINING,
-  inputsToSave: ['x', 'gamma'],
+  inputsToSave: ['x', 'gamma', 'beta'],
   outputsToSave: [false, true, true],
   gradFunc: (dy, saved, attrs) => {
-    const [x, gamma, mean, variance] = saved;
+    const [x, gamma, beta, mean, variance] = saved;
     const dyY = Array.isArray(dy) ? dy[0] : dy;
     const [dx, dgamma, dbeta] = tf
       .engine()
       .runKernel(
         BATCH_NORM_TRAINING_GRAD,
-        { dy: dyY, x, gamma, mean, variance },
+        { dy: dyY, x, gamma, beta, mean, variance },
         attrs as NamedAttrMap,
       ) as tf.Tensor[];
     return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
