@@ -93,8 +93,8 @@ export interface TrainerSettings {
 export const DEFAULT_SETTLE_FRACTION = 0.1;
 
 /**
- * An early removal waits until the kept channels use at least this much less than their tightest
- * budget: at most this share of the budget is left to fill-to-budget's greedy re-admission.
+ * An early removal waits until the kept channels use their tightest budget to within this share
+ * (use ≥ 1 − band): at most this share of the budget is left to fill-to-budget's re-admission.
  */
 export const DEFAULT_SETTLE_BAND = 0.1;
 
