@@ -151,6 +151,10 @@ describe('bench pieces', () => {
     expect(() => qualityConfigs(['--methods', 'l2'], base, [240])).toThrow(/unknown l2/);
     expect(() => qualityConfigs(['--seeds', 'a'], base, [240])).toThrow(/--seeds "a"/);
     expect(() => qualityConfigs(['--steps'], base, [240])).toThrow(/needs a value/);
+    const banded = qualityConfigs(['--settle', '0', '--settle-band', '0.05'], base, [240])[0];
+    expect([banded.settleSteps, banded.settleBand]).toEqual([0, 0.05]);
+    expect(qualityConfigs([], base, [240])[0].settleBand).toBeUndefined();
+    expect(() => qualityConfigs(['--settle-band', '1.5'], base, [240])).toThrow(/--settle-band/);
   });
 
   it('merges separately run parts by budget name, one reference per seed', () => {

@@ -124,6 +124,8 @@ export interface QualityConfig {
   pruningOptions?: TrainerSettings['pruningOptions'];
   /** (a)'s early removal: pruning steps in a row within budget (default: the trainer's). */
   settleSteps?: number;
+  /** (a)'s settle band: the share of the tightest budget an early removal may leave unused. */
+  settleBand?: number;
   /** DPF's mask refresh interval in steps (default 16). */
   dpfRefreshEvery?: number;
 }
@@ -526,6 +528,7 @@ export async function runQuality(
             straightThrough: config.straightThrough,
             pruningOptions: config.pruningOptions,
             settleSteps: config.settleSteps,
+            settleBand: config.settleBand,
           },
           estimator,
         );

@@ -130,6 +130,7 @@ export const QUICK_SETTINGS: BenchSettings = {
  *   --schedule 0.2,0.5     warm-up and pruning fractions
  *   --straight-through on|off   (a)'s masks (default: the trainer's)
  *   --settle 12            (a) removes the channels once they met every budget 12 pruning steps in a row
+ *   --settle-band 0.1      ... and use at least 1 − 0.1 of the tightest one (1: no such wait)
  *   --offset-range 0.7     (a)'s π controller with a shared scale and offsets within ±0.7
  *   --no-unpruned          skip the unpruned reference
  * Throws on a malformed value, naming the flag and what it accepts.
@@ -168,6 +169,7 @@ export function qualityConfigs(
     return m as (typeof BUDGET_METHODS)[number];
   });
   const settle = numbers('--settle', (n) => Number.isInteger(n) && n >= 0, 'one step count ≥ 0');
+  const band = numbers('--settle-band', (n) => n >= 0 && n <= 1, 'one fraction in [0, 1]');
   const range = numbers('--offset-range', (n) => n >= 0, 'one offset range ≥ 0 (log units)');
   const st = value('--straight-through');
   if (st !== undefined && st !== 'on' && st !== 'off')
@@ -187,6 +189,7 @@ export function qualityConfigs(
     ...(schedule ? { warmupFraction: schedule[0], pruneFraction: schedule[1] } : {}),
     ...(st ? { straightThrough: st === 'on' } : {}),
     ...(settle ? { settleSteps: settle[0] } : {}),
+    ...(band ? { settleBand: band[0] } : {}),
     ...(range ? { pruningOptions: { ...base.pruningOptions, offsetRange: range[0] } } : {}),
   };
   return (steps ?? lengths).map((n) => ({ ...config, steps: n }));

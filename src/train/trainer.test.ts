@@ -183,6 +183,48 @@ describe('early removal once the budget is met (settleSteps)', () => {
     trainer.dispose();
   });
 
+  it('waits until the kept channels use the budget to within the settle band', async () => {
+    // A budget of twice the unpruned flash: met at once by the full widths (the streak counts),
+    // which use only half of it, and π cannot grow past them.
+    const removedAt = async (band: number | undefined, factor: number) => {
+      const { trainer, unpruned } = setup({ ...settings, settleBand: band }, 1);
+      trainer.setBudgets({ flash: unpruned.flash * factor });
+      const uses: number[] = [];
+      while (!trainer.removed) {
+        uses.push(trainer.budgetUse());
+        await trainer.trainStep();
+      }
+      const result = { at: trainer.removedAtStep, settled: trainer.settledSteps, uses };
+      trainer.dispose();
+      return result;
+    };
+    const { warmupEnd, pruneEnd } = scheduleBoundaries(40, {
+      warmupFraction: 0.2,
+      pruneFraction: 0.5,
+    });
+    // Default band (10 %): half the budget unused, so no early removal; the streak itself was
+    // complete (it counts until the window closes at step 18, then restarts at 0).
+    const waited = await removedAt(undefined, 2);
+    expect(waited.uses[warmupEnd + 4]).toBeCloseTo(0.5, 5);
+    expect(waited.at).toBe(pruneEnd);
+    // No band (1): removed as soon as the streak is complete.
+    expect((await removedAt(1, 2)).at).toBe(warmupEnd + 4);
+    // A band of 50 % admits a use of 1/1.9.
+    expect((await removedAt(0.5, 1.9)).at).toBe(warmupEnd + 4);
+    expect((await removedAt(0.45, 1.9)).at).toBe(pruneEnd);
+  });
+
+  it('measures the use on the tightest budget when there are several', async () => {
+    // Flash is half used, RAM to 1/1.05: RAM binds, and its use is within the band.
+    const { trainer, unpruned } = setup(settings, 1);
+    trainer.setBudgets({ flash: unpruned.flash * 2, ram: unpruned.ram * 1.05 });
+    expect(trainer.budgetUse()).toBeCloseTo(1 / 1.05, 5);
+    while (!trainer.removed) await trainer.trainStep();
+    const { warmupEnd } = scheduleBoundaries(40, { warmupFraction: 0.2, pruneFraction: 0.5 });
+    expect(trainer.removedAtStep).toBe(warmupEnd + 4);
+    trainer.dispose();
+  });
+
   it('waits for the end of the pruning phase without a budget, or with one met only in its second half', async () => {
     const { trainer, unpruned } = setup(settings, 1);
     // No budget until step 18 (nothing to settle on), then one that is met at once.

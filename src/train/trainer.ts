@@ -80,10 +80,23 @@ export interface TrainerSettings {
    * phase's steps (at least 3); 0: remove at the end.
    */
   settleSteps?: number;
+  /**
+   * An early removal also waits until the kept channels use at least 1 − settleBand of their
+   * tightest budget (method-notes §7), so that it never removes at the bottom of π's overshoot
+   * and leaves the rest of the budget to fill-to-budget. Default DEFAULT_SETTLE_BAND; 1: no such
+   * wait.
+   */
+  settleBand?: number;
 }
 
 /** An early removal waits for this share of the pruning phase's steps within the budgets. */
 export const DEFAULT_SETTLE_FRACTION = 0.1;
+
+/**
+ * An early removal waits until the kept channels use their tightest budget to within this share
+ * (use ≥ 1 − band): at most this share of the budget is left to fill-to-budget's re-admission.
+ */
+export const DEFAULT_SETTLE_BAND = 0.1;
 
 /** Early removal only within this first share of the pruning phase. */
 export const SETTLE_WINDOW = 0.5;
@@ -254,10 +267,25 @@ export class PruningTrainer {
     return phaseAt(this.step, this.settings.totalSteps, this.settings, this.removed);
   }
 
-  /** Whether the kept channels have met every budget long enough to remove them now. */
+  /**
+   * Whether the kept channels have met every budget long enough to remove them now, and use
+   * their tightest budget to within the settle band (not at the bottom of an overshoot).
+   */
   private get settled(): boolean {
     const needed = this.settleSteps;
-    return needed > 0 && !this.earlyRemovalOff && this.settledSteps >= needed;
+    if (needed === 0 || this.earlyRemovalOff || this.settledSteps < needed) return false;
+    return this.budgetUse() >= 1 - (this.settings.settleBand ?? DEFAULT_SETTLE_BAND);
+  }
+
+  /** Share of the tightest budget the channels the masks keep now use (0 without a budget). */
+  budgetUse(): number {
+    const values = this.estimator.report(this.controller.keptCounts()).values;
+    let use = 0;
+    for (const r of RESOURCE_NAMES) {
+      const budget = this.budgets[r];
+      if (budget !== undefined && budget > 0) use = Math.max(use, values[r] / budget);
+    }
+    return use;
   }
 
   /** Pruning steps in a row within every budget before an early removal (0: never). */
