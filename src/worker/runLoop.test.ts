@@ -181,9 +181,13 @@ describe('budgets moved during a run', () => {
 
 describe('an early removal, told to the page', () => {
   it('names the step and the scheduled end once, and nothing for a removal at the end', async () => {
-    // 40 steps: pruning 8–28; a budget the unpruned network meets is settled after 3 steps.
+    // 40 steps: pruning 8–28; a flash budget 5 % above the unpruned network's is met from the
+    // start, at 95 % use (inside the settle band), so it is settled after 3 steps.
     const schedule = { totalSteps: 40, warmupFraction: 0.2, pruneFraction: 0.5 };
-    const early = tinyRun(tinyRunConfig({ budgets: { flash: 1e9 }, schedule }));
+    const probe = tinyRun(tinyRunConfig({ budgets: {}, schedule }));
+    const flash = probe.trainer.unpruned.flash * 1.05;
+    probe.trainer.dispose();
+    const early = tinyRun(tinyRunConfig({ budgets: { flash }, schedule }));
     early.lastGood = await early.trainer.checkpoint();
     const first = context();
     expect(await trainRun(early, first.loop)).toBe('done');
