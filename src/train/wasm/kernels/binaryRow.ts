@@ -5,7 +5,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import { asBackend, sizeOf, type KernelArgs, type TrainingKernelConfig } from './support';
 
 /** The export's operation codes. */
-const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+export const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
 
 /**
  * Whether `row` broadcasts against `full` as one row repeated over full's leading axes: after

@@ -3,6 +3,7 @@
 // (src/train/fusedTraining.ts) falls back to tfjs ops where they are not registered.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import { OPS } from './binaryRow';
 import { asBackend, sizeOf, type KernelArgs, type TrainingKernelConfig } from './support';
 
 export const BATCH_NORM_TRAINING = 'PsBatchNormTraining';
@@ -98,8 +99,9 @@ export const channelMaskConfig: TrainingKernelConfig = {
         [x, mask],
         [...x.shape],
         () => 0,
-        // (op 2: multiply, the row on the right)
-        (k, p) => k.binaryRowBroadcast(2, p.inputs[0], p.inputs[1], p.output, rows, c, 0),
+        // Multiply's row-broadcast loop, the mask as the row on the right.
+        (k, p) =>
+          k.binaryRowBroadcast(OPS.Multiply, p.inputs[0], p.inputs[1], p.output, rows, c, 0),
       );
     },
 };
