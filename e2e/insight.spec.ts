@@ -130,10 +130,10 @@ test('the confusion matrix of the float model lists the samples of a cell, by ke
   // A diagonal cell, by mouse: its pictures are of that class.
   await matrix.locator('button.cell[data-cell="22"]').click();
   await expect(samples.getByRole('img')).toHaveCount(Math.min(counts[22], 8));
-  await expect(samples.getByRole('img').first()).toHaveAttribute(
-    'aria-label',
-    /true 2, predicted 2/,
-  );
+  const first = samples.getByRole('img').first();
+  await expect(first).toHaveAccessibleName(/true 2, predicted 2/);
+  // The picture decoded (an <img> of the sample's own size).
+  await expect.poll(() => first.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(28);
   await chart.screenshot({ path: 'test-results/confusion-matrix.png' });
 
   const axe = await new AxeBuilder({ page }).analyze();

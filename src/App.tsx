@@ -84,23 +84,30 @@ export function App() {
         <section className="results" aria-label="Run and results">
           <RunControls />
           <div className="chart-grid">
-            {[PiChart, ImportanceChart, ResourceCharts, TrainingChart, LayerBreakdown].map(
-              (Chart) => (
-                <LiveStateProvider key={Chart.name}>
-                  <Chart />
-                </LiveStateProvider>
-              ),
-            )}
+            <LiveStateProvider name="PiChart">
+              <PiChart />
+            </LiveStateProvider>
+            <LiveStateProvider name="ImportanceChart">
+              <ImportanceChart />
+            </LiveStateProvider>
+            {/* Its three small charts redraw under providers of their own. */}
+            <ResourceCharts />
+            <LiveStateProvider name="TrainingChart">
+              <TrainingChart />
+            </LiveStateProvider>
+            <LiveStateProvider name="LayerBreakdown">
+              <LayerBreakdown />
+            </LiveStateProvider>
             <MemoryTimeline />
             <ConfusionMatrix />
             <FloatVsInt8 />
             <BaselineComparison />
           </div>
-          <LiveStateProvider>
+          <LiveStateProvider name="HowItWorks">
             <HowItWorks />
           </LiveStateProvider>
           <ExportPanel />
-          <LiveStateProvider>
+          <LiveStateProvider name="SavedRuns">
             <SavedRuns />
           </LiveStateProvider>
         </section>

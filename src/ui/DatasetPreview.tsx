@@ -1,9 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import type { DatasetSummary } from '../worker/protocol';
+import { pixelImageUrl } from './pixelImage';
 
 const MAX_SAMPLES = 12;
 
-/** Draws one NHWC sample (values in [0, 1]) into a canvas at its native size. */
+/** One NHWC sample (values in [0, 1]) as an image at its native size. */
 function SampleCanvas({
   summary,
   index,
@@ -13,30 +14,26 @@ function SampleCanvas({
   index: number;
   label: string;
 }) {
-  const ref = useRef<HTMLCanvasElement>(null);
   const [h, w, c] = summary.inputShape;
-  useEffect(() => {
-    const canvas = ref.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    const image = ctx.createImageData(w, h);
+  const url = useMemo(() => {
     const offset = index * h * w * c;
     const x = summary.preview.x;
-    for (let p = 0; p < h * w; p++) {
-      const at = offset + p * c;
-      const to255 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
-      // One channel: grey; three: RGB; other counts (e.g. spectrograms): the first channel.
-      const r = to255(x[at]);
-      image.data[p * 4] = r;
-      image.data[p * 4 + 1] = c === 3 ? to255(x[at + 1]) : r;
-      image.data[p * 4 + 2] = c === 3 ? to255(x[at + 2]) : r;
-      image.data[p * 4 + 3] = 255;
-    }
-    ctx.putImageData(image, 0, 0);
+    const to255 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
+    return pixelImageUrl(w, h, (rgba) => {
+      for (let p = 0; p < h * w; p++) {
+        const at = offset + p * c;
+        // One channel: grey; three: RGB; other counts (e.g. spectrograms): the first channel.
+        const r = to255(x[at]);
+        rgba[p * 4] = r;
+        rgba[p * 4 + 1] = c === 3 ? to255(x[at + 1]) : r;
+        rgba[p * 4 + 2] = c === 3 ? to255(x[at + 2]) : r;
+        rgba[p * 4 + 3] = 255;
+      }
+    });
   }, [summary, index, h, w, c]);
   return (
     <figure className="sample">
-      <canvas ref={ref} width={w} height={h} role="img" aria-label={`Sample of class ${label}`} />
+      <img src={url} width={w} height={h} alt={`Sample of class ${label}`} />
       <figcaption>{label}</figcaption>
     </figure>
   );

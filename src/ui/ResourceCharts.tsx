@@ -10,6 +10,9 @@ import {
   YAxis,
 } from 'recharts';
 import { selectLatestMetrics, selectReplayStep, selectStepPoints } from '../state/selectors';
+import { useStudio } from '../state/store';
+import type { StepPoint } from '../state/series';
+import { useChartPoints } from './chartPoints';
 import { LiveStateProvider, useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
@@ -20,6 +23,7 @@ const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
 
 function ResourceChart({ resource, colour }: { resource: ResourceName; colour: string }) {
   const points = useLiveStudio(selectStepPoints);
+  const drawn = useChartPoints(points);
   // Replaying a finished run: the budget in force at that step.
   const budget = useLiveStudio((s) =>
     selectReplayStep(s) === undefined
@@ -46,7 +50,7 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
         )}
       </h4>
       <ResponsiveContainer width="100%" height={170}>
-        <LineChart data={points} margin={{ top: 12, right: 16, bottom: 0, left: 0 }}>
+        <LineChart data={drawn as StepPoint[]} margin={{ top: 12, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#e3e6ea" />
           <XAxis dataKey="step" type="number" domain={[0, total]} ticks={xTicks} interval={0} />
           <YAxis
@@ -77,7 +81,8 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
 
 /** Estimated flash, RAM and latency of the pruned network over the steps, against the budgets. */
 export function ResourceCharts() {
-  const hasPoints = useLiveStudio((s) => s.run.series.steps.points.length > 0);
+  // Not a live chart itself (see App): it changes only when a run gains its first step.
+  const hasPoints = useStudio((s) => s.run.series.steps.points.length > 0);
   return (
     <ChartCard
       id="resource-chart"
@@ -90,7 +95,7 @@ export function ResourceCharts() {
       <div className="mini-charts">
         {CHARTED.map((r, i) => (
           // Each mini chart redraws in its own task (see LiveState).
-          <LiveStateProvider key={r}>
+          <LiveStateProvider key={r} name={`ResourceChart ${r}`}>
             <ResourceChart resource={r} colour={SERIES_COLOURS[i]} />
           </LiveStateProvider>
         ))}

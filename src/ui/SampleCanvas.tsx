@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import type { ConfusionEvaluation } from '../worker/protocol';
+import { pixelImageUrl } from './pixelImage';
 
-/** One sample of the worker's 0..255 pictures (grey, or RGB for 3 channels) on a canvas. */
+/** One sample of the worker's 0..255 pictures (grey, or RGB for 3 channels) as an image. */
 export function SampleCanvas({
   samples,
   index,
@@ -11,22 +12,19 @@ export function SampleCanvas({
   index: number;
   label: string;
 }) {
-  const ref = useRef<HTMLCanvasElement>(null);
   const [h, w, c] = samples.inputShape;
-  useEffect(() => {
-    const context = ref.current?.getContext('2d');
-    if (!context) return;
-    const image = context.createImageData(w, h);
+  const url = useMemo(() => {
     const pixels = samples.pixels;
     const offset = index * h * w * c;
-    for (let p = 0; p < h * w; p++) {
-      const at = offset + p * c;
-      image.data[p * 4] = pixels[at];
-      image.data[p * 4 + 1] = c === 3 ? pixels[at + 1] : pixels[at];
-      image.data[p * 4 + 2] = c === 3 ? pixels[at + 2] : pixels[at];
-      image.data[p * 4 + 3] = 255;
-    }
-    context.putImageData(image, 0, 0);
+    return pixelImageUrl(w, h, (rgba) => {
+      for (let p = 0; p < h * w; p++) {
+        const at = offset + p * c;
+        rgba[p * 4] = pixels[at];
+        rgba[p * 4 + 1] = c === 3 ? pixels[at + 1] : pixels[at];
+        rgba[p * 4 + 2] = c === 3 ? pixels[at + 2] : pixels[at];
+        rgba[p * 4 + 3] = 255;
+      }
+    });
   }, [samples, index, h, w, c]);
-  return <canvas ref={ref} width={w} height={h} role="img" aria-label={label} />;
+  return <img className="sample-image" src={url} width={w} height={h} alt={label} />;
 }

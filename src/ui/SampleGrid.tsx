@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import type { Dataset } from '../data/dataset';
 import { gridIndices, sampleImage } from '../data/render';
+import { pixelImageUrl } from './pixelImage';
 
 export interface SampleGridProps {
   dataset: Dataset;
@@ -22,28 +23,23 @@ function SampleTile({
   index: number;
   tileSize: number;
 }) {
-  const canvasRef = useRef<HTMLCanvasElement>(null);
   const image = useMemo(() => sampleImage(dataset, split, index), [dataset, split, index]);
   const label = dataset.classNames[dataset[split].y[index]] ?? '?';
   const isFeatures = dataset[split].x instanceof Float32Array;
   const zoom = tileSize / Math.max(image.width, image.height);
 
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const context = canvas?.getContext('2d');
-    if (!canvas || !context) return;
-    const { width, height, data } = image;
-    context.putImageData(new ImageData(new Uint8ClampedArray(data), width, height), 0, 0);
-  }, [image]);
+  const url = useMemo(
+    () => pixelImageUrl(image.width, image.height, (rgba) => rgba.set(image.data)),
+    [image],
+  );
 
   return (
     <figure className="sample-grid__tile" style={{ margin: 0, textAlign: 'center' }}>
-      <canvas
-        ref={canvasRef}
+      <img
+        src={url}
         width={image.width}
         height={image.height}
-        role="img"
-        aria-label={`${isFeatures ? 'Feature heat map' : 'Image'} of sample ${index + 1}, class ${label}`}
+        alt={`${isFeatures ? 'Feature heat map' : 'Image'} of sample ${index + 1}, class ${label}`}
         style={{
           width: Math.round(image.width * zoom),
           height: Math.round(image.height * zoom),
@@ -55,7 +51,7 @@ function SampleTile({
   );
 }
 
-/** A grid of samples from one split, each drawn on its own canvas with its class label. */
+/** A grid of samples from one split, each an image with its class label. */
 export function SampleGrid({ dataset, count, split, tileSize = 56 }: SampleGridProps) {
   const indices = gridIndices(dataset[split].count, count);
   const splitName = split === 'train' ? 'training' : 'validation';

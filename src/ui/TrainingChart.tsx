@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { Line, YAxis } from 'recharts';
 import { selectStepPoints, selectValidationPoints } from '../state/selectors';
+import { useChartPoints } from './chartPoints';
 import { useLiveStudio } from './LiveState';
 import { StepChart } from './StepChart';
 import { niceTicks, stepDecimals } from './ticks';
@@ -14,7 +15,8 @@ const TRAINING_LINES = [
 /** Loss (left axis) and training / validation accuracy (right axis). */
 export function TrainingChart() {
   const points = useLiveStudio(selectStepPoints);
-  const validation = useLiveStudio(selectValidationPoints);
+  const validation = useChartPoints(useLiveStudio(selectValidationPoints));
+  const drawn = useChartPoints(points);
   // Four round intervals on the loss axis, as on the accuracy axis, so both share grid lines.
   const lossTicks = useMemo(() => {
     const top = niceTicks(points.reduce((m, p) => Math.max(m, p.loss), 0) || 1, 4);
@@ -50,7 +52,7 @@ export function TrainingChart() {
       }
     >
       {TRAINING_LINES.map((line) => (
-        <Line key={line.name} {...line} data={points} dot={false} isAnimationActive={false} />
+        <Line key={line.name} {...line} data={drawn} dot={false} isAnimationActive={false} />
       ))}
       <Line
         yAxisId="accuracy"
