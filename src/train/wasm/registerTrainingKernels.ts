@@ -100,6 +100,12 @@ export interface RegisterTrainingKernelsOptions {
   threadPool?: KernelThreadPool;
   /** With a pool: calls below this many multiply-adds stay on one thread. Default 4e6. */
   minMacsToSplit?: number;
+  /**
+   * With a pool, on tfjs's heap: the caller's part of a split call runs in place, and only the
+   * helpers' parts are copied (default true); false: every part is copied into the shared memory
+   * (the earlier behaviour, kept for comparisons).
+   */
+  splitInPlace?: boolean;
 }
 
 export interface WasmTrainingKernels {
@@ -131,7 +137,12 @@ export function registerWasmTrainingKernels(
   options: RegisterTrainingKernelsOptions = {},
 ): WasmTrainingKernels {
   active?.unregister();
-  const heap = new KernelHeap(modules, options.memory === 'copy', options.threadPool);
+  const heap = new KernelHeap(
+    modules,
+    options.memory === 'copy',
+    options.threadPool,
+    options.splitInPlace !== false,
+  );
   const counters = { splitCalls: 0 };
   const context: KernelContext = {
     heap,

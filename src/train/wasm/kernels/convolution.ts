@@ -10,7 +10,7 @@ import type {
   DepthwiseConv2dNativeBackpropInputAttrs,
   TensorInfo,
 } from '@tensorflow/tfjs';
-import type { TrainKernelExports } from '../kernelHeap';
+import type { SplitPlan, TrainKernelExports } from '../kernelHeap';
 import type { ThreadJob } from '../kernelThreads';
 import {
   asBackend,
@@ -111,28 +111,20 @@ export function convKernel(kernelName: string, job: ThreadJob): TrainingKernelCo
       if (pool && batch >= 2 && conv.macs >= context.minMacsToSplit) {
         const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
         const outImage = info.outHeight * info.outWidth * info.outChannels * 4;
-        // Bytes per image of each operand and of the result (0: not batched).
-        const operandImage = forward
-          ? [inImage, 0]
-          : ofFilter
-            ? [inImage, outImage]
-            : [outImage, 0];
-        const resultImage = forward ? outImage : ofFilter ? 0 : inImage;
-        const parts = Math.min(pool.threads, batch);
-        context.counters.splitCalls++;
-        const first = (p: number) => Math.floor((p * batch) / parts);
-        return heap.runSplit(asBackend(backend), operands, outShape, {
-          parts,
+        const plan: SplitPlan = {
+          batch,
+          parts: Math.min(pool.threads, batch),
+          // Bytes per image of each operand (0: not batched) and of the result (0: summed).
+          inputImageBytes: forward ? [inImage, 0] : ofFilter ? [inImage, outImage] : [outImage, 0],
+          outputImageBytes: forward ? outImage : ofFilter ? 0 : inImage,
           scratchBytes: scratchBytes(pool.kernels),
-          sumParts: ofFilter,
-          call: (p, pointers, output, scratch) => {
-            const n0 = first(p);
-            const moved = pointers.map((at, i) => at + n0 * operandImage[i]);
-            const out = output + n0 * resultImage;
-            const count = first(p + 1) - n0;
-            return { job, args: [...moved, out, ...withScratch(scratch), count, ...conv.args] };
-          },
-        });
+          call: (pointers, output, scratch, count) => ({
+            job,
+            args: [...pointers, output, ...withScratch(scratch), count, ...conv.args],
+          }),
+        };
+        context.counters.splitCalls++;
+        return heap.runSplit(asBackend(backend), operands, outShape, plan);
       }
       return heap.run(asBackend(backend), operands, outShape, scratchBytes, (k, p) =>
         k[job](p.inputs[0], p.inputs[1], p.output, ...withScratch(p.scratch), batch, ...conv.args),
