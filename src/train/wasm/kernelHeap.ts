@@ -264,6 +264,11 @@ export class KernelHeap {
     return data.memoryOffset;
   }
 
+  /** Whether a split call on this backend runs the caller's part in place (see runSplit). */
+  splitsInPlace(backend: WasmBackendLike): boolean {
+    return this.splitInPlace && this.kernelsOnHeap(backend) !== undefined;
+  }
+
   /** Which mode a call on this backend takes. */
   modeFor(backend: WasmBackendLike): HeapMode {
     return this.kernelsOnHeap(backend) ? 'tfjs-heap' : 'copy';
