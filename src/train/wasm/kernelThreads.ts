@@ -1,10 +1,11 @@
-// Optional helper threads for the backward convolutions. Needs SharedArrayBuffer, i.e. a
-// cross-origin isolated page (COOP same-origin + COEP require-corp) or Node.
+// Optional helper threads for the convolutions. Needs SharedArrayBuffer, i.e. a cross-origin
+// isolated page (COOP same-origin + COEP require-corp) or Node.
 //
 // Every thread instantiates train-kernels-shared.wasm on one shared WebAssembly.Memory. The
-// calling thread copies the inputs into it, gives each helper a part of the batch through a
-// control block in that memory (Atomics.wait / notify, no messages per call), runs the first part
-// itself and waits for the others. Helpers block in Atomics.wait, so they must be workers.
+// calling thread copies the helpers' inputs into it (KernelHeap.runSplit), gives each helper a
+// part of the batch through a control block in that memory (Atomics.wait / notify, no messages
+// per call), runs its own part meanwhile (in place on tfjs's heap, or in the shared memory) and
+// waits for the others. Helpers block in Atomics.wait, so they must be workers.
 import type { TrainKernelExports } from './kernelHeap';
 
 /** Exports a helper may be asked to run (index = job code). */
