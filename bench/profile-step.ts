@@ -1,6 +1,9 @@
 // Where one training step's time goes on the wasm backend (Node): kernel calls per kernel name
 // and their summed time (tf.profile), after a few warm-up steps, for the studio's trainer.
-//   npx tsx bench/profile-step.ts [network] [batch] [--prune] [--width W]
+//   npx tsx bench/profile-step.ts [network] [batch] [--prune] [--width W] [--threads N]
+//     [--min-macs M] [--copy]
+// --threads: kernel threads (helpers on a shared memory); --min-macs: the split threshold
+// (minMacsToSplit); --copy: copy mode instead of tfjs's heap.
 // network: net-A, net-B (bench/backends.ts) or a zoo model id; default net-A, batch 32.
 // Prints to the console only (no results file): a tool for finding the next kernel to fuse.
 import * as tf from '@tensorflow/tfjs';
@@ -15,13 +18,26 @@ import { randomDataset } from './synthetic';
 import { endlessRun } from './timing';
 
 const argv = process.argv.slice(2);
-const widthAt = argv.indexOf('--width');
-const width = widthAt >= 0 ? Number(argv[widthAt + 1]) : 1;
-const args = argv.filter((a, i) => !a.startsWith('--') && (widthAt < 0 || i !== widthAt + 1));
+const VALUED = ['--width', '--threads', '--min-macs'];
+const flag = (name: string): number | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? Number(argv[at + 1]) : undefined;
+};
+const width = flag('--width') ?? 1;
+const threads = flag('--threads') ?? 1;
+const minMacsToSplit = flag('--min-macs');
+const args = argv.filter((a, i) => !a.startsWith('--') && !VALUED.includes(argv[i - 1]));
 const net = args[0] ?? 'net-A';
 const batch = Number(args[1] ?? 32);
 const problem = await useBackend('wasm');
 if (problem) throw new Error(problem);
+const { installWasmTrainingKernelsFromDisk } =
+  await import('../src/train/wasm/loadTrainingKernelsNode');
+const kernels = await installWasmTrainingKernelsFromDisk({
+  threads,
+  minMacsToSplit,
+  memory: argv.includes('--copy') ? 'copy' : 'auto',
+});
 const zoo = net.startsWith('net-') ? undefined : zooModel(net);
 const graph = zoo
   ? zoo.build({
@@ -47,7 +63,9 @@ for (let i = 0; i < 15; i++) {
   times.push(performance.now() - began);
 }
 console.log(
-  `${net}, batch ${batch}: ${median(times).toFixed(1)} ms/step (min ${Math.min(...times).toFixed(1)})`,
+  `${net}, batch ${batch}, ${kernels.threads} thread(s), ${kernels.simd} SIMD, ` +
+    `${kernels.heapMode()}: ${median(times).toFixed(1)} ms/step ` +
+    `(min ${Math.min(...times).toFixed(1)}), ${kernels.splitCalls()} split calls so far`,
 );
 const profile = await tf.profile(async () => {
   await trainer.trainStep();
@@ -67,3 +85,4 @@ for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`${name.padEnd(40)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(2).padStart(9)}`);
 }
 trainer.dispose();
+kernels.unregister();

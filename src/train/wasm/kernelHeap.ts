@@ -102,16 +102,41 @@ export function findTfjsHeap(backend: WasmBackendLike): WebAssembly.Memory | und
   return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
-/** How runSplit divides one kernel call between threads. */
+/**
+ * How runSplit divides one kernel call over the batch: part p takes images
+ * [⌊p·batch/parts⌋, ⌊(p+1)·batch/parts⌋), each part on its own thread.
+ */
 export interface SplitPlan {
-  /** Parts (≤ pool threads); each part runs on its own thread. */
+  batch: number;
+  /** Parts (≤ pool threads, ≤ batch). */
   parts: number;
+  /** Bytes per image of each input; 0: not batched (every part reads all of it). */
+  inputImageBytes: readonly number[];
+  /** Bytes per image of the output; 0: every part writes a whole output, and the parts are summed. */
+  outputImageBytes: number;
   /** Scratch bytes each part needs. */
   scratchBytes: number;
-  /** true: every part writes a whole output, and the parts are summed; false: disjoint slices. */
-  sumParts: boolean;
-  /** The call for one part, given where the inputs, its output and its scratch are. */
-  call(part: number, inputs: number[], output: number, scratch: number): ThreadCall;
+  /** The call for `count` images, given where their inputs, output and scratch are. */
+  call(inputs: number[], output: number, scratch: number, count: number): ThreadCall;
+}
+
+/** Bytes a split copies between tfjs's heap and the pool's shared memory (see runSplit). */
+export function splitCopyBytes(
+  plan: Pick<SplitPlan, 'batch' | 'parts' | 'inputImageBytes' | 'outputImageBytes'>,
+  inputBytes: readonly number[],
+  outputBytes: number,
+  inPlace: boolean,
+): number {
+  const { batch, parts, inputImageBytes, outputImageBytes } = plan;
+  // Images and parts that run in the shared memory: the helpers' (and the caller's if not in place).
+  const images = inPlace ? batch - Math.floor(batch / parts) : batch;
+  const sharedParts = inPlace ? parts - 1 : parts;
+  let bytes = 0;
+  inputBytes.forEach((whole, i) => {
+    bytes += inputImageBytes[i] > 0 ? images * inputImageBytes[i] : whole;
+  });
+  // Summed parts: each partial output is read once more by the sum.
+  return bytes + (outputImageBytes > 0 ? images * outputImageBytes : sharedParts * outputBytes);
 }
 
 export class KernelHeap {
@@ -121,13 +146,17 @@ export class KernelHeap {
   constructor(
     private readonly modules: TrainKernelModules,
     private readonly forceCopy: boolean,
-    /** Helper threads for the backward convolutions, if started. */
+    /** Helper threads for the convolutions, if started. */
     readonly pool?: KernelThreadPool,
+    /** false: every part of a split call runs in the pool's shared memory, the caller's too. */
+    private readonly splitInPlace = true,
   ) {}
 
   /**
-   * Runs one kernel call split over the pool's threads: inputs are copied into the pool's shared
-   * memory, the parts run in parallel, and the (summed) output is copied back.
+   * Runs one kernel call split over the batch on the pool's threads. On tfjs's heap the caller's
+   * part (the first) runs there in place, and only the helpers' images (and the unbatched inputs,
+   * once) are copied into the pool's shared memory and their results back; otherwise every part
+   * runs in the shared memory.
    */
   runSplit(
     backend: WasmBackendLike,
@@ -139,30 +168,105 @@ export class KernelHeap {
     const output = backend.makeOutput(outShape, 'float32');
     const outSize = sizeOf(outShape);
     if (outSize === 0) return output;
+    const onHeap = this.splitInPlace ? this.kernelsOnHeap(backend) : undefined;
+    const first = (p: number) => Math.floor((p * plan.batch) / plan.parts);
+    const summed = plan.outputImageBytes === 0;
+
+    // Layout of the shared memory: unbatched inputs once, then per part its images, its output
+    // and its scratch.
     let end = pool.dataStart;
     const take = (bytes: number) => {
       const at = end;
       end += align16(bytes);
       return at;
     };
-    const inputOffsets = inputs.map((t) => take(sizeOf(t.shape) * 4));
-    const outputs = Array.from({ length: plan.sumParts ? plan.parts : 1 }, () => take(outSize * 4));
-    const scratch = Array.from({ length: plan.parts }, () => take(plan.scratchBytes));
-    pool.ensureBytes(end);
-    const heap = new Float32Array(pool.memory.buffer);
-    inputs.forEach((t, i) => heap.set(backend.typedArrayFromHeap(t), inputOffsets[i] / 4));
-    pool.run(
-      Array.from({ length: plan.parts }, (_, p) =>
-        plan.call(p, inputOffsets, outputs[plan.sumParts ? p : 0], scratch[p]),
-      ),
+    const whole = inputs.map((t, i) =>
+      plan.inputImageBytes[i] > 0 ? -1 : take(sizeOf(t.shape) * 4),
     );
-    const result = new Float32Array(pool.memory.buffer, outputs[0], outSize);
-    for (let p = 1; p < outputs.length; p++) {
-      const part = new Float32Array(pool.memory.buffer, outputs[p], outSize);
-      for (let i = 0; i < outSize; i++) result[i] += part[i];
+    const shared = Array.from({ length: plan.parts }, (_, p) => p).slice(onHeap ? 1 : 0);
+    const layout = shared.map((p) => {
+      const n0 = first(p);
+      const count = first(p + 1) - n0;
+      return {
+        n0,
+        count,
+        inputs: inputs.map((_, i) =>
+          whole[i] >= 0 ? whole[i] : take(count * plan.inputImageBytes[i]),
+        ),
+        output: take(summed ? outSize * 4 : count * plan.outputImageBytes),
+        scratch: take(plan.scratchBytes),
+      };
+    });
+    pool.ensureBytes(end);
+
+    // The caller's part in place (its scratch allocated before any heap view is made: a malloc
+    // may grow tfjs's memory).
+    let own: () => void;
+    let ownScratch = 0;
+    if (onHeap) {
+      if (plan.scratchBytes > 0) {
+        ownScratch = backend.wasm._malloc(plan.scratchBytes) >>> 0;
+        if (ownScratch === 0) {
+          throw new Error(
+            `wasm training kernels: could not allocate ${plan.scratchBytes} bytes of scratch`,
+          );
+        }
+      }
+      const offsets = inputs.map((t) => this.offsetOf(backend, t));
+      const call = plan.call(offsets, this.offsetOf(backend, output), ownScratch, first(1));
+      own = () => (onHeap[call.job] as (...args: number[]) => void)(...call.args);
+    } else {
+      const part0 = layout[0];
+      const call = plan.call(part0.inputs, part0.output, part0.scratch, part0.count);
+      own = () => (pool.kernels[call.job] as (...args: number[]) => void)(...call.args);
     }
-    backend.typedArrayFromHeap(output).set(result);
+    try {
+      const heap = new Float32Array(pool.memory.buffer);
+      inputs.forEach((t, i) => {
+        const source = backend.typedArrayFromHeap(t) as Float32Array;
+        if (whole[i] >= 0) {
+          heap.set(source, whole[i] / 4);
+          return;
+        }
+        const image = plan.inputImageBytes[i] / 4;
+        for (const part of layout) {
+          const from = part.n0 * image;
+          heap.set(source.subarray(from, from + part.count * image), part.inputs[i] / 4);
+        }
+      });
+      const helperParts = onHeap ? layout : layout.slice(1);
+      pool.runAlongside(
+        helperParts.map((part) => plan.call(part.inputs, part.output, part.scratch, part.count)),
+        own,
+      );
+    } finally {
+      if (ownScratch !== 0) backend.wasm._free(ownScratch);
+    }
+
+    const result = backend.typedArrayFromHeap(output) as Float32Array;
+    const buffer = pool.memory.buffer;
+    if (summed) {
+      const parts = layout.map((part) => new Float32Array(buffer, part.output, outSize));
+      if (!onHeap) result.set(parts.shift()!);
+      for (const part of parts) for (let i = 0; i < outSize; i++) result[i] += part[i];
+    } else {
+      const image = plan.outputImageBytes / 4;
+      for (const part of layout) {
+        result.set(new Float32Array(buffer, part.output, part.count * image), part.n0 * image);
+      }
+    }
     return output;
+  }
+
+  private offsetOf(backend: WasmBackendLike, t: TensorInfo): number {
+    const data = backend.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('wasm training kernels: tensor is not on the wasm backend');
+    return data.memoryOffset;
+  }
+
+  /** Whether a split call on this backend runs the caller's part in place (see runSplit). */
+  splitsInPlace(backend: WasmBackendLike): boolean {
+    return this.splitInPlace && this.kernelsOnHeap(backend) !== undefined;
   }
 
   /** Which mode a call on this backend takes. */
@@ -228,11 +332,7 @@ export class KernelHeap {
     const onHeap = this.kernelsOnHeap(backend);
     if (onHeap) {
       const bytes = scratchBytes(onHeap);
-      const offset = (t: TensorInfo): number => {
-        const data = backend.dataIdMap.get(t.dataId);
-        if (!data) throw new Error('wasm training kernels: tensor is not on the wasm backend');
-        return data.memoryOffset;
-      };
+      const offset = (t: TensorInfo) => this.offsetOf(backend, t);
       const scratch = bytes > 0 ? backend.wasm._malloc(bytes) >>> 0 : 0;
       if (bytes > 0 && scratch === 0) {
         throw new Error(`wasm training kernels: could not allocate ${bytes} bytes of scratch`);

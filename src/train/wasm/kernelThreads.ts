@@ -1,10 +1,11 @@
-// Optional helper threads for the backward convolutions. Needs SharedArrayBuffer, i.e. a
-// cross-origin isolated page (COOP same-origin + COEP require-corp) or Node.
+// Optional helper threads for the convolutions. Needs SharedArrayBuffer, i.e. a cross-origin
+// isolated page (COOP same-origin + COEP require-corp) or Node.
 //
 // Every thread instantiates train-kernels-shared.wasm on one shared WebAssembly.Memory. The
-// calling thread copies the inputs into it, gives each helper a part of the batch through a
-// control block in that memory (Atomics.wait / notify, no messages per call), runs the first part
-// itself and waits for the others. Helpers block in Atomics.wait, so they must be workers.
+// calling thread copies the helpers' inputs into it (KernelHeap.runSplit), gives each helper a
+// part of the batch through a control block in that memory (Atomics.wait / notify, no messages
+// per call), runs its own part meanwhile (in place on tfjs's heap, or in the shared memory) and
+// waits for the others. Helpers block in Atomics.wait, so they must be workers.
 import type { TrainKernelExports } from './kernelHeap';
 
 /** Exports a helper may be asked to run (index = job code). */
@@ -160,10 +161,21 @@ export class KernelThreadPool {
 
   /** Runs calls[0] here and calls[1…] on helpers, and returns when all are done. */
   run(calls: ThreadCall[]): void {
+    const [own, ...others] = calls;
+    this.runAlongside(others, () =>
+      (this.kernels[own.job] as (...args: number[]) => void)(...own.args),
+    );
+  }
+
+  /**
+   * Starts calls[i] on helper i, runs `own` on this thread meanwhile (it may work on another
+   * memory, e.g. tfjs's heap), and returns when all are done.
+   */
+  runAlongside(calls: ThreadCall[], own: () => void): void {
     if (this.disposed) throw new Error('kernel thread pool was disposed');
-    if (calls.length > this.threads) throw new Error('more parts than threads');
-    for (let i = 1; i < calls.length; i++) {
-      const control = this.controls[i - 1];
+    if (calls.length > this.helpers.length) throw new Error('more parts than threads');
+    for (let i = 0; i < calls.length; i++) {
+      const control = this.controls[i];
       const { job, args } = calls[i];
       control[1] = THREAD_JOBS.indexOf(job);
       control[2] = args.length;
@@ -172,21 +184,20 @@ export class KernelThreadPool {
       Atomics.store(control, 0, BUSY);
       Atomics.notify(control, 0);
     }
-    const own = calls[0];
     let failure: unknown;
     try {
-      (this.kernels[own.job] as (...args: number[]) => void)(...own.args);
+      own();
     } catch (error) {
       failure = error;
     }
     let helperFailed = false;
-    for (let i = 1; i < calls.length; i++) {
-      const control = this.controls[i - 1];
+    for (let i = 0; i < calls.length; i++) {
+      const control = this.controls[i];
       while (Atomics.load(control, 0) === BUSY) Atomics.wait(control, 0, BUSY);
       helperFailed ||= control[FAILED] === 1;
     }
     if (failure) throw failure;
-    if (helperFailed) throw new Error(`a kernel thread failed in ${calls[1].job}`);
+    if (helperFailed) throw new Error(`a kernel thread failed in ${calls[0].job}`);
   }
 
   dispose(): void {

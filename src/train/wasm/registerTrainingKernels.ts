@@ -98,8 +98,18 @@ export interface RegisterTrainingKernelsOptions {
   replaceGradients?: boolean;
   /** Helper threads for the backward convolutions (see kernelThreads.ts); unregister() stops them. */
   threadPool?: KernelThreadPool;
-  /** With a pool: calls below this many multiply-adds stay on one thread. Default 4e6. */
+  /**
+   * With a pool: split exactly the convolutions of at least this many multiply-adds (0: all of
+   * them). Default: split where the measured cost model says it wins (splitPays in
+   * kernels/convolution.ts: the time saved against the copies into the shared memory).
+   */
   minMacsToSplit?: number;
+  /**
+   * With a pool, on tfjs's heap: the caller's part of a split call runs in place, and only the
+   * helpers' parts are copied (default true); false: every part is copied into the shared memory
+   * (the earlier behaviour, kept for comparisons).
+   */
+  splitInPlace?: boolean;
 }
 
 export interface WasmTrainingKernels {
@@ -117,9 +127,6 @@ export interface WasmTrainingKernels {
   unregister(): void;
 }
 
-/** Below this many multiply-adds a backward conv stays on one thread (a split costs ~0.1 ms). */
-const MIN_MACS_TO_SPLIT = 4e6;
-
 let active: WasmTrainingKernels | undefined;
 
 /**
@@ -131,11 +138,16 @@ export function registerWasmTrainingKernels(
   options: RegisterTrainingKernelsOptions = {},
 ): WasmTrainingKernels {
   active?.unregister();
-  const heap = new KernelHeap(modules, options.memory === 'copy', options.threadPool);
+  const heap = new KernelHeap(
+    modules,
+    options.memory === 'copy',
+    options.threadPool,
+    options.splitInPlace !== false,
+  );
   const counters = { splitCalls: 0 };
   const context: KernelContext = {
     heap,
-    minMacsToSplit: options.minMacsToSplit ?? MIN_MACS_TO_SPLIT,
+    minMacsToSplit: options.minMacsToSplit,
     counters,
   };
   const names: string[] = [...MISSING_KERNELS, ...FUSED_KERNELS];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTrainKernelsBuilt, randomValues } from './kernelTestSupport';
+import { ensureTrainKernelsBuilt, randomValues, relativeError } from './kernelTestSupport';
 import { installWasmTrainingKernelsFromDisk } from './loadTrainingKernelsNode';
 import type { WasmTrainingKernels } from './registerTrainingKernels';
 
@@ -101,5 +101,29 @@ describe('a CNN training step on wasm with the training kernels', () => {
     kernels = await installWasmTrainingKernelsFromDisk({ threads: 2, minMacsToSplit: 0 });
     expectSameTrajectory(await lossTrajectory('wasm', initial), cpu);
     expect(kernels.splitCalls()).toBeGreaterThan(0);
+  });
+
+  it('splits by default only the convolutions where the split pays (and gets them right)', async () => {
+    await tf.setBackend('wasm');
+    kernels = await installWasmTrainingKernelsFromDisk({ threads: 2 });
+    const conv = (x: number[], channels: number, seed: number) =>
+      tf.tidy(() => {
+        const input = tf.tensor4d(randomValues(x[0] * x[1] * x[2] * x[3], seed), x as never);
+        const filter = tf.tensor4d(randomValues(9 * x[3] * channels, seed + 1), [
+          3,
+          3,
+          x[3],
+          channels,
+        ]);
+        return tf.conv2d(input, filter, 1, 'same').dataSync() as Float32Array;
+      });
+    const before = kernels.splitCalls();
+    conv([8, 4, 4, 4], 4, 40); // 0.04·10⁶ multiply-adds: stays on one thread
+    expect(kernels.splitCalls()).toBe(before);
+    const big = [8, 16, 16, 64];
+    const split = conv(big, 64, 42); // 75·10⁶: split
+    expect(kernels.splitCalls()).toBe(before + 1);
+    await tf.setBackend('cpu');
+    expect(relativeError(split, conv(big, 64, 42))).toBeLessThanOrEqual(1e-4);
   });
 });

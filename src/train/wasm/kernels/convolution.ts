@@ -10,12 +10,13 @@ import type {
   DepthwiseConv2dNativeBackpropInputAttrs,
   TensorInfo,
 } from '@tensorflow/tfjs';
-import type { TrainKernelExports } from '../kernelHeap';
+import { splitCopyBytes, type SplitPlan, type TrainKernelExports } from '../kernelHeap';
 import type { ThreadJob } from '../kernelThreads';
 import {
   asBackend,
   covered,
   geometry,
+  sizeOf,
   type KernelArgs,
   type KernelContext,
   type TrainingKernelConfig,
@@ -66,6 +67,42 @@ function convInfo(
 }
 
 /**
+ * What a split over the batch costs and saves, measured in Node on the 2-core development
+ * machine (`bench/split-cost.ts`, relaxed SIMD, batch 32, 19 shapes of the zoo's networks × each
+ * export, 2026-12-02, quiet): one thread runs MACS_PER_US[job] multiply-adds per µs (the median
+ * over the shapes; few-channel shapes run slower, so this underestimates their time and keeps
+ * a few splits that would win), and a split adds its copies at COPY_BYTES_PER_US plus
+ * SPLIT_FIXED_US (the (bandwidth, fixed) pair that lost least over the measured calls: 9 of 53
+ * decided wrongly, by 1.7 ms summed, against 13 and 2.1 ms for the earlier rule of splitting
+ * every call of ≥ 4·10⁶ multiply-adds).
+ */
+const MACS_PER_US: Record<ThreadJob, number> = {
+  conv2dForward: 17000,
+  conv2dBackpropFilter: 17000,
+  conv2dBackpropInput: 15900,
+  depthwiseBackpropFilter: 7900,
+  depthwiseBackpropInput: 6300,
+};
+const COPY_BYTES_PER_US = 4000;
+const SPLIT_FIXED_US = 20;
+
+/**
+ * Whether splitting `macs` multiply-adds of `job` into parts of at most `largestPart` of the
+ * batch's images wins, given the bytes the split copies (splitCopyBytes).
+ */
+export function splitPays(
+  job: ThreadJob,
+  macs: number,
+  largestPart: number,
+  batch: number,
+  copyBytes: number,
+): boolean {
+  const oneThread = macs / MACS_PER_US[job];
+  const saved = oneThread * (1 - largestPart / batch);
+  return saved > copyBytes / COPY_BYTES_PER_US + SPLIT_FIXED_US;
+}
+
+/**
  * A conv kernel running export `job`. Filter gradients take (x, dy) and, split over the batch,
  * compute the whole filter per part and sum the parts; input gradients take (dy, filter) and
  * the forward conv (x, filter), and write their own images of the result. Only the conv2d
@@ -108,31 +145,40 @@ export function convKernel(kernelName: string, job: ThreadJob): TrainingKernelCo
       const { heap } = context;
       const batch = info.batchSize;
       const pool = heap.pool;
-      if (pool && batch >= 2 && conv.macs >= context.minMacsToSplit) {
+      if (pool && batch >= 2 && conv.macs >= (context.minMacsToSplit ?? 0)) {
         const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
         const outImage = info.outHeight * info.outWidth * info.outChannels * 4;
-        // Bytes per image of each operand and of the result (0: not batched).
-        const operandImage = forward
-          ? [inImage, 0]
-          : ofFilter
-            ? [inImage, outImage]
-            : [outImage, 0];
-        const resultImage = forward ? outImage : ofFilter ? 0 : inImage;
         const parts = Math.min(pool.threads, batch);
-        context.counters.splitCalls++;
-        const first = (p: number) => Math.floor((p * batch) / parts);
-        return heap.runSplit(asBackend(backend), operands, outShape, {
+        const plan: SplitPlan = {
+          batch,
           parts,
+          // Bytes per image of each operand (0: not batched) and of the result (0: summed).
+          inputImageBytes: forward ? [inImage, 0] : ofFilter ? [inImage, outImage] : [outImage, 0],
+          outputImageBytes: forward ? outImage : ofFilter ? 0 : inImage,
           scratchBytes: scratchBytes(pool.kernels),
-          sumParts: ofFilter,
-          call: (p, pointers, output, scratch) => {
-            const n0 = first(p);
-            const moved = pointers.map((at, i) => at + n0 * operandImage[i]);
-            const out = output + n0 * resultImage;
-            const count = first(p + 1) - n0;
-            return { job, args: [...moved, out, ...withScratch(scratch), count, ...conv.args] };
-          },
-        });
+          call: (pointers, output, scratch, count) => ({
+            job,
+            args: [...pointers, output, ...withScratch(scratch), count, ...conv.args],
+          }),
+        };
+        const pays =
+          context.minMacsToSplit !== undefined ||
+          splitPays(
+            job,
+            conv.macs,
+            Math.ceil(batch / parts),
+            batch,
+            splitCopyBytes(
+              plan,
+              operands.map((t) => sizeOf(t.shape) * 4),
+              sizeOf(outShape) * 4,
+              heap.splitsInPlace(asBackend(backend)),
+            ),
+          );
+        if (pays) {
+          context.counters.splitCalls++;
+          return heap.runSplit(asBackend(backend), operands, outShape, plan);
+        }
       }
       return heap.run(asBackend(backend), operands, outShape, scratchBytes, (k, p) =>
         k[job](p.inputs[0], p.inputs[1], p.output, ...withScratch(p.scratch), batch, ...conv.args),

@@ -15,8 +15,11 @@ export type TrainingKernel = (args: KernelArgs<never>) => TensorInfo | TensorInf
 /** What a registration hands every kernel. */
 export interface KernelContext {
   heap: KernelHeap;
-  /** Backward convolutions below this many multiply-adds stay on one thread. */
-  minMacsToSplit: number;
+  /**
+   * With a pool: split exactly the convolutions of at least this many multiply-adds; undefined:
+   * split those where the cost model says a split wins (splitPays in convolution.ts).
+   */
+  minMacsToSplit?: number;
   /** Kernel calls split over threads so far. */
   counters: { splitCalls: number };
 }
