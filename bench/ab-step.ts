@@ -8,10 +8,6 @@
 // --build-b, e.g. an earlier build of the kernels). Prints the median and minimum ms per step
 // of each variant and each one's ratio to the first. Console only.
 import { readFile } from 'node:fs/promises';
-import { analyseGraph } from '../src/core/graphAnalysis';
-import { zooModel } from '../src/core/zoo';
-import { createResourceEstimator } from '../src/train/estimator';
-import { PruningTrainer } from '../src/train/trainer';
 import { KernelThreadPool } from '../src/train/wasm/kernelThreads';
 import {
   readTrainKernelBinaries,
@@ -23,11 +19,9 @@ import {
   relaxedSimdSupported,
   type RegisterTrainingKernelsOptions,
 } from '../src/train/wasm/registerTrainingKernels';
-import { issueNetGraph } from './backends';
+import { stepTrainer } from './backends';
 import { useBackend } from './node-env';
 import { median } from './stats';
-import { randomDataset } from './synthetic';
-import { endlessRun } from './timing';
 
 const argv = process.argv.slice(2);
 const VALUED = ['--variants', '--rounds', '--steps', '--build-b'];
@@ -98,19 +92,7 @@ const kept = (key: string) => {
   return pool && (Object.create(pool, { dispose: { value: () => undefined } }) as KernelThreadPool);
 };
 
-const zoo = net.startsWith('net-') ? undefined : zooModel(net);
-const graph = zoo
-  ? zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses, widthMultiplier: 1 })
-  : issueNetGraph(net);
-const analysed = analyseGraph(graph);
-const input = graph.nodes.find((n) => n.op === 'input');
-if (!input || input.op !== 'input') throw new Error(`${net} has no input`);
-const trainer = new PruningTrainer(
-  analysed,
-  randomDataset([...input.shape], zoo?.defaultClasses ?? 10, batch * 2),
-  endlessRun(batch, { pruning: false }),
-  createResourceEstimator(analysed, 'stm32f746g-disco'),
-);
+const { trainer } = stepTrainer(net, batch);
 
 for (let round = 0; round < rounds; round++) {
   for (const v of parsed) {

@@ -89,13 +89,43 @@ export function issueNetGraph(id: string): NetworkGraph {
   return { name: `issue ${id}`, nodes, output: 'logits' };
 }
 
-function netGraph(net: string): { graph: NetworkGraph; classes: number } {
+function netGraph(net: string, width = 1): { graph: NetworkGraph; classes: number } {
   if (ISSUE_NETS[net]) return { graph: issueNetGraph(net), classes: 10 };
   const zoo = zooModel(net);
   return {
-    graph: zoo.build({ inputShape: zoo.defaultInput, numClasses: zoo.defaultClasses }),
+    graph: zoo.build({
+      inputShape: zoo.defaultInput,
+      numClasses: zoo.defaultClasses,
+      widthMultiplier: width,
+    }),
     classes: zoo.defaultClasses,
   };
+}
+
+/** Input shape of a network's graph. */
+function inputShapeOf(graph: NetworkGraph): [number, number, number] {
+  const input = graph.nodes.find((n) => n.op === 'input');
+  if (!input || input.op !== 'input') throw new Error(`${graph.name} has no input`);
+  return [...input.shape];
+}
+
+/**
+ * The studio's trainer on a network (net-A, net-B or a zoo model id at `width`), on random
+ * data, stepping forever at `batch`: plain training steps, or pruning ones (`pruning`).
+ */
+export function stepTrainer(
+  net: string,
+  batch: number,
+  { width = 1, pruning = false }: { width?: number; pruning?: boolean } = {},
+): { trainer: PruningTrainer; inputShape: [number, number, number]; macs: number } {
+  const { graph, classes } = netGraph(net, width);
+  const analysed = analyseGraph(graph);
+  const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
+  const inputShape = inputShapeOf(graph);
+  const dataset = randomDataset(inputShape, classes, Math.max(64, batch * 2));
+  const trainer = new PruningTrainer(analysed, dataset, endlessRun(batch, { pruning }), estimator);
+  const macs = estimator.report(analysed.groups.map((g) => g.size)).values.macs;
+  return { trainer, inputShape, macs };
 }
 
 async function timedStep(trainer: PruningTrainer): Promise<number> {
@@ -128,24 +158,10 @@ export async function measureStepTimes(
     };
     let trainer: PruningTrainer | undefined;
     try {
-      const { graph, classes } = netGraph(net);
-      const analysed = analyseGraph(graph);
-      const input = graph.nodes.find((n) => n.op === 'input');
-      const shape = (input && input.op === 'input' ? [...input.shape] : [1, 1, 1]) as [
-        number,
-        number,
-        number,
-      ];
-      row.input = shape.join('×');
-      const estimator = createResourceEstimator(analysed, 'stm32f746g-disco');
-      row.macs = estimator.report(analysed.groups.map((g) => g.size)).values.macs;
-      const dataset = randomDataset(shape, classes, Math.max(64, batch * 2));
-      trainer = new PruningTrainer(
-        analysed,
-        dataset,
-        endlessRun(batch, { pruning: false }),
-        estimator,
-      );
+      const built = stepTrainer(net, batch);
+      trainer = built.trainer;
+      row.input = built.inputShape.join('×');
+      row.macs = built.macs;
       for (let i = 0; i < warmupSteps; i++) await timedStep(trainer);
       const times: number[] = [];
       for (let i = 0; i < steps; i++) times.push(await timedStep(trainer));

@@ -7,15 +7,9 @@
 // network: net-A, net-B (bench/backends.ts) or a zoo model id; default net-A, batch 32.
 // Prints to the console only (no results file): a tool for finding the next kernel to fuse.
 import * as tf from '@tensorflow/tfjs';
-import { analyseGraph } from '../src/core/graphAnalysis';
-import { zooModel } from '../src/core/zoo';
-import { createResourceEstimator } from '../src/train/estimator';
-import { PruningTrainer } from '../src/train/trainer';
-import { issueNetGraph } from './backends';
+import { stepTrainer } from './backends';
 import { useBackend } from './node-env';
 import { median } from './stats';
-import { randomDataset } from './synthetic';
-import { endlessRun } from './timing';
 
 const argv = process.argv.slice(2);
 const VALUED = ['--width', '--threads', '--min-macs'];
@@ -38,23 +32,7 @@ const kernels = await installWasmTrainingKernelsFromDisk({
   minMacsToSplit,
   memory: argv.includes('--copy') ? 'copy' : 'auto',
 });
-const zoo = net.startsWith('net-') ? undefined : zooModel(net);
-const graph = zoo
-  ? zoo.build({
-      inputShape: zoo.defaultInput,
-      numClasses: zoo.defaultClasses,
-      widthMultiplier: width,
-    })
-  : issueNetGraph(net);
-const analysed = analyseGraph(graph);
-const input = graph.nodes.find((n) => n.op === 'input');
-if (!input || input.op !== 'input') throw new Error(`${net} has no input`);
-const trainer = new PruningTrainer(
-  analysed,
-  randomDataset([...input.shape], zoo?.defaultClasses ?? 10, batch * 2),
-  endlessRun(batch, { pruning: process.argv.includes('--prune') }),
-  createResourceEstimator(analysed, 'stm32f746g-disco'),
-);
+const { trainer } = stepTrainer(net, batch, { width, pruning: argv.includes('--prune') });
 for (let i = 0; i < 5; i++) await trainer.trainStep();
 const times: number[] = [];
 for (let i = 0; i < 15; i++) {

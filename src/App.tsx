@@ -10,20 +10,16 @@ import { DatasetPanel } from './ui/DatasetPanel';
 import { ExportPanel } from './ui/ExportPanel';
 import { FloatVsInt8 } from './ui/FloatVsInt8';
 import { HowItWorks } from './ui/HowItWorks';
-import { ImportanceChart } from './ui/ImportanceChart';
 import { LargeTextToggle } from './ui/LargeTextToggle';
-import { LayerBreakdown } from './ui/LayerBreakdown';
 import { MemoryTimeline } from './ui/MemoryTimeline';
 import { ModelPanel } from './ui/ModelPanel';
 import { Notices } from './ui/Notices';
 import { OfflineBadge } from './ui/OfflineBadge';
 import { ResumeOffer } from './ui/ResumeOffer';
+import { LiveCharts } from './ui/LiveCharts';
 import { LiveStateProvider } from './ui/LiveState';
-import { PiChart } from './ui/PiChart';
-import { ResourceCharts } from './ui/ResourceCharts';
 import { RunControls } from './ui/RunControls';
 import { SavedRuns } from './ui/SavedRuns';
-import { TrainingChart } from './ui/TrainingChart';
 import { TrainingSettings } from './ui/TrainingSettings';
 
 export function App() {
@@ -84,20 +80,7 @@ export function App() {
         <section className="results" aria-label="Run and results">
           <RunControls />
           <div className="chart-grid">
-            <LiveStateProvider name="PiChart">
-              <PiChart />
-            </LiveStateProvider>
-            <LiveStateProvider name="ImportanceChart">
-              <ImportanceChart />
-            </LiveStateProvider>
-            {/* Its three small charts redraw under providers of their own. */}
-            <ResourceCharts />
-            <LiveStateProvider name="TrainingChart">
-              <TrainingChart />
-            </LiveStateProvider>
-            <LiveStateProvider name="LayerBreakdown">
-              <LayerBreakdown />
-            </LiveStateProvider>
+            <LiveCharts />
             <MemoryTimeline />
             <ConfusionMatrix />
             <FloatVsInt8 />

@@ -6,12 +6,8 @@ import '../../src/ui/styles.css';
 import { appendMetrics, emptyRunSeries, type RunSeries } from '../../src/state/series';
 import { studioStore } from '../../src/state/store';
 import { makeMetrics } from '../../src/testing/runFixtures';
-import { ImportanceChart } from '../../src/ui/ImportanceChart';
-import { LayerBreakdown } from '../../src/ui/LayerBreakdown';
-import { LiveStateProvider, REDRAW_TIMING_FLAG } from '../../src/ui/LiveState';
-import { PiChart } from '../../src/ui/PiChart';
-import { ResourceCharts } from '../../src/ui/ResourceCharts';
-import { TrainingChart } from '../../src/ui/TrainingChart';
+import { LiveCharts } from '../../src/ui/LiveCharts';
+import { REDRAW_TIMING_FLAG } from '../../src/ui/LiveState';
 import type { StepMetrics } from '../../src/worker/protocol';
 
 declare global {
@@ -99,19 +95,7 @@ async function main() {
   show(series, metrics(step));
   createRoot(document.getElementById('root')!).render(
     <div className="chart-grid" style={{ width: 1200 }}>
-      <LiveStateProvider name="PiChart">
-        <PiChart />
-      </LiveStateProvider>
-      <LiveStateProvider name="ImportanceChart">
-        <ImportanceChart />
-      </LiveStateProvider>
-      <ResourceCharts />
-      <LiveStateProvider name="TrainingChart">
-        <TrainingChart />
-      </LiveStateProvider>
-      <LiveStateProvider name="LayerBreakdown">
-        <LayerBreakdown />
-      </LiveStateProvider>
+      <LiveCharts />
     </div>,
   );
   await sleep(2000);
