@@ -56,15 +56,8 @@ function metrics(step: number): StepMetrics {
           mask: importance.map((_, c) => (c < kept ? 1 : 0)),
         };
       }),
-      {
-        name: 'logits',
-        size: 10,
-        prunable: false,
-        sizeProportion: 1,
-        kept: 10,
-        importance: [],
-        mask: [],
-      },
+      // The fixture's logits group (not prunable).
+      ...makeMetrics(step).groups.filter((g) => !g.prunable),
     ],
   });
 }
