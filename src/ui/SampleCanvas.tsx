@@ -26,5 +26,5 @@ export function SampleCanvas({
       }
     });
   }, [samples, index, h, w, c]);
-  return <img className="sample-image" src={url} width={w} height={h} alt={label} />;
+  return <img src={url} width={w} height={h} alt={label} />;
 }

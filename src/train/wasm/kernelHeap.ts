@@ -204,14 +204,7 @@ export class KernelHeap {
     let own: () => void;
     let ownScratch = 0;
     if (onHeap) {
-      if (plan.scratchBytes > 0) {
-        ownScratch = backend.wasm._malloc(plan.scratchBytes) >>> 0;
-        if (ownScratch === 0) {
-          throw new Error(
-            `wasm training kernels: could not allocate ${plan.scratchBytes} bytes of scratch`,
-          );
-        }
-      }
+      ownScratch = this.mallocScratch(backend, plan.scratchBytes);
       const offsets = inputs.map((t) => this.offsetOf(backend, t));
       const call = plan.call(offsets, this.offsetOf(backend, output), ownScratch, first(1));
       own = () => (onHeap[call.job] as (...args: number[]) => void)(...call.args);
@@ -256,6 +249,15 @@ export class KernelHeap {
       }
     }
     return output;
+  }
+
+  /** `bytes` of scratch from tfjs's heap (0: none needed, nothing allocated); free with _free. */
+  private mallocScratch(backend: WasmBackendLike, bytes: number): number {
+    if (bytes <= 0) return 0;
+    const at = backend.wasm._malloc(bytes) >>> 0;
+    if (at === 0)
+      throw new Error(`wasm training kernels: could not allocate ${bytes} bytes of scratch`);
+    return at;
   }
 
   private offsetOf(backend: WasmBackendLike, t: TensorInfo): number {
@@ -333,10 +335,7 @@ export class KernelHeap {
     if (onHeap) {
       const bytes = scratchBytes(onHeap);
       const offset = (t: TensorInfo) => this.offsetOf(backend, t);
-      const scratch = bytes > 0 ? backend.wasm._malloc(bytes) >>> 0 : 0;
-      if (bytes > 0 && scratch === 0) {
-        throw new Error(`wasm training kernels: could not allocate ${bytes} bytes of scratch`);
-      }
+      const scratch = this.mallocScratch(backend, bytes);
       try {
         const outputOffsets = outputs.map(offset);
         body(onHeap, {
