@@ -155,6 +155,20 @@ describe('bench pieces', () => {
     expect([banded.settleSteps, banded.settleBand]).toEqual([0, 0.05]);
     expect(qualityConfigs([], base, [240])[0].settleBand).toBeUndefined();
     expect(() => qualityConfigs(['--settle-band', '1.5'], base, [240])).toThrow(/--settle-band/);
+    const ranked = qualityConfigs(
+      ['--importance-decay', '0.98', '--rank-hysteresis', '0.5', '--offset-range', '0.7'],
+      base,
+      [240],
+    )[0];
+    expect(ranked.pruningOptions).toEqual({
+      offsetRange: 0.7,
+      importanceDecay: 0.98,
+      rankHysteresis: 0.5,
+    });
+    expect(qualityConfigs([], base, [240])[0].pruningOptions).toBeUndefined();
+    expect(() => qualityConfigs(['--importance-decay', '1'], base, [240])).toThrow(
+      /--importance-decay/,
+    );
   });
 
   it('merges separately run parts by budget name, one reference per seed', () => {

@@ -10,10 +10,8 @@ async function shortRun(page: Page, steps = 60): Promise<void> {
   await expect(page.getByRole('button', { name: /TFLite/ })).toBeEnabled({ timeout: 150_000 });
 }
 
-const tickLabels = (chart: Locator, axis: 'xAxis' | 'yAxis') =>
-  chart
-    .locator(`.recharts-${axis}-tick-labels .recharts-cartesian-axis-tick-value`)
-    .allTextContents();
+const tickLabels = (chart: Locator, axis: 'x' | 'y') =>
+  chart.locator(`.plot-${axis}-tick`).allTextContents();
 
 test('after a run the charts have round, distinct ticks and the page fits 1024 px', async ({
   page,
@@ -37,23 +35,23 @@ test('after a run the charts have round, distinct ticks and the page fits 1024 p
 
   // Importances: distinct tick labels, kept bars before pruned ones, the cut label not clipped.
   const importance = page.getByTestId('importance-chart');
-  const yImportance = await tickLabels(importance, 'yAxis');
+  const yImportance = await tickLabels(importance, 'y');
   expect(yImportance.length).toBeGreaterThan(2);
   expect(new Set(yImportance).size).toBe(yImportance.length);
   const fills = await importance
-    .locator('.recharts-bar-rectangle path')
+    .locator('.plot-bar')
     .evaluateAll((paths) => paths.map((p) => p.getAttribute('fill')));
   const firstPruned = fills.indexOf('#c3c9d2');
   if (firstPruned >= 0) expect(fills.slice(firstPruned)).not.toContain('#1f5fa8');
   const cut = importance.getByText('cut', { exact: true });
   if ((await cut.count()) > 0) {
-    const svg = await importance.locator('svg.recharts-surface').first().boundingBox();
+    const svg = await importance.locator('svg.plot-svg').first().boundingBox();
     const label = await cut.boundingBox();
     expect(label!.y).toBeGreaterThanOrEqual(svg!.y);
   }
 
   // π: every fifth from 0 to 1.
-  expect(await tickLabels(page.getByTestId('pi-chart'), 'yAxis')).toEqual([
+  expect(await tickLabels(page.getByTestId('pi-chart'), 'y')).toEqual([
     '0',
     '0.2',
     '0.4',
@@ -61,11 +59,28 @@ test('after a run the charts have round, distinct ticks and the page fits 1024 p
     '0.8',
     '1',
   ]);
+  // The charts read out by keyboard: the last step's values, then one step back.
+  const training = page.getByTestId('training-chart');
+  await training.locator('.plot').focus();
+  await page.keyboard.press('End');
+  const tip = training.locator('.plot-tip');
+  await expect(tip).toContainText(/loss: \d+\.\d{3}/);
+  await expect(tip).toContainText(/train accuracy: \d+\.\d%/);
+  const lastStep = Number(/^step (\d+)/.exec((await tip.textContent()) ?? '')?.[1]);
+  expect(lastStep).toBeGreaterThanOrEqual(59);
+  await page.keyboard.press('ArrowLeft');
+  await expect(tip).toContainText(new RegExp(`^step ${lastStep - 1}loss`));
+  await page.keyboard.press('Escape');
+  await expect(tip).toHaveCount(0);
+  await importance.locator('.plot').focus();
+  await page.keyboard.press('Home');
+  await expect(importance.locator('.plot-tip')).toContainText(/^rank 1: channel \d+ \(kept\)/);
+  await importance.locator('.plot').blur();
 
   // Resources: ticks in round KB / ms, evenly spaced from 0; the budget named in the heading.
   const resources = page.getByTestId('resource-chart');
   for (const chart of await resources.locator('.mini-chart').all()) {
-    const ticks = (await tickLabels(chart, 'yAxis')).map(Number);
+    const ticks = (await tickLabels(chart, 'y')).map(Number);
     expect(ticks[0]).toBe(0);
     const step = ticks[1];
     expect([1, 2, 2.5, 5]).toContain(step / Math.pow(10, Math.floor(Math.log10(step))));

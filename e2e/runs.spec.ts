@@ -74,7 +74,7 @@ async function expectChartsDrawn(page: Page) {
     await expect(page.getByTestId(chart).getByText(NO_RUN_TEXT)).toHaveCount(0);
   }
   // The π chart has drawn its lines.
-  await expect(page.getByTestId('pi-chart').locator('.recharts-line-curve').first()).toBeVisible();
+  await expect(page.getByTestId('pi-chart').locator('.plot-line').first()).toBeVisible();
 }
 
 async function finishRun(page: Page) {

@@ -38,9 +38,10 @@ export function ChartCard({
   actions?: ReactNode;
   wide?: boolean;
   /**
-   * Draw the chart even while empty, hidden under the placeholder: a recharts chart's first
-   * draw costs several times a redraw, and is then paid while the page loads rather than in
-   * the tasks right after Start, when every live chart would otherwise mount at once.
+   * Draw the chart even while empty, hidden under the placeholder: its first draw (measuring
+   * its width, laying out the axes) is then paid while the page loads rather than in the tasks
+   * right after Start, when every live chart would otherwise mount at once, and the card
+   * keeps its height when the first step arrives.
    */
   premount?: boolean;
 }) {

@@ -1,18 +1,8 @@
 import { useId, useMemo } from 'react';
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Cell,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import { selectLatestMetrics } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { ChartCard, KEPT_COLOUR, NO_RUN_YET, PRUNED_COLOUR } from './ChartCard';
+import { BarPlot, type PlotBar, type PlotYAxis } from './Plot';
 import { niceTicks, powerOfTen, scaledTicks } from './ticks';
 
 /** Rank ticks: 1, then round ranks, and the last one (the group's size). */
@@ -48,7 +38,26 @@ export function ImportanceChart() {
     return bars.filter((b) => !b.kept && b.importance > weakestKept).length;
   }, [bars]);
   const y = useMemo(() => scaledTicks(Math.max(0, ...bars.map((b) => b.importance))), [bars]);
+  const yAxis = useMemo<PlotYAxis>(
+    () => ({
+      side: 'left',
+      width: 44,
+      ticks: y.ticks,
+      domain: [0, y.ticks[y.ticks.length - 1]],
+      format: y.format,
+    }),
+    [y],
+  );
   const x = useMemo(() => rankTicks(bars.length), [bars.length]);
+  const plotBars = useMemo<PlotBar[]>(
+    () =>
+      bars.map((b) => ({
+        value: b.importance,
+        colour: b.kept ? KEPT_COLOUR : PRUNED_COLOUR,
+        label: `rank ${b.rank}: channel ${b.channel} (${b.kept ? 'kept' : 'pruned'}), importance ${b.importance.toExponential(2)}`,
+      })),
+    [bars],
+  );
   const picker =
     groups.length > 0 ? (
       <span className="inline-field">
@@ -82,46 +91,15 @@ export function ImportanceChart() {
       premount
       actions={picker}
     >
-      <ResponsiveContainer width="100%" height={240}>
-        <BarChart
-          data={bars}
-          margin={{ top: 24, right: 16, bottom: 4, left: 0 }}
-          barCategoryGap={1}
-        >
-          <CartesianGrid stroke="#e3e6ea" vertical={false} />
-          <XAxis dataKey="rank" ticks={x} interval={0} />
-          <YAxis
-            width={44}
-            ticks={y.ticks}
-            domain={[0, y.ticks[y.ticks.length - 1]]}
-            interval={0}
-            tickFormatter={y.format}
-          />
-          <Tooltip
-            formatter={(v) => (typeof v === 'number' ? v.toExponential(2) : String(v))}
-            labelFormatter={(rank) => {
-              const bar = bars[Number(rank) - 1];
-              return bar
-                ? `rank ${rank}: channel ${bar.channel} (${bar.kept ? 'kept' : 'pruned'})`
-                : '';
-            }}
-          />
-          <Bar dataKey="importance" name="importance" isAnimationActive={false}>
-            {bars.map((b) => (
-              <Cell key={b.channel} fill={b.kept ? KEPT_COLOUR : PRUNED_COLOUR} />
-            ))}
-          </Bar>
-          {group && group.kept < group.size && (
-            <ReferenceLine
-              x={group.kept}
-              position="end"
-              stroke="#1b1f24"
-              strokeDasharray="4 3"
-              label={{ value: 'cut', position: 'top', fill: '#1b1f24' }}
-            />
-          )}
-        </BarChart>
-      </ResponsiveContainer>
+      <BarPlot
+        height={240}
+        margin={{ top: 24, right: 16, bottom: 4, left: 0 }}
+        xTicks={x}
+        yAxis={yAxis}
+        bars={plotBars}
+        marker={group && group.kept < group.size ? { after: group.kept, label: 'cut' } : undefined}
+        label={group ? `Importances of ${group.name}'s channels by rank` : 'Channel importances'}
+      />
       <p className="legend-note">
         <span className="swatch" style={{ background: KEPT_COLOUR }} /> kept{' '}
         <span className="swatch" style={{ background: PRUNED_COLOUR }} /> pruned

@@ -1,22 +1,12 @@
 import { useMemo } from 'react';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import { selectLatestMetrics, selectReplayStep, selectStepPoints } from '../state/selectors';
 import { useStudio } from '../state/store';
-import type { StepPoint } from '../state/series';
 import { useChartPoints } from './chartPoints';
 import { LiveStateProvider, useLiveStudio } from './LiveState';
 import type { ResourceName } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, NO_RUN_YET, SERIES_COLOURS } from './ChartCard';
 import { BUDGET_INPUT_UNITS, RESOURCE_LABELS, formatResource } from './format';
+import { LinePlot, type PlotLine, type PlotYAxis } from './Plot';
 import { niceTicks, stepTicks } from './ticks';
 
 const CHARTED: ResourceName[] = ['flash', 'ram', 'latency'];
@@ -34,11 +24,30 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
   const peak = points.reduce((m, p) => Math.max(m, p[resource]), 0);
   // Round ticks in the unit the heading names (KB, ms), with room above the budget line.
-  const yTicks = useMemo(
-    () => niceTicks(Math.max(peak, budget ?? 0) / scale || 1, 4).map((t) => t * scale),
-    [peak, budget, scale],
+  const yAxes = useMemo<PlotYAxis[]>(() => {
+    const ticks = niceTicks(Math.max(peak, budget ?? 0) / scale || 1, 4).map((t) => t * scale);
+    return [
+      {
+        side: 'left',
+        width: 48,
+        domain: [0, ticks.at(-1) ?? 1],
+        ticks,
+        format: (v) => String(Number((v / scale).toPrecision(6))),
+      },
+    ];
+  }, [peak, budget, scale]);
+  const x = useMemo(() => ({ domain: [0, total] as const, ticks: stepTicks(total, 3) }), [total]);
+  const lines = useMemo<PlotLine[]>(
+    () => [
+      {
+        name: RESOURCE_LABELS[resource],
+        colour,
+        strokeWidth: 2,
+        points: drawn.map((p) => [p.step, p[resource]] as const),
+      },
+    ],
+    [drawn, resource, colour],
   );
-  const xTicks = useMemo(() => stepTicks(total, 3), [total]);
   return (
     <div className="mini-chart">
       <h4>
@@ -49,32 +58,17 @@ function ResourceChart({ resource, colour }: { resource: ResourceName; colour: s
           </span>
         )}
       </h4>
-      <ResponsiveContainer width="100%" height={170}>
-        <LineChart data={drawn as StepPoint[]} margin={{ top: 12, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="#e3e6ea" />
-          <XAxis dataKey="step" type="number" domain={[0, total]} ticks={xTicks} interval={0} />
-          <YAxis
-            width={48}
-            domain={[0, yTicks.at(-1) ?? 1]}
-            ticks={yTicks}
-            interval={0}
-            tickFormatter={(v: number) => String(Number((v / scale).toPrecision(6)))}
-          />
-          <Tooltip formatter={(v) => (typeof v === 'number' ? formatResource(resource, v) : '')} />
-          <Line
-            dataKey={resource}
-            name={RESOURCE_LABELS[resource]}
-            stroke={colour}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-          />
-          {budget !== undefined && (
-            // Named in the heading, not on the plot, where a label would cover a tick or the line.
-            <ReferenceLine y={budget} stroke={BUDGET_COLOUR} strokeDasharray="5 4" />
-          )}
-        </LineChart>
-      </ResponsiveContainer>
+      <LinePlot
+        height={170}
+        margin={{ top: 12, right: 16, bottom: 0, left: 0 }}
+        x={x}
+        yAxes={yAxes}
+        lines={lines}
+        // The budget is named in the heading, not on the plot, where a label would cover a tick.
+        references={budget === undefined ? [] : [{ y: budget, colour: BUDGET_COLOUR, dash: '5 4' }]}
+        formatValue={(v) => formatResource(resource, v)}
+        label={`${RESOURCE_LABELS[resource]} over the run`}
+      />
     </div>
   );
 }

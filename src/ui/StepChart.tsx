@@ -1,41 +1,39 @@
 import { useMemo, type ReactNode } from 'react';
-import { CartesianGrid, Legend, LineChart, ResponsiveContainer, Tooltip, XAxis } from 'recharts';
 import { selectStepPoints } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { ChartCard, NO_RUN_YET } from './ChartCard';
+import { LinePlot, type PlotLine, type PlotYAxis } from './Plot';
 import { stepTicks } from './ticks';
 
 /**
  * A live line chart over the run's steps (0 to the run's total on the x axis, five ticks),
- * in a chart card that says there is no run yet until the run has a step: `yAxes`, then `children` (the
- * lines), which read `data` when it is given, else each line brings its own.
+ * in a chart card that says there is no run yet until the run has a step.
  */
 export function StepChart({
   id,
   title,
   description,
-  data,
   yAxes,
-  rightAxis,
+  lines,
+  formatValue,
   wide,
-  children,
   footer,
 }: {
   id: string;
   title: string;
   description: string;
-  data?: readonly object[];
-  yAxes: ReactNode;
-  /** Whether one of the y axes stands on the right (it takes the right margin). */
-  rightAxis?: boolean;
+  yAxes: readonly PlotYAxis[];
+  lines: readonly PlotLine[];
+  /** A line's value in the read-out (default: three decimals). */
+  formatValue?: (v: number, line: PlotLine) => string;
   wide?: boolean;
-  children: ReactNode;
   /** Shown under the chart. */
   footer?: ReactNode;
 }) {
   const empty = useLiveStudio((s) => selectStepPoints(s).length === 0);
   const total = useLiveStudio((s) => s.run.latest?.totalSteps ?? s.config.schedule.totalSteps);
-  const xTicks = useMemo(() => stepTicks(total, 5), [total]);
+  const x = useMemo(() => ({ domain: [0, total] as const, ticks: stepTicks(total, 5) }), [total]);
+  const rightAxis = yAxes.some((a) => a.side === 'right');
   return (
     <ChartCard
       id={id}
@@ -45,27 +43,16 @@ export function StepChart({
       premount
       wide={wide}
     >
-      <ResponsiveContainer width="100%" height={240}>
-        <LineChart
-          data={data as object[] | undefined}
-          margin={{ top: 10, right: rightAxis ? 8 : 18, bottom: 4, left: 0 }}
-        >
-          <CartesianGrid stroke="#e3e6ea" />
-          <XAxis
-            dataKey="step"
-            type="number"
-            domain={[0, total]}
-            ticks={xTicks}
-            interval={0}
-            // Lines with data of their own repeat the steps; one data set does not.
-            allowDuplicatedCategory={data !== undefined}
-          />
-          {yAxes}
-          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
-          <Legend />
-          {children}
-        </LineChart>
-      </ResponsiveContainer>
+      <LinePlot
+        height={240}
+        margin={{ top: 10, right: rightAxis ? 8 : 18, bottom: 4, left: 0 }}
+        x={x}
+        yAxes={yAxes}
+        lines={lines}
+        formatValue={formatValue}
+        legend
+        label={title}
+      />
       {footer}
     </ChartCard>
   );

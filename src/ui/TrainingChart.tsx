@@ -1,16 +1,18 @@
 import { useMemo } from 'react';
-import { Line, YAxis } from 'recharts';
 import { selectStepPoints, selectValidationPoints } from '../state/selectors';
 import { useChartPoints } from './chartPoints';
 import { useLiveStudio } from './LiveState';
+import type { PlotLine, PlotYAxis } from './Plot';
 import { StepChart } from './StepChart';
 import { niceTicks, stepDecimals } from './ticks';
 
-/** The lines drawn from the training steps (Line props): on which axis, of which field. */
-const TRAINING_LINES = [
-  { yAxisId: 'loss', dataKey: 'loss', name: 'loss', stroke: '#5f6368' },
-  { yAxisId: 'accuracy', dataKey: 'accuracy', name: 'train accuracy', stroke: '#1f77b4' },
-] as const;
+const ACCURACY_AXIS: PlotYAxis = {
+  side: 'right',
+  width: 44,
+  domain: [0, 1],
+  ticks: [0, 0.25, 0.5, 0.75, 1],
+  format: (v) => `${Math.round(v * 100)}%`,
+};
 
 /** Loss (left axis) and training / validation accuracy (right axis). */
 export function TrainingChart() {
@@ -18,52 +20,41 @@ export function TrainingChart() {
   const validation = useChartPoints(useLiveStudio(selectValidationPoints));
   const drawn = useChartPoints(points);
   // Four round intervals on the loss axis, as on the accuracy axis, so both share grid lines.
-  const lossTicks = useMemo(() => {
+  const yAxes = useMemo<PlotYAxis[]>(() => {
     const top = niceTicks(points.reduce((m, p) => Math.max(m, p.loss), 0) || 1, 4);
     const step = top[1];
-    return [0, 1, 2, 3, 4].map((i) => Number((i * step).toFixed(stepDecimals(step))));
+    const ticks = [0, 1, 2, 3, 4].map((i) => Number((i * step).toFixed(stepDecimals(step))));
+    return [{ side: 'left', width: 48, domain: [0, ticks[4]], ticks }, ACCURACY_AXIS];
   }, [points]);
+  const lines = useMemo<PlotLine[]>(
+    () => [
+      { name: 'loss', colour: '#5f6368', points: drawn.map((p) => [p.step, p.loss] as const) },
+      {
+        name: 'train accuracy',
+        colour: '#1f77b4',
+        axis: 1,
+        points: drawn.map((p) => [p.step, p.accuracy] as const),
+      },
+      {
+        name: 'validation accuracy',
+        colour: '#2ca02c',
+        axis: 1,
+        strokeWidth: 2,
+        dots: true,
+        points: validation.map((p) => [p.step, p.accuracy] as const),
+      },
+    ],
+    [drawn, validation],
+  );
   return (
     <StepChart
       id="training-chart"
       title="Loss and accuracy"
       description="Training loss and accuracy per step; validation accuracy where the run measured it."
-      rightAxis
       wide
-      yAxes={
-        <>
-          <YAxis
-            yAxisId="loss"
-            width={48}
-            domain={[0, lossTicks[4]]}
-            ticks={lossTicks}
-            interval={0}
-          />
-          <YAxis
-            yAxisId="accuracy"
-            orientation="right"
-            domain={[0, 1]}
-            ticks={[0, 0.25, 0.5, 0.75, 1]}
-            interval={0}
-            width={44}
-            tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
-          />
-        </>
-      }
-    >
-      {TRAINING_LINES.map((line) => (
-        <Line key={line.name} {...line} data={drawn} dot={false} isAnimationActive={false} />
-      ))}
-      <Line
-        yAxisId="accuracy"
-        data={validation}
-        dataKey="accuracy"
-        name="validation accuracy"
-        stroke="#2ca02c"
-        strokeWidth={2}
-        dot={{ r: 2 }}
-        isAnimationActive={false}
-      />
-    </StepChart>
+      yAxes={yAxes}
+      lines={lines}
+      formatValue={(v, line) => (line.axis === 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(3))}
+    />
   );
 }

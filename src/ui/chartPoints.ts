@@ -3,8 +3,8 @@ import { useMemo } from 'react';
 /**
  * The most points a live line chart draws per line. The step series keep up to 500 points
  * (src/state/series.ts), but a chart a few hundred pixels wide shows no more detail with them,
- * and a redraw's cost grows with its points (recharts builds objects, coordinates and SVG per
- * point): at 500 one chart's redraw took 20–170 ms of the page's main thread during a run.
+ * and a redraw's cost grows with its points (when the live charts were recharts charts, one
+ * chart's redraw at 500 points took 20–170 ms of the page's main thread during a run).
  */
 export const CHART_POINTS = 125;
 
