@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from './dataset';
-import { gridIndices, heatColour, sampleImage, valueSpan } from './render';
+import { gridIndices, heatColour, sampleImage, valueSpan, writeRgba } from './render';
 
 function tinyDataset(x: Uint8Array | Float32Array, shape: [number, number, number]): Dataset {
   const split = { x, y: new Uint8Array([1]), count: 1 };
@@ -24,6 +24,19 @@ describe('valueSpan', () => {
   });
   it('spans 1 where the values are all equal, so that scaling them gives 0', () => {
     expect(valueSpan(new Float32Array([5, 5, 5]))).toEqual({ min: 5, range: 1 });
+  });
+});
+
+describe('writeRgba', () => {
+  it('writes one picture from an offset: grey from the first channel, RGB from three, mapped', () => {
+    const values = [9, 9, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 9];
+    const rgb = new Uint8ClampedArray(8);
+    writeRgba(rgb, values, 2, 3, (v) => v * 100);
+    expect([...rgb]).toEqual([10, 20, 30, 255, 40, 50, 60, 255]);
+    // Two channels (a spectrogram's, say): the first one in grey.
+    const two = new Uint8ClampedArray(8);
+    writeRgba(two, [7, 1, 8, 2], 0, 2);
+    expect([...two]).toEqual([7, 7, 7, 255, 8, 8, 8, 255]);
   });
 });
 

@@ -69,14 +69,30 @@ export function sampleImage(
     return { width: h, height: w, data };
   }
   const data = new Uint8ClampedArray(h * w * 4);
-  for (let p = 0; p < h * w; p++) {
-    const r = values[p * c];
-    data[p * 4] = r;
-    data[p * 4 + 1] = c >= 3 ? values[p * c + 1] : r;
-    data[p * 4 + 2] = c >= 3 ? values[p * c + 2] : r;
-    data[p * 4 + 3] = 255;
-  }
+  writeRgba(data, values, 0, c);
   return { width: w, height: h, data };
+}
+
+/**
+ * The pixels of one picture (`rgba.length / 4` of them, `c` values each, from `offset` in
+ * `values`) as opaque RGBA bytes: RGB from the first three channels where there are three or
+ * more, else grey from the first; `toByte` maps a value to 0..255 (default: as it is).
+ */
+export function writeRgba(
+  rgba: Uint8ClampedArray,
+  values: ArrayLike<number>,
+  offset: number,
+  c: number,
+  toByte: (v: number) => number = (v) => v,
+): void {
+  for (let p = 0; p < rgba.length / 4; p++) {
+    const at = offset + p * c;
+    const r = toByte(values[at]);
+    rgba[p * 4] = r;
+    rgba[p * 4 + 1] = c >= 3 ? toByte(values[at + 1]) : r;
+    rgba[p * 4 + 2] = c >= 3 ? toByte(values[at + 2]) : r;
+    rgba[p * 4 + 3] = 255;
+  }
 }
 
 /** Which samples a grid of `count` shows: spread evenly over the split, in order. */

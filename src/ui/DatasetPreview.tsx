@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { DatasetSummary } from '../worker/protocol';
+import { writeRgba } from '../data/render';
 import { pixelImageUrl } from './pixelImage';
 
 const MAX_SAMPLES = 12;
@@ -19,17 +20,8 @@ function SampleCanvas({
     const offset = index * h * w * c;
     const x = summary.preview.x;
     const to255 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255);
-    return pixelImageUrl(w, h, (rgba) => {
-      for (let p = 0; p < h * w; p++) {
-        const at = offset + p * c;
-        // One channel: grey; three: RGB; other counts (e.g. spectrograms): the first channel.
-        const r = to255(x[at]);
-        rgba[p * 4] = r;
-        rgba[p * 4 + 1] = c === 3 ? to255(x[at + 1]) : r;
-        rgba[p * 4 + 2] = c === 3 ? to255(x[at + 2]) : r;
-        rgba[p * 4 + 3] = 255;
-      }
-    });
+    // One channel: grey; three: RGB; other counts (e.g. spectrograms): the first channel.
+    return pixelImageUrl(w, h, (rgba) => writeRgba(rgba, x, offset, c, to255));
   }, [summary, index, h, w, c]);
   return (
     <figure className="sample">

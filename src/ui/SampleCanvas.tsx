@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { ConfusionEvaluation } from '../worker/protocol';
+import { writeRgba } from '../data/render';
 import { pixelImageUrl } from './pixelImage';
 
 /** One sample of the worker's 0..255 pictures (grey, or RGB for 3 channels) as an image. */
@@ -16,15 +17,7 @@ export function SampleCanvas({
   const url = useMemo(() => {
     const pixels = samples.pixels;
     const offset = index * h * w * c;
-    return pixelImageUrl(w, h, (rgba) => {
-      for (let p = 0; p < h * w; p++) {
-        const at = offset + p * c;
-        rgba[p * 4] = pixels[at];
-        rgba[p * 4 + 1] = c === 3 ? pixels[at + 1] : pixels[at];
-        rgba[p * 4 + 2] = c === 3 ? pixels[at + 2] : pixels[at];
-        rgba[p * 4 + 3] = 255;
-      }
-    });
+    return pixelImageUrl(w, h, (rgba) => writeRgba(rgba, pixels, offset, c));
   }, [samples, index, h, w, c]);
   return <img src={url} width={w} height={h} alt={label} />;
 }
