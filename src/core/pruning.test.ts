@@ -3,6 +3,7 @@ import {
   PruningController,
   DEFAULT_PRUNING_OPTIONS,
   VectorAdam,
+  correctedDecay,
   dualAscent,
   fillToBudget,
   hardMask,
@@ -88,6 +89,26 @@ function quadraticFlash(widths: readonly number[]): ResourceEvaluation {
 }
 
 describe('PruningController', () => {
+  it('averages the importances with weights that do not favour the first step', () => {
+    const beta = 0.99;
+    const ctl = new PruningController([{ size: 1, prunable: true }], {
+      ...DEFAULT_PRUNING_OPTIONS,
+      importanceDecay: beta,
+    });
+    // A large first gradient, then 47 small ones: the EMA corrected as Adam's moments are.
+    const grads = [100, ...Array.from({ length: 47 }, (_, i) => 1 + (i % 3))];
+    grads.forEach((g) => ctl.observe([[g]]));
+    const t = grads.length;
+    const weights = grads.map((_, i) => ((1 - beta) * Math.pow(beta, t - 1 - i)) / (1 - beta ** t));
+    const expected = grads.reduce((sum, g, i) => sum + weights[i] * g, 0);
+    expect(ctl.importances[0][0]).toBeCloseTo(expected, 9);
+    // The first step weighs about 1/48 of the whole, not β^47 ≈ 62 %.
+    expect(weights[0]).toBeLessThan(0.03);
+    expect(ctl.importances[0][0]).toBeLessThan(5);
+    expect(correctedDecay(beta, 1)).toBe(0);
+    expect(correctedDecay(0.9, 1000)).toBeCloseTo(0.9, 9);
+  });
+
   it('settles π at the flash budget when the task pushes for more channels', () => {
     const groups = [
       { size: 32, prunable: true },

@@ -35,6 +35,18 @@ export function hardMask(ranks: ArrayLike<number>, kept: number): Float32Array {
   return mask;
 }
 
+/**
+ * The decay that makes step t's update of an EMA started at zero and divided by 1 − β^t (as
+ * Adam corrects its moments) a running update of the corrected average itself: the new
+ * observation's weight is (1 − β)/(1 − β^t), 1 at the first step (taken as is), then falling
+ * to 1 − β. Without it (the first observation taken as is, then β), the first step's gradient
+ * keeps a weight of β^(t−1): at β = 0.99, 62 % of the importance after a 48-step warm-up.
+ */
+export function correctedDecay(beta: number, step: number): number {
+  if (step <= 1 || beta <= 0) return 0;
+  return 1 - (1 - beta) / (1 - Math.pow(beta, step));
+}
+
 /** Exponential moving average of |dL/dm| (METHOD §2), updated in place. */
 export function updateImportance(
   importance: Float64Array,
@@ -161,6 +173,11 @@ export interface GroupState {
 }
 
 export interface PruningControllerOptions {
+  /**
+   * Decay per step of the importances' running average, bias-corrected (`correctedDecay`).
+   * 0.9 by default; 0.99 measured a little better on the quality bench and worse on the default
+   * runs (method-notes §8).
+   */
   importanceDecay: number;
   temperature: number;
   piLearningRate: number;
@@ -307,8 +324,7 @@ export class PruningController {
   /** Accumulates importances from one step's mask gradients and re-ranks (METHOD §2). */
   observe(maskGradients: readonly ArrayLike<number>[]): void {
     this.observedSteps += 1;
-    // Bias-correct the EMA's start: the first observation is taken as is.
-    const beta = this.observedSteps === 1 ? 0 : this.options.importanceDecay;
+    const beta = correctedDecay(this.options.importanceDecay, this.observedSteps);
     maskGradients.forEach((g, i) => updateImportance(this.importances[i], g, beta));
     this.ranks = this.rank();
   }
