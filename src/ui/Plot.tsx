@@ -5,6 +5,7 @@ import {
   type KeyboardEvent,
   type PointerEvent,
   type ReactNode,
+  type Ref,
 } from 'react';
 
 /**
@@ -320,6 +321,50 @@ export interface PlotReference {
  * reference lines, an optional legend, and the values at the pointer's x (nearest point of
  * each line) while the pointer is over it.
  */
+/**
+ * A plot's focusable frame: arrow keys, Home and End move the read-out along `points` (see
+ * keyedX), Escape and leaving the plot close it.
+ */
+function PlotFrame({
+  frameRef,
+  height,
+  label,
+  points,
+  current,
+  onHover,
+  children,
+}: {
+  frameRef: Ref<HTMLDivElement>;
+  height: number;
+  label: string;
+  /** The x positions the keys step through (called on a key press only). */
+  points: () => readonly (readonly [number, number])[];
+  current: number | undefined;
+  onHover: (x: number | undefined) => void;
+  children: ReactNode;
+}) {
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape') onHover(undefined);
+    const next = keyedX(points(), current, e.key);
+    if (next === undefined) return;
+    e.preventDefault();
+    onHover(next);
+  };
+  return (
+    <div
+      className="plot"
+      ref={frameRef}
+      style={{ minHeight: height }}
+      tabIndex={0}
+      aria-label={label}
+      onKeyDown={onKeyDown}
+      onBlur={() => onHover(undefined)}
+    >
+      {children}
+    </div>
+  );
+}
+
 export function LinePlot({
   height,
   margin,
@@ -348,23 +393,14 @@ export function LinePlot({
   const [hover, setHover] = useState<number | undefined>();
   const readout = hover === undefined ? undefined : hoverValues(lines, hover);
   const cursor = readout && scalesFor(width, height, margin, x, yAxes).x(readout.x);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Escape') setHover(undefined);
-    const first = lines.find((l) => l.points.length > 0);
-    const next = first && keyedX(first.points, readout?.x, e.key);
-    if (next === undefined) return;
-    e.preventDefault();
-    setHover(next);
-  };
   return (
-    <div
-      className="plot"
-      ref={ref}
-      style={{ minHeight: height }}
-      tabIndex={0}
-      aria-label={`${label}: arrow keys read the values step by step`}
-      onKeyDown={onKeyDown}
-      onBlur={() => setHover(undefined)}
+    <PlotFrame
+      frameRef={ref}
+      height={height}
+      label={`${label}: arrow keys read the values step by step`}
+      points={() => lines.find((l) => l.points.length > 0)?.points ?? []}
+      current={readout?.x}
+      onHover={setHover}
     >
       {width > 0 && (
         <PlotSvg
@@ -461,7 +497,7 @@ export function LinePlot({
           ))}
         </ul>
       )}
-    </div>
+    </PlotFrame>
   );
 }
 
@@ -523,27 +559,15 @@ export function BarPlot({
   const x: PlotAxis = { domain: [0.5, n + 0.5], ticks: xTicks };
   const at = hover === undefined || n === 0 ? undefined : Math.min(n, Math.max(1, hover));
   const s = scalesFor(width, height, margin, x, [yAxis]);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Escape') setHover(undefined);
-    const next = keyedX(
-      bars.map((_, i) => [i + 1, 0] as const),
-      at,
-      e.key,
-    );
-    if (next === undefined) return;
-    e.preventDefault();
-    setHover(next);
-  };
   const band = (s.right - s.left) / Math.max(1, n);
   return (
-    <div
-      className="plot"
-      ref={ref}
-      style={{ minHeight: height }}
-      tabIndex={0}
-      aria-label={`${label}: arrow keys read the bars one by one`}
-      onKeyDown={onKeyDown}
-      onBlur={() => setHover(undefined)}
+    <PlotFrame
+      frameRef={ref}
+      height={height}
+      label={`${label}: arrow keys read the bars one by one`}
+      points={() => bars.map((_, i) => [i + 1, 0] as const)}
+      current={at}
+      onHover={setHover}
     >
       {width > 0 && (
         <PlotSvg
@@ -604,6 +628,6 @@ export function BarPlot({
           {bars[at - 1].label}
         </div>
       )}
-    </div>
+    </PlotFrame>
   );
 }
