@@ -317,11 +317,6 @@ export interface PlotReference {
 }
 
 /**
- * A line chart at the width of its container: grid, axes, one path per line, dashed
- * reference lines, an optional legend, and the values at the pointer's x (nearest point of
- * each line) while the pointer is over it.
- */
-/**
  * A plot's focusable frame: arrow keys, Home and End move the read-out along `points` (see
  * keyedX), Escape and leaving the plot close it.
  */
@@ -365,6 +360,11 @@ function PlotFrame({
   );
 }
 
+/**
+ * A line chart at the width of its container: grid, axes, one path per line, dashed
+ * reference lines, an optional legend, and the values at the pointer's x (nearest point of
+ * each line) while the pointer is over it.
+ */
 export function LinePlot({
   height,
   margin,
