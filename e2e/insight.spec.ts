@@ -77,6 +77,12 @@ test('after a run the charts have round, distinct ticks and the page fits 1024 p
   expect(previous).toBeGreaterThanOrEqual(lastStep - 30);
   await page.keyboard.press('ArrowRight');
   await expect(tip).toContainText(new RegExp(`^step ${lastStep}loss`));
+  // The loss axis covers the first point's loss (near the largest), once the run has finished too.
+  await page.keyboard.press('Home');
+  await expect(tip).toContainText(/^step \d+loss: \d+\.\d{3}/);
+  const firstLoss = Number(/loss: (\d+\.\d+)/.exec((await tip.textContent()) ?? '')?.[1]);
+  const lossTicks = (await tickLabels(training, 'y')).map(Number).filter(Number.isFinite);
+  expect(Math.max(...lossTicks)).toBeGreaterThanOrEqual(firstLoss);
   await page.keyboard.press('Escape');
   await expect(tip).toHaveCount(0);
   await importance.locator('.plot').focus();

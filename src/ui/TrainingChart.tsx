@@ -14,18 +14,24 @@ const ACCURACY_AXIS: PlotYAxis = {
   format: (v) => `${Math.round(v * 100)}%`,
 };
 
+/**
+ * The loss axis: four round intervals from 0 over the largest loss, as on the accuracy axis, so
+ * both share grid lines. Steps without a loss (NaN: the figures the worker sends as a run
+ * finishes, a step rolled back) do not count.
+ */
+export function lossAxis(points: readonly { loss: number }[]): PlotYAxis {
+  const largest = points.reduce((m, p) => (Number.isFinite(p.loss) ? Math.max(m, p.loss) : m), 0);
+  const step = niceTicks(largest || 1, 4)[1];
+  const ticks = [0, 1, 2, 3, 4].map((i) => Number((i * step).toFixed(stepDecimals(step))));
+  return { side: 'left', width: 48, domain: [0, ticks[4]], ticks };
+}
+
 /** Loss (left axis) and training / validation accuracy (right axis). */
 export function TrainingChart() {
   const points = useLiveStudio(selectStepPoints);
   const validation = useChartPoints(useLiveStudio(selectValidationPoints));
   const drawn = useChartPoints(points);
-  // Four round intervals on the loss axis, as on the accuracy axis, so both share grid lines.
-  const yAxes = useMemo<PlotYAxis[]>(() => {
-    const top = niceTicks(points.reduce((m, p) => Math.max(m, p.loss), 0) || 1, 4);
-    const step = top[1];
-    const ticks = [0, 1, 2, 3, 4].map((i) => Number((i * step).toFixed(stepDecimals(step))));
-    return [{ side: 'left', width: 48, domain: [0, ticks[4]], ticks }, ACCURACY_AXIS];
-  }, [points]);
+  const yAxes = useMemo<PlotYAxis[]>(() => [lossAxis(points), ACCURACY_AXIS], [points]);
   const lines = useMemo<PlotLine[]>(
     () => [
       { name: 'loss', colour: '#5f6368', points: drawn.map((p) => [p.step, p.loss] as const) },
