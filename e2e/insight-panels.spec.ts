@@ -112,6 +112,8 @@ test('after the default run: memory timeline, float vs int8 and the uniform-widt
   );
   // Both on the saved-runs chart (a second series, in the legend) and in the table.
   const chart = page.getByTestId('tradeoff-chart');
+  // The scatter (recharts, a chunk of its own) mounts when it comes into view.
+  await chart.scrollIntoViewIfNeeded();
   await expect(chart.locator('.recharts-scatter')).toHaveCount(2);
   await expect(chart.locator('.recharts-legend-wrapper')).toContainText('uniform-width baseline');
   await expect(page.getByTestId('saved-runs-table')).toContainText('uniform width:');

@@ -54,6 +54,11 @@ test('with the network off the studio reloads, trains on the built-in MNIST and 
   for await (const chunk of await (await download).createReadStream()) chunks.push(chunk as Buffer);
   const tflite = Buffer.concat(chunks);
   expect(tflite.subarray(4, 8).toString('latin1')).toBe('TFL3');
+  // The saved runs' scatter is a chunk of its own, fetched when it first comes into view: the
+  // offline copy holds it too.
+  const chart = page.getByTestId('tradeoff-chart');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart.locator('.recharts-scatter')).toHaveCount(1);
   await context.setOffline(false);
 });
 

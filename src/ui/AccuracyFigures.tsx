@@ -1,6 +1,6 @@
 import { useStudio } from '../state/store';
 import type { RunSummary } from '../worker/protocol';
-import { formatPercent } from './format';
+import { formatPercent, formatCount } from './format';
 
 /** The fair reference: the unpruned network trained as long as the pruned one, on demand. */
 function FullLengthReference({ summary }: { summary: RunSummary }) {
@@ -20,14 +20,13 @@ function FullLengthReference({ summary }: { summary: RunSummary }) {
       <dd data-testid="accuracy-reference">
         {ref ? (
           <>
-            {formatPercent(ref.accuracy)} ({ref.validationSamples.toLocaleString('en')} validation
-            samples)
+            {formatPercent(ref.accuracy)} ({formatCount(ref.validationSamples)} validation samples)
           </>
         ) : progress ? (
           `Training: step ${progress.step} of ${progress.totalSteps}…`
         ) : (
           <button type="button" className="secondary small" onClick={train}>
-            Train it ({total.toLocaleString('en')} steps)
+            Train it ({formatCount(total)} steps)
           </button>
         )}
       </dd>
@@ -52,7 +51,7 @@ export function AccuracyFigures({ summary }: { summary: RunSummary }) {
         <dd data-testid="accuracy-pruned">
           {formatPercent(summary.validationAccuracy)}
           {summary.validationSamples !== undefined &&
-            ` (${summary.validationSamples.toLocaleString('en')} validation samples)`}
+            ` (${formatCount(summary.validationSamples)} validation samples)`}
         </dd>
       </div>
       {q && (
@@ -60,7 +59,7 @@ export function AccuracyFigures({ summary }: { summary: RunSummary }) {
           <dt>Same network as exported: int8 .tflite | float</dt>
           <dd data-testid="accuracy-int8">
             {formatPercent(q.int8Accuracy)} | {formatPercent(q.floatAccuracy)} (
-            {q.samples.toLocaleString('en')} validation samples)
+            {formatCount(q.samples)} validation samples)
           </dd>
         </div>
       )}

@@ -2,7 +2,14 @@ import { fitsBudgets } from '../core/uniformWidth';
 import { useStudio } from '../state/store';
 import { RESOURCE_NAMES, type RunSummary, type UniformBaseline } from '../worker/protocol';
 import { ChartCard } from './ChartCard';
-import { RESOURCE_LABELS, formatBytes, formatMs, formatPercent, formatResource } from './format';
+import {
+  RESOURCE_LABELS,
+  formatBytes,
+  formatMs,
+  formatPercent,
+  formatResource,
+  formatCount,
+} from './format';
 import { ScrollTable, num } from './ScrollTable';
 
 function budgetsText(budgets: UniformBaseline['budgets']): string {
@@ -42,8 +49,8 @@ function ComparisonTable({
     <>
       <p className="hint">
         Both sized for the run&apos;s budgets ({budgetsText(baseline.budgets)}), trained{' '}
-        {baseline.steps.toLocaleString('en')} steps on the same data, schedule and seed; float
-        accuracy on all {baseline.validationSamples.toLocaleString('en')} validation samples.
+        {formatCount(baseline.steps)} steps on the same data, schedule and seed; float accuracy on
+        all {formatCount(baseline.validationSamples)} validation samples.
       </p>
       <ScrollTable
         label="Baseline comparison table"
@@ -103,10 +110,10 @@ export function BaselineComparison() {
       {summary && !baseline && (
         <p role="status" data-testid="baseline-status">
           {progress ? (
-            `Training the uniform-width network: step ${progress.step.toLocaleString('en')} of ${progress.totalSteps.toLocaleString('en')}…`
+            `Training the uniform-width network: step ${formatCount(progress.step)} of ${formatCount(progress.totalSteps)}…`
           ) : (
             <button type="button" onClick={train}>
-              Train the uniform-width baseline ({total.toLocaleString('en')} steps)
+              Train the uniform-width baseline ({formatCount(total)} steps)
             </button>
           )}
         </p>

@@ -4,7 +4,7 @@ import { SampleCanvas } from './SampleCanvas';
 
 type SamplePictures = ConfusionEvaluation['samples'];
 import { ChartCard } from './ChartCard';
-import { formatDelta, formatPercent } from './format';
+import { formatDelta, formatPercent, formatCount } from './format';
 import { ScrollTable, num } from './ScrollTable';
 
 const recall = (v: number | null) => (v === null ? '–' : formatPercent(v));
@@ -36,7 +36,7 @@ function Comparison({ c, pictures }: { c: Int8Comparison; pictures?: SamplePictu
         <div>
           <dt>Top class differs on</dt>
           <dd>
-            {c.disagreements} of {c.samples.toLocaleString('en')} samples
+            {c.disagreements} of {formatCount(c.samples)} samples
           </dd>
         </div>
       </dl>

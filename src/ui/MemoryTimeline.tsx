@@ -3,7 +3,7 @@ import { arenaTimeline, isLiveAt, liveBuffers, scopeLabel } from '../core/arenaT
 import { useStudio } from '../state/store';
 import type { DeploymentFacts } from '../worker/protocol';
 import { BUDGET_COLOUR, ChartCard, KEPT_COLOUR, PRUNED_COLOUR } from './ChartCard';
-import { formatBytes } from './format';
+import { formatBytes, formatCount } from './format';
 import { ScrollTable, num } from './ScrollTable';
 
 /** The per-layer table's row of an operator (LayerBreakdown gives its rows these ids). */
@@ -142,8 +142,8 @@ function Timeline({ facts }: { facts: DeploymentFacts }) {
           {peakName}
         </a>{' '}
         (operator {timeline.peakScope} of {n}): the plan needs {formatBytes(timeline.plannedBytes)}{' '}
-        ({timeline.plannedBytes.toLocaleString('en')} B), set by {setters.join(', ')}. The arena
-        adds {formatBytes(facts.arena.persistentBytes)} held for the whole run.
+        ({formatCount(timeline.plannedBytes)} B), set by {setters.join(', ')}. The arena adds{' '}
+        {formatBytes(facts.arena.persistentBytes)} held for the whole run.
       </p>
       <div className="timeline-controls">
         <label htmlFor={`${id}-scope`}>Operator</label>
@@ -198,8 +198,8 @@ function Timeline({ facts }: { facts: DeploymentFacts }) {
                 {b.name}
                 {b.kind === 'scratch' ? ' (scratch)' : ''}
               </th>
-              <td className="num">{b.offset.toLocaleString('en')} B</td>
-              <td className="num">{b.alignedBytes.toLocaleString('en')} B</td>
+              <td className="num">{formatCount(b.offset)} B</td>
+              <td className="num">{formatCount(b.alignedBytes)} B</td>
               <td>
                 {scopeLabel(timeline.operators, b.firstUse)} →{' '}
                 {scopeLabel(timeline.operators, b.lastUse)}

@@ -4,7 +4,7 @@ import { budgetProblems } from '../state/budgets';
 import { selectIsRunActive, selectLatestMetrics, selectRunStatus } from '../state/selectors';
 import { useStudio } from '../state/store';
 import type { Phase } from '../worker/protocol';
-import { formatBytes, formatDuration, formatMs } from './format';
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatMs } from './format';
 import { AccuracyFigures } from './AccuracyFigures';
 import { ReplayScrubber } from './ReplayScrubber';
 import { runLabel } from './SavedRuns';
@@ -119,7 +119,7 @@ export function RunControls() {
       </div>
       {shown && (
         <p className="hint" data-testid="shown-run">
-          Showing: {runLabel(shown)}, finished {new Date(shown.finishedAt).toLocaleString('en-GB')}.
+          Showing: {runLabel(shown)}, finished {formatDateTime(shown.finishedAt)}.
         </p>
       )}
       {shown && <AccuracyFigures summary={shown} />}
@@ -165,7 +165,7 @@ export function RunControls() {
         </div>
         <div>
           <dt>Samples/s</dt>
-          <dd>{latest ? Math.round(latest.samplesPerSecond).toLocaleString('en') : '–'}</dd>
+          <dd>{latest ? formatCount(latest.samplesPerSecond) : '–'}</dd>
         </div>
       </dl>
     </StepPanel>

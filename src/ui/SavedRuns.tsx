@@ -1,18 +1,8 @@
-import { useId, useMemo, useState, type KeyboardEvent } from 'react';
-import {
-  CartesianGrid,
-  Legend,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { lazy, Suspense, useId, useMemo, useState, type KeyboardEvent } from 'react';
 import { selectSavedRuns } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { RESOURCE_NAMES, type ResourceName, type RunSummary } from '../worker/protocol';
-import { BUDGET_COLOUR, KEPT_COLOUR } from './ChartCard';
+import { useSeenOnce } from './useSeenOnce';
 import { formatStorage } from '../state/runRecords';
 import {
   BUDGET_INPUT_UNITS,
@@ -21,12 +11,18 @@ import {
   formatMs,
   formatPercent,
   budgetText,
+  formatDateTime,
 } from './format';
 import { ScrollTable, num } from './ScrollTable';
+
+const TRADEOFF_HEIGHT = 240;
+/** recharts, loaded with this chart's module the first time the chart comes into view. */
+const TradeoffScatter = lazy(() => import('./TradeoffScatter'));
 
 /** Accuracy against one resource across saved runs: the trade-off front. */
 function TradeoffChart({ runs }: { runs: RunSummary[] }) {
   const id = useId();
+  const [plotRef, seen] = useSeenOnce<HTMLDivElement>();
   const resource = useLiveStudio((s) => s.view.tradeoffResource);
   const setResource = useLiveStudio((s) => s.setTradeoffResource);
   const { unit, scale } = BUDGET_INPUT_UNITS[resource];
@@ -74,36 +70,19 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
           </select>
         </span>
       </div>
-      <ResponsiveContainer width="100%" height={240}>
-        <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
-          <CartesianGrid stroke="#e3e6ea" />
-          <XAxis
-            type="number"
-            dataKey="x"
-            name={RESOURCE_LABELS[resource]}
-            unit={` ${unit}`}
-            tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
-          />
-          <YAxis type="number" dataKey="y" name="validation accuracy" unit="%" width={52} />
-          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} />
-          <Scatter
-            name="pruned while training"
-            data={data}
-            fill={KEPT_COLOUR}
-            isAnimationActive={false}
-          />
-          {baselines.length > 0 && (
-            <Scatter
-              name="uniform-width baseline"
-              data={baselines}
-              fill={BUDGET_COLOUR}
-              shape="triangle"
-              isAnimationActive={false}
+      <div ref={plotRef} className="tradeoff-plot" style={{ minHeight: TRADEOFF_HEIGHT }}>
+        {seen && (
+          <Suspense fallback={<p className="hint">Loading the chart…</p>}>
+            <TradeoffScatter
+              runs={data}
+              baselines={baselines}
+              xLabel={RESOURCE_LABELS[resource]}
+              xUnit={unit}
+              height={TRADEOFF_HEIGHT}
             />
-          )}
-          {baselines.length > 0 && <Legend verticalAlign="top" height={24} />}
-        </ScatterChart>
-      </ResponsiveContainer>
+          </Suspense>
+        )}
+      </div>
     </figure>
   );
 }
@@ -241,7 +220,7 @@ export function SavedRuns() {
               const label = runLabel(r);
               return (
                 <tr key={r.id} aria-current={r.id === shownId ? 'true' : undefined}>
-                  <td>{new Date(r.finishedAt).toLocaleString('en-GB')}</td>
+                  <td>{formatDateTime(r.finishedAt)}</td>
                   <th scope="row">
                     {renaming === r.id ? (
                       <RenameField run={r} onDone={() => setRenaming(undefined)} />

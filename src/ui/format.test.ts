@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatCount,
+  formatDateTime,
   formatDelta,
   formatBytes,
   formatDuration,
@@ -84,5 +86,25 @@ describe('budget fields', () => {
       expect(String(roundForDisplay(v))).toMatch(/^\d+(\.\d{1,4})?$/);
       expect(String(roundForDisplay(v)).replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(3);
     }
+  });
+
+  it('writes counts with thousands separators exactly as English toLocaleString does', () => {
+    for (const n of [0, 7, 999, 1000, 8000, 12_345, 999_999, 1_000_000, 1_234_567_890, -4321]) {
+      expect(formatCount(n)).toBe(n.toLocaleString('en'));
+    }
+    expect(formatCount(1234.6)).toBe('1,235');
+    expect(formatCount(Number.NaN)).toBe('–');
+  });
+
+  it('writes a moment as en-GB toLocaleString does', () => {
+    for (const when of [
+      '2026-12-03T14:05:09.000Z',
+      '1999-01-31T23:59:59.000Z',
+      '2027-07-04T03:02:01.000Z',
+      0,
+    ]) {
+      expect(formatDateTime(when)).toBe(new Date(when).toLocaleString('en-GB'));
+    }
+    expect(formatDateTime('not a date')).toBe('–');
   });
 });

@@ -20,6 +20,35 @@ function sig(value: number): string {
   return String(Number(value.toFixed(decimals)));
 }
 
+/**
+ * A whole count with thousands separators, as English writes it: 8,000; 1,234,567. Written by
+ * hand because `toLocaleString('en')` builds an ICU number formatter on each call, which cost
+ * the page a 30 ms task at the start of every run (bench/results/main-thread-profile.md).
+ */
+export function formatCount(count: number): string {
+  if (!Number.isFinite(count)) return '–';
+  const digits = String(Math.round(Math.abs(count)));
+  const groups: string[] = [];
+  for (let end = digits.length; end > 0; end -= 3)
+    groups.unshift(digits.slice(Math.max(0, end - 3), end));
+  return (count < 0 && digits !== '0' ? '-' : '') + groups.join(',');
+}
+
+/**
+ * A moment in local time as `Date.toLocaleString('en-GB')` writes it: 03/12/2026, 14:05:09.
+ * By hand: the first `Intl.DateTimeFormat` a page builds loads the locale's calendar data,
+ * a 40 ms task as the first run finished (bench/results/main-thread-profile.md).
+ */
+export function formatDateTime(when: string | number): string {
+  const d = new Date(when);
+  if (!Number.isFinite(d.getTime())) return '–';
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()}, ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  );
+}
+
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–';
   if (Math.abs(bytes) < KB) return `${Math.round(bytes)} B`;
