@@ -40,6 +40,23 @@ describe('worker events → state', () => {
     expect(s.dataset).toMatchObject({ loading: false, summary: { name: 'MNIST' } });
   });
 
+  it("keeps the summary object when a run's own load says the same, so the preview is not redrawn", () => {
+    let s = waitingFor(1);
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 1, summary: datasetSummary('MNIST') });
+    const shown = s.dataset.summary;
+    // requestId 0: the run loaded the dataset for itself; a copy of the same summary.
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 0, summary: datasetSummary('MNIST') });
+    expect(s.dataset.summary).toBe(shown);
+    // Any difference (one preview value, the load) replaces it.
+    const changed = datasetSummary('MNIST');
+    changed.preview.x[100] = 0.5;
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 0, summary: changed });
+    expect(s.dataset.summary).toBe(changed);
+    const reloaded = { ...datasetSummary('MNIST'), loadKey: 'MNIST#2' };
+    s = reduceWorkerEvent(s, { type: 'dataset', requestId: 0, summary: reloaded });
+    expect(s.dataset.summary).toBe(reloaded);
+  });
+
   it('keeps the current dataset when a new one fails, and says so in an error notice', () => {
     let s = waitingFor(1);
     s = reduceWorkerEvent(s, { type: 'dataset', requestId: 1, summary: datasetSummary('MNIST') });

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useDeferredValue, useId } from 'react';
 import { uploadLimitHint } from '../data/uploads/files';
 import { DEFAULT_GENERATED, DEFAULT_TEXTURED, LIMITS, type GeneratedStyle } from '../state/config';
 import { useStudio } from '../state/store';
@@ -8,6 +8,7 @@ import { DatasetPreview } from './DatasetPreview';
 import { NumberField } from './NumberField';
 import { StepPanel } from './StepPanel';
 import { SelectField } from './SelectField';
+import { formatCount } from './format';
 
 const UPLOAD_FORMATS: { id: UploadFormat; label: string; folder: boolean; hint: string }[] = [
   {
@@ -154,12 +155,10 @@ function DatasetLoading() {
     progress && progress.bytesTotal > 0 ? progress.bytesRead / progress.bytesTotal : undefined;
   const parts: string[] = [];
   if (progress && progress.files > 1) {
-    parts.push(
-      `${progress.filesRead.toLocaleString('en')} of ${progress.files.toLocaleString('en')} files read`,
-    );
+    parts.push(`${formatCount(progress.filesRead)} of ${formatCount(progress.files)} files read`);
   }
   if (progress && progress.imagesDecoded > 0) {
-    parts.push(`${progress.imagesDecoded.toLocaleString('en')} images decoded`);
+    parts.push(`${formatCount(progress.imagesDecoded)} images decoded`);
   }
   return (
     <div className="dataset-loading" data-testid="dataset-loading">
@@ -184,6 +183,9 @@ function DatasetLoading() {
 function DatasetStatus() {
   const dataset = useStudio(selectDataset);
   const summary = dataset.summary;
+  // The preview's pictures render in a background pass that yields to the page every few ms:
+  // when the first dataset arrives as a run starts, they made a 50–80 ms task of it.
+  const previewed = useDeferredValue(summary);
   return (
     <div className="dataset-status" aria-live="polite">
       {dataset.loading && <DatasetLoading />}
@@ -191,15 +193,15 @@ function DatasetStatus() {
         <>
           <p className="dataset-summary">
             <strong>{summary.name}</strong>: {summary.inputShape.join('×')} inputs,{' '}
-            {summary.numClasses} classes, {summary.trainCount.toLocaleString('en')} training /{' '}
-            {summary.validationCount.toLocaleString('en')} validation samples
+            {summary.numClasses} classes, {formatCount(summary.trainCount)} training /{' '}
+            {formatCount(summary.validationCount)} validation samples
           </p>
           {summary.warnings.map((w) => (
             <p key={w} className="hint warning-text">
               {w}
             </p>
           ))}
-          <DatasetPreview summary={summary} />
+          {previewed && <DatasetPreview summary={previewed} />}
         </>
       )}
       {dataset.error && (

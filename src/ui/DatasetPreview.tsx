@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { DatasetSummary } from '../worker/protocol';
 import { writeRgba } from '../data/render';
 import { pixelImageUrl } from './pixelImage';
@@ -31,8 +31,15 @@ function SampleCanvas({
   );
 }
 
-/** A few samples of the loaded dataset with their labels, from the worker's preview. */
-export function DatasetPreview({ summary }: { summary: DatasetSummary }) {
+/**
+ * A few samples of the loaded dataset with their labels, from the worker's preview. Memoised:
+ * it redraws only for a new summary.
+ */
+export const DatasetPreview = memo(function DatasetPreview({
+  summary,
+}: {
+  summary: DatasetSummary;
+}) {
   const count = Math.min(MAX_SAMPLES, summary.preview.count);
   return (
     <div className="sample-grid" data-testid="sample-grid">
@@ -49,4 +56,4 @@ export function DatasetPreview({ summary }: { summary: DatasetSummary }) {
       })}
     </div>
   );
-}
+});
