@@ -59,7 +59,7 @@ interface CpuProfile {
  * Where the main thread's time went inside the long tasks: per function, the time of the samples
  * in any long task whose stack holds it (inclusive) and where it is the top frame (self).
  */
-function summariseProfile(profile: CpuProfile, tasks: LongTask[]): string {
+function summariseProfile(profile: CpuProfile, tasks: LongTask[], rows = 40): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -113,7 +113,7 @@ function summariseProfile(profile: CpuProfile, tasks: LongTask[]): string {
       '| --- | --- | --- |',
       ...[...m.entries()]
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 40)
+        .slice(0, rows)
         .map(
           ([k, v]) => `| ${k} | ${(v / 1000).toFixed(0)} | ${((100 * v) / inTasks).toFixed(1)}% |`,
         ),
@@ -239,7 +239,7 @@ function markdown(runs: MainThreadRun[], machine: string, command: string): stri
     'budgets). One click on Start, then until the run is Finished and its files are kept. Long',
     "tasks are the browser's own 'longtask' entries: main-thread tasks of 50 ms or more (training",
     "runs in a worker; these are the page's own work: charts, state, storage).",
-    `Thread mode shown in the header: ${runs[0]?.threadMode || 'not shown'}.`,
+    `Thread mode shown in the header: ${(runs[0]?.threadMode || 'not shown').replace(/\.+$/, '')}.`,
     '',
     `Issue 18's target: no task over 50 ms. Longest task over all runs: **${fmt(worst)} ms**${worst <= 50 ? ' (met)' : ' (**not met**)'}.`,
     '',
@@ -313,14 +313,13 @@ if (PROFILE) {
       '',
       summariseProfile(profiles[i], run.longTasks),
       '',
-      ...(longest
-        ? [
-            `### The longest task (${longest.duration.toFixed(0)} ms at ${(longest.at / 1000).toFixed(1)} s)`,
-            '',
-            summariseProfile(profiles[i], [longest]),
-            '',
-          ]
-        : []),
+      // Each long task on its own: the tasks at the start and at the finish differ in cause.
+      ...run.longTasks.flatMap((task, k) => [
+        `### Long task ${k + 1} (${task.duration.toFixed(0)} ms at ${(task.at / 1000).toFixed(1)} s)`,
+        '',
+        summariseProfile(profiles[i], [task], 25),
+        '',
+      ]),
     ].join('\n');
   });
   const md = [
