@@ -155,6 +155,9 @@ describe('bench pieces', () => {
     expect([banded.settleSteps, banded.settleBand]).toEqual([0, 0.05]);
     expect(qualityConfigs([], base, [240])[0].settleBand).toBeUndefined();
     expect(() => qualityConfigs(['--settle-band', '1.5'], base, [240])).toThrow(/--settle-band/);
+    expect(qualityConfigs(['--exchange', '64'], base, [240])[0].exchangeMoves).toBe(64);
+    expect(qualityConfigs([], base, [240])[0].exchangeMoves).toBeUndefined();
+    expect(() => qualityConfigs(['--exchange', '1.5'], base, [240])).toThrow(/--exchange/);
     const ranked = qualityConfigs(
       ['--importance-decay', '0.98', '--rank-hysteresis', '0.5', '--offset-range', '0.7'],
       base,

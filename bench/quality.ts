@@ -126,6 +126,8 @@ export interface QualityConfig {
   settleSteps?: number;
   /** (a)'s settle band: the share of the tightest budget an early removal may leave unused. */
   settleBand?: number;
+  /** (a)'s reallocation at the margin at removal: at most this many moves (default: none). */
+  exchangeMoves?: number;
   /** DPF's mask refresh interval in steps (default 16). */
   dpfRefreshEvery?: number;
 }
@@ -529,6 +531,7 @@ export async function runQuality(
             pruningOptions: config.pruningOptions,
             settleSteps: config.settleSteps,
             settleBand: config.settleBand,
+            exchangeMoves: config.exchangeMoves,
           },
           estimator,
         );

@@ -131,6 +131,7 @@ export const QUICK_SETTINGS: BenchSettings = {
  *   --straight-through on|off   (a)'s masks (default: the trainer's)
  *   --settle 12            (a) removes the channels once they met every budget 12 pruning steps in a row
  *   --settle-band 0.1      ... and use at least 1 − 0.1 of the tightest one (1: no such wait)
+ *   --exchange 64          (a) at removal: up to 64 one-channel moves between groups at the margin
  *   --offset-range 0.7     (a)'s π controller with a shared scale and offsets within ±0.7
  *   --importance-decay 0.98  (a)'s importance EMA decay per step (default the controller's)
  *   --rank-hysteresis 0.5  (a)'s rank hysteresis (default the controller's)
@@ -172,6 +173,11 @@ export function qualityConfigs(
   });
   const settle = numbers('--settle', (n) => Number.isInteger(n) && n >= 0, 'one step count ≥ 0');
   const band = numbers('--settle-band', (n) => n >= 0 && n <= 1, 'one fraction in [0, 1]');
+  const exchange = numbers(
+    '--exchange',
+    (n) => Number.isInteger(n) && n >= 0,
+    'one move count ≥ 0',
+  );
   const range = numbers('--offset-range', (n) => n >= 0, 'one offset range ≥ 0 (log units)');
   const decay = numbers('--importance-decay', (n) => n >= 0 && n < 1, 'one decay in [0, 1)');
   const hysteresis = numbers('--rank-hysteresis', (n) => n >= 0, 'one hysteresis ≥ 0');
@@ -200,6 +206,7 @@ export function qualityConfigs(
     ...(st ? { straightThrough: st === 'on' } : {}),
     ...(settle ? { settleSteps: settle[0] } : {}),
     ...(band ? { settleBand: band[0] } : {}),
+    ...(exchange ? { exchangeMoves: exchange[0] } : {}),
     ...(range || decay || hysteresis ? { pruningOptions } : {}),
   };
   return (steps ?? lengths).map((n) => ({ ...config, steps: n }));

@@ -5,6 +5,7 @@ import {
   VectorAdam,
   correctedDecay,
   dualAscent,
+  exchangeAtMargin,
   fillToBudget,
   hardMask,
   keptChannelCount,
@@ -284,6 +285,62 @@ describe('fillToBudget', () => {
   it('changes nothing without a budget or from an infeasible point', () => {
     expect(fillToBudget(within({}), [1, 1, 3]).kept).toEqual([1, 1, 3]);
     expect(fillToBudget(within({ flash: 5 }), [4, 4, 3]).added).toBe(0);
+  });
+});
+
+describe('exchangeAtMargin', () => {
+  const groups = [
+    { size: 4, prunable: true },
+    { size: 4, prunable: true },
+    { size: 3, prunable: false },
+  ];
+  const importances = [
+    Float64Array.from([4, 3, 2, 1]),
+    Float64Array.from([10, 40, 20, 30]),
+    Float64Array.from([1, 1, 1]),
+  ];
+  const ranks = importances.map((i) => rankChannels(i));
+  // Every channel costs one byte: a move keeps the flash figure.
+  const linear = (kept: readonly number[]) => ({
+    flash: kept.reduce((a, c) => a + c, 0),
+    ram: 0,
+    latency: 0,
+    macs: 0,
+  });
+  const within = (budgets: Budgets, evaluate = linear) => ({
+    groups,
+    importances,
+    ranks,
+    budgets,
+    evaluate,
+  });
+
+  it('moves channels to where the next one matters more, until the margins agree', () => {
+    const result = exchangeAtMargin(within({ flash: 7 }), [3, 1, 3], 100);
+    // Group 1's 2nd and 3rd channels (30, 20) beat group 0's 3rd and 2nd (2, 3); its 4th (10)
+    // does not beat group 0's last one left (4), which also could not go.
+    expect(result.kept).toEqual([1, 3, 3]);
+    expect(result.moved).toBe(2);
+    expect(linear(result.kept).flash).toBe(7);
+  });
+
+  it('stops at the move limit, keeps a group at one channel, never breaks a budget', () => {
+    expect(exchangeAtMargin(within({ flash: 7 }), [3, 1, 3], 1).kept).toEqual([2, 2, 3]);
+    // Quadratic cost: the move group 1 gains from (20 against 3) would cost 19 bytes of 18.
+    const quadratic = (kept: readonly number[]) => quadraticFlash(kept).values;
+    expect(exchangeAtMargin(within({ flash: 18 }, quadratic), [2, 2, 3], 100)).toEqual({
+      kept: [2, 2, 3],
+      moved: 0,
+    });
+    expect(exchangeAtMargin(within({ flash: 19 }, quadratic), [2, 2, 3], 100).kept).toEqual([
+      1, 3, 3,
+    ]);
+    // From an infeasible point, or with nothing better to move: unchanged.
+    expect(exchangeAtMargin(within({ flash: 5 }), [3, 1, 3], 100)).toEqual({
+      kept: [3, 1, 3],
+      moved: 0,
+    });
+    expect(exchangeAtMargin(within({ flash: 7 }), [1, 3, 3], 100).moved).toBe(0);
   });
 });
 

@@ -595,6 +595,54 @@ export function fillToBudget(
   return { kept: current, added };
 }
 
+/**
+ * Reallocation at the margin (issue 15, an experiment; off by default): after repair and fill,
+ * while moving one channel from one group to another keeps every budget and the channel that
+ * comes back is more important than the one that goes, make the best such move. The greedy
+ * searches above compare channels by importance per unit of resource; this one equalises the
+ * importance of the last kept channel across groups wherever the budgets allow the exchange.
+ * Returns the new counts and how many moves were made.
+ */
+export function exchangeAtMargin(
+  search: BudgetSearch,
+  kept: readonly number[],
+  maxMoves: number,
+): { kept: number[]; moved: number } {
+  const { groups, importances, ranks, budgets, evaluate } = search;
+  const current = [...kept];
+  const limited = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined);
+  const fits = (counts: readonly number[]) => {
+    const values = evaluate(counts);
+    return limited.every((r) => values[r] <= (budgets[r] as number));
+  };
+  if (!fits(current)) return { kept: current, moved: 0 };
+  let moved = 0;
+  while (moved < maxMoves) {
+    let best: [number, number] | undefined;
+    let bestGain = 0;
+    groups.forEach((into, a) => {
+      if (!into.prunable || current[a] >= into.size) return;
+      const gained = importances[a][ranks[a].indexOf(current[a])];
+      groups.forEach((from, r) => {
+        if (r === a || !from.prunable || current[r] <= 1) return;
+        const gain = gained - importances[r][ranks[r].indexOf(current[r] - 1)];
+        if (gain <= bestGain) return;
+        const trial = [...current];
+        trial[a] += 1;
+        trial[r] -= 1;
+        if (!fits(trial)) return;
+        best = [a, r];
+        bestGain = gain;
+      });
+    });
+    if (!best) break;
+    current[best[0]] += 1;
+    current[best[1]] -= 1;
+    moved += 1;
+  }
+  return { kept: current, moved };
+}
+
 export type SchedulePhase = 'warmup' | 'pruning' | 'finetune';
 
 export interface ScheduleFractions {

@@ -11,6 +11,7 @@ import { fitsBudgets } from '../core/uniformWidth';
 import {
   DEFAULT_PRUNING_OPTIONS,
   PruningController,
+  exchangeAtMargin,
   fillToBudget,
   phaseAt,
   repairToBudget,
@@ -87,6 +88,12 @@ export interface TrainerSettings {
    * wait.
    */
   settleBand?: number;
+  /**
+   * At removal, after repair and fill: at most this many one-channel moves between groups that
+   * keep every budget and bring back a more important channel than they drop, then fill again
+   * (exchangeAtMargin; issue 15's experiment). Default 0: none.
+   */
+  exchangeMoves?: number;
 }
 
 /** An early removal waits for this share of the pruning phase's steps within the budgets. */
@@ -150,6 +157,8 @@ export class PruningTrainer {
    * removed, and whether the network then met the budgets (false: the smallest was kept).
    */
   repair?: { removed: number; feasible: boolean };
+  /** One-channel moves between groups made at removal (exchangeMoves). */
+  exchangedChannels = 0;
   /** Channels re-admitted by the fill-to-budget step at removal (method-notes §4). */
   filledChannels = 0;
   /** Pruning steps in a row whose kept channels met every budget. */
@@ -448,8 +457,18 @@ export class PruningTrainer {
     const fill = repair.feasible
       ? fillToBudget(search, repair.kept)
       : { kept: repair.kept, added: 0 };
-    this.filledChannels = fill.added;
-    this.controller.setKept(fill.kept);
+    let chosen = fill.kept;
+    const moves = this.settings.exchangeMoves ?? 0;
+    if (repair.feasible && moves > 0) {
+      const exchanged = exchangeAtMargin(search, fill.kept, moves);
+      const refill = fillToBudget(search, exchanged.kept);
+      this.exchangedChannels = exchanged.moved;
+      this.filledChannels = fill.added + refill.added;
+      chosen = refill.kept;
+    } else {
+      this.filledChannels = fill.added;
+    }
+    this.controller.setKept(chosen);
     const masks = this.controller.masks();
     this.network.setMasks(masks);
     const kept = masks.map((m, g) =>
