@@ -244,12 +244,14 @@ describe('repairToBudget', () => {
   });
 });
 
+/** Two prunable groups of four channels and one fixed group of three (fill and exchange tests). */
+const groups = [
+  { size: 4, prunable: true },
+  { size: 4, prunable: true },
+  { size: 3, prunable: false },
+];
+
 describe('fillToBudget', () => {
-  const groups = [
-    { size: 4, prunable: true },
-    { size: 4, prunable: true },
-    { size: 3, prunable: false },
-  ];
   const importances = [
     Float64Array.from([4, 3, 2, 1]),
     Float64Array.from([40, 30, 20, 10]),
@@ -289,11 +291,6 @@ describe('fillToBudget', () => {
 });
 
 describe('exchangeAtMargin', () => {
-  const groups = [
-    { size: 4, prunable: true },
-    { size: 4, prunable: true },
-    { size: 3, prunable: false },
-  ];
   const importances = [
     Float64Array.from([4, 3, 2, 1]),
     Float64Array.from([10, 40, 20, 30]),
