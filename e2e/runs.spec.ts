@@ -82,6 +82,38 @@ async function finishRun(page: Page) {
   await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout: 120_000 });
 }
 
+test.describe('with the offline copy out of the way', () => {
+  // The service worker would serve the chunk from its copy; the page must fetch it.
+  test.use({ serviceWorkers: 'block' });
+
+  test("a saved runs' chart that cannot load (its chunk gone) says so, and the page keeps working", async ({
+    page,
+    pageErrors: _e,
+  }) => {
+    test.setTimeout(180_000);
+    // As after a redeployment under an open tab: the chart's chunk is no longer there.
+    let blocked = 0;
+    await page.route('**/assets/TradeoffScatter-*.js', async (route) => {
+      blocked += 1;
+      await route.abort();
+    });
+    await openStudio(page, SHAPES);
+    await finishRun(page);
+    const chart = page.getByTestId('tradeoff-chart');
+    await chart.scrollIntoViewIfNeeded();
+    await expect(chart.getByTestId('load-failed')).toContainText(
+      "The saved runs' chart could not be loaded",
+    );
+    expect(blocked).toBeGreaterThan(0);
+    // Everything else stays: the run's row, its exports, the controls.
+    await expect(page.getByTestId('saved-runs-table').locator('tbody tr')).toHaveCount(1);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: /TFLite/ }).click();
+    expect((await download).suggestedFilename()).toMatch(/\.tflite$/);
+    await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeEnabled();
+  });
+});
+
 test('a finished run survives a reload whole: charts drawn, the four exports byte for byte', async ({
   page,
   pageErrors: _e,

@@ -3,6 +3,7 @@ import { selectSavedRuns } from '../state/selectors';
 import { useLiveStudio } from './LiveState';
 import { RESOURCE_NAMES, type ResourceName, type RunSummary } from '../worker/protocol';
 import { useSeenOnce } from './useSeenOnce';
+import { LoadBoundary } from './LoadBoundary';
 import { formatStorage } from '../state/runRecords';
 import {
   BUDGET_INPUT_UNITS,
@@ -72,15 +73,17 @@ function TradeoffChart({ runs }: { runs: RunSummary[] }) {
       </div>
       <div ref={plotRef} className="tradeoff-plot" style={{ minHeight: TRADEOFF_HEIGHT }}>
         {seen && (
-          <Suspense fallback={<p className="hint">Loading the chart…</p>}>
-            <TradeoffScatter
-              runs={data}
-              baselines={baselines}
-              xLabel={RESOURCE_LABELS[resource]}
-              xUnit={unit}
-              height={TRADEOFF_HEIGHT}
-            />
-          </Suspense>
+          <LoadBoundary what="the saved runs' chart">
+            <Suspense fallback={<p className="hint">Loading the chart…</p>}>
+              <TradeoffScatter
+                runs={data}
+                baselines={baselines}
+                xLabel={RESOURCE_LABELS[resource]}
+                xUnit={unit}
+                height={TRADEOFF_HEIGHT}
+              />
+            </Suspense>
+          </LoadBoundary>
         )}
       </div>
     </figure>
