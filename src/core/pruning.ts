@@ -5,6 +5,7 @@
  */
 
 import { RESOURCE_NAMES, type Budgets, type ResourceFigures, type ResourceName } from './resources';
+import { fitsBudgets } from './uniformWidth';
 
 /** Channels kept for a size proportion: k = clamp(round(π·C), 1, C). */
 export function keptChannelCount(sizeProportion: number, size: number): number {
@@ -610,11 +611,7 @@ export function exchangeAtMargin(
 ): { kept: number[]; moved: number } {
   const { groups, importances, ranks, budgets, evaluate } = search;
   const current = [...kept];
-  const limited = RESOURCE_NAMES.filter((r) => budgets[r] !== undefined);
-  const fits = (counts: readonly number[]) => {
-    const values = evaluate(counts);
-    return limited.every((r) => values[r] <= (budgets[r] as number));
-  };
+  const fits = (counts: readonly number[]) => fitsBudgets(evaluate(counts), budgets);
   if (!fits(current)) return { kept: current, moved: 0 };
   let moved = 0;
   while (moved < maxMoves) {

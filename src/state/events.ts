@@ -121,8 +121,11 @@ export function withNotice<S extends Pick<WorkerFacingState, 'notices' | 'nextNo
 export function sameDatasetSummary(a: DatasetSummary | undefined, b: DatasetSummary): boolean {
   if (a === b) return true;
   if (!a) return false;
-  const sameList = <T>(x: readonly T[], y: readonly T[]) =>
-    x.length === y.length && x.every((v, i) => v === y[i]);
+  const sameList = <T>(x: ArrayLike<T>, y: ArrayLike<T>) => {
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  };
   return (
     a.id === b.id &&
     a.loadKey === b.loadKey &&
@@ -134,8 +137,8 @@ export function sameDatasetSummary(a: DatasetSummary | undefined, b: DatasetSumm
     a.validationCount === b.validationCount &&
     sameList(a.warnings, b.warnings) &&
     a.preview.count === b.preview.count &&
-    sameList(Array.from(a.preview.y), Array.from(b.preview.y)) &&
-    sameList(Array.from(a.preview.x), Array.from(b.preview.x))
+    sameList(a.preview.y, b.preview.y) &&
+    sameList(a.preview.x, b.preview.x)
   );
 }
 
