@@ -40,6 +40,8 @@ export interface StepTimingResult {
   /** Median and minimum of the timed steps. */
   stepMs: number;
   minMs: number;
+  /** Repeated runs of the section (`--repeat N`): each run's median; stepMs is their median. */
+  repeats?: number[];
   error?: string;
 }
 
@@ -174,6 +176,113 @@ export async function measureStepTimes(
     }
     progress(
       `  ${net} batch ${batch}: ${row.error ? `failed: ${row.error}` : `${row.stepMs.toFixed(1)} ms/step (min ${row.minMs.toFixed(1)})`}`,
+    );
+    results.push(row);
+  }
+  return results;
+}
+
+/** One side of an interleaved A/B: a name and how to switch the backend to it between steps. */
+export interface StepVariant<S> {
+  name: string;
+  setting: S;
+}
+
+export interface StepABConfig<S> {
+  nets: readonly StepNet[];
+  variants: readonly StepVariant<S>[];
+  /** Rounds per network; each round runs every variant in turn. */
+  rounds: number;
+  /** Timed steps per variant and round, after one untimed step under the new setting. */
+  stepsPerRound: number;
+  /** Untimed steps per network before the first round. */
+  warmupSteps: number;
+}
+
+export interface StepABVariantResult {
+  name: string;
+  /** Every timed step, round by round. */
+  times: number[];
+  stepMs: number;
+  minMs: number;
+  /** Per round: this variant's median over the first variant's median in the same round. */
+  roundRatios: number[];
+  /** Of `count` (e.g. the kernels' split calls), per timed step; NaN without one. */
+  countPerStep: number;
+}
+
+export interface StepABResult {
+  net: string;
+  input: string;
+  batch: number;
+  macs: number;
+  variants: StepABVariantResult[];
+  error?: string;
+}
+
+/**
+ * Interleaved A/B of backend settings on the plain training step: per network one trainer, and
+ * rounds in which every variant runs `stepsPerRound` timed steps after `apply(setting)`, so that
+ * load from other jobs on the machine hits every variant alike (round r starts with variant r,
+ * so that none always runs first). Ratios are paired per round.
+ */
+export async function measureStepAB<S>(
+  config: StepABConfig<S>,
+  apply: (setting: S) => void,
+  progress: Progress = () => {},
+  count?: () => number,
+): Promise<StepABResult[]> {
+  const results: StepABResult[] = [];
+  for (const { net, batch } of config.nets) {
+    const row: StepABResult = { net, input: '', batch, macs: NaN, variants: [] };
+    let trainer: PruningTrainer | undefined;
+    try {
+      const built = stepTrainer(net, batch);
+      trainer = built.trainer;
+      row.input = built.inputShape.join('×');
+      row.macs = built.macs;
+      apply(config.variants[0].setting);
+      for (let i = 0; i < config.warmupSteps; i++) await timedStep(trainer);
+      const rounds = config.variants.map(() => [] as number[][]);
+      const counted = config.variants.map(() => 0);
+      for (let round = 0; round < config.rounds; round++) {
+        // Each round starts one variant later, so that no variant always runs first or last.
+        for (let k = 0; k < config.variants.length; k++) {
+          const v = (k + round) % config.variants.length;
+          const variant = config.variants[v];
+          apply(variant.setting);
+          await timedStep(trainer);
+          const times: number[] = [];
+          const before = count?.() ?? NaN;
+          for (let i = 0; i < config.stepsPerRound; i++) times.push(await timedStep(trainer));
+          counted[v] += (count?.() ?? NaN) - before;
+          rounds[v].push(times);
+        }
+      }
+      row.variants = config.variants.map(({ name }, v) => {
+        const times = rounds[v].flat();
+        return {
+          name,
+          times,
+          stepMs: median(times),
+          minMs: Math.min(...times),
+          roundRatios: rounds[v].map((t, r) => median(t) / median(rounds[0][r])),
+          countPerStep: counted[v] / times.length,
+        };
+      });
+    } catch (error) {
+      row.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      trainer?.dispose();
+    }
+    progress(
+      `  ${net} batch ${batch}: ${
+        row.error
+          ? `failed: ${row.error}`
+          : row.variants
+              .map((v) => `${v.name} ${v.stepMs.toFixed(1)} (×${median(v.roundRatios).toFixed(2)})`)
+              .join(', ')
+      }`,
     );
     results.push(row);
   }

@@ -8,7 +8,7 @@ import type { BackendName } from '../../src/core/backends';
 import { selectBackend } from '../../src/train/backend';
 import { measureStepTimes } from '../backends';
 import { measureOverhead, measureThroughput } from '../timing';
-import type { StepTimingResult } from '../backends';
+import type { StepABResult, StepTimingResult } from '../backends';
 import { isSoftwareAdapter, type PageJob, type PageResult } from './protocol';
 import type { StepWorkerJob, StepWorkerMessage } from './stepWorker';
 
@@ -45,6 +45,7 @@ interface WorkerOutcome {
   device: string;
   threads: number;
   steps: StepTimingResult[];
+  splitAB?: StepABResult[];
   skipped?: string;
 }
 
@@ -62,6 +63,7 @@ function stepsInWorker(job: StepWorkerJob): Promise<WorkerOutcome> {
         log(`worker: ${outcome.device}, ${message.threads} kernel thread(s) running`);
       } else if (message.type === 'done') {
         outcome.steps = message.steps;
+        outcome.splitAB = message.splitAB;
         resolve(outcome);
       } else {
         outcome.skipped = `${message.stage === 'start' ? 'could not start' : 'failed'}: ${message.message}`;
@@ -92,14 +94,15 @@ async function run(job: PageJob): Promise<PageResult> {
   const result = emptyResult(job);
   result.crossOriginIsolated = globalThis.crossOriginIsolated === true;
   if (job.backend === 'wasm') {
-    if (job.steps) {
+    if (job.steps || job.splitAB) {
       // The plain training steps run in a worker, with the requested kernel threads.
       const threads = job.threads ?? 1;
       log(`plain training steps in a worker, ${threads} kernel thread(s) requested`);
-      const outcome = await stepsInWorker({ steps: job.steps, threads });
+      const outcome = await stepsInWorker({ steps: job.steps, splitAB: job.splitAB, threads });
       result.threads = { requested: threads, ran: outcome.threads };
       result.device = outcome.device;
       if (outcome.skipped) result.skipped = outcome.skipped;
+      else if (job.splitAB) result.splitAB = outcome.splitAB;
       else result.steps = outcome.steps;
       if (outcome.skipped || (job.overhead.length === 0 && !job.throughput)) return result;
     }

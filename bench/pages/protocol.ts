@@ -1,5 +1,6 @@
 /** What bench/browser.ts sends to the benchmark page and what it reads back. */
-import type { StepTimingConfig, StepTimingResult } from '../backends';
+import type { SplitPolicy } from '../../src/train/wasm/registerTrainingKernels';
+import type { StepABConfig, StepABResult, StepTimingConfig, StepTimingResult } from '../backends';
 import type { OverheadConfig, OverheadResult, ThroughputConfig, ThroughputResult } from '../timing';
 
 /**
@@ -26,6 +27,11 @@ export interface PageJob {
   requireGpu?: boolean;
   /** Plain training steps of nets A, B and the zoo models (bench/backends.ts). */
   steps?: StepTimingConfig;
+  /**
+   * wasm only, in the step worker with `threads` kernel threads: an interleaved A/B of split
+   * policies on the plain training step (bench/thread-ab.ts).
+   */
+  splitAB?: StepABConfig<SplitPolicy>;
 }
 
 export interface PageResult {
@@ -37,6 +43,7 @@ export interface PageResult {
   overhead: OverheadResult[];
   throughput: ThroughputResult[];
   steps?: StepTimingResult[];
+  splitAB?: StepABResult[];
   /** wasm: threads requested and threads the kernels actually ran with (see PageJob.threads). */
   threads?: { requested: number; ran: number };
   /** Whether the page (and so its workers) was cross-origin isolated. */

@@ -5,17 +5,27 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateWasmTrainingBackend } from '../../src/train/wasm/loadTrainingKernels';
-import { measureStepTimes, type StepTimingConfig, type StepTimingResult } from '../backends';
+import type { SplitPolicy } from '../../src/train/wasm/registerTrainingKernels';
+import {
+  measureStepAB,
+  measureStepTimes,
+  type StepABConfig,
+  type StepABResult,
+  type StepTimingConfig,
+  type StepTimingResult,
+} from '../backends';
 
+/** Plain step times, or an interleaved A/B of split policies (one of the two). */
 export interface StepWorkerJob {
-  steps: StepTimingConfig;
+  steps?: StepTimingConfig;
+  splitAB?: StepABConfig<SplitPolicy>;
   threads: number;
 }
 
 export type StepWorkerMessage =
   | { type: 'log'; line: string }
   | { type: 'started'; device: string; threads: number; crossOriginIsolated: boolean }
-  | { type: 'done'; steps: StepTimingResult[] }
+  | { type: 'done'; steps: StepTimingResult[]; splitAB?: StepABResult[] }
   | { type: 'failed'; message: string; stage: 'start' | 'steps' };
 
 const scope = self as unknown as {
@@ -23,7 +33,7 @@ const scope = self as unknown as {
   postMessage(message: StepWorkerMessage): void;
 };
 
-async function run({ steps, threads }: StepWorkerJob): Promise<void> {
+async function run({ steps, splitAB, threads }: StepWorkerJob): Promise<void> {
   let kernels;
   try {
     kernels = await activateWasmTrainingBackend({ threads });
@@ -46,10 +56,18 @@ async function run({ steps, threads }: StepWorkerJob): Promise<void> {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   });
   try {
-    const results = await measureStepTimes(steps, (line) =>
-      scope.postMessage({ type: 'log', line }),
-    );
-    scope.postMessage({ type: 'done', steps: results });
+    const log = (line: string) => scope.postMessage({ type: 'log', line });
+    if (splitAB) {
+      const ab = await measureStepAB(
+        splitAB,
+        (policy) => kernels.setSplitPolicy(policy),
+        log,
+        () => kernels.splitCalls(),
+      );
+      scope.postMessage({ type: 'done', steps: [], splitAB: ab });
+    } else {
+      scope.postMessage({ type: 'done', steps: steps ? await measureStepTimes(steps, log) : [] });
+    }
   } catch (error) {
     scope.postMessage({
       type: 'failed',

@@ -48,6 +48,16 @@ function spawnBrowserHelper(): HelperHandle {
   };
 }
 
+/**
+ * The split rule's fixed cost of one split in the browser, µs: a split hands work to a helper
+ * worker and waits for it, which costs more in Chromium than between Node's worker threads (20 µs,
+ * SPLIT_FIXED_US). Measured with `npm run bench:threads` (one page, interleaved rounds,
+ * 2026-12-03): at 20 µs MobileNetV2's four 1×1 input gradients of 2–5·10⁶ multiply-adds were split
+ * and its step ran 1.05–1.14× the one-thread step in four runs; at 100 µs they stay whole
+ * (0.98–1.03×), and no other network's splits change.
+ */
+export const BROWSER_SPLIT_FIXED_US = 100;
+
 export interface TrainingKernelsLoadOptions extends RegisterTrainingKernelsOptions {
   /**
    * Threads for the backward convolutions (default 1). More than one needs a cross-origin
@@ -89,7 +99,11 @@ export async function installWasmTrainingKernels(
       console.warn(`wasm training kernels: running on one thread (${String(error)})`);
     }
   }
-  return registerWasmTrainingKernels(modules, { ...options, threadPool: pool });
+  return registerWasmTrainingKernels(modules, {
+    splitFixedUs: BROWSER_SPLIT_FIXED_US,
+    ...options,
+    threadPool: pool,
+  });
 }
 
 export interface WasmTrainingBackendOptions extends TrainingKernelsLoadOptions {

@@ -105,11 +105,29 @@ export interface RegisterTrainingKernelsOptions {
    */
   minMacsToSplit?: number;
   /**
+   * With a pool: the split rule's fixed cost of one split, µs (default SPLIT_FIXED_US in
+   * kernels/convolution.ts, measured in Node; the browser loader passes its own).
+   */
+  splitFixedUs?: number;
+  /**
    * With a pool, on tfjs's heap: the caller's part of a split call runs in place, and only the
    * helpers' parts are copied (default true); false: every part is copied into the shared memory
    * (the earlier behaviour, kept for comparisons).
    */
   splitInPlace?: boolean;
+}
+
+/**
+ * Which convolution calls a pool splits, changeable between steps (bench/thread-ab.ts compares
+ * them in one page). Unset fields take the values the kernels were registered with.
+ */
+export interface SplitPolicy {
+  /** false: every call runs on the calling thread and the helpers idle. Default true. */
+  split?: boolean;
+  /** As RegisterTrainingKernelsOptions.minMacsToSplit. */
+  minMacsToSplit?: number;
+  /** As RegisterTrainingKernelsOptions.splitFixedUs. */
+  fixedUs?: number;
 }
 
 export interface WasmTrainingKernels {
@@ -123,6 +141,8 @@ export interface WasmTrainingKernels {
   readonly simd: 'relaxed' | 'plain';
   /** Kernel calls split over threads so far. */
   splitCalls(): number;
+  /** Replaces the split policy (from the next kernel call on); no effect without a pool. */
+  setSplitPolicy(policy: SplitPolicy): void;
   /** Removes our kernels, puts back the ones they replaced and stops the helper threads. */
   unregister(): void;
 }
@@ -148,6 +168,8 @@ export function registerWasmTrainingKernels(
   const context: KernelContext = {
     heap,
     minMacsToSplit: options.minMacsToSplit,
+    splitFixedUs: options.splitFixedUs,
+    splitting: true,
     counters,
   };
   const names: string[] = [...MISSING_KERNELS, ...FUSED_KERNELS];
@@ -199,6 +221,11 @@ export function registerWasmTrainingKernels(
     threads: options.threadPool?.threads ?? 1,
     simd: modules.relaxed ? 'relaxed' : 'plain',
     splitCalls: () => counters.splitCalls,
+    setSplitPolicy(policy) {
+      context.splitting = policy.split !== false;
+      context.minMacsToSplit = policy.minMacsToSplit ?? options.minMacsToSplit;
+      context.splitFixedUs = policy.fixedUs ?? options.splitFixedUs;
+    },
     heapMode() {
       const backend = tf.findBackend(BACKEND);
       return backend ? heap.modeFor(asBackend(backend)) : 'copy';

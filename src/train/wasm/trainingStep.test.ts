@@ -126,4 +126,32 @@ describe('a CNN training step on wasm with the training kernels', () => {
     await tf.setBackend('cpu');
     expect(relativeError(split, conv(big, 64, 42))).toBeLessThanOrEqual(1e-4);
   });
+
+  it('follows a split policy set between calls: none, every call, a dearer fixed cost', async () => {
+    await tf.setBackend('wasm');
+    // Registered with a fixed cost above the half of the big call that a split saves.
+    kernels = await installWasmTrainingKernelsFromDisk({ threads: 2, splitFixedUs: 5000 });
+    const conv = (x: number[], channels: number) => {
+      const before = kernels!.splitCalls();
+      tf.tidy(() =>
+        tf
+          .conv2d(tf.ones(x as never) as tf.Tensor4D, tf.ones([3, 3, x[3], channels]), 1, 'same')
+          .dataSync(),
+      );
+      return kernels!.splitCalls() - before;
+    };
+    const small = [8, 4, 4, 4];
+    const big = [8, 16, 16, 64]; // 75·10⁶ multiply-adds, about 4.4 ms on one thread
+    expect(conv(big, 64)).toBe(0);
+    kernels.setSplitPolicy({ fixedUs: 20 });
+    expect(conv(big, 64)).toBe(1);
+    expect(conv(small, 4)).toBe(0);
+    kernels.setSplitPolicy({ split: false });
+    expect(conv(big, 64)).toBe(0);
+    kernels.setSplitPolicy({ minMacsToSplit: 0 });
+    expect(conv(small, 4)).toBe(1);
+    // Unset fields go back to the registration's: 5000 µs, the big call stays whole.
+    kernels.setSplitPolicy({});
+    expect(conv(big, 64)).toBe(0);
+  });
 });

@@ -84,11 +84,12 @@ const MACS_PER_US: Record<ThreadJob, number> = {
   depthwiseBackpropInput: 6300,
 };
 const COPY_BYTES_PER_US = 4000;
-const SPLIT_FIXED_US = 20;
+export const SPLIT_FIXED_US = 20;
 
 /**
  * Whether splitting `macs` multiply-adds of `job` into parts of at most `largestPart` of the
- * batch's images wins, given the bytes the split copies (splitCopyBytes).
+ * batch's images wins, given the bytes the split copies (splitCopyBytes) and the fixed cost of
+ * a split (`fixedUs`).
  */
 export function splitPays(
   job: ThreadJob,
@@ -96,10 +97,11 @@ export function splitPays(
   largestPart: number,
   batch: number,
   copyBytes: number,
+  fixedUs = SPLIT_FIXED_US,
 ): boolean {
   const oneThread = macs / MACS_PER_US[job];
   const saved = oneThread * (1 - largestPart / batch);
-  return saved > copyBytes / COPY_BYTES_PER_US + SPLIT_FIXED_US;
+  return saved > copyBytes / COPY_BYTES_PER_US + fixedUs;
 }
 
 /**
@@ -145,7 +147,7 @@ export function convKernel(kernelName: string, job: ThreadJob): TrainingKernelCo
       const { heap } = context;
       const batch = info.batchSize;
       const pool = heap.pool;
-      if (pool && batch >= 2 && conv.macs >= (context.minMacsToSplit ?? 0)) {
+      if (pool && context.splitting && batch >= 2 && conv.macs >= (context.minMacsToSplit ?? 0)) {
         const inImage = info.inHeight * info.inWidth * info.inChannels * 4;
         const outImage = info.outHeight * info.outWidth * info.outChannels * 4;
         const parts = Math.min(pool.threads, batch);
@@ -174,6 +176,7 @@ export function convKernel(kernelName: string, job: ThreadJob): TrainingKernelCo
               sizeOf(outShape) * 4,
               heap.splitsInPlace(asBackend(backend)),
             ),
+            context.splitFixedUs,
           );
         if (pays) {
           context.counters.splitCalls++;

@@ -20,6 +20,10 @@ export interface KernelContext {
    * split those where the cost model says a split wins (splitPays in convolution.ts).
    */
   minMacsToSplit?: number;
+  /** With a pool: the split rule's fixed cost of a split, µs (undefined: SPLIT_FIXED_US). */
+  splitFixedUs?: number;
+  /** With a pool: false runs every call on the calling thread, the helpers idle. */
+  splitting: boolean;
   /** Kernel calls split over threads so far. */
   counters: { splitCalls: number };
 }
