@@ -8,7 +8,7 @@ import type { StepTimingConfig, StepTimingResult } from './backends';
 import type { MachineInfo } from './node-env';
 import { describeMachine, ROOT } from './node-env';
 import type { BrowserBackend } from './pages/protocol';
-import { fixed, markdownTable } from './stats';
+import { fixed, markdownTable, median } from './stats';
 
 export interface PytorchRun {
   /** Why there are no PyTorch numbers (e.g. "not installed"). */
@@ -121,6 +121,37 @@ export interface BrowserStepRun {
   crossOriginIsolated?: boolean;
 }
 
+/**
+ * One column's results over repeated runs of the section (`--repeat N`): per network, the median
+ * of the runs' medians and the least step of all; `repeats` keeps each run's median. A network
+ * failed in every run keeps the first run's error; a run in which it failed is left out.
+ */
+export function mergeRepeatedResults(runs: readonly StepTimingResult[][]): StepTimingResult[] {
+  const [first = []] = runs;
+  return first.map((row) => {
+    const same = runs
+      .map((results) => results.find((r) => r.net === row.net && r.batch === row.batch))
+      .filter((r): r is StepTimingResult => r !== undefined && !r.error);
+    if (same.length === 0) return row;
+    const repeats = same.map((r) => r.stepMs);
+    return {
+      ...same[0],
+      stepMs: median(repeats),
+      minMs: Math.min(...same.map((r) => r.minMs)),
+      repeats,
+    };
+  });
+}
+
+/** A column (browser page or PyTorch process) over repeated runs: its first run, results merged. */
+export function mergeRepeatedRuns<R extends { results: StepTimingResult[]; skipped?: string }>(
+  runs: readonly R[],
+): R {
+  const ran = runs.filter((r) => !r.skipped);
+  if (ran.length === 0) return runs[0];
+  return { ...ran[0], results: mergeRepeatedResults(ran.map((r) => r.results)) };
+}
+
 export const perSample = (r?: StepTimingResult): number =>
   r && !r.error ? r.stepMs / r.batch : NaN;
 
@@ -140,7 +171,8 @@ export function ratioCell(a?: StepTimingResult, b?: StepTimingResult): string {
 export function stepCell(r?: StepTimingResult): string {
   if (!r) return '–';
   if (r.error) return `failed: ${r.error}`;
-  return `${fixed(r.stepMs, r.stepMs < 100 ? 1 : 0)} (b ${r.batch}, ${r.warmupSteps}+${r.steps})`;
+  const repeated = r.repeats && r.repeats.length > 1 ? `, median of ${r.repeats.length} runs` : '';
+  return `${fixed(r.stepMs, r.stepMs < 100 ? 1 : 0)} (b ${r.batch}, ${r.warmupSteps}+${r.steps}${repeated})`;
 }
 
 /** The targets of issue 18, on the time per sample: wasm-2t ≤ 1.0× and wasm-1t ≤ 1.5× PyTorch-1t. */

@@ -13,10 +13,12 @@ import type { LayerWeights } from '../src/train/network';
 import { issueNetGraph, measureStepTimes, type StepTimingResult } from './backends';
 import {
   backendsMarkdown,
+  mergeRepeatedRuns,
   onReferenceBlas,
   findTorchPython,
   ratioCell,
   runPytorch,
+  stepCell,
   threadEnvironment,
   type BrowserStepRun,
   type PytorchRun,
@@ -439,6 +441,28 @@ describe('the backend table (fabricated rows)', () => {
     expect(md2).toContain('the benchmark page was **not** cross-origin isolated');
     expect(md2).toContain('**the wasm 2t column ran 1 kernel thread(s), not 2**');
     expect(md2).toContain('**1 kernel thread(s) ran of 2 requested**');
+  });
+});
+
+describe('the backend table over repeated runs (--repeat)', () => {
+  it("takes each cell's median over the runs, leaving out a run where a network failed", () => {
+    const run = (a: number, t: number, skipped?: string): PytorchRun => ({
+      requestedThreads: 1,
+      results: [row('net-A', 32, a), row('tiny-cnn', 32, t)],
+      skipped,
+    });
+    const failed = run(99, 99);
+    failed.results[1] = { ...failed.results[1], error: 'out of memory' };
+    const merged = mergeRepeatedRuns([run(10, 2), failed, run(30, 3), run(0, 0, 'no torch')]);
+    expect(merged.skipped).toBeUndefined();
+    const [a, t] = merged.results;
+    expect(a.stepMs).toBe(30); // median of 10, 99, 30
+    expect(a.repeats).toEqual([10, 99, 30]);
+    expect(t.stepMs).toBe(2.5); // 2 and 3: the failed run left out
+    expect(t.error).toBeUndefined();
+    expect(stepCell(a)).toBe('30.0 (b 32, 1+3, median of 3 runs)');
+    expect(stepCell(t)).toBe('2.5 (b 32, 1+3, median of 2 runs)');
+    expect(mergeRepeatedRuns([run(1, 1, 'no torch')]).skipped).toBe('no torch');
   });
 });
 

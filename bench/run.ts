@@ -10,7 +10,8 @@
  *   npm run bench -- --no-browser       Node backends only
  *   npm run bench -- --only backends    ms/step of nets A, B and the zoo on wasm (1 and 2 kernel
  *                                       threads) / webgl / webgpu / cpu in headless Chromium and
- *                                       PyTorch at 1 and 2 threads (results/backends.md)
+ *                                       PyTorch at 1 and 2 threads (results/backends.md);
+ *                                       `--repeat N`: N alternating runs, each cell their median
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +19,12 @@ import type { StepTimingConfig } from './backends';
 import { BACKEND_SECTION_SETTINGS } from './backend-settings';
 import {
   backendsMarkdown,
+  mergeRepeatedRuns,
   runPytorch,
   type BrowserStepRun,
   type PytorchRun,
 } from './backends-report';
-import type { BrowserBackend, PageJob } from './pages/protocol';
+import type { BrowserBackend, PageJob, PageResult } from './pages/protocol';
 import { runInBrowser } from './browser';
 import {
   backendLabel,
@@ -83,6 +85,25 @@ function listOption<T extends string>(name: string, all: readonly T[]): T[] {
 const settings = args.includes('--quick') ? QUICK_SETTINGS : DEFAULT_SETTINGS;
 const sections = listOption('--only', SECTIONS);
 const noBrowser = args.includes('--no-browser');
+/** `--repeat N`: the backend section's columns run N times, each cell their median. */
+const REPEAT = (() => {
+  const i = args.indexOf('--repeat');
+  const n = i < 0 ? 1 : Number(args[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat "${args[i + 1]}": expected N ≥ 1`);
+  return n;
+})();
+
+/** A browser page's plain training steps as one column of the backend table. */
+function stepRunOf(r: PageResult, where: string, skipped?: string): BrowserStepRun {
+  return {
+    backend: r.backend,
+    where,
+    results: r.steps ?? [],
+    skipped,
+    threads: r.threads,
+    crossOriginIsolated: r.crossOriginIsolated,
+  };
+}
 const backends = listOption('--backends', BACKENDS).filter(
   (b) => !(noBrowser && (b === 'webgl' || b === 'webgpu')),
 );
@@ -314,15 +335,7 @@ async function main(): Promise<void> {
           overhead.push({ backend: label, where, results: r.overhead, skipped });
         if (job.throughput)
           throughput.push({ backend: label, where, results: r.throughput, skipped });
-        if (job.steps)
-          stepRuns.push({
-            backend: r.backend,
-            where,
-            results: r.steps ?? [],
-            skipped,
-            threads: r.threads,
-            crossOriginIsolated: r.crossOriginIsolated,
-          });
+        if (job.steps) stepRuns.push(stepRunOf(r, where, skipped));
       }
     } catch (error) {
       const reason = `browser run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -344,23 +357,66 @@ async function main(): Promise<void> {
   }
   if (sections.includes('backends')) {
     if (noBrowser) log('backends: the browser columns are skipped (--no-browser)');
-    const pytorch: PytorchRun[] = [];
-    for (const threads of [1, 2]) {
-      log(`backends: PyTorch CPU reference (bench/pytorch_reference.py, ${threads} thread(s))`);
-      const run = runPytorch(backendSection.pytorch as StepTimingConfig, { threads });
-      for (const r of run.results)
-        log(`  PyTorch ${r.net} batch ${r.batch}: ${r.error ?? `${r.stepMs.toFixed(1)} ms/step`}`);
-      if (run.skipped) log(`  PyTorch: ${run.skipped}`);
-      pytorch.push(run);
+    const runTorch = (): PytorchRun[] =>
+      [1, 2].map((threads) => {
+        log(`backends: PyTorch CPU reference (bench/pytorch_reference.py, ${threads} thread(s))`);
+        const run = runPytorch(backendSection.pytorch as StepTimingConfig, { threads });
+        for (const r of run.results)
+          log(
+            `  PyTorch ${r.net} batch ${r.batch}: ${r.error ?? `${r.stepMs.toFixed(1)} ms/step`}`,
+          );
+        if (run.skipped) log(`  PyTorch: ${run.skipped}`);
+        return run;
+      });
+    // `--repeat N`: the browser columns and PyTorch N times, alternating which goes first, so
+    // that a slow minute of the shared machine does not land on one column only.
+    const stepRepeats = [stepRuns];
+    const torchRepeats = [runTorch()];
+    const stepJobs = jobs
+      .filter((job) => job.steps)
+      .map((job) => ({ ...job, overhead: [], throughput: undefined }));
+    for (let r = 1; r < REPEAT; r++) {
+      log(`backends: run ${r + 1} of ${REPEAT}`);
+      if (r % 2 === 1) torchRepeats.push(runTorch());
+      if (stepJobs.length > 0) {
+        const timeoutMs = Math.max(settings.browserTimeoutMs, backendSection.pageTimeoutMs);
+        const again = await runInBrowser(stepJobs, log, timeoutMs).catch((error: unknown) => {
+          log(`browser run failed: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        });
+        if (again) {
+          stepRepeats.push(
+            again.results.map((result) => stepRunOf(result, '', result.skipped ?? result.error)),
+          );
+        }
+      }
+      if (r % 2 === 0) torchRepeats.push(runTorch());
     }
+    const merged = stepRuns.map((run, i) =>
+      mergeRepeatedRuns([
+        run,
+        ...stepRepeats.slice(1).map((runs) => ({ ...runs[i], where: run.where })),
+      ]),
+    );
+    const pytorch = [0, 1].map((i) => mergeRepeatedRuns(torchRepeats.map((runs) => runs[i])));
     const minutes = (performance.now() - backendsBegan) / 60_000;
     write(
       'backends.md',
-      backendsMarkdown(stepRuns, pytorch, machine, command, minutes, machineInfo().loadAverage),
+      backendsMarkdown(merged, pytorch, machine, command, minutes, machineInfo().loadAverage),
     );
     writeFileSync(
       join(outDir, 'backends-runs.json'),
-      JSON.stringify({ machine, settings: backendSection, browser: stepRuns, pytorch }, null, 1),
+      JSON.stringify(
+        {
+          machine,
+          settings: backendSection,
+          browser: merged,
+          pytorch,
+          ...(REPEAT > 1 ? { repeats: { browser: stepRepeats, pytorch: torchRepeats } } : {}),
+        },
+        null,
+        1,
+      ),
     );
   }
   if (overhead.length) {
