@@ -1,5 +1,5 @@
 // How long the studio's main thread blocks during a default run, in headless Chromium.
-//   npm run bench:main-thread [-- --runs N]
+//   npm run bench:main-thread [-- --runs N] [--profile | --trace]
 // Builds the app (its own vite.config.ts) into a temporary folder, serves it with vite preview
 // (which sends COOP / COEP, as the studio's hosts should), opens it with no link (the built-in
 // defaults), starts a run and waits for "Finished"; a PerformanceObserver for 'longtask' entries
@@ -14,6 +14,7 @@ import { CHROMIUM_FLAGS } from '../e2e/chromiumFlags';
 import { CHROMIUM } from './browser';
 import { REDRAW_TIMING_FLAG } from '../src/ui/LiveState';
 import { describeMachine, machineInfo, ROOT } from './node-env';
+import { summariseLongTasks, taskSummaryMarkdown, type TraceEvent } from './trace-summary';
 
 interface LongTask {
   /** ms after the click on Start. */
@@ -42,6 +43,17 @@ const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 2;
 const RUN_TIMEOUT_MS = 15 * 60_000;
 /** `--profile`: an unminified build, and a CPU profile of the run summarised per long task. */
 const PROFILE = args.includes('--profile');
+/**
+ * `--trace`: a Chromium trace of the run (devtools.timeline), and per long task the browser's
+ * own work in it (style, layout, paint, GC: what a CPU profile lumps into "(program)").
+ */
+const TRACE = args.includes('--trace');
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'blink.user_timing',
+].join(',');
 
 interface CpuProfileNode {
   id: number;
@@ -159,8 +171,21 @@ async function oneRun(page: Page, url: string): Promise<MainThreadRun> {
   );
   const start = page.getByRole('button', { name: 'Start', exact: true });
   await start.waitFor();
-  const cdp = PROFILE ? await page.context().newCDPSession(page) : undefined;
-  if (cdp) {
+  const cdp = PROFILE || TRACE ? await page.context().newCDPSession(page) : undefined;
+  const traceEvents: TraceEvent[] = [];
+  const traced = new Promise<void>((resolve) => {
+    cdp?.on('Tracing.dataCollected', ({ value }) =>
+      traceEvents.push(...(value as unknown as TraceEvent[])),
+    );
+    cdp?.on('Tracing.tracingComplete', () => resolve());
+  });
+  if (cdp && TRACE) {
+    await cdp.send('Tracing.start', {
+      categories: TRACE_CATEGORIES,
+      transferMode: 'ReportEvents',
+    });
+  }
+  if (cdp && PROFILE) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
     await cdp.send('Profiler.start');
@@ -171,7 +196,7 @@ async function oneRun(page: Page, url: string): Promise<MainThreadRun> {
   const clickedAt = (await page.evaluate(
     PROFILE
       ? `(() => { const now = performance.now(); (function profileMark() { const end = performance.now() + 15; while (performance.now() < end); })(); return now; })()`
-      : 'performance.now()',
+      : `(() => { performance.mark('bench-start-click'); return performance.now(); })()`,
   )) as number;
   await start.click();
   const began = Date.now();
@@ -183,9 +208,16 @@ async function oneRun(page: Page, url: string): Promise<MainThreadRun> {
     .locator('tbody tr')
     .first()
     .waitFor({ timeout: 120_000 });
-  if (cdp) {
+  if (cdp && PROFILE) {
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
     profiles.push(profile);
+  }
+  if (cdp && TRACE) {
+    await cdp.send('Tracing.end');
+    await traced;
+    // The trace's clock differs from the page's: take the tasks after the Start mark.
+    const mark = traceEvents.find((e) => e.name === 'bench-start-click');
+    traces.push(summariseLongTasks(traceEvents, 50, mark?.ts ?? -Infinity));
   }
   const { tasks, redraws } = await page.evaluate(() => {
     type Entry = { name: string; start: number; duration: number };
@@ -278,6 +310,7 @@ const browser = await chromium.launch({
 });
 const runs: MainThreadRun[] = [];
 const profiles: CpuProfile[] = [];
+const traces: ReturnType<typeof summariseLongTasks>[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     // A fresh context each time: no stored runs or checkpoints from the run before.
@@ -299,7 +332,22 @@ try {
 }
 const resultsDir = join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
-if (PROFILE) {
+if (TRACE) {
+  const md = [
+    "# The browser's own work in the main thread's long tasks (Chromium trace)",
+    '',
+    `Machine: ${describeMachine(machineInfo())}.`,
+    `Command: \`npm run bench:main-thread -- --trace --runs ${RUNS}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC).`,
+    'A trace of devtools.timeline events over each run; per task of 50 ms or more on the',
+    "renderer's main thread after the click on Start, the self time of each event inside it",
+    '(scripts by function, and the style, layout, paint and GC work a CPU profile shows as',
+    '"(program)"). A traced run is a little slower than an untraced one.',
+    '',
+    ...traces.flatMap((tasks, i) => [`## Run ${i + 1}`, '', taskSummaryMarkdown(tasks), '']),
+  ].join('\n');
+  writeFileSync(join(resultsDir, 'main-thread-trace.md'), md);
+  console.log(md);
+} else if (PROFILE) {
   // A profiled run is slower (sampling); it explains the long tasks, it does not count them.
   const parts = runs.map((run, i) => {
     const file = join(tmpdir(), `main-thread-run${i + 1}.cpuprofile`);
