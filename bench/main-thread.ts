@@ -48,6 +48,10 @@ const PROFILE = args.includes('--profile');
  * own work in it (style, layout, paint, GC: what a CPU profile lumps into "(program)").
  */
 const TRACE = args.includes('--trace');
+/** `--trace-min MS`: summarise the traced tasks of at least MS (default 50: the long tasks). */
+const TRACE_MIN_MS = args.includes('--trace-min')
+  ? Number(args[args.indexOf('--trace-min') + 1])
+  : 50;
 const TRACE_CATEGORIES = [
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
@@ -217,7 +221,7 @@ async function oneRun(page: Page, url: string): Promise<MainThreadRun> {
     await traced;
     // The trace's clock differs from the page's: take the tasks after the Start mark.
     const mark = traceEvents.find((e) => e.name === 'bench-start-click');
-    traces.push(summariseLongTasks(traceEvents, 50, mark?.ts ?? -Infinity));
+    traces.push(summariseLongTasks(traceEvents, TRACE_MIN_MS, mark?.ts ?? -Infinity));
   }
   const { tasks, redraws } = await page.evaluate(() => {
     type Entry = { name: string; start: number; duration: number };
@@ -337,13 +341,18 @@ if (TRACE) {
     "# The browser's own work in the main thread's long tasks (Chromium trace)",
     '',
     `Machine: ${describeMachine(machineInfo())}.`,
-    `Command: \`npm run bench:main-thread -- --trace --runs ${RUNS}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC).`,
-    'A trace of devtools.timeline events over each run; per task of 50 ms or more on the',
+    `Command: \`npm run bench:main-thread -- --trace --runs ${RUNS}${TRACE_MIN_MS !== 50 ? ` --trace-min ${TRACE_MIN_MS}` : ''}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC).`,
+    `A trace of devtools.timeline events over each run; per task of ${TRACE_MIN_MS} ms or more on the`,
     "renderer's main thread after the click on Start, the self time of each event inside it",
     '(scripts by function, and the style, layout, paint and GC work a CPU profile shows as',
     '"(program)"). A traced run is a little slower than an untraced one.',
     '',
-    ...traces.flatMap((tasks, i) => [`## Run ${i + 1}`, '', taskSummaryMarkdown(tasks), '']),
+    ...traces.flatMap((tasks, i) => [
+      `## Run ${i + 1}`,
+      '',
+      taskSummaryMarkdown(tasks, 12, TRACE_MIN_MS),
+      '',
+    ]),
   ].join('\n');
   writeFileSync(join(resultsDir, 'main-thread-trace.md'), md);
   console.log(md);

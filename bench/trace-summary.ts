@@ -13,13 +13,21 @@ export interface TraceEvent {
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string; data?: { functionName?: string; url?: string } };
+  args?: {
+    name?: string;
+    data?: { functionName?: string; url?: string };
+    /** Layout events: how much of the layout tree was dirty. */
+    beginData?: { dirtyObjects?: number; totalObjects?: number };
+  };
 }
 
 export interface TaskSummary {
-  /** µs of the task in the trace's clock, and its length in ms. */
+  /** µs of the task in the trace's clock, ms after `fromTs`, and its length in ms. */
   ts: number;
+  atMs: number;
   durationMs: number;
+  /** The largest layout in the task: objects laid out of the tree's (none: no layout). */
+  layout?: { dirty: number; total: number };
   /** Self time in ms per event name (scripts: `FunctionCall name file`), largest first. */
   self: [string, number][];
 }
@@ -82,21 +90,31 @@ export function summariseLongTasks(
       stack.push({ event: e, children: 0 });
     }
     while (stack.length) close(stack.pop()!);
+    const layouts = inside
+      .map((e) => e.args?.beginData)
+      .filter((d) => d?.totalObjects !== undefined)
+      .map((d) => ({ dirty: d!.dirtyObjects ?? 0, total: d!.totalObjects! }))
+      .sort((a, b) => b.dirty - a.dirty);
     return {
       ts: task.ts,
+      atMs: Number.isFinite(fromTs) ? (task.ts - fromTs) / 1000 : task.ts / 1000,
       durationMs: task.dur! / 1000,
+      ...(layouts.length ? { layout: layouts[0] } : {}),
       self: [...self.entries()].sort((a, b) => b[1] - a[1]),
     };
   });
 }
 
 /** A markdown section per task: the self times of its largest `rows` entries. */
-export function taskSummaryMarkdown(tasks: readonly TaskSummary[], rows = 12): string {
-  if (tasks.length === 0) return 'No task of 50 ms or more on the main thread in the trace.';
+export function taskSummaryMarkdown(tasks: readonly TaskSummary[], rows = 12, minMs = 50): string {
+  if (tasks.length === 0) return `No task of ${minMs} ms or more on the main thread in the trace.`;
   return tasks
     .map((t, i) =>
       [
-        `Task ${i + 1}: ${t.durationMs.toFixed(0)} ms`,
+        `Task ${i + 1}: ${t.durationMs.toFixed(0)} ms at ${(t.atMs / 1000).toFixed(1)} s` +
+          (t.layout
+            ? `; its largest layout: ${t.layout.dirty} of ${t.layout.total} layout objects`
+            : ''),
         '',
         '| event (self time) | ms |',
         '| --- | --- |',

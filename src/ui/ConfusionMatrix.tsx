@@ -6,6 +6,7 @@ import { ChartCard } from './ChartCard';
 import { ClipPlayer, type ClipPlayerState } from './clipPlayer';
 import { formatPercent } from './format';
 import { SampleCanvas } from './SampleCanvas';
+import { useAfterPaint } from './useAfterPaint';
 
 const MODEL_NAMES: Record<EvaluatedModel, string> = {
   float: 'Float model',
@@ -322,7 +323,8 @@ function Matrix({ evaluation }: { evaluation: ConfusionEvaluation }) {
  * (float now; the int8 model's joins it when the worker sends it).
  */
 export function ConfusionMatrix() {
-  const evaluations = useStudio((s) => s.run.evaluations);
+  // The matrix's hundred cells lay out in a frame after the rest of a run's finish.
+  const evaluations = useAfterPaint(useStudio((s) => s.run.evaluations));
   const available = (['float', 'int8'] as const).filter((m) => evaluations?.[m] !== undefined);
   const [chosen, setChosen] = useState<EvaluatedModel>('float');
   const model = available.includes(chosen) ? chosen : available[0];
