@@ -5,9 +5,11 @@
 //     [--variants "1t;2t min=4e6 inplace=0;2t"] [--rounds N] [--steps N] [--build-b DIR]
 // A variant is a list of settings: `Nt` (kernel threads), `min=M` (minMacsToSplit), `inplace=0`
 // (every part of a split call copied, as before), `copy` (copy mode), `b` (the binaries in
-// --build-b, e.g. an earlier build of the kernels). Prints the median and minimum ms per step
+// --build-b, e.g. an earlier build of the kernels), `no=KERNEL` (that kernel unregistered, e.g.
+// `no=PsMovingAverages`: the code falls back to tfjs ops where it checks for a fused kernel). Prints the median and minimum ms per step
 // of each variant and each one's ratio to the first. Console only.
 import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
 import { KernelThreadPool } from '../src/train/wasm/kernelThreads';
 import {
   readTrainKernelBinaries,
@@ -58,17 +60,19 @@ interface Variant {
   modules: 'a' | 'b';
   threads: number;
   options: RegisterTrainingKernelsOptions;
+  without: string[];
   times: number[];
 }
 
 const parsed: Variant[] = variants.map((name) => {
-  const v: Variant = { name, modules: 'a', threads: 1, options: {}, times: [] };
+  const v: Variant = { name, modules: 'a', threads: 1, options: {}, without: [], times: [] };
   for (const token of name.split(/\s+/)) {
     if (/^\d+t$/.test(token)) v.threads = Number(token.slice(0, -1));
     else if (token.startsWith('min=')) v.options.minMacsToSplit = Number(token.slice(4));
     else if (token === 'inplace=0') v.options.splitInPlace = false;
     else if (token === 'copy') v.options.memory = 'copy';
     else if (token === 'b') v.modules = 'b';
+    else if (token.startsWith('no=')) v.without.push(token.slice(3));
     else throw new Error(`unknown variant setting ${token}`);
   }
   if (v.modules === 'b' && !modules.b) throw new Error('variant b needs --build-b');
@@ -100,12 +104,16 @@ for (let round = 0; round < rounds; round++) {
       ...v.options,
       threadPool: v.threads > 1 ? kept(`${v.modules} ${v.threads}`) : undefined,
     });
+    // Taken out for this variant and put back after it (the next registration removes them).
+    const removed = v.without.map((kernel) => tf.getKernel(kernel, 'wasm')!);
+    for (const kernel of v.without) tf.unregisterKernel(kernel, 'wasm');
     await trainer.trainStep(); // warm-up under this variant
     for (let i = 0; i < steps; i++) {
       const began = performance.now();
       await trainer.trainStep();
       v.times.push(performance.now() - began);
     }
+    removed.forEach((config) => tf.registerKernel(config));
   }
 }
 trainer.dispose();

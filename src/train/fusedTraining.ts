@@ -9,7 +9,9 @@ import {
   ADAM_STEP,
   BATCH_NORM_TRAINING,
   CHANNEL_MASK,
+  MOVING_AVERAGES,
   type AdamStepAttrs,
+  type MovingAveragesAttrs,
   type BatchNormTrainingAttrs,
 } from './wasm/kernels/fused';
 
@@ -92,6 +94,32 @@ export function adamStep(
     const w1 = tf.sub(w, tf.div(tf.mul(m1, rate), tf.add(tf.sqrt(v1), epsilon)));
     return [w1, m1, v1];
   });
+}
+
+/**
+ * A batch norm's moving mean and variance moved towards one batch's statistics:
+ * average·momentum + batch·(1 − momentum) each; returns the new two (not assigned).
+ */
+export function movingAverages(
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  batchMean: tf.Tensor,
+  batchVariance: tf.Tensor,
+  momentum: number,
+): [tf.Tensor, tf.Tensor] {
+  if (fused(MOVING_AVERAGES)) {
+    const attrs: MovingAveragesAttrs = { momentum };
+    return tf
+      .engine()
+      .runKernel(MOVING_AVERAGES, { mean, variance, batchMean, batchVariance }, attrs) as [
+      tf.Tensor,
+      tf.Tensor,
+    ];
+  }
+  return tf.tidy(() => [
+    tf.add(tf.mul(mean, momentum), tf.mul(batchMean, 1 - momentum)),
+    tf.add(tf.mul(variance, momentum), tf.mul(batchVariance, 1 - momentum)),
+  ]);
 }
 
 /**

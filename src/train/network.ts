@@ -10,7 +10,12 @@ import type { AnalysedGraph } from '../core/graphAnalysis';
 import { maskPoints, type ChannelSegment } from '../core/channelGroups';
 import { DEFAULT_BN_EPSILON, type GraphNode, type LayerWeights } from '../core/graph';
 import { mulberry32 } from '../core/random';
-import { batchNormTraining, channelMask, type FusedActivation } from './fusedTraining';
+import {
+  batchNormTraining,
+  channelMask,
+  movingAverages,
+  type FusedActivation,
+} from './fusedTraining';
 
 export type { LayerWeights };
 
@@ -331,12 +336,15 @@ export class MaskedNetwork {
     for (const s of stats) {
       const layer = this.layers.get(s.node)!;
       tf.tidy(() => {
-        layer.movingMean!.assign(
-          tf.add(tf.mul(layer.movingMean!, momentum), tf.mul(s.mean, 1 - momentum)),
+        const [mean, variance] = movingAverages(
+          layer.movingMean!,
+          layer.movingVariance!,
+          s.mean,
+          s.variance,
+          momentum,
         );
-        layer.movingVariance!.assign(
-          tf.add(tf.mul(layer.movingVariance!, momentum), tf.mul(s.variance, 1 - momentum)),
-        );
+        layer.movingMean!.assign(mean);
+        layer.movingVariance!.assign(variance);
       });
       s.mean.dispose();
       s.variance.dispose();

@@ -13,6 +13,7 @@ import {
   batchNormTraining,
   channelMask,
   fusedTrainingActive,
+  movingAverages,
   type FusedActivation,
 } from '../fusedTraining';
 import { PruningTrainer } from '../trainer';
@@ -195,6 +196,51 @@ describe('fused Adam step', () => {
       // The weights moved: 4 steps of about 0.01 each.
       const initial = randomTensor([count], 11).values;
       expect(relativeError(wasm[0], initial)).toBeGreaterThan(1e-3);
+    });
+  }
+});
+
+describe('fused moving averages of a batch norm', () => {
+  async function averagesOn(backend: 'cpu' | 'wasm', count: number): Promise<Float32Array[]> {
+    await tf.setBackend(backend);
+    let mean: tf.Tensor = tf.zeros([count]);
+    let variance: tf.Tensor = tf.ones([count]);
+    for (let step = 0; step < 5; step++) {
+      const batchMean = tf.tensor1d(randomTensor([count], 40 + step).values);
+      const batchVariance = tf.abs(tf.tensor1d(randomTensor([count], 50 + step).values));
+      const next = movingAverages(mean, variance, batchMean, batchVariance, 0.9);
+      tf.dispose([mean, variance, batchMean, batchVariance]);
+      [mean, variance] = next;
+    }
+    const out = [mean, variance].map((t) => t.dataSync() as Float32Array);
+    tf.dispose([mean, variance]);
+    return out;
+  }
+
+  it('is one kernel call on wasm, with no tensor left behind', async () => {
+    await tf.setBackend('wasm');
+    const mean = tf.zeros([6]);
+    const variance = tf.ones([6]);
+    const batch = tf.fill([6], 2);
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => {
+      const next = movingAverages(mean, variance, batch, batch, 0.75);
+      expect(Array.from(next[0].dataSync())).toEqual(Array(6).fill(0.5)); // 0·0.75 + 2·0.25
+      expect(Array.from(next[1].dataSync())).toEqual(Array(6).fill(1.25)); // 1·0.75 + 2·0.25
+      tf.dispose(next);
+    });
+    expect(profile.kernels.map((k) => k.name)).toEqual(['PsMovingAverages']);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([mean, variance, batch]);
+  });
+
+  for (const count of [3, 16, 130]) {
+    it(`gives tfjs ops' values for ${count} channels over 5 steps`, async () => {
+      const cpu = await averagesOn('cpu', count);
+      const wasm = await averagesOn('wasm', count);
+      expect(relativeError(wasm[0], cpu[0]), 'mean').toBeLessThan(1e-6);
+      expect(relativeError(wasm[1], cpu[1]), 'variance').toBeLessThan(1e-6);
+      expect(relativeError(wasm[1], new Float32Array(count).fill(1))).toBeGreaterThan(0.05);
     });
   }
 });

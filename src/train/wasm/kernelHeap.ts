@@ -35,6 +35,7 @@ export interface TrainKernelExports {
   batchNormTrainForward(...args: number[]): void;
   batchNormTrainBackward(...args: number[]): void;
   adamStep(...args: number[]): void;
+  movingAverages(...args: number[]): void;
   channelMaskBackward(...args: number[]): void;
   matMul(...args: number[]): void;
   matMulScratch(m: number, k: number, n: number, transposeA: number): number;

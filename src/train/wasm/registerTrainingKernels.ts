@@ -14,6 +14,7 @@ import { KernelHeap, type HeapMode, type TrainKernelModules } from './kernelHeap
 import { TRAINING_KERNELS } from './kernels/all';
 import {
   ADAM_STEP,
+  MOVING_AVERAGES,
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
   CHANNEL_MASK,
@@ -76,6 +77,7 @@ export const FUSED_KERNELS = [
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
   ADAM_STEP,
+  MOVING_AVERAGES,
   CHANNEL_MASK,
   CHANNEL_MASK_GRAD,
   RELU_GRAD,

@@ -3,6 +3,7 @@
 //  - batchNormTrainForward / Backward: batch normalisation with the batch's own statistics and
 //    its exact gradient (tfjs builds it from moments + batchNorm, ~30 kernels per layer).
 //  - adamStep: one Adam update of a weight and its two moments (tfjs: ~12 kernels per weight).
+//  - movingAverages: a batch norm's moving mean and variance updated (tfjs: 6 kernels).
 // Rows of `c` channels, channels innermost (NHWC or [batch, features]).
 
 import { at } from './memory';
@@ -249,6 +250,39 @@ export function adamStep(
     store<f32>(at(mOut, i), mi);
     store<f32>(at(vOut, i), vi);
     store<f32>(at(wOut, i), load<f32>(at(w, i)) - (mi * rate) / (Mathf.sqrt(vi) + epsilon));
+  }
+}
+
+/**
+ * A batch norm's two moving averages moved towards one batch's statistics, in tfjs's order:
+ *   mean' = mean·momentum + batchMean·(1 − momentum), the same for the variance.
+ */
+export function movingAverages(
+  mean: usize,
+  variance: usize,
+  batchMean: usize,
+  batchVariance: usize,
+  meanOut: usize,
+  varianceOut: usize,
+  count: i32,
+  momentum: f32,
+  oneMinusMomentum: f32,
+): void {
+  const keep = f32x4.splat(momentum);
+  const take = f32x4.splat(oneMinusMomentum);
+  const cv = count & ~3;
+  let i = 0;
+  for (; i < cv; i += 4) {
+    const m = f32x4.mul(v128.load(at(mean, i)), keep);
+    const v = f32x4.mul(v128.load(at(variance, i)), keep);
+    v128.store(at(meanOut, i), f32x4.add(m, f32x4.mul(v128.load(at(batchMean, i)), take)));
+    v128.store(at(varianceOut, i), f32x4.add(v, f32x4.mul(v128.load(at(batchVariance, i)), take)));
+  }
+  for (; i < count; i++) {
+    const m = load<f32>(at(mean, i)) * momentum;
+    const v = load<f32>(at(variance, i)) * momentum;
+    store<f32>(at(meanOut, i), m + load<f32>(at(batchMean, i)) * oneMinusMomentum);
+    store<f32>(at(varianceOut, i), v + load<f32>(at(batchVariance, i)) * oneMinusMomentum);
   }
 }
 

@@ -19,6 +19,7 @@ export {
   batchNormTrainBackward,
   batchNormTrainForward,
   channelMaskBackward,
+  movingAverages,
 } from './fused';
 export { matMul, matMulScratch } from './matmul';
 export { addArrays, binaryRowBroadcast, reluGrad } from './elementwise';

@@ -13,6 +13,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativ
 import { fusedBatchNormConfig } from './FusedBatchNorm';
 import {
   adamStepConfig,
+  movingAveragesConfig,
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   channelMaskConfig,
@@ -49,6 +50,7 @@ export const TRAINING_KERNELS: readonly TrainingKernelConfig[] = [
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   adamStepConfig,
+  movingAveragesConfig,
   channelMaskConfig,
   channelMaskGradConfig,
   reluGradConfig,

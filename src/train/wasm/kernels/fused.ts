@@ -1,5 +1,5 @@
 // Fused training kernels (no tfjs counterpart): batch norm in training mode and its gradient,
-// and one Adam update. Registered for 'wasm' under the names below; the code that calls them
+// one Adam update and a batch norm's moving averages. Registered for 'wasm' under the names below; the code that calls them
 // (src/train/fusedTraining.ts) falls back to tfjs ops where they are not registered.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
@@ -9,6 +9,7 @@ import { asBackend, sizeOf, type KernelArgs, type TrainingKernelConfig } from '.
 export const BATCH_NORM_TRAINING = 'PsBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'PsBatchNormTrainingGrad';
 export const ADAM_STEP = 'PsAdamStep';
+export const MOVING_AVERAGES = 'PsMovingAverages';
 export const CHANNEL_MASK = 'PsChannelMask';
 export const CHANNEL_MASK_GRAD = 'PsChannelMaskGrad';
 
@@ -16,6 +17,11 @@ export interface BatchNormTrainingAttrs extends NamedAttrMap {
   epsilon: number;
   /** The activation applied after the batch norm: 0 none, 1 ReLU, 2 ReLU6. */
   activation: number;
+}
+
+export interface MovingAveragesAttrs extends NamedAttrMap {
+  /** The share of the old average kept. */
+  momentum: number;
 }
 
 export interface AdamStepAttrs extends NamedAttrMap {
@@ -149,6 +155,25 @@ export const adamStepConfig: TrainingKernelConfig = {
             rate,
             epsilon,
           ),
+      );
+    },
+};
+
+/** mean, variance (moving) and batchMean, batchVariance (one shape) → mean', variance'. */
+export const movingAveragesConfig: TrainingKernelConfig = {
+  kernelName: MOVING_AVERAGES,
+  makeKernel:
+    ({ heap }) =>
+    ({ inputs, backend, attrs }: KernelArgs<MovingAveragesAttrs>) => {
+      const { mean, variance, batchMean, batchVariance } = inputs;
+      const { momentum } = attrs!;
+      return heap.runMany(
+        asBackend(backend),
+        [mean, variance, batchMean, batchVariance],
+        [[...mean.shape], [...mean.shape]],
+        () => 0,
+        (k, p) =>
+          k.movingAverages(...p.inputs, ...p.outputs, sizeOf(mean.shape), momentum, 1 - momentum),
       );
     },
 };
