@@ -139,6 +139,30 @@ async function timedStep(trainer: PruningTrainer): Promise<number> {
   return performance.now() - began;
 }
 
+/**
+ * `body` on a fresh trainer of the network (stepTrainer), the row given its input and MACs;
+ * an error lands in row.error, and the trainer is disposed either way.
+ */
+async function onStepTrainer(
+  net: string,
+  batch: number,
+  row: { input: string; macs: number; error?: string },
+  body: (trainer: PruningTrainer) => Promise<void>,
+): Promise<void> {
+  let trainer: PruningTrainer | undefined;
+  try {
+    const built = stepTrainer(net, batch);
+    trainer = built.trainer;
+    row.input = built.inputShape.join('×');
+    row.macs = built.macs;
+    await body(trainer);
+  } catch (error) {
+    row.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    trainer?.dispose();
+  }
+}
+
 /** Median ms per plain training step of each network, on the active backend, random data. */
 export async function measureStepTimes(
   config: StepTimingConfig,
@@ -158,22 +182,13 @@ export async function measureStepTimes(
       stepMs: NaN,
       minMs: NaN,
     };
-    let trainer: PruningTrainer | undefined;
-    try {
-      const built = stepTrainer(net, batch);
-      trainer = built.trainer;
-      row.input = built.inputShape.join('×');
-      row.macs = built.macs;
+    await onStepTrainer(net, batch, row, async (trainer) => {
       for (let i = 0; i < warmupSteps; i++) await timedStep(trainer);
       const times: number[] = [];
       for (let i = 0; i < steps; i++) times.push(await timedStep(trainer));
       row.stepMs = median(times);
       row.minMs = Math.min(...times);
-    } catch (error) {
-      row.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      trainer?.dispose();
-    }
+    });
     progress(
       `  ${net} batch ${batch}: ${row.error ? `failed: ${row.error}` : `${row.stepMs.toFixed(1)} ms/step (min ${row.minMs.toFixed(1)})`}`,
     );
@@ -235,12 +250,7 @@ export async function measureStepAB<S>(
   const results: StepABResult[] = [];
   for (const { net, batch } of config.nets) {
     const row: StepABResult = { net, input: '', batch, macs: NaN, variants: [] };
-    let trainer: PruningTrainer | undefined;
-    try {
-      const built = stepTrainer(net, batch);
-      trainer = built.trainer;
-      row.input = built.inputShape.join('×');
-      row.macs = built.macs;
+    await onStepTrainer(net, batch, row, async (trainer) => {
       apply(config.variants[0].setting);
       for (let i = 0; i < config.warmupSteps; i++) await timedStep(trainer);
       const rounds = config.variants.map(() => [] as number[][]);
@@ -270,11 +280,7 @@ export async function measureStepAB<S>(
           countPerStep: counted[v] / times.length,
         };
       });
-    } catch (error) {
-      row.error = error instanceof Error ? error.message : String(error);
-    } finally {
-      trainer?.dispose();
-    }
+    });
     progress(
       `  ${net} batch ${batch}: ${
         row.error

@@ -10,7 +10,7 @@ import { zooModel } from '../src/core/zoo';
 import { generateShapes } from '../src/data/generated';
 import { createResourceEstimator } from '../src/train/estimator';
 import type { LayerWeights } from '../src/train/network';
-import { issueNetGraph, measureStepTimes, type StepTimingResult } from './backends';
+import { issueNetGraph, measureStepAB, measureStepTimes, type StepTimingResult } from './backends';
 import {
   backendsMarkdown,
   mergeRepeatedRuns,
@@ -360,6 +360,45 @@ function tableCells(md: string, heading: string): Map<string, Map<string, string
   }
   return table;
 }
+
+describe('the interleaved step A/B (bench/thread-ab.ts)', () => {
+  it('runs every variant each round, starting one later each round, with paired ratios', async () => {
+    await tf.setBackend('cpu');
+    const tensorsBefore = tf.memory().numTensors;
+    const applied: string[] = [];
+    let calls = 0;
+    const [row] = await measureStepAB(
+      {
+        nets: [{ net: 'tiny-cnn', batch: 4 }],
+        variants: [
+          { name: 'a', setting: 'a' },
+          { name: 'b', setting: 'b' },
+        ],
+        rounds: 2,
+        stepsPerRound: 2,
+        warmupSteps: 1,
+      },
+      (setting) => {
+        applied.push(setting);
+        calls += setting === 'b' ? 3 : 0; // a counter that only variant b moves
+      },
+      () => {},
+      () => calls,
+    );
+    expect(row.error).toBeUndefined();
+    expect(row.input).toBe('16×16×1');
+    // The first variant before the warm-up, then a, b in round 1 and b, a in round 2.
+    expect(applied).toEqual(['a', 'a', 'b', 'b', 'a']);
+    const [a, b] = row.variants;
+    expect(a.times).toHaveLength(4);
+    expect(b.times).toHaveLength(4);
+    expect(a.roundRatios).toEqual([1, 1]);
+    expect(b.roundRatios.every((r) => r > 0 && Number.isFinite(r))).toBe(true);
+    expect(a.countPerStep).toBe(0);
+    expect(b.countPerStep).toBe(0); // moved between steps, not during them
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  }, 60_000);
+});
 
 describe('the backend table (fabricated rows)', () => {
   const runs: BrowserStepRun[] = [
